@@ -1,0 +1,312 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-config"
+
+#include "config.h"
+
+#include "sdag-config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "sdag-error.h"
+
+/*
+ * The config is a GKeyFile read over the embedded default (the same text as
+ * data/streamdag.conf), so a daemon with no file at all has every key set.
+ * Every group/key the file may hold is in sdag_config_keys; anything else is
+ * an error rather than a silently ignored typo.
+ */
+
+#define SDAG_MAX_BODY_MIN 1024
+#define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
+
+typedef gboolean (*SdagConfigSetter)(SdagConfig *self, const char *value, GError **error);
+
+static gboolean
+sdag_config_set_listen_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_listen(self, value, error);
+}
+
+static gboolean
+sdag_config_set_data_dir_cb(SdagConfig *self, const char *value, GError **error)
+{
+	if (value[0] == '\0') {
+		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "must not be empty");
+		return FALSE;
+	}
+	sdag_config_set_data_dir(self, value);
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_plugin_dir_cb(SdagConfig *self, const char *value, GError **error)
+{
+	sdag_config_set_plugin_dir(self, value[0] != '\0' ? value : SDAG_NODEDIR);
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_device_id_cb(SdagConfig *self, const char *value, GError **error)
+{
+	for (const char *p = value; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_') {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "'%s' may hold only letters, digits, '-' and '_'",
+				    value);
+			return FALSE;
+		}
+	}
+	g_free(self->device_id);
+	self->device_id = g_strdup(value[0] != '\0' ? value : g_get_host_name());
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value,
+					10,
+					SDAG_MAX_BODY_MIN,
+					SDAG_MAX_BODY_MAX,
+					&v,
+					NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected an integer from %u to %" G_GUINT64_FORMAT ", got '%s'",
+			    (guint)SDAG_MAX_BODY_MIN,
+			    SDAG_MAX_BODY_MAX,
+			    value);
+		return FALSE;
+	}
+	self->max_body_bytes = v;
+	return TRUE;
+}
+
+static const struct {
+	const char *group;
+	const char *key;
+	SdagConfigSetter set;
+} sdag_config_keys[] = {
+    {"daemon", "listen", sdag_config_set_listen_cb},
+    {"daemon", "data_dir", sdag_config_set_data_dir_cb},
+    {"daemon", "plugin_dir", sdag_config_set_plugin_dir_cb},
+    {"daemon", "device_id", sdag_config_set_device_id_cb},
+    {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
+};
+
+static gboolean
+sdag_config_is_known_group(const char *group)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_config_keys); i++) {
+		if (g_strcmp0(sdag_config_keys[i].group, group) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static SdagConfigSetter
+sdag_config_find_setter(const char *group, const char *key)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_config_keys); i++) {
+		if (g_strcmp0(sdag_config_keys[i].group, group) == 0 &&
+		    g_strcmp0(sdag_config_keys[i].key, key) == 0)
+			return sdag_config_keys[i].set;
+	}
+	return NULL;
+}
+
+/**
+ * sdag_config_new:
+ *
+ * Returns: (transfer full): a config holding the embedded defaults
+ */
+SdagConfig *
+sdag_config_new(void)
+{
+	g_autoptr(SdagConfig) self = g_new0(SdagConfig, 1);
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	const char *data;
+
+	blob = g_resources_lookup_data("/org/streamdag/streamdag.conf",
+				       G_RESOURCE_LOOKUP_FLAGS_NONE,
+				       &error);
+	/* the resource is linked in: its absence is a build defect */
+	g_assert_no_error(error);
+	data = g_bytes_get_data(blob, &len);
+	if (!sdag_config_load_data(self, data, len, &error))
+		g_error("embedded default config is invalid: %s", error->message);
+	return g_steal_pointer(&self);
+}
+
+void
+sdag_config_free(SdagConfig *self)
+{
+	if (self == NULL)
+		return;
+	g_free(self->listen_host);
+	g_free(self->data_dir);
+	g_free(self->plugin_dir);
+	g_free(self->device_id);
+	g_free(self);
+}
+
+/**
+ * sdag_config_load_data:
+ *
+ * Applies every key of the GKeyFile text over the current values. On error
+ * the message names the group and key at fault; keys before it may already
+ * have been applied, which is harmless since the daemon then refuses to start.
+ */
+gboolean
+sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error_local = NULL;
+	g_auto(GStrv) groups = NULL;
+
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+		return FALSE;
+	}
+	groups = g_key_file_get_groups(kf, NULL);
+	for (guint i = 0; groups[i] != NULL; i++) {
+		g_auto(GStrv) keys = NULL;
+
+		if (!sdag_config_is_known_group(groups[i])) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "unknown group [%s]",
+				    groups[i]);
+			return FALSE;
+		}
+		keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
+		for (guint j = 0; keys[j] != NULL; j++) {
+			SdagConfigSetter set = sdag_config_find_setter(groups[i], keys[j]);
+			g_autofree char *value = NULL;
+
+			if (set == NULL) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_CONFIG,
+					    "[%s] %s: unknown key",
+					    groups[i],
+					    keys[j]);
+				return FALSE;
+			}
+			value = g_key_file_get_string(kf, groups[i], keys[j], &error_local);
+			if (value == NULL || !set(self, g_strstrip(value), &error_local)) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_CONFIG,
+					    "[%s] %s: %s",
+					    groups[i],
+					    keys[j],
+					    error_local->message);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+sdag_config_load_file(SdagConfig *self, const char *path, GError **error)
+{
+	g_autofree char *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, &error_local)) {
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+		return FALSE;
+	}
+	if (!sdag_config_load_data(self, data, len, error)) {
+		g_prefix_error(error, "%s: ", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * sdag_config_set_listen:
+ * @value: "ADDR:PORT" or "[IPv6]:PORT"; ADDR must be an IP literal so that
+ *   what the daemon binds is exactly what the operator wrote
+ */
+gboolean
+sdag_config_set_listen(SdagConfig *self, const char *value, GError **error)
+{
+	const char *colon = strrchr(value, ':');
+	g_autofree char *host = NULL;
+	g_autoptr(GInetAddress) addr = NULL;
+	guint64 port = 0;
+
+	if (colon == NULL || colon == value) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected ADDR:PORT, got '%s'",
+			    value);
+		return FALSE;
+	}
+	host = g_strndup(value, colon - value);
+	if (host[0] == '[') {
+		gsize n = strlen(host);
+		if (n < 3 || host[n - 1] != ']') {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "bad IPv6 address in '%s'",
+				    value);
+			return FALSE;
+		}
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	addr = g_inet_address_new_from_string(host);
+	if (addr == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "'%s' is not an IP address",
+			    host);
+		return FALSE;
+	}
+	if (!g_ascii_string_to_unsigned(colon + 1, 10, 0, G_MAXUINT16, &port, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "'%s' is not a port from 0 to 65535",
+			    colon + 1);
+		return FALSE;
+	}
+	g_free(self->listen_host);
+	self->listen_host = g_steal_pointer(&host);
+	self->listen_port = (guint16)port;
+	return TRUE;
+}
+
+void
+sdag_config_set_data_dir(SdagConfig *self, const char *value)
+{
+	g_free(self->data_dir);
+	self->data_dir = g_strdup(value);
+}
+
+void
+sdag_config_set_plugin_dir(SdagConfig *self, const char *value)
+{
+	g_free(self->plugin_dir);
+	self->plugin_dir = g_strdup(value);
+}

@@ -1,0 +1,68 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-daemon"
+
+#include "sdag-daemon.h"
+
+#include "sdag-rest.h"
+
+/**
+ * sdag_daemon_new:
+ * @config: (transfer full): the effective configuration
+ *
+ * Opens the store, loads the node plugins and starts listening. When this
+ * returns the daemon is ready to serve; the caller runs the main loop.
+ *
+ * Returns: (transfer full): the daemon, or NULL with @error set
+ */
+SdagDaemon *
+sdag_daemon_new(SdagConfig *config, GError **error)
+{
+	g_autoptr(SdagDaemon) self = g_new0(SdagDaemon, 1);
+	g_autofree char *db_path = NULL;
+
+	self->config = config;
+	self->started_us = g_get_monotonic_time();
+	db_path = g_build_filename(config->data_dir, "db", NULL);
+	self->store = sdag_store_open(db_path, error);
+	if (self->store == NULL)
+		return NULL;
+	self->types = sdag_node_types_new();
+	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
+		return NULL;
+	self->registry = sdag_registry_new(self->store, self->types);
+	self->rest = sdag_rest_new(self, error);
+	if (self->rest == NULL)
+		return NULL;
+	{
+		g_autoptr(GPtrArray) types = sdag_node_types_list(self->types);
+		g_info("store %s, %u node types, REST on %s:%u",
+		       db_path,
+		       types->len,
+		       config->listen_host,
+		       sdag_rest_get_port(self->rest));
+	}
+	return g_steal_pointer(&self);
+}
+
+void
+sdag_daemon_free(SdagDaemon *self)
+{
+	if (self == NULL)
+		return;
+	/* stop taking requests before the state they touch goes away */
+	sdag_rest_free(self->rest);
+	sdag_registry_free(self->registry);
+	sdag_node_types_free(self->types);
+	sdag_store_free(self->store);
+	sdag_config_free(self->config);
+	g_free(self);
+}
+
+guint16
+sdag_daemon_get_port(SdagDaemon *self)
+{
+	return sdag_rest_get_port(self->rest);
+}

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "sdag-config.h"
+#include "sdag-nodetypes.h"
+#include "sdag-registry.h"
+#include "sdag-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SdagRest SdagRest;
+
+/**
+ * SdagDaemon:
+ *
+ * The daemon's context: every piece of mutable state of the process hangs
+ * off this object, owned here and wired here. Modules get what they need
+ * from it; they keep no globals of their own.
+ */
+typedef struct {
+	SdagConfig *config;
+	SdagStore *store;
+	SdagNodeTypes *types;
+	SdagRegistry *registry;
+	SdagRest *rest;
+	gint64 started_us; /* monotonic */
+} SdagDaemon;
+
+SdagDaemon *
+sdag_daemon_new(SdagConfig *config, GError **error);
+void
+sdag_daemon_free(SdagDaemon *self);
+guint16
+sdag_daemon_get_port(SdagDaemon *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDaemon, sdag_daemon_free)
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "sdag-error.h"
+
+G_DEFINE_QUARK(sdag-error-quark, sdag_error)
+
+/* The API contract: these strings and statuses are documented in docs/api.md
+ * and must never change meaning once released. */
+static const struct {
+	const char *code;
+	guint status;
+} sdag_error_table[SDAG_ERROR_LAST] = {
+    [SDAG_ERROR_INTERNAL] = {"internal", 500},
+    [SDAG_ERROR_BAD_REQUEST] = {"bad_request", 400},
+    [SDAG_ERROR_BAD_JSON] = {"bad_json", 400},
+    [SDAG_ERROR_INVALID_PIPELINE] = {"invalid_pipeline", 400},
+    [SDAG_ERROR_NOT_FOUND] = {"not_found", 404},
+    [SDAG_ERROR_ROUTE_NOT_FOUND] = {"route_not_found", 404},
+    [SDAG_ERROR_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405},
+    [SDAG_ERROR_CONFLICT] = {"conflict", 409},
+    [SDAG_ERROR_PAYLOAD_TOO_LARGE] = {"payload_too_large", 413},
+    [SDAG_ERROR_UNSUPPORTED_MEDIA_TYPE] = {"unsupported_media_type", 415},
+    [SDAG_ERROR_STORE] = {"store_error", 500},
+    [SDAG_ERROR_CONFIG] = {"config_error", 500},
+    [SDAG_ERROR_PLUGIN] = {"plugin_error", 500},
+};
+
+const char *
+sdag_error_code_to_string(SdagError code)
+{
+	if ((guint)code >= SDAG_ERROR_LAST)
+		return "internal";
+	return sdag_error_table[code].code;
+}
+
+guint
+sdag_error_code_to_http_status(SdagError code)
+{
+	if ((guint)code >= SDAG_ERROR_LAST)
+		return 500;
+	return sdag_error_table[code].status;
+}

@@ -1,0 +1,598 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-nodetypes"
+
+#include "sdag-nodetypes.h"
+
+#include <gmodule.h>
+#include <string.h>
+
+#include "sdag-error.h"
+#include "sdag-json.h"
+
+/*
+ * The node types known to the daemon. A plugin is trusted only as far as its
+ * description is consistent: every plugin is checked here before its type is
+ * usable, and a plugin that fails is remembered with the reason (served by
+ * /healthz) instead of crashing or half-registering.
+ */
+
+struct _SdagNodeTypes {
+	GHashTable *types;    /* name -> const SdagNodeDesc * */
+	GPtrArray *modules;   /* GModule, kept open for the process's life */
+	GPtrArray *skipped;   /* SdagSkippedPlugin */
+};
+
+static const char *sdag_port_type_names[SDAG_PORT_N_TYPES] =
+    {"none", "frame", "detections", "tracks", "events", "counts", "image"};
+
+static const char *sdag_param_type_names[SDAG_PARAM_N_TYPES] =
+    {NULL, "int", "double", "bool", "string", "points", "strings"};
+
+const char *
+sdag_port_type_to_string(SdagPortType type)
+{
+	if ((guint)type >= SDAG_PORT_N_TYPES)
+		return "invalid";
+	return sdag_port_type_names[type];
+}
+
+const char *
+sdag_param_type_to_string(SdagParamType type)
+{
+	if (type < SDAG_PARAM_INT || type >= SDAG_PARAM_N_TYPES)
+		return "invalid";
+	return sdag_param_type_names[type];
+}
+
+static void
+sdag_skipped_plugin_free(SdagSkippedPlugin *skipped)
+{
+	g_free(skipped->file);
+	g_free(skipped->reason);
+	g_free(skipped);
+}
+
+static gboolean
+sdag_is_identifier(const char *name)
+{
+	if (name == NULL || name[0] == '\0' || strlen(name) > 63)
+		return FALSE;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p) && *p != '_')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+sdag_number_in_range(const SdagParamSpec *spec, double v, const char *what, GError **error)
+{
+	if (spec->has_range && (v < spec->min || v > spec->max)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_INVALID_PIPELINE,
+			    "%s %g is outside %g..%g",
+			    what,
+			    v,
+			    spec->min,
+			    spec->max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+sdag_is_number(JsonNode *node)
+{
+	GType t;
+
+	if (!JSON_NODE_HOLDS_VALUE(node))
+		return FALSE;
+	t = json_node_get_value_type(node);
+	return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+static gboolean
+sdag_param_array_check(const SdagParamSpec *spec, JsonNode *value, GError **error)
+{
+	JsonArray *arr;
+	guint n;
+
+	if (!JSON_NODE_HOLDS_ARRAY(value)) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_INVALID_PIPELINE,
+				    spec->type == SDAG_PARAM_POINTS ? "expected [[x, y], ...]"
+								    : "expected [\"text\", ...]");
+		return FALSE;
+	}
+	arr = json_node_get_array(value);
+	n = json_array_get_length(arr);
+	for (guint i = 0; i < n; i++) {
+		JsonNode *el = json_array_get_element(arr, i);
+
+		if (spec->type == SDAG_PARAM_STRINGS) {
+			if (!JSON_NODE_HOLDS_VALUE(el) ||
+			    json_node_get_value_type(el) != G_TYPE_STRING) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "item %u is not a string",
+					    i);
+				return FALSE;
+			}
+		} else {
+			JsonArray *pt = JSON_NODE_HOLDS_ARRAY(el) ? json_node_get_array(el) : NULL;
+
+			if (pt == NULL || json_array_get_length(pt) != 2 ||
+			    !sdag_is_number(json_array_get_element(pt, 0)) ||
+			    !sdag_is_number(json_array_get_element(pt, 1))) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "point %u is not [x, y]",
+					    i);
+				return FALSE;
+			}
+		}
+	}
+	return sdag_number_in_range(spec, n, "item count", error);
+}
+
+/**
+ * sdag_param_value_check:
+ *
+ * Checks one value against its schema entry: type, then range. An integral
+ * JSON number is accepted for a double param; a fractional one is refused
+ * for an int param.
+ */
+gboolean
+sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **error)
+{
+	GType t = JSON_NODE_HOLDS_VALUE(value) ? json_node_get_value_type(value) : G_TYPE_INVALID;
+
+	switch (spec->type) {
+	case SDAG_PARAM_INT:
+		if (t != G_TYPE_INT64) {
+			g_set_error_literal(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "expected an integer");
+			return FALSE;
+		}
+		return sdag_number_in_range(spec, json_node_get_int(value), "value", error);
+	case SDAG_PARAM_DOUBLE:
+		if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE) {
+			g_set_error_literal(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "expected a number");
+			return FALSE;
+		}
+		return sdag_number_in_range(spec,
+					    t == G_TYPE_INT64 ? (double)json_node_get_int(value)
+							      : json_node_get_double(value),
+					    "value",
+					    error);
+	case SDAG_PARAM_BOOL:
+		if (t != G_TYPE_BOOLEAN) {
+			g_set_error_literal(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "expected true or false");
+			return FALSE;
+		}
+		return TRUE;
+	case SDAG_PARAM_STRING:
+		if (t != G_TYPE_STRING) {
+			g_set_error_literal(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "expected a string");
+			return FALSE;
+		}
+		return sdag_number_in_range(spec,
+					    strlen(json_node_get_string(value)),
+					    "length",
+					    error);
+	case SDAG_PARAM_POINTS:
+	case SDAG_PARAM_STRINGS:
+		return sdag_param_array_check(spec, value, error);
+	default:
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_INVALID_PIPELINE,
+				    "param has an invalid type in its schema");
+		return FALSE;
+	}
+}
+
+static gboolean
+sdag_ports_check(const SdagPortSpec *ports, guint n, const char *dir, GError **error)
+{
+	if (n > 0 && ports == NULL) {
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_PLUGIN, "%s ports missing", dir);
+		return FALSE;
+	}
+	for (guint i = 0; i < n; i++) {
+		if (!sdag_is_identifier(ports[i].name)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "%s port %u has an invalid name",
+				    dir,
+				    i);
+			return FALSE;
+		}
+		if (ports[i].type <= SDAG_PORT_NONE || ports[i].type >= SDAG_PORT_N_TYPES) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "%s port '%s' has an invalid type",
+				    dir,
+				    ports[i].name);
+			return FALSE;
+		}
+		for (guint j = 0; j < i; j++) {
+			if (g_strcmp0(ports[i].name, ports[j].name) == 0) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_PLUGIN,
+					    "%s port '%s' is declared twice",
+					    dir,
+					    ports[i].name);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+sdag_params_check(const SdagNodeDesc *desc, GError **error)
+{
+	if (desc->n_params > 0 && desc->params == NULL) {
+		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_PLUGIN, "params missing");
+		return FALSE;
+	}
+	for (guint i = 0; i < desc->n_params; i++) {
+		const SdagParamSpec *spec = &desc->params[i];
+		g_autoptr(JsonNode) def = NULL;
+		g_autoptr(GError) error_local = NULL;
+
+		if (!sdag_is_identifier(spec->name) || spec->type < SDAG_PARAM_INT ||
+		    spec->type >= SDAG_PARAM_N_TYPES) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "param %u has an invalid name or type",
+				    i);
+			return FALSE;
+		}
+		if (spec->default_json == NULL)
+			continue;
+		def = sdag_json_parse(spec->default_json, -1, &error_local);
+		if (def == NULL || !sdag_param_value_check(spec, def, &error_local)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "param '%s' has an invalid default: %s",
+				    spec->name,
+				    error_local->message);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* Everything the DAG validator and the executor take for granted. */
+static gboolean
+sdag_node_desc_check(const SdagNodeDesc *desc, GError **error)
+{
+	if (desc->abi_version != SDAG_NODE_ABI_VERSION) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "ABI version %u, expected %u",
+			    desc->abi_version,
+			    SDAG_NODE_ABI_VERSION);
+		return FALSE;
+	}
+	if (!sdag_is_identifier(desc->name)) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "node type name must be 1-63 of [a-z0-9_]");
+		return FALSE;
+	}
+	if (desc->version == NULL || desc->init == NULL || desc->process == NULL ||
+	    desc->finalize == NULL) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "version, init, process and finalize are required");
+		return FALSE;
+	}
+	if (desc->n_state_keys > 0 &&
+	    (desc->state_keys == NULL || desc->save_state == NULL || desc->load_state == NULL)) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "declared state keys need save_state and load_state");
+		return FALSE;
+	}
+	if (!sdag_ports_check(desc->inputs, desc->n_inputs, "input", error) ||
+	    !sdag_ports_check(desc->outputs, desc->n_outputs, "output", error) ||
+	    !sdag_params_check(desc, error))
+		return FALSE;
+	return TRUE;
+}
+
+static void
+sdag_module_close(gpointer module)
+{
+	g_module_close(module);
+}
+
+SdagNodeTypes *
+sdag_node_types_new(void)
+{
+	SdagNodeTypes *self = g_new0(SdagNodeTypes, 1);
+
+	self->types = g_hash_table_new(g_str_hash, g_str_equal);
+	self->modules = g_ptr_array_new_with_free_func(sdag_module_close);
+	self->skipped = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_skipped_plugin_free);
+	return self;
+}
+
+void
+sdag_node_types_free(SdagNodeTypes *self)
+{
+	if (self == NULL)
+		return;
+	g_hash_table_unref(self->types);
+	g_ptr_array_unref(self->modules);
+	g_ptr_array_unref(self->skipped);
+	g_free(self);
+}
+
+/**
+ * sdag_node_types_add:
+ * @desc: (transfer none): must outlive @self
+ *
+ * Adds a node type after checking its description.
+ */
+gboolean
+sdag_node_types_add(SdagNodeTypes *self, const SdagNodeDesc *desc, GError **error)
+{
+	if (!sdag_node_desc_check(desc, error))
+		return FALSE;
+	if (g_hash_table_contains(self->types, desc->name)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "node type '%s' is already registered",
+			    desc->name);
+		return FALSE;
+	}
+	g_hash_table_insert(self->types, (gpointer)desc->name, (gpointer)desc);
+	return TRUE;
+}
+
+/**
+ * sdag_node_types_load_file:
+ *
+ * Loads one plugin. On failure the module is closed again and the error
+ * says why; the caller decides whether that is fatal.
+ */
+gboolean
+sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError **error)
+{
+	GModule *module = g_module_open(path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+	SdagNodeDescribeFunc describe = NULL;
+	const SdagNodeDesc *desc;
+
+	if (module == NULL) {
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_PLUGIN, "%s", g_module_error());
+		return FALSE;
+	}
+	if (!g_module_symbol(module, SDAG_NODE_ENTRY_SYMBOL, (gpointer *)&describe) ||
+	    describe == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "no symbol %s",
+			    SDAG_NODE_ENTRY_SYMBOL);
+		g_module_close(module);
+		return FALSE;
+	}
+	desc = describe();
+	if (desc == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "%s returned no description",
+			    SDAG_NODE_ENTRY_SYMBOL);
+		g_module_close(module);
+		return FALSE;
+	}
+	if (!sdag_node_types_add(self, desc, error)) {
+		g_module_close(module);
+		return FALSE;
+	}
+	g_ptr_array_add(self->modules, module);
+	return TRUE;
+}
+
+static gint
+sdag_strcmp_cb(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * sdag_node_types_load_dir:
+ *
+ * Loads every `*.so` in @dir, in name order so that which of two plugins
+ * declaring the same type wins is predictable. A plugin that fails is skipped
+ * with a logged reason; only an unreadable directory is an error.
+ */
+gboolean
+sdag_node_types_load_dir(SdagNodeTypes *self, const char *dir, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, &error_local);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+
+	if (d == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "plugin directory: %s",
+			    error_local->message);
+		return FALSE;
+	}
+	while ((name = g_dir_read_name(d)) != NULL) {
+		if (g_str_has_suffix(name, ".so"))
+			g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, sdag_strcmp_cb);
+	for (guint i = 0; i < names->len; i++) {
+		g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
+		g_autoptr(GError) error_plugin = NULL;
+		SdagSkippedPlugin *skipped;
+
+		if (sdag_node_types_load_file(self, path, &error_plugin))
+			continue;
+		g_warning("skipping node plugin %s: %s", path, error_plugin->message);
+		skipped = g_new0(SdagSkippedPlugin, 1);
+		skipped->file = g_steal_pointer(&path);
+		skipped->reason = g_strdup(error_plugin->message);
+		g_ptr_array_add(self->skipped, skipped);
+	}
+	return TRUE;
+}
+
+const SdagNodeDesc *
+sdag_node_types_lookup(SdagNodeTypes *self, const char *name)
+{
+	return g_hash_table_lookup(self->types, name);
+}
+
+static gint
+sdag_desc_cmp_cb(gconstpointer a, gconstpointer b)
+{
+	const SdagNodeDesc *da = *(const SdagNodeDesc *const *)a;
+	const SdagNodeDesc *db = *(const SdagNodeDesc *const *)b;
+	return g_strcmp0(da->name, db->name);
+}
+
+/* Returns: (transfer container): the node descriptions, by name */
+GPtrArray *
+sdag_node_types_list(SdagNodeTypes *self)
+{
+	GPtrArray *list = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->types);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(list, value);
+	g_ptr_array_sort(list, sdag_desc_cmp_cb);
+	return list;
+}
+
+/* Returns: (transfer none): SdagSkippedPlugin entries */
+GPtrArray *
+sdag_node_types_get_skipped(SdagNodeTypes *self)
+{
+	return self->skipped;
+}
+
+static void
+sdag_ports_to_json(JsonBuilder *b, const SdagPortSpec *ports, guint n, gboolean inputs)
+{
+	json_builder_begin_array(b);
+	for (guint i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, ports[i].name);
+		json_builder_set_member_name(b, "type");
+		json_builder_add_string_value(b, sdag_port_type_to_string(ports[i].type));
+		if (inputs) {
+			json_builder_set_member_name(b, "optional");
+			json_builder_add_boolean_value(b, ports[i].optional);
+		}
+		json_builder_set_member_name(b, "description");
+		json_builder_add_string_value(b, ports[i].description ? ports[i].description : "");
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* Returns: (transfer full): the description as served by GET /node-types */
+JsonNode *
+sdag_node_desc_to_json(const SdagNodeDesc *desc)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, desc->name);
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, desc->version);
+	json_builder_set_member_name(b, "description");
+	json_builder_add_string_value(b, desc->description ? desc->description : "");
+	json_builder_set_member_name(b, "inputs");
+	sdag_ports_to_json(b, desc->inputs, desc->n_inputs, TRUE);
+	json_builder_set_member_name(b, "outputs");
+	sdag_ports_to_json(b, desc->outputs, desc->n_outputs, FALSE);
+	json_builder_set_member_name(b, "params");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < desc->n_params; i++) {
+		const SdagParamSpec *spec = &desc->params[i];
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, spec->name);
+		json_builder_set_member_name(b, "type");
+		json_builder_add_string_value(b, sdag_param_type_to_string(spec->type));
+		json_builder_set_member_name(b, "required");
+		json_builder_add_boolean_value(b, spec->default_json == NULL);
+		if (spec->default_json != NULL) {
+			/* checked parseable when the type was added */
+			json_builder_set_member_name(b, "default");
+			json_builder_add_value(b, sdag_json_parse(spec->default_json, -1, NULL));
+		}
+		if (spec->has_range) {
+			json_builder_set_member_name(b, "min");
+			json_builder_add_double_value(b, spec->min);
+			json_builder_set_member_name(b, "max");
+			json_builder_add_double_value(b, spec->max);
+		}
+		json_builder_set_member_name(b, "description");
+		json_builder_add_string_value(b, spec->description ? spec->description : "");
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "state_keys");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < desc->n_state_keys; i++) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, desc->state_keys[i].name);
+		json_builder_set_member_name(b, "description");
+		json_builder_add_string_value(b,
+					      desc->state_keys[i].description
+						  ? desc->state_keys[i].description
+						  : "");
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}

@@ -1,0 +1,512 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-rest"
+
+#include "config.h"
+
+#include "sdag-rest.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "sdag-dag.h"
+#include "sdag-error.h"
+#include "sdag-json.h"
+
+/*
+ * The REST API. One handler is registered for "/", and requests are routed
+ * through sdag_rest_routes so that a known path with the wrong method gets
+ * 405 with an Allow header rather than 404. Every answer is JSON; every error
+ * goes through sdag_rest_reply_error so its shape and status come from the
+ * one table in sdag-error.c.
+ */
+
+struct _SdagRest {
+	SdagDaemon *daemon;
+	SoupServer *server;
+	guint16 port;
+};
+
+typedef void (*SdagRouteFunc)(SdagRest *self,
+			      SoupServerMessage *msg,
+			      const char *arg,
+			      GHashTable *query);
+
+typedef struct {
+	const char *pattern; /* "*" matches one path segment, handed over as arg */
+	const char *method;
+	SdagRouteFunc func;
+} SdagRoute;
+
+static void
+sdag_rest_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
+{
+	g_autofree char *text = sdag_json_to_string(node);
+	gsize len = strlen(text);
+
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg,
+					 "application/json",
+					 SOUP_MEMORY_TAKE,
+					 g_steal_pointer(&text),
+					 len);
+}
+
+static void
+sdag_rest_reply_bytes(SoupServerMessage *msg, guint status, const char *ctype, GBytes *blob)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(blob, &len);
+
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, ctype, SOUP_MEMORY_COPY, data, len);
+}
+
+/* @code overrides the string of error->code when non-NULL; @details is taken */
+static void
+sdag_rest_reply_error_full(SoupServerMessage *msg,
+			   const GError *error,
+			   const char *code,
+			   JsonNode *details)
+{
+	SdagError ecode = error->domain == SDAG_ERROR ? (SdagError)error->code : SDAG_ERROR_INTERNAL;
+	g_autoptr(JsonNode) body =
+	    sdag_json_error_new(code != NULL ? code : sdag_error_code_to_string(ecode),
+				error->message,
+				details);
+	guint status = sdag_error_code_to_http_status(ecode);
+
+	if (status >= 500)
+		g_warning("%s %s: %s",
+			  soup_server_message_get_method(msg),
+			  g_uri_get_path(soup_server_message_get_uri(msg)),
+			  error->message);
+	sdag_rest_reply_json(msg, status, body);
+}
+
+static void
+sdag_rest_reply_error(SoupServerMessage *msg, const GError *error)
+{
+	sdag_rest_reply_error_full(msg, error, NULL, NULL);
+}
+
+G_GNUC_PRINTF(3, 4)
+static void
+sdag_rest_reply_new_error(SoupServerMessage *msg, SdagError code, const char *fmt, ...)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *message = NULL;
+	va_list args;
+
+	va_start(args, fmt);
+	message = g_strdup_vprintf(fmt, args);
+	va_end(args);
+	error = g_error_new_literal(SDAG_ERROR, code, message);
+	sdag_rest_reply_error(msg, error);
+}
+
+static gboolean
+sdag_rest_query_bool(SoupServerMessage *msg,
+		     GHashTable *query,
+		     const char *name,
+		     gboolean *value)
+{
+	const char *v = query != NULL ? g_hash_table_lookup(query, name) : NULL;
+
+	*value = FALSE;
+	if (v == NULL || g_strcmp0(v, "false") == 0 || g_strcmp0(v, "0") == 0)
+		return TRUE;
+	if (g_strcmp0(v, "true") == 0 || g_strcmp0(v, "1") == 0 || v[0] == '\0') {
+		*value = TRUE;
+		return TRUE;
+	}
+	sdag_rest_reply_new_error(msg,
+				  SDAG_ERROR_BAD_REQUEST,
+				  "query parameter '%s' must be true or false, not '%s'",
+				  name,
+				  v);
+	return FALSE;
+}
+
+/* Parses the request body as JSON, answering the error itself on failure. */
+static JsonNode *
+sdag_rest_read_json(SoupServerMessage *msg)
+{
+	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+	const char *ctype = soup_message_headers_get_content_type(hdrs, NULL);
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonNode *node;
+	gsize len = 0;
+	const char *data;
+
+	if (g_strcmp0(ctype, "application/json") != 0) {
+		sdag_rest_reply_new_error(msg,
+					  SDAG_ERROR_UNSUPPORTED_MEDIA_TYPE,
+					  "expected Content-Type application/json, got %s",
+					  ctype != NULL ? ctype : "none");
+		return NULL;
+	}
+	blob = soup_message_body_flatten(body);
+	data = g_bytes_get_data(blob, &len);
+	node = sdag_json_parse(data, len, &error);
+	if (node == NULL) {
+		g_prefix_error_literal(&error, "request body is not JSON: ");
+		sdag_rest_reply_error(msg, error);
+		return NULL;
+	}
+	return node;
+}
+
+static void
+sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	SdagDaemon *d = self->daemon;
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	g_autoptr(GPtrArray) types = sdag_node_types_list(d->types);
+	GPtrArray *skipped = sdag_node_types_get_skipped(d->types);
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, "ok");
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, SDAG_VERSION);
+	json_builder_set_member_name(b, "uptime_s");
+	json_builder_add_int_value(b, (g_get_monotonic_time() - d->started_us) / G_USEC_PER_SEC);
+	json_builder_set_member_name(b, "store");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, sdag_store_get_path(d->store));
+	json_builder_set_member_name(b, "schema_version");
+	json_builder_add_int_value(b, sdag_store_get_schema_version(d->store));
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "node_types");
+	json_builder_add_int_value(b, types->len);
+	json_builder_set_member_name(b, "plugins_skipped");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < skipped->len; i++) {
+		SdagSkippedPlugin *s = g_ptr_array_index(skipped, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "file");
+		json_builder_add_string_value(b, s->file);
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, s->reason);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
+}
+
+static void
+sdag_rest_openapi(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GBytes) blob = g_resources_lookup_data("/org/streamdag/openapi.json",
+							 G_RESOURCE_LOOKUP_FLAGS_NONE,
+							 NULL);
+	/* linked into the binary: cannot be missing */
+	g_assert(blob != NULL);
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", blob);
+}
+
+static void
+sdag_rest_node_types(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GPtrArray) types = sdag_node_types_list(self->daemon->types);
+	g_autoptr(JsonObject) obj = json_object_new();
+	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+	JsonArray *arr = json_array_new();
+
+	for (guint i = 0; i < types->len; i++)
+		json_array_add_element(arr, sdag_node_desc_to_json(g_ptr_array_index(types, i)));
+	json_object_set_array_member(obj, "node_types", arr);
+	json_node_set_object(root, obj);
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
+}
+
+static void
+sdag_rest_pipelines_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(JsonNode) definition = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GPtrArray) problems = sdag_dag_problems_new();
+	g_autoptr(GError) error = NULL;
+	SdagRegisterOutcome outcome = SDAG_REGISTER_VALID;
+	gboolean dry_run = FALSE;
+
+	if (!sdag_rest_query_bool(msg, query, "dry_run", &dry_run))
+		return;
+	definition = sdag_rest_read_json(msg);
+	if (definition == NULL)
+		return;
+	answer = sdag_registry_register(self->daemon->registry,
+					definition,
+					dry_run,
+					&outcome,
+					problems,
+					&error);
+	if (answer == NULL) {
+		if (problems->len > 0) {
+			SdagDagProblem *first = g_ptr_array_index(problems, 0);
+			g_autofree char *message =
+			    g_strdup_printf("%s (%u problem%s in all)",
+					    first->message,
+					    problems->len,
+					    problems->len == 1 ? "" : "s");
+			g_autoptr(GError) invalid =
+			    g_error_new_literal(SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, message);
+			sdag_rest_reply_error_full(msg,
+						   invalid,
+						   first->code,
+						   sdag_dag_problems_to_json(problems));
+			return;
+		}
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg,
+			     outcome == SDAG_REGISTER_CREATED ? SOUP_STATUS_CREATED : SOUP_STATUS_OK,
+			     answer);
+}
+
+static void
+sdag_rest_pipelines_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) list = sdag_registry_list(self->daemon->registry, &error);
+
+	if (list == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, list);
+}
+
+static void
+sdag_rest_pipeline_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) record = sdag_registry_get(self->daemon->registry, arg, &error);
+
+	if (record == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", record);
+}
+
+static void
+sdag_rest_pipeline_delete(SdagRest *self,
+			  SoupServerMessage *msg,
+			  const char *arg,
+			  GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_registry_delete(self->daemon->registry, arg, &error)) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static const SdagRoute sdag_rest_routes[] = {
+    {"/healthz", "GET", sdag_rest_healthz},
+    {"/openapi.json", "GET", sdag_rest_openapi},
+    {"/node-types", "GET", sdag_rest_node_types},
+    {"/pipelines", "GET", sdag_rest_pipelines_list},
+    {"/pipelines", "POST", sdag_rest_pipelines_post},
+    {"/pipelines/*", "GET", sdag_rest_pipeline_get},
+    {"/pipelines/*", "DELETE", sdag_rest_pipeline_delete},
+};
+
+/* Matches @path against @pattern; *arg receives the "*" segment, unescaped. */
+static gboolean
+sdag_rest_match(const char *pattern, const char *path, char **arg)
+{
+	g_auto(GStrv) pp = g_strsplit(pattern, "/", -1);
+	g_auto(GStrv) sp = g_strsplit(path, "/", -1);
+	guint n = g_strv_length(pp);
+
+	if (g_strv_length(sp) != n)
+		return FALSE;
+	for (guint i = 0; i < n; i++) {
+		if (g_strcmp0(pp[i], "*") == 0) {
+			g_autofree char *seg = g_uri_unescape_string(sp[i], "/");
+			if (seg == NULL || seg[0] == '\0')
+				return FALSE;
+			g_free(*arg);
+			*arg = g_steal_pointer(&seg);
+		} else if (g_strcmp0(pp[i], sp[i]) != 0) {
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void
+sdag_rest_dispatch_cb(SoupServer *server,
+		      SoupServerMessage *msg,
+		      const char *path,
+		      GHashTable *query,
+		      gpointer user_data)
+{
+	SdagRest *self = user_data;
+	const char *method = soup_server_message_get_method(msg);
+	g_autoptr(GString) allow = g_string_new(NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
+		const SdagRoute *r = &sdag_rest_routes[i];
+		g_autofree char *arg = NULL;
+
+		if (!sdag_rest_match(r->pattern, path, &arg))
+			continue;
+		if (g_strcmp0(r->method, method) == 0) {
+			r->func(self, msg, arg, query);
+			g_debug("%s %s -> %u", method, path, soup_server_message_get_status(msg));
+			return;
+		}
+		if (allow->len > 0)
+			g_string_append(allow, ", ");
+		g_string_append(allow, r->method);
+	}
+	if (allow->len > 0) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Allow",
+					     allow->str);
+		sdag_rest_reply_new_error(msg,
+					  SDAG_ERROR_METHOD_NOT_ALLOWED,
+					  "%s is not allowed on %s (allowed: %s)",
+					  method,
+					  path,
+					  allow->str);
+		return;
+	}
+	sdag_rest_reply_new_error(msg, SDAG_ERROR_ROUTE_NOT_FOUND, "no route %s", path);
+}
+
+static void
+sdag_rest_got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+	SdagRest *self = user_data;
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+	guint64 limit = self->daemon->config->max_body_bytes;
+
+	if (soup_server_message_get_status(msg) != 0)
+		return;
+	if ((guint64)body->length + g_bytes_get_size(chunk) > limit) {
+		/* stop buffering; the status makes the server skip the handler */
+		soup_message_body_set_accumulate(body, FALSE);
+		soup_message_body_truncate(body);
+		sdag_rest_reply_new_error(msg,
+					  SDAG_ERROR_PAYLOAD_TOO_LARGE,
+					  "request body is larger than %" G_GUINT64_FORMAT " bytes",
+					  limit);
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Connection",
+					     "close");
+	}
+}
+
+/*
+ * Runs after the headers, before the body: a declared length over the limit
+ * is refused without reading a byte of it; a chunked body is counted as it
+ * arrives and refused as soon as it passes the limit.
+ */
+static void
+sdag_rest_early_cb(SoupServer *server,
+		   SoupServerMessage *msg,
+		   const char *path,
+		   GHashTable *query,
+		   gpointer user_data)
+{
+	SdagRest *self = user_data;
+	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
+	guint64 limit = self->daemon->config->max_body_bytes;
+
+	switch (soup_message_headers_get_encoding(hdrs)) {
+	case SOUP_ENCODING_CONTENT_LENGTH:
+		if ((guint64)soup_message_headers_get_content_length(hdrs) > limit) {
+			sdag_rest_reply_new_error(msg,
+						  SDAG_ERROR_PAYLOAD_TOO_LARGE,
+						  "request body of %" G_GINT64_FORMAT
+						  " bytes is larger than %" G_GUINT64_FORMAT
+						  " bytes",
+						  soup_message_headers_get_content_length(hdrs),
+						  limit);
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+						     "Connection",
+						     "close");
+		}
+		break;
+	case SOUP_ENCODING_CHUNKED:
+		g_signal_connect(msg, "got-chunk", G_CALLBACK(sdag_rest_got_chunk_cb), self);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * sdag_rest_new:
+ *
+ * Starts listening on the configured address; port 0 picks a free port,
+ * which sdag_rest_get_port() then returns.
+ *
+ * Returns: (transfer full): the REST server, or NULL when it cannot listen
+ */
+SdagRest *
+sdag_rest_new(SdagDaemon *daemon, GError **error)
+{
+	g_autoptr(GInetAddress) iaddr = g_inet_address_new_from_string(daemon->config->listen_host);
+	g_autoptr(GSocketAddress) saddr = NULL;
+	g_autoptr(GError) error_local = NULL;
+	GSList *uris;
+	SdagRest *self;
+
+	g_assert(iaddr != NULL); /* checked when the config was read */
+	saddr = g_inet_socket_address_new(iaddr, daemon->config->listen_port);
+	self = g_new0(SdagRest, 1);
+	self->daemon = daemon;
+	self->server = soup_server_new("server-header", "streamdag/" SDAG_VERSION " ", NULL);
+	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
+	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
+	if (!soup_server_listen(self->server, saddr, 0, &error_local)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "cannot listen on %s:%u: %s",
+			    daemon->config->listen_host,
+			    daemon->config->listen_port,
+			    error_local->message);
+		sdag_rest_free(self);
+		return NULL;
+	}
+	uris = soup_server_get_uris(self->server);
+	self->port = uris != NULL ? (guint16)g_uri_get_port(uris->data) : 0;
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	return self;
+}
+
+void
+sdag_rest_free(SdagRest *self)
+{
+	if (self == NULL)
+		return;
+	if (self->server != NULL) {
+		soup_server_disconnect(self->server);
+		g_object_unref(self->server);
+	}
+	g_free(self);
+}
+
+guint16
+sdag_rest_get_port(SdagRest *self)
+{
+	return self->port;
+}

@@ -1,0 +1,729 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-store"
+
+#include <errno.h>
+#include <rocksdb/c.h>
+#include <string.h>
+
+#include "sdag-error.h"
+#include "sdag-store.h"
+
+/*
+ * SdagStore: the daemon's one RocksDB database.
+ *
+ * Families: one DB holding RocksDB's own "default" family plus one column family per
+ * SdagStoreFamily, named by sdag_store_family_name(). "default" holds only the key
+ * "schema_version" (decimal text). A family found on disk that this code does not know (left
+ * by another build) is opened too, because RocksDB refuses to open a DB otherwise; it is never
+ * read or written, and its data survives.
+ *
+ * Schema: SDAG_STORE_SCHEMA_VERSION is written when the key is absent (at creation, or when a
+ * process died between creating the DB and writing it) and read at every open. A DB with a
+ * newer version is refused rather than misread; migrations from older versions go in
+ * sdag_store_load_schema_version(). Refusal happens after the open, so the families of this
+ * version have been created (empty) by then; no key is written.
+ *
+ * Durability: every write goes through the write-ahead log. With sync=TRUE the WAL is
+ * fdatasync()ed before the call returns (concurrent syncing writers share one fsync): use it
+ * for state that is acknowledged to a client. With sync=FALSE a write that returned survives a
+ * crash of the process (it is in the kernel's page cache) but may be lost in a crash of the
+ * machine: use it for what can be recomputed or lost (frames, metrics). A batch is atomic
+ * across families, which share one WAL: recovery replays all of it or none of it.
+ *
+ * Key layout conventions (docs/store.md has each family's keys): keys are byte strings in
+ * bytewise order (RocksDB's default comparator). Integers in keys are fixed-width big-endian
+ * (GUINT64_TO_BE) so that byte order is numeric order; composite keys put the grouping part
+ * first, so that a group (all frames of one job, say) is one contiguous range that
+ * sdag_store_iter_prefix() reads in order with a seek and a scan bounded by the prefix's
+ * successor.
+ *
+ * Ownership and threads: sdag_store_get() returns a new GBytes; everything else is borrowed
+ * and copied. After open, SdagStore is never modified and RocksDB is thread-safe, so calls may
+ * come from any thread until sdag_store_free(). A SdagStoreBatch is owned by one thread at a
+ * time. get/put/delete cost O(log n); a prefix scan O(log n + k) for k keys visited.
+ */
+
+#define SDAG_STORE_SCHEMA_VERSION 1
+#define SDAG_STORE_SCHEMA_VERSION_KEY "schema_version"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_readoptions_t, rocksdb_readoptions_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_iterator_t, rocksdb_iter_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_writebatch_t, rocksdb_writebatch_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_pinnableslice_t, rocksdb_pinnableslice_destroy)
+
+struct _SdagStore {
+	char *path;
+	rocksdb_t *db;
+	rocksdb_options_t *options;
+	rocksdb_readoptions_t *read_options;
+	rocksdb_writeoptions_t *write_sync;
+	rocksdb_writeoptions_t *write_nosync;
+	/* every family opened, "default" and unknown ones included: all destroyed at free */
+	rocksdb_column_family_handle_t **handles;
+	gsize n_handles;
+	/* borrowed from handles */
+	rocksdb_column_family_handle_t *families[SDAG_STORE_N_FAMILIES];
+	guint schema_version;
+};
+
+typedef struct {
+	SdagStoreFamily family;
+	GBytes *key;
+	GBytes *value; /* NULL for a delete */
+} SdagStoreOp;
+
+struct _SdagStoreBatch {
+	GArray *ops; /* of SdagStoreOp, in the order recorded */
+};
+
+static const char *sdag_store_family_names[SDAG_STORE_N_FAMILIES] = {
+    [SDAG_STORE_PIPELINES] = "pipelines",
+    [SDAG_STORE_JOBS] = "jobs",
+    [SDAG_STORE_JOB_INDEX] = "job_index",
+    [SDAG_STORE_FRAMES] = "frames",
+    [SDAG_STORE_RESULTS] = "results",
+    [SDAG_STORE_METRICS] = "metrics",
+    [SDAG_STORE_STATE] = "state",
+    [SDAG_STORE_HISTORY] = "history",
+};
+
+static gboolean sdag_store_check_errptr(char *errptr, GError **error, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/*
+ * The one place where RocksDB's malloc'd error string becomes a GError: returns TRUE when
+ * errptr is NULL (no error); otherwise sets SDAG_ERROR_STORE with a message that starts with
+ * what was being done, frees errptr and returns FALSE.
+ */
+static gboolean
+sdag_store_check_errptr(char *errptr, GError **error, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *what = NULL;
+
+	if (errptr == NULL)
+		return TRUE;
+	va_start(args, format);
+	what = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_set_error(error, SDAG_ERROR, SDAG_ERROR_STORE, "%s: %s", what, errptr);
+	rocksdb_free(errptr);
+	return FALSE;
+}
+
+/**
+ * sdag_store_family_name:
+ * @family: a #SdagStoreFamily
+ *
+ * Returns: the name of the RocksDB column family, or %NULL for an invalid @family
+ */
+const char *
+sdag_store_family_name(SdagStoreFamily family)
+{
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, NULL);
+	return sdag_store_family_names[family];
+}
+
+/* Reads the schema version, writing it first when the key is absent. */
+static gboolean
+sdag_store_load_schema_version(SdagStore *self, GError **error)
+{
+	const char *key = SDAG_STORE_SCHEMA_VERSION_KEY;
+	char *errptr = NULL;
+	const char *value;
+	size_t value_len = 0;
+	guint64 version = 0;
+	g_autofree char *text = NULL;
+	g_autoptr(rocksdb_pinnableslice_t) slice = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	slice = rocksdb_get_pinned(self->db, self->read_options, key, strlen(key), &errptr);
+	if (!sdag_store_check_errptr(errptr, error, "failed to read the schema version"))
+		return FALSE;
+	if (slice == NULL) {
+		text = g_strdup_printf("%u", (guint)SDAG_STORE_SCHEMA_VERSION);
+		rocksdb_put(
+		    self->db, self->write_sync, key, strlen(key), text, strlen(text), &errptr);
+		if (!sdag_store_check_errptr(errptr, error, "failed to write the schema version"))
+			return FALSE;
+		self->schema_version = SDAG_STORE_SCHEMA_VERSION;
+		return TRUE;
+	}
+
+	value = rocksdb_pinnableslice_value(slice, &value_len);
+	text = g_strndup(value, value_len);
+	if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, &version, &error_local)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORE,
+			    "invalid schema version: %s",
+			    error_local->message);
+		return FALSE;
+	}
+	if (version > SDAG_STORE_SCHEMA_VERSION) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORE,
+			    "database schema version %" G_GUINT64_FORMAT
+			    " is newer than version %u, the newest this streamdag supports",
+			    version,
+			    (guint)SDAG_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	/* no older version exists yet: migrations will go here */
+	self->schema_version = (guint)version;
+	return TRUE;
+}
+
+/*
+ * The families to open: "default", ours, then any other family the DB on disk has. Listing
+ * fails when there is no DB yet (no CURRENT file), and then ours are the whole list; any other
+ * failure to list an existing DB is an error.
+ */
+static GPtrArray *
+sdag_store_family_names_to_open(SdagStore *self, GError **error)
+{
+	char *errptr = NULL;
+	char **listed;
+	size_t n_listed = 0;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+	g_ptr_array_add(names, g_strdup("default"));
+	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++)
+		g_ptr_array_add(names, g_strdup(sdag_store_family_names[i]));
+
+	/* the array is malloc'd even when listing fails */
+	listed = rocksdb_list_column_families(self->options, self->path, &n_listed, &errptr);
+	if (errptr != NULL) {
+		rocksdb_list_column_families_destroy(listed, n_listed);
+		g_autofree char *current = g_build_filename(self->path, "CURRENT", NULL);
+		if (g_file_test(current, G_FILE_TEST_EXISTS)) {
+			sdag_store_check_errptr(
+			    errptr, error, "failed to list the column families of %s", self->path);
+			return NULL;
+		}
+		/* not an error: a new database */
+		rocksdb_free(errptr);
+		return g_steal_pointer(&names);
+	}
+	for (size_t i = 0; i < n_listed; i++) {
+		gboolean known = FALSE;
+		for (guint j = 0; j < names->len && !known; j++)
+			known = g_strcmp0(listed[i], g_ptr_array_index(names, j)) == 0;
+		if (!known) {
+			g_debug("opening unknown column family %s", listed[i]);
+			g_ptr_array_add(names, g_strdup(listed[i]));
+		}
+	}
+	rocksdb_list_column_families_destroy(listed, n_listed);
+	return g_steal_pointer(&names);
+}
+
+/**
+ * sdag_store_open:
+ * @path: the database directory, created with its parents when missing
+ * @error: (nullable): optional return location for an error
+ *
+ * Opens the database at @path, creating it and any missing column family. Fails with
+ * %SDAG_ERROR_STORE when the directory cannot be created, RocksDB cannot open it (another
+ * process holds it, say) or its schema version is newer than this code's.
+ *
+ * Returns: (transfer full): a store, or %NULL with @error set
+ */
+SdagStore *
+sdag_store_open(const char *path, GError **error)
+{
+	char *errptr = NULL;
+	g_autoptr(SdagStore) self = NULL;
+	g_autoptr(GPtrArray) names = NULL;
+	g_autofree const rocksdb_options_t **family_options = NULL;
+	g_autofree rocksdb_column_family_handle_t **handles = NULL;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	if (g_mkdir_with_parents(path, 0700) != 0) {
+		int errsv = errno;
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORE,
+			    "failed to create the store directory %s: %s",
+			    path,
+			    g_strerror(errsv));
+		return NULL;
+	}
+
+	self = g_new0(SdagStore, 1);
+	self->path = g_strdup(path);
+	self->options = rocksdb_options_create();
+	rocksdb_options_set_create_if_missing(self->options, 1);
+	rocksdb_options_set_create_missing_column_families(self->options, 1);
+	self->read_options = rocksdb_readoptions_create();
+	self->write_sync = rocksdb_writeoptions_create();
+	rocksdb_writeoptions_set_sync(self->write_sync, 1);
+	self->write_nosync = rocksdb_writeoptions_create();
+	rocksdb_writeoptions_set_sync(self->write_nosync, 0);
+
+	names = sdag_store_family_names_to_open(self, error);
+	if (names == NULL)
+		return NULL;
+	family_options = g_new(const rocksdb_options_t *, names->len);
+	for (guint i = 0; i < names->len; i++)
+		family_options[i] = self->options;
+	handles = g_new0(rocksdb_column_family_handle_t *, names->len);
+	self->db = rocksdb_open_column_families(self->options,
+						path,
+						(int)names->len,
+						(const char *const *)names->pdata,
+						family_options,
+						handles,
+						&errptr);
+	if (!sdag_store_check_errptr(errptr, error, "failed to open the store %s", path))
+		return NULL;
+	self->n_handles = names->len;
+	self->handles = g_steal_pointer(&handles);
+	/* names[0] is "default", names[1 + i] is family i */
+	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++)
+		self->families[i] = self->handles[1 + i];
+
+	if (!sdag_store_load_schema_version(self, error)) {
+		g_prefix_error(error, "%s: ", path);
+		return NULL;
+	}
+	return g_steal_pointer(&self);
+}
+
+/**
+ * sdag_store_free:
+ * @self: (nullable): a store
+ *
+ * Closes the database. Writes that returned are not lost: unsynced ones are in the WAL.
+ */
+void
+sdag_store_free(SdagStore *self)
+{
+	if (self == NULL)
+		return;
+	/* handles must go before the DB they belong to */
+	for (gsize i = 0; i < self->n_handles; i++)
+		rocksdb_column_family_handle_destroy(self->handles[i]);
+	g_free(self->handles);
+	if (self->db != NULL)
+		rocksdb_close(self->db);
+	if (self->write_nosync != NULL)
+		rocksdb_writeoptions_destroy(self->write_nosync);
+	if (self->write_sync != NULL)
+		rocksdb_writeoptions_destroy(self->write_sync);
+	if (self->read_options != NULL)
+		rocksdb_readoptions_destroy(self->read_options);
+	if (self->options != NULL)
+		rocksdb_options_destroy(self->options);
+	g_free(self->path);
+	g_free(self);
+}
+
+/**
+ * sdag_store_get_path:
+ * @self: a store
+ *
+ * Returns: the directory the store was opened at
+ */
+const char *
+sdag_store_get_path(SdagStore *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->path;
+}
+
+/**
+ * sdag_store_get_schema_version:
+ * @self: a store
+ *
+ * Returns: the schema version of the open database
+ */
+guint
+sdag_store_get_schema_version(SdagStore *self)
+{
+	g_return_val_if_fail(self != NULL, 0);
+	return self->schema_version;
+}
+
+/**
+ * sdag_store_get:
+ * @self: a store
+ * @family: the family to read
+ * @key: (array length=key_len): the key
+ * @key_len: length of @key
+ * @error: (nullable): optional return location for an error
+ *
+ * Returns: (transfer full): a copy of the value, or %NULL with %SDAG_ERROR_NOT_FOUND when the
+ * key is absent, %SDAG_ERROR_STORE when RocksDB fails
+ */
+GBytes *
+sdag_store_get(SdagStore *self,
+	       SdagStoreFamily family,
+	       const guint8 *key,
+	       gsize key_len,
+	       GError **error)
+{
+	char *errptr = NULL;
+	const char *value;
+	size_t value_len = 0;
+	g_autoptr(rocksdb_pinnableslice_t) slice = NULL;
+
+	g_return_val_if_fail(self != NULL, NULL);
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, NULL);
+	g_return_val_if_fail(key != NULL || key_len == 0, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	/* a pinned read tells "absent" from "empty" and saves one copy of the value */
+	slice = rocksdb_get_pinned_cf(self->db,
+				      self->read_options,
+				      self->families[family],
+				      (const char *)key,
+				      key_len,
+				      &errptr);
+	if (!sdag_store_check_errptr(
+		errptr, error, "failed to read from %s", sdag_store_family_names[family]))
+		return NULL;
+	if (slice == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_NOT_FOUND,
+			    "no such key in %s",
+			    sdag_store_family_names[family]);
+		return NULL;
+	}
+	value = rocksdb_pinnableslice_value(slice, &value_len);
+	return g_bytes_new(value, value_len);
+}
+
+/**
+ * sdag_store_put:
+ * @self: a store
+ * @family: the family to write
+ * @key: (array length=key_len): the key
+ * @key_len: length of @key
+ * @value: (array length=value_len): the value, copied
+ * @value_len: length of @value
+ * @sync: whether to fdatasync before returning; see the durability contract above
+ * @error: (nullable): optional return location for an error
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sdag_store_put(SdagStore *self,
+	       SdagStoreFamily family,
+	       const guint8 *key,
+	       gsize key_len,
+	       const guint8 *value,
+	       gsize value_len,
+	       gboolean sync,
+	       GError **error)
+{
+	char *errptr = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, FALSE);
+	g_return_val_if_fail(key != NULL || key_len == 0, FALSE);
+	g_return_val_if_fail(value != NULL || value_len == 0, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	rocksdb_put_cf(self->db,
+		       sync ? self->write_sync : self->write_nosync,
+		       self->families[family],
+		       (const char *)key,
+		       key_len,
+		       (const char *)value,
+		       value_len,
+		       &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to write to %s", sdag_store_family_names[family]);
+}
+
+/**
+ * sdag_store_delete:
+ * @self: a store
+ * @family: the family to write
+ * @key: (array length=key_len): the key
+ * @key_len: length of @key
+ * @sync: whether to fdatasync before returning
+ * @error: (nullable): optional return location for an error
+ *
+ * Deletes a key; deleting an absent key succeeds.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sdag_store_delete(SdagStore *self,
+		  SdagStoreFamily family,
+		  const guint8 *key,
+		  gsize key_len,
+		  gboolean sync,
+		  GError **error)
+{
+	char *errptr = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, FALSE);
+	g_return_val_if_fail(key != NULL || key_len == 0, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	rocksdb_delete_cf(self->db,
+			  sync ? self->write_sync : self->write_nosync,
+			  self->families[family],
+			  (const char *)key,
+			  key_len,
+			  &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to delete from %s", sdag_store_family_names[family]);
+}
+
+/*
+ * The smallest key greater than every key that starts with prefix: drop trailing 0xff bytes,
+ * then increment the last byte. NULL when the prefix is all 0xff, which has no such bound.
+ */
+static guint8 *
+sdag_store_prefix_successor(const guint8 *prefix, gsize prefix_len, gsize *successor_len)
+{
+	guint8 *successor;
+
+	while (prefix_len > 0 && prefix[prefix_len - 1] == 0xff)
+		prefix_len--;
+	if (prefix_len == 0)
+		return NULL;
+	successor = g_memdup2(prefix, prefix_len);
+	successor[prefix_len - 1]++;
+	*successor_len = prefix_len;
+	return successor;
+}
+
+/**
+ * sdag_store_iter_prefix:
+ * @self: a store
+ * @family: the family to scan
+ * @prefix: (array length=prefix_len) (nullable): the prefix
+ * @prefix_len: length of @prefix; 0 scans the whole family
+ * @func: called for each key that starts with @prefix, in key order, with the whole key
+ * @user_data: passed to @func
+ * @error: (nullable): optional return location for an error
+ *
+ * Scans a consistent snapshot taken when the scan starts: writes made meanwhile, by @func or
+ * another thread, are not seen. @func returning %FALSE stops the scan; that is not an error.
+ * The key and value passed to @func are valid only during the call.
+ *
+ * Returns: %TRUE unless RocksDB failed
+ */
+gboolean
+sdag_store_iter_prefix(SdagStore *self,
+		       SdagStoreFamily family,
+		       const guint8 *prefix,
+		       gsize prefix_len,
+		       SdagStoreIterFunc func,
+		       gpointer user_data,
+		       GError **error)
+{
+	char *errptr = NULL;
+	gsize upper_len = 0;
+	/* declared in this order so that the iterator goes first, then the read options that
+	 * point at the bound, then the bound itself */
+	g_autofree guint8 *upper = NULL;
+	g_autoptr(rocksdb_readoptions_t) read_options = NULL;
+	g_autoptr(rocksdb_iterator_t) iter = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, FALSE);
+	g_return_val_if_fail(prefix != NULL || prefix_len == 0, FALSE);
+	g_return_val_if_fail(func != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	read_options = rocksdb_readoptions_create();
+	if (prefix_len > 0)
+		upper = sdag_store_prefix_successor(prefix, prefix_len, &upper_len);
+	/* lets RocksDB stop at the bound instead of reading the next range's tombstones */
+	if (upper != NULL)
+		rocksdb_readoptions_set_iterate_upper_bound(
+		    read_options, (const char *)upper, upper_len);
+	iter = rocksdb_create_iterator_cf(self->db, read_options, self->families[family]);
+	if (prefix_len > 0)
+		rocksdb_iter_seek(iter, (const char *)prefix, prefix_len);
+	else
+		rocksdb_iter_seek_to_first(iter);
+	for (; rocksdb_iter_valid(iter); rocksdb_iter_next(iter)) {
+		const char *key;
+		const char *value;
+		size_t key_len = 0;
+		size_t value_len = 0;
+
+		key = rocksdb_iter_key(iter, &key_len);
+		/* needed when there is no upper bound (an all-0xff prefix), cheap otherwise */
+		if (prefix_len > 0 &&
+		    (key_len < prefix_len || memcmp(key, prefix, prefix_len) != 0))
+			break;
+		value = rocksdb_iter_value(iter, &value_len);
+		if (!func(
+			(const guint8 *)key, key_len, (const guint8 *)value, value_len, user_data))
+			break;
+	}
+	rocksdb_iter_get_error(iter, &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+}
+
+static void
+sdag_store_op_clear(gpointer data)
+{
+	SdagStoreOp *op = data;
+	g_clear_pointer(&op->key, g_bytes_unref);
+	g_clear_pointer(&op->value, g_bytes_unref);
+}
+
+/**
+ * sdag_store_batch_new:
+ *
+ * A batch records puts and deletes, copying keys and values, to be applied all at once by
+ * sdag_store_write(). It needs no store, so it can be built anywhere.
+ *
+ * Returns: (transfer full): an empty batch
+ */
+SdagStoreBatch *
+sdag_store_batch_new(void)
+{
+	SdagStoreBatch *batch = g_new0(SdagStoreBatch, 1);
+	batch->ops = g_array_new(FALSE, FALSE, sizeof(SdagStoreOp));
+	g_array_set_clear_func(batch->ops, sdag_store_op_clear);
+	return batch;
+}
+
+/**
+ * sdag_store_batch_free:
+ * @batch: (nullable): a batch
+ *
+ * Frees a batch, written or not. An unwritten batch changes nothing.
+ */
+void
+sdag_store_batch_free(SdagStoreBatch *batch)
+{
+	if (batch == NULL)
+		return;
+	g_array_unref(batch->ops);
+	g_free(batch);
+}
+
+/**
+ * sdag_store_batch_put:
+ * @batch: a batch
+ * @family: the family to write
+ * @key: (array length=key_len): the key, copied
+ * @key_len: length of @key
+ * @value: (array length=value_len): the value, copied
+ * @value_len: length of @value
+ *
+ * Records a put. Operations apply in the order recorded: a later one on the same key wins.
+ */
+void
+sdag_store_batch_put(SdagStoreBatch *batch,
+		     SdagStoreFamily family,
+		     const guint8 *key,
+		     gsize key_len,
+		     const guint8 *value,
+		     gsize value_len)
+{
+	SdagStoreOp op = {.family = family};
+
+	g_return_if_fail(batch != NULL);
+	g_return_if_fail((guint)family < SDAG_STORE_N_FAMILIES);
+	g_return_if_fail(key != NULL || key_len == 0);
+	g_return_if_fail(value != NULL || value_len == 0);
+
+	op.key = g_bytes_new(key, key_len);
+	op.value = g_bytes_new(value, value_len);
+	g_array_append_val(batch->ops, op);
+}
+
+/**
+ * sdag_store_batch_delete:
+ * @batch: a batch
+ * @family: the family to write
+ * @key: (array length=key_len): the key, copied
+ * @key_len: length of @key
+ *
+ * Records a delete, which succeeds for an absent key.
+ */
+void
+sdag_store_batch_delete(SdagStoreBatch *batch,
+			SdagStoreFamily family,
+			const guint8 *key,
+			gsize key_len)
+{
+	SdagStoreOp op = {.family = family};
+
+	g_return_if_fail(batch != NULL);
+	g_return_if_fail((guint)family < SDAG_STORE_N_FAMILIES);
+	g_return_if_fail(key != NULL || key_len == 0);
+
+	op.key = g_bytes_new(key, key_len);
+	g_array_append_val(batch->ops, op);
+}
+
+/**
+ * sdag_store_batch_count:
+ * @batch: a batch
+ *
+ * Returns: the number of operations recorded
+ */
+guint
+sdag_store_batch_count(SdagStoreBatch *batch)
+{
+	g_return_val_if_fail(batch != NULL, 0);
+	return batch->ops->len;
+}
+
+/**
+ * sdag_store_write:
+ * @self: a store
+ * @batch: a batch; not modified, so it may be written again
+ * @sync: whether to fdatasync before returning
+ * @error: (nullable): optional return location for an error
+ *
+ * Applies all of @batch or none of it, across families, as one RocksDB WriteBatch.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError **error)
+{
+	char *errptr = NULL;
+	g_autoptr(rocksdb_writebatch_t) writebatch = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(batch != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	/* nothing to apply, and no reason to pay for a sync */
+	if (batch->ops->len == 0)
+		return TRUE;
+
+	writebatch = rocksdb_writebatch_create();
+	for (guint i = 0; i < batch->ops->len; i++) {
+		SdagStoreOp *op = &g_array_index(batch->ops, SdagStoreOp, i);
+		gsize key_len = 0;
+		const char *key = g_bytes_get_data(op->key, &key_len);
+
+		if (op->value != NULL) {
+			gsize value_len = 0;
+			const char *value = g_bytes_get_data(op->value, &value_len);
+			rocksdb_writebatch_put_cf(
+			    writebatch, self->families[op->family], key, key_len, value, value_len);
+		} else {
+			rocksdb_writebatch_delete_cf(
+			    writebatch, self->families[op->family], key, key_len);
+		}
+	}
+	rocksdb_write(self->db, sync ? self->write_sync : self->write_nosync, writebatch, &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to write a batch of %u operations", batch->ops->len);
+}

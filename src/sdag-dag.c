@@ -233,9 +233,10 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 				p->reason = g_strdup(error->message);
 				continue;
 			}
-			json_object_set_member(node->params,
-					       name,
-					       json_node_copy(json_object_get_member(given, name)));
+			json_object_set_member(
+			    node->params,
+			    name,
+			    sdag_param_value_normalize(spec, json_object_get_member(given, name)));
 		}
 	}
 	for (guint i = 0; i < desc->n_params; i++) {
@@ -256,9 +257,12 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 			continue;
 		}
 		/* the default was checked when the type was registered */
-		json_object_set_member(node->params,
-				       spec->name,
-				       sdag_json_parse(spec->default_json, -1, NULL));
+		{
+			g_autoptr(JsonNode) def = sdag_json_parse(spec->default_json, -1, NULL);
+			json_object_set_member(node->params,
+					       spec->name,
+					       sdag_param_value_normalize(spec, def));
+		}
 	}
 	/* cross-param checks only make sense on a schema-valid set */
 	if (c->problems->len == n_before && desc->validate != NULL) {

@@ -210,6 +210,53 @@ sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 	}
 }
 
+static JsonNode *
+sdag_json_double_new(JsonNode *number)
+{
+	JsonNode *n = json_node_new(JSON_NODE_VALUE);
+
+	json_node_set_double(n,
+			     json_node_get_value_type(number) == G_TYPE_INT64
+				 ? (double)json_node_get_int(number)
+				 : json_node_get_double(number));
+	return n;
+}
+
+/**
+ * sdag_param_value_normalize:
+ * @value: a value that passed sdag_param_value_check()
+ *
+ * Numbers of double and points params become doubles, so that `1` and `1.0`
+ * store alike and two spellings of one pipeline compare equal.
+ *
+ * Returns: (transfer full): the normalised copy
+ */
+JsonNode *
+sdag_param_value_normalize(const SdagParamSpec *spec, JsonNode *value)
+{
+	if (spec->type == SDAG_PARAM_DOUBLE)
+		return sdag_json_double_new(value);
+	if (spec->type == SDAG_PARAM_POINTS) {
+		JsonArray *in = json_node_get_array(value);
+		JsonArray *out = json_array_sized_new(json_array_get_length(in));
+		JsonNode *res = json_node_new(JSON_NODE_ARRAY);
+
+		for (guint i = 0; i < json_array_get_length(in); i++) {
+			JsonArray *pt = json_array_get_array_element(in, i);
+			JsonArray *npt = json_array_sized_new(2);
+
+			json_array_add_element(npt,
+					       sdag_json_double_new(json_array_get_element(pt, 0)));
+			json_array_add_element(npt,
+					       sdag_json_double_new(json_array_get_element(pt, 1)));
+			json_array_add_array_element(out, npt);
+		}
+		json_node_take_array(res, out);
+		return res;
+	}
+	return json_node_copy(value);
+}
+
 static gboolean
 sdag_ports_check(const SdagPortSpec *ports, guint n, const char *dir, GError **error)
 {

@@ -23,6 +23,8 @@ const char *
 sdag_param_type_to_string(SdagParamType type);
 gboolean
 sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **error);
+JsonNode *
+sdag_param_value_normalize(const SdagParamSpec *spec, JsonNode *value);
 
 SdagNodeTypes *
 sdag_node_types_new(void);

@@ -559,7 +559,8 @@ sdag_store_iter_prefix(SdagStore *self,
 		size_t value_len = 0;
 
 		key = rocksdb_iter_key(iter, &key_len);
-		/* needed when there is no upper bound (an all-0xff prefix), cheap otherwise */
+		/* A guard, not a mechanism: the upper bound ends the scan, and an all-0xff prefix,
+		 * which has none, needs none (every key >= it starts with it). */
 		if (prefix_len > 0 &&
 		    (key_len < prefix_len || memcmp(key, prefix, prefix_len) != 0))
 			break;

@@ -1,0 +1,145 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "sdag-config.h"
+#include "sdag-error.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+config_defaults(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+
+	g_assert_cmpstr(cfg->listen_host, ==, "127.0.0.1");
+	g_assert_cmpuint(cfg->listen_port, ==, 8080);
+	g_assert_cmpstr(cfg->data_dir, ==, "/var/lib/streamdag");
+	g_assert_cmpstr(cfg->plugin_dir, ==, SDAG_NODEDIR);
+	g_assert_cmpstr(cfg->device_id, ==, g_get_host_name());
+	g_assert_cmpuint(cfg->max_body_bytes, ==, 1048576);
+}
+
+/* The documented file is the embedded default: loading it changes nothing. */
+static void
+config_shipped_file(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path =
+	    g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"), "data", "streamdag.conf", NULL);
+
+	g_assert_true(sdag_config_load_file(cfg, path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(cfg->listen_host, ==, "127.0.0.1");
+	g_assert_cmpuint(cfg->listen_port, ==, 8080);
+	g_assert_cmpstr(cfg->plugin_dir, ==, SDAG_NODEDIR);
+	g_assert_cmpuint(cfg->max_body_bytes, ==, 1048576);
+}
+
+static void
+config_values(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const char *text = "[daemon]\nlisten=[::1]:0\ndata_dir=/srv/sd\nplugin_dir=/opt/n\n"
+			   "device_id=gate-2_east\n[rest]\nmax_body_bytes= 4096 \n";
+
+	g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(cfg->listen_host, ==, "::1");
+	g_assert_cmpuint(cfg->listen_port, ==, 0);
+	g_assert_cmpstr(cfg->data_dir, ==, "/srv/sd");
+	g_assert_cmpstr(cfg->plugin_dir, ==, "/opt/n");
+	g_assert_cmpstr(cfg->device_id, ==, "gate-2_east");
+	g_assert_cmpuint(cfg->max_body_bytes, ==, 4096);
+
+	g_assert_true(sdag_config_set_listen(cfg, "0.0.0.0:65535", &error));
+	g_assert_cmpstr(cfg->listen_host, ==, "0.0.0.0");
+	g_assert_cmpuint(cfg->listen_port, ==, 65535);
+	sdag_config_set_data_dir(cfg, "./var");
+	g_assert_cmpstr(cfg->data_dir, ==, "./var");
+}
+
+typedef struct {
+	const char *text;
+	const char *message; /* a substring the error must hold */
+} ConfigBadCase;
+
+static const ConfigBadCase config_bad_cases[] = {
+    {"[daemon]\nlisten=127.0.0.1\n", "[daemon] listen: expected ADDR:PORT"},
+    {"[daemon]\nlisten=:80\n", "[daemon] listen: expected ADDR:PORT"},
+    {"[daemon]\nlisten=localhost:80\n", "[daemon] listen: 'localhost' is not an IP address"},
+    {"[daemon]\nlisten=127.0.0.1:70000\n", "[daemon] listen: '70000' is not a port"},
+    {"[daemon]\nlisten=127.0.0.1:http\n", "[daemon] listen: 'http' is not a port"},
+    {"[daemon]\nlisten=[::1:80\n", "[daemon] listen: bad IPv6 address"},
+    {"[daemon]\ndata_dir=\n", "[daemon] data_dir: must not be empty"},
+    {"[daemon]\ndevice_id=gate 2\n", "[daemon] device_id: 'gate 2' may hold only"},
+    {"[daemon]\nlisten_port=80\n", "[daemon] listen_port: unknown key"},
+    {"[rest]\nmax_body_bytes=lots\n", "[rest] max_body_bytes: expected an integer from 1024"},
+    {"[rest]\nmax_body_bytes=10\n", "[rest] max_body_bytes: expected an integer from 1024"},
+    {"[rest]\nmax_body_bytes=-5\n", "[rest] max_body_bytes:"},
+    {"[mqtt]\nbroker=tcp://x\n", "unknown group [mqtt]"},
+    {"listen=1\n", "Key file does not start with a group"},
+};
+
+static void
+config_bad(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(config_bad_cases); i++) {
+		g_autoptr(SdagConfig) cfg = sdag_config_new();
+		g_autoptr(GError) error = NULL;
+		const ConfigBadCase *tc = &config_bad_cases[i];
+
+		g_assert_false(sdag_config_load_data(cfg, tc->text, strlen(tc->text), &error));
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		if (strstr(error->message, tc->message) == NULL)
+			g_error("case %u: '%s' does not contain '%s'", i, error->message, tc->message);
+	}
+}
+
+static void
+config_missing_file(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(sdag_config_load_file(cfg, "/nonexistent/streamdag.conf", &error));
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+	g_assert_nonnull(strstr(error->message, "/nonexistent/streamdag.conf"));
+}
+
+/* A bad value in a file names the file as well as the key. */
+static void
+config_bad_file(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	int fd = g_file_open_tmp("sdag-config-XXXXXX.conf", &path, &error);
+
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, "[rest]\nmax_body_bytes=1\n", -1, &error));
+	g_assert_false(sdag_config_load_file(cfg, path, &error));
+	g_assert_nonnull(strstr(error->message, path));
+	g_assert_nonnull(strstr(error->message, "[rest] max_body_bytes"));
+	g_unlink(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sdag/config/defaults", config_defaults);
+	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
+	g_test_add_func("/sdag/config/values", config_values);
+	g_test_add_func("/sdag/config/bad", config_bad);
+	g_test_add_func("/sdag/config/missing-file", config_missing_file);
+	g_test_add_func("/sdag/config/bad-file", config_bad_file);
+	return g_test_run();
+}

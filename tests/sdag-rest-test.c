@@ -1,0 +1,611 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The REST API over real HTTP: the daemon's server on an ephemeral loopback
+ * port, a libsoup client, every route and every error status.
+ */
+#include "sdag-daemon.h"
+#include "sdag-json.h"
+#include "sdag-test-types.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+typedef struct {
+	char *dir;
+	SdagDaemon *daemon;
+	SoupSession *session;
+	char *base;
+	char *witness; /* a pipeline record registered first, to check it survives */
+} Fixture;
+
+typedef struct {
+	guint status;
+	GBytes *body;
+	char *text;
+	char *allow;
+	char *ctype;
+	JsonNode *json;
+} Reply;
+
+static void
+reply_free(Reply *r)
+{
+	g_bytes_unref(r->body);
+	g_free(r->text);
+	g_free(r->allow);
+	g_free(r->ctype);
+	if (r->json != NULL)
+		json_node_unref(r->json);
+	g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
+
+typedef struct {
+	GBytes *body;
+	GError *error;
+	gboolean done;
+} SendCtx;
+
+static void
+send_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	SendCtx *ctx = user_data;
+	ctx->body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &ctx->error);
+	ctx->done = TRUE;
+}
+
+/* The server runs on this thread's main context, so the client is driven
+ * asynchronously on the same context. */
+static Reply *
+http_msg(Fixture *f, SoupMessage *msg)
+{
+	SendCtx ctx = {0};
+	Reply *r = g_new0(Reply, 1);
+	gsize len = 0;
+	const char *data;
+
+	soup_session_send_and_read_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &ctx);
+	while (!ctx.done)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_no_error(ctx.error);
+	r->status = soup_message_get_status(msg);
+	r->body = ctx.body;
+	data = g_bytes_get_data(r->body, &len);
+	r->text = g_strndup(data, len);
+	r->allow = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
+	r->ctype = g_strdup(
+	    soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL));
+	if (len > 0)
+		r->json = sdag_json_parse(data, len, NULL);
+	return r;
+}
+
+static Reply *
+http(Fixture *f, const char *method, const char *path, const char *ctype, const char *body, gssize len)
+{
+	g_autofree char *uri = g_strconcat(f->base, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
+
+	g_assert_nonnull(msg);
+	if (body != NULL) {
+		g_autoptr(GBytes) b = g_bytes_new(body, len < 0 ? strlen(body) : (gsize)len);
+		soup_message_set_request_body_from_bytes(msg, ctype, b);
+	}
+	return http_msg(f, msg);
+}
+
+static Reply *
+http_post_json(Fixture *f, const char *path, const char *body)
+{
+	return http(f, "POST", path, "application/json", body, -1);
+}
+
+static const char *
+reply_error_code(Reply *r)
+{
+	JsonObject *err;
+
+	g_assert_nonnull(r->json);
+	err = json_object_get_object_member(json_node_get_object(r->json), "error");
+	g_assert_nonnull(err);
+	/* the documented shape: code, message, details */
+	g_assert_true(json_object_has_member(err, "details"));
+	g_assert_cmpstr(json_object_get_string_member(err, "message"), !=, "");
+	return json_object_get_string_member(err, "code");
+}
+
+static void
+assert_error(Reply *r, guint status, const char *code)
+{
+	if (r->status != status)
+		g_error("expected %u, got %u: %s", status, r->status, r->text);
+	g_assert_cmpstr(r->ctype, ==, "application/json");
+	g_assert_cmpstr(reply_error_code(r), ==, code);
+}
+
+#define PASS_JSON                                                                                  \
+	"{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}],\"edges\":"  \
+	"[{\"from\":\"source.frame\",\"to\":\"p.frame\"}],\"outputs\":[\"p.frame\"]}"
+
+#define COUNT_JSON                                                                                 \
+	"{\"pipeline_id\":\"counter\",\"description\":\"boxes counted\",\"nodes\":[{\"id\":\"d\","  \
+	"\"type\":\"det\"},{\"id\":\"c\",\"type\":\"count\",\"params\":{\"labels\":[\"person\"]}}],"  \
+	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"d.frame\"},{\"from\":\"d.detections\","     \
+	"\"to\":\"c.detections\"}],\"outputs\":[\"c.counts\"]}"
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autofree char *body = g_strdup_printf(PASS_JSON, "witness");
+	g_autoptr(Reply) r = NULL;
+
+	f->dir = sdag_test_mkdtemp();
+	g_assert_true(sdag_config_set_listen(cfg, "127.0.0.1:0", &error));
+	sdag_config_set_data_dir(cfg, f->dir);
+	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	cfg->max_body_bytes = 64 * 1024;
+	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
+	g_assert_no_error(error);
+	sdag_test_types_add(f->daemon->types);
+	f->session = soup_session_new();
+	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+
+	r = http_post_json(f, "/pipelines", body);
+	g_assert_cmpuint(r->status, ==, 201);
+	g_clear_pointer(&r, reply_free);
+	r = http(f, "GET", "/pipelines/witness", NULL, NULL, 0);
+	g_assert_cmpuint(r->status, ==, 200);
+	f->witness = g_strdup(r->text);
+}
+
+/* Whatever a test did, the pipeline registered first is still there, byte for byte. */
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r = http(f, "GET", "/pipelines/witness", NULL, NULL, 0);
+
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_cmpstr(r->text, ==, f->witness);
+	g_object_unref(f->session);
+	sdag_daemon_free(f->daemon);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->base);
+	g_free(f->witness);
+}
+
+static void
+rest_healthz(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r = http(f, "GET", "/healthz", NULL, NULL, 0);
+	JsonObject *o;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_cmpstr(r->ctype, ==, "application/json");
+	o = json_node_get_object(r->json);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "ok");
+	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 7);
+	g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(o, "store"),
+						   "schema_version"),
+			==,
+			1);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "plugins_skipped")),
+			 ==,
+			 0);
+}
+
+/* The OpenAPI document parses and names every route the server has. */
+static void
+rest_openapi(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r = http(f, "GET", "/openapi.json", NULL, NULL, 0);
+	const struct {
+		const char *path;
+		const char *method;
+	} routes[] = {{"/healthz", "get"},
+		      {"/openapi.json", "get"},
+		      {"/node-types", "get"},
+		      {"/pipelines", "get"},
+		      {"/pipelines", "post"},
+		      {"/pipelines/{id}", "get"},
+		      {"/pipelines/{id}", "delete"}};
+	JsonObject *root;
+	JsonObject *paths;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_nonnull(r->json);
+	root = json_node_get_object(r->json);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
+	paths = json_object_get_object_member(root, "paths");
+	g_assert_cmpuint(json_object_get_size(paths), ==, 5);
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
+		g_assert_nonnull(item);
+		g_assert_true(json_object_has_member(item, routes[i].method));
+	}
+}
+
+static void
+rest_node_types(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r = http(f, "GET", "/node-types", NULL, NULL, 0);
+	JsonArray *arr;
+	JsonObject *first;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	arr = json_object_get_array_member(json_node_get_object(r->json), "node_types");
+	g_assert_cmpuint(json_array_get_length(arr), ==, 7);
+	first = json_array_get_object_element(arr, 0);
+	g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "count");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(first, "params")), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(arr, 6), "name"),
+			==,
+			"trk");
+}
+
+static void
+rest_pipeline_lifecycle(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r1 = http_post_json(f, "/pipelines", COUNT_JSON);
+	g_autoptr(Reply) r2 = NULL;
+	g_autoptr(Reply) r3 = NULL;
+	g_autoptr(Reply) r4 = NULL;
+	g_autoptr(Reply) got = NULL;
+	g_autoptr(Reply) list = NULL;
+	g_autoptr(Reply) del = NULL;
+	g_autoptr(Reply) gone = NULL;
+	g_autoptr(Reply) del2 = NULL;
+	g_autoptr(Reply) again = NULL;
+	g_autoptr(Reply) got2 = NULL;
+	JsonObject *o;
+	JsonObject *def;
+	JsonArray *items;
+
+	g_assert_cmpuint(r1->status, ==, 201);
+	o = json_node_get_object(r1->json);
+	g_assert_true(json_object_get_boolean_member(o, "created"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "order")), ==, 2);
+	g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(o, "order"), 0),
+			==,
+			"d");
+
+	/* the same body again: idempotent, with the first creation time */
+	r2 = http_post_json(f, "/pipelines", COUNT_JSON);
+	g_assert_cmpuint(r2->status, ==, 200);
+	g_assert_false(json_object_get_boolean_member(json_node_get_object(r2->json), "created"));
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(r2->json), "created_at"),
+			==,
+			json_object_get_string_member(o, "created_at"));
+
+	/* the same definition written differently, defaults spelt out: still the same */
+	r3 = http_post_json(
+	    f,
+	    "/pipelines",
+	    "{ \"outputs\": [\"c.counts\"], \"pipeline_id\": \"counter\",\n"
+	    "  \"description\": \"boxes counted\", \"edges\": [{\"to\": \"d.frame\", \"from\": "
+	    "\"source.frame\"}, {\"from\": \"d.detections\", \"to\": \"c.detections\"}],\n"
+	    "  \"nodes\": [{\"type\": \"det\", \"id\": \"d\", \"params\": {\"min_score\": 0.5}}, "
+	    "{\"id\": \"c\", \"type\": \"count\", \"params\": {\"min_score\": 0, \"labels\": "
+	    "[\"person\"]}}]}");
+	g_assert_cmpuint(r3->status, ==, 200);
+
+	got = http(f, "GET", "/pipelines/counter", NULL, NULL, 0);
+	g_assert_cmpuint(got->status, ==, 200);
+
+	/* a different definition under the same id: 409, the original untouched */
+	r4 = http_post_json(f,
+			    "/pipelines",
+			    "{\"pipeline_id\":\"counter\",\"nodes\":[{\"id\":\"p\",\"type\":"
+			    "\"passthrough\"}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+			    "\"p.frame\"}]}");
+	assert_error(r4, 409, "conflict");
+	got2 = http(f, "GET", "/pipelines/counter", NULL, NULL, 0);
+	g_assert_cmpstr(got2->text, ==, got->text);
+
+	o = json_node_get_object(got->json);
+	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "counter");
+	def = json_object_get_object_member(o, "definition");
+	/* params are stored completed with their defaults */
+	g_assert_cmpfloat(json_object_get_double_member(
+			      json_object_get_object_member(
+				  json_array_get_object_element(json_object_get_array_member(def, "nodes"), 0),
+				  "params"),
+			      "min_score"),
+			  ==,
+			  0.5);
+
+	list = http(f, "GET", "/pipelines", NULL, NULL, 0);
+	g_assert_cmpuint(list->status, ==, 200);
+	items = json_object_get_array_member(json_node_get_object(list->json), "pipelines");
+	g_assert_cmpuint(json_array_get_length(items), ==, 2);
+	o = json_array_get_object_element(items, 0);
+	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "counter");
+	g_assert_cmpstr(json_object_get_string_member(o, "description"), ==, "boxes counted");
+	g_assert_cmpint(json_object_get_int_member(o, "nodes"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(items, 1),
+						      "pipeline_id"),
+			==,
+			"witness");
+
+	del = http(f, "DELETE", "/pipelines/counter", NULL, NULL, 0);
+	g_assert_cmpuint(del->status, ==, 204);
+	g_assert_cmpuint(g_bytes_get_size(del->body), ==, 0);
+	gone = http(f, "GET", "/pipelines/counter", NULL, NULL, 0);
+	assert_error(gone, 404, "not_found");
+	del2 = http(f, "DELETE", "/pipelines/counter", NULL, NULL, 0);
+	assert_error(del2, 404, "not_found");
+	/* a deleted id is free again */
+	again = http_post_json(f, "/pipelines", COUNT_JSON);
+	g_assert_cmpuint(again->status, ==, 201);
+}
+
+static void
+rest_dry_run(Fixture *f, gconstpointer data)
+{
+	g_autofree char *body = g_strdup_printf(PASS_JSON, "dry");
+	g_autoptr(Reply) r = http_post_json(f, "/pipelines?dry_run=true", body);
+	g_autoptr(Reply) got = NULL;
+	g_autoptr(Reply) bad = NULL;
+	g_autoptr(Reply) badq = NULL;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(r->json), "valid"));
+	got = http(f, "GET", "/pipelines/dry", NULL, NULL, 0);
+	assert_error(got, 404, "not_found");
+	bad = http_post_json(f,
+			     "/pipelines?dry_run=1",
+			     "{\"pipeline_id\":\"dry\",\"nodes\":[{\"id\":\"x\",\"type\":\"nope\"}]}");
+	assert_error(bad, 400, "unknown_node_type");
+	badq = http_post_json(f, "/pipelines?dry_run=maybe", body);
+	assert_error(badq, 400, "bad_request");
+}
+
+/* Every example shipped in data/pipelines registers. */
+static void
+rest_examples(Fixture *f, gconstpointer data)
+{
+	g_autofree char *dir =
+	    g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"), "data", "pipelines", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_autofree char *text = NULL;
+		g_autoptr(Reply) r = NULL;
+
+		if (!g_str_has_suffix(name, ".json"))
+			continue;
+		g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		r = http_post_json(f, "/pipelines", text);
+		if (r->status != 201)
+			g_error("%s: %u %s", name, r->status, r->text);
+		n++;
+	}
+	g_assert_cmpuint(n, >=, 1);
+}
+
+typedef struct {
+	const char *name;
+	const char *method;
+	const char *path;
+	const char *ctype;
+	const char *body;
+	guint status;
+	const char *code;
+	const char *allow;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+    {"malformed-json", "POST", "/pipelines", "application/json", "{\"pipeline_id\": ", 400,
+     "bad_json", NULL},
+    {"empty-body", "POST", "/pipelines", "application/json", "", 400, "bad_json", NULL},
+    {"json-not-object", "POST", "/pipelines", "application/json", "\"x\"", 400, "bad_json", NULL},
+    {"empty-pipeline", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"e\",\"nodes\":[]}", 400, "empty_pipeline", NULL},
+    {"cycle", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"cyc\",\"nodes\":[{\"id\":\"a\",\"type\":\"passthrough\"},{\"id\":\"b\","
+     "\"type\":\"passthrough\"}],\"edges\":[{\"from\":\"a.frame\",\"to\":\"b.frame\"},{\"from\":"
+     "\"b.frame\",\"to\":\"a.frame\"}]}",
+     400, "cycle", NULL},
+    {"unknown-node-type", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"u\",\"nodes\":[{\"id\":\"a\",\"type\":\"yolo\"}]}", 400,
+     "unknown_node_type", NULL},
+    {"type-mismatch", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"t\",\"nodes\":[{\"id\":\"c\",\"type\":\"count\"}],\"edges\":[{\"from\":"
+     "\"source.frame\",\"to\":\"c.detections\"}]}",
+     400, "type_mismatch", NULL},
+    {"bad-param", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"t\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\"},{\"id\":\"c\",\"type\":"
+     "\"count\",\"params\":{\"min_score\":2}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+     "\"d.frame\"},{\"from\":\"d.detections\",\"to\":\"c.detections\"}]}",
+     400, "bad_param", NULL},
+    {"unknown-output", "POST", "/pipelines", "application/json",
+     "{\"pipeline_id\":\"o\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}],\"edges\":[{"
+     "\"from\":\"source.frame\",\"to\":\"p.frame\"}],\"outputs\":[\"p.detections\"]}",
+     400, "unknown_output", NULL},
+    {"text-plain", "POST", "/pipelines", "text/plain", "{}", 415, "unsupported_media_type", NULL},
+    {"no-content-type", "POST", "/pipelines", NULL, NULL, 415, "unsupported_media_type", NULL},
+    {"unknown-route", "GET", "/jobs", NULL, NULL, 404, "route_not_found", NULL},
+    {"trailing-slash", "GET", "/pipelines/", NULL, NULL, 404, "route_not_found", NULL},
+    {"unknown-pipeline", "GET", "/pipelines/ghost", NULL, NULL, 404, "not_found", NULL},
+    {"put-pipelines", "PUT", "/pipelines", "application/json", "{}", 405, "method_not_allowed",
+     "GET, POST"},
+    {"post-pipeline", "POST", "/pipelines/witness", "application/json", "{}", 405,
+     "method_not_allowed", "GET, DELETE"},
+    {"delete-healthz", "DELETE", "/healthz", NULL, NULL, 405, "method_not_allowed", "GET"},
+};
+
+static void
+rest_error_case(Fixture *f, gconstpointer data)
+{
+	const ErrorCase *tc = data;
+	g_autoptr(Reply) r =
+	    http(f, tc->method, tc->path, tc->ctype, tc->body, tc->body ? (gssize)strlen(tc->body) : 0);
+
+	assert_error(r, tc->status, tc->code);
+	g_assert_cmpstr(r->allow, ==, tc->allow);
+}
+
+/* A validation error lists every problem, and its code is the first one's. */
+static void
+rest_problem_details(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r = http_post_json(
+	    f,
+	    "/pipelines",
+	    "{\"pipeline_id\":\"m\",\"nodes\":[{\"id\":\"c\",\"type\":\"count\"},{\"id\":\"c\","
+	    "\"type\":\"count\"}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"c.detections\"}]}");
+	JsonObject *err;
+	JsonArray *problems;
+	JsonObject *p;
+
+	assert_error(r, 400, "duplicate_node_id");
+	err = json_object_get_object_member(json_node_get_object(r->json), "error");
+	problems = json_object_get_array_member(json_object_get_object_member(err, "details"),
+						"problems");
+	g_assert_cmpuint(json_array_get_length(problems), ==, 3);
+	p = json_array_get_object_element(problems, 1);
+	g_assert_cmpstr(json_object_get_string_member(p, "code"), ==, "type_mismatch");
+	g_assert_cmpstr(json_object_get_string_member(p, "node"), ==, "c");
+	g_assert_cmpstr(json_object_get_string_member(p, "port"), ==, "detections");
+	g_assert_cmpstr(json_object_get_string_member(p, "expected"), ==, "detections");
+	g_assert_cmpstr(json_object_get_string_member(p, "actual"), ==, "frame");
+	p = json_array_get_object_element(problems, 2);
+	g_assert_cmpstr(json_object_get_string_member(p, "code"), ==, "unconnected_input");
+	g_assert_nonnull(strstr(json_object_get_string_member(err, "message"), "3 problems"));
+}
+
+/* A declared length over the limit is refused from the headers. */
+static void
+rest_too_large(Fixture *f, gconstpointer data)
+{
+	gsize n = 64 * 1024 + 1;
+	g_autofree char *big = g_malloc(n);
+	g_autoptr(Reply) r = NULL;
+	g_autoptr(Reply) ok = NULL;
+	g_autofree char *body = g_strdup_printf(PASS_JSON, "after-413");
+
+	memset(big, ' ', n);
+	r = http(f, "POST", "/pipelines", "application/json", big, n);
+	assert_error(r, 413, "payload_too_large");
+	/* the server is fine afterwards */
+	ok = http_post_json(f, "/pipelines", body);
+	g_assert_cmpuint(ok->status, ==, 201);
+}
+
+/* A chunked body with no length is counted as it arrives. */
+static void
+rest_too_large_chunked(Fixture *f, gconstpointer data)
+{
+	gsize n = 256 * 1024;
+	g_autofree char *uri = g_strconcat(f->base, "/pipelines", NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(GInputStream) stream = NULL;
+	g_autoptr(Reply) r = NULL;
+	char *big = g_malloc(n);
+
+	memset(big, ' ', n);
+	blob = g_bytes_new_take(big, n);
+	stream = g_memory_input_stream_new_from_bytes(blob);
+	soup_message_set_request_body(msg, "application/json", stream, -1);
+	r = http_msg(f, msg);
+	assert_error(r, 413, "payload_too_large");
+}
+
+/* Just under the limit is read and judged on its content. */
+static void
+rest_at_limit(Fixture *f, gconstpointer data)
+{
+	gsize n = 64 * 1024;
+	g_autofree char *big = g_malloc(n);
+	g_autoptr(Reply) r = NULL;
+
+	memset(big, ' ', n);
+	big[0] = '[';
+	big[n - 1] = ']';
+	r = http(f, "POST", "/pipelines", "application/json", big, n);
+	assert_error(r, 400, "bad_json");
+}
+
+static void
+rest_escaped_id(Fixture *f, gconstpointer data)
+{
+	g_autofree char *body = g_strdup_printf(PASS_JSON, "cam-1.v2");
+	g_autoptr(Reply) r = http_post_json(f, "/pipelines", body);
+	g_autoptr(Reply) got = NULL;
+
+	g_assert_cmpuint(r->status, ==, 201);
+	got = http(f, "GET", "/pipelines/cam%2D1.v2", NULL, NULL, 0);
+	g_assert_cmpuint(got->status, ==, 200);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(got->json), "pipeline_id"),
+			==,
+			"cam-1.v2");
+}
+
+static void
+rest_listen_in_use(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir1 = sdag_test_mkdtemp();
+	g_autofree char *dir2 = sdag_test_mkdtemp();
+	g_autoptr(SdagConfig) c1 = sdag_config_new();
+	g_autoptr(SdagConfig) c2 = sdag_config_new();
+	g_autoptr(SdagDaemon) d1 = NULL;
+	g_autoptr(SdagDaemon) d2 = NULL;
+	g_autofree char *listen = NULL;
+
+	g_assert_true(sdag_config_set_listen(c1, "127.0.0.1:0", &error));
+	sdag_config_set_data_dir(c1, dir1);
+	sdag_config_set_plugin_dir(c1, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	d1 = sdag_daemon_new(g_steal_pointer(&c1), &error);
+	g_assert_no_error(error);
+	listen = g_strdup_printf("127.0.0.1:%u", sdag_daemon_get_port(d1));
+	g_assert_true(sdag_config_set_listen(c2, listen, &error));
+	sdag_config_set_data_dir(c2, dir2);
+	sdag_config_set_plugin_dir(c2, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	d2 = sdag_daemon_new(g_steal_pointer(&c2), &error);
+	g_assert_null(d2);
+	g_assert_nonnull(strstr(error->message, "cannot listen on 127.0.0.1:"));
+	g_clear_pointer(&d1, sdag_daemon_free);
+	sdag_test_rmtree(dir1);
+	sdag_test_rmtree(dir2);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("/sdag/rest/healthz", rest_healthz);
+	ADD("/sdag/rest/openapi", rest_openapi);
+	ADD("/sdag/rest/node-types", rest_node_types);
+	ADD("/sdag/rest/pipelines/lifecycle", rest_pipeline_lifecycle);
+	ADD("/sdag/rest/pipelines/dry-run", rest_dry_run);
+	ADD("/sdag/rest/pipelines/examples", rest_examples);
+	ADD("/sdag/rest/pipelines/problem-details", rest_problem_details);
+	ADD("/sdag/rest/pipelines/escaped-id", rest_escaped_id);
+	ADD("/sdag/rest/body/too-large", rest_too_large);
+	ADD("/sdag/rest/body/too-large-chunked", rest_too_large_chunked);
+	ADD("/sdag/rest/body/at-limit", rest_at_limit);
+	for (guint i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/rest/error/%s", error_cases[i].name);
+		g_test_add(path,
+			   Fixture,
+			   &error_cases[i],
+			   fixture_setup,
+			   rest_error_case,
+			   fixture_teardown);
+	}
+	g_test_add_func("/sdag/rest/listen-in-use", rest_listen_in_use);
+	return g_test_run();
+}

@@ -72,12 +72,8 @@ sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
 {
 	guint64 v = 0;
 
-	if (!g_ascii_string_to_unsigned(value,
-					10,
-					SDAG_MAX_BODY_MIN,
-					SDAG_MAX_BODY_MAX,
-					&v,
-					NULL)) {
+	if (!g_ascii_string_to_unsigned(
+		value, 10, SDAG_MAX_BODY_MIN, SDAG_MAX_BODY_MAX, &v, NULL)) {
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_CONFIG,
@@ -138,9 +134,8 @@ sdag_config_new(void)
 	gsize len = 0;
 	const char *data;
 
-	blob = g_resources_lookup_data("/org/streamdag/streamdag.conf",
-				       G_RESOURCE_LOOKUP_FLAGS_NONE,
-				       &error);
+	blob = g_resources_lookup_data(
+	    "/org/streamdag/streamdag.conf", G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
 	/* the resource is linked in: its absence is a build defect */
 	g_assert_no_error(error);
 	data = g_bytes_get_data(blob, &len);
@@ -184,11 +179,8 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 		g_auto(GStrv) keys = NULL;
 
 		if (!sdag_config_is_known_group(groups[i])) {
-			g_set_error(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_CONFIG,
-				    "unknown group [%s]",
-				    groups[i]);
+			g_set_error(
+			    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "unknown group [%s]", groups[i]);
 			return FALSE;
 		}
 		keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
@@ -253,11 +245,8 @@ sdag_config_set_listen(SdagConfig *self, const char *value, GError **error)
 	guint64 port = 0;
 
 	if (colon == NULL || colon == value) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "expected ADDR:PORT, got '%s'",
-			    value);
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "expected ADDR:PORT, got '%s'", value);
 		return FALSE;
 	}
 	host = g_strndup(value, colon - value);
@@ -276,11 +265,8 @@ sdag_config_set_listen(SdagConfig *self, const char *value, GError **error)
 	}
 	addr = g_inet_address_new_from_string(host);
 	if (addr == NULL) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "'%s' is not an IP address",
-			    host);
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "'%s' is not an IP address", host);
 		return FALSE;
 	}
 	if (!g_ascii_string_to_unsigned(colon + 1, 10, 0, G_MAXUINT16, &port, NULL)) {

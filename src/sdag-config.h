@@ -17,20 +17,13 @@ typedef struct {
 	guint64 max_body_bytes;
 } SdagConfig;
 
-SdagConfig *
-sdag_config_new(void);
-void
-sdag_config_free(SdagConfig *self);
-gboolean
-sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error);
-gboolean
-sdag_config_load_file(SdagConfig *self, const char *path, GError **error);
-gboolean
-sdag_config_set_listen(SdagConfig *self, const char *value, GError **error);
-void
-sdag_config_set_data_dir(SdagConfig *self, const char *value);
-void
-sdag_config_set_plugin_dir(SdagConfig *self, const char *value);
+SdagConfig *sdag_config_new(void);
+void sdag_config_free(SdagConfig *self);
+gboolean sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error);
+gboolean sdag_config_load_file(SdagConfig *self, const char *path, GError **error);
+gboolean sdag_config_set_listen(SdagConfig *self, const char *value, GError **error);
+void sdag_config_set_data_dir(SdagConfig *self, const char *value);
+void sdag_config_set_plugin_dir(SdagConfig *self, const char *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagConfig, sdag_config_free)
 

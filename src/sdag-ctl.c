@@ -85,10 +85,7 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 	if ((g_strcmp0(argv[0], "get") == 0 || g_strcmp0(argv[0], "delete") == 0) && argc == 2) {
 		g_autofree char *id = g_uri_escape_string(argv[1], NULL, FALSE);
 		g_autofree char *path = g_strconcat("/pipelines/", id, NULL);
-		return sdag_ctl_request(ctl,
-					argv[0][0] == 'g' ? "GET" : "DELETE",
-					path,
-					NULL);
+		return sdag_ctl_request(ctl, argv[0][0] == 'g' ? "GET" : "DELETE", path, NULL);
 	}
 	if (g_strcmp0(argv[0], "add") == 0 && argc >= 2) {
 		const char *path = dry_run ? "/pipelines?dry_run=true" : "/pipelines";
@@ -121,18 +118,30 @@ main(int argc, char **argv)
 	g_autofree char *url = NULL;
 	gboolean dry_run = FALSE;
 	const GOptionEntry entries[] = {
-	    {"url", 'u', 0, G_OPTION_ARG_STRING, &url, "Daemon URL (default $STREAMDAG_URL or http://127.0.0.1:8080)", "URL"},
-	    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Validate pipelines without storing them", NULL},
+	    {"url",
+	     'u',
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &url,
+	     "Daemon URL (default $STREAMDAG_URL or http://127.0.0.1:8080)",
+	     "URL"},
+	    {"dry-run",
+	     'n',
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &dry_run,
+	     "Validate pipelines without storing them",
+	     NULL},
 	    {NULL}};
-	g_autoptr(GOptionContext) ctx = g_option_context_new(
-	    "COMMAND - control streamdagd\n\n"
-	    "Commands:\n"
-	    "  health                 daemon health\n"
-	    "  node-types             the node types and their params\n"
-	    "  pipelines list         registered pipelines\n"
-	    "  pipelines get ID       one pipeline\n"
-	    "  pipelines add FILE...  register pipelines from JSON files\n"
-	    "  pipelines delete ID    remove a pipeline");
+	g_autoptr(GOptionContext) ctx =
+	    g_option_context_new("COMMAND - control streamdagd\n\n"
+				 "Commands:\n"
+				 "  health                 daemon health\n"
+				 "  node-types             the node types and their params\n"
+				 "  pipelines list         registered pipelines\n"
+				 "  pipelines get ID       one pipeline\n"
+				 "  pipelines add FILE...  register pipelines from JSON files\n"
+				 "  pipelines delete ID    remove a pipeline");
 	g_autoptr(GError) error = NULL;
 	SdagCtl ctl = {0};
 	int rc;
@@ -145,7 +154,7 @@ main(int argc, char **argv)
 	}
 	if (url == NULL)
 		url = g_strdup(g_getenv("STREAMDAG_URL") != NULL ? g_getenv("STREAMDAG_URL")
-							       : "http://127.0.0.1:8080");
+								 : "http://127.0.0.1:8080");
 	while (g_str_has_suffix(url, "/"))
 		url[strlen(url) - 1] = '\0';
 	if (argc < 2) {

@@ -31,12 +31,9 @@ typedef struct {
 	gint64 started_us; /* monotonic */
 } SdagDaemon;
 
-SdagDaemon *
-sdag_daemon_new(SdagConfig *config, GError **error);
-void
-sdag_daemon_free(SdagDaemon *self);
-guint16
-sdag_daemon_get_port(SdagDaemon *self);
+SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);
+void sdag_daemon_free(SdagDaemon *self);
+guint16 sdag_daemon_get_port(SdagDaemon *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDaemon, sdag_daemon_free)
 

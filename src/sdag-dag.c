@@ -27,17 +27,16 @@
  * SDAG_DAG_MAX_NODES.
  */
 
-static const char *const sdag_top_members[] = {"pipeline_id", "description", "nodes", "edges",
-					       "outputs", NULL};
+static const char *const sdag_top_members[] =
+    {"pipeline_id", "description", "nodes", "edges", "outputs", NULL};
 static const char *const sdag_node_members[] = {"id", "type", "params", NULL};
 static const char *const sdag_edge_members[] = {"from", "to", NULL};
 
 typedef struct {
 	SdagNodeTypes *types;
 	GPtrArray *problems;
-	GPtrArray *nodes;       /* SdagDagNode; desc NULL when the type is unknown */
-	GHashTable *index;      /* id -> GINT_TO_POINTER(index + 1) */
-	JsonArray *edges_in;    /* borrowed, may be NULL */
+	GPtrArray *nodes;  /* SdagDagNode; desc NULL when the type is unknown */
+	GHashTable *index; /* id -> GINT_TO_POINTER(index + 1) */
 	GArray *outputs;
 	/* Tarjan state */
 	gint *tj_index;
@@ -183,11 +182,8 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 	node->params = json_object_new();
 	if (params_in != NULL && !JSON_NODE_HOLDS_NULL(params_in)) {
 		if (!JSON_NODE_HOLDS_OBJECT(params_in)) {
-			sdag_dag_problem_add(c->problems,
-					     "bad_json",
-					     node->id,
-					     NULL,
-					     "params must be an object");
+			sdag_dag_problem_add(
+			    c->problems, "bad_json", node->id, NULL, "params must be an object");
 			return;
 		}
 		given = json_node_get_object(params_in);
@@ -206,21 +202,21 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 					spec = &desc->params[i];
 			}
 			if (spec == NULL) {
-				p = sdag_dag_problem_add(c->problems,
-							 "bad_param",
-							 node->id,
-							 NULL,
-							 "node '%s': unknown param '%s' for type '%s'",
-							 node->id,
-							 name,
-							 desc->name);
+				p = sdag_dag_problem_add(
+				    c->problems,
+				    "bad_param",
+				    node->id,
+				    NULL,
+				    "node '%s': unknown param '%s' for type '%s'",
+				    node->id,
+				    name,
+				    desc->name);
 				p->param = g_strdup(name);
 				p->reason = g_strdup("unknown param");
 				continue;
 			}
-			if (!sdag_param_value_check(spec,
-						    json_object_get_member(given, name),
-						    &error)) {
+			if (!sdag_param_value_check(
+				spec, json_object_get_member(given, name), &error)) {
 				p = sdag_dag_problem_add(c->problems,
 							 "bad_param",
 							 node->id,
@@ -245,13 +241,14 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 		if (given != NULL && json_object_has_member(given, spec->name))
 			continue;
 		if (spec->default_json == NULL) {
-			SdagDagProblem *p = sdag_dag_problem_add(c->problems,
-								 "bad_param",
-								 node->id,
-								 NULL,
-								 "node '%s': param '%s' is required",
-								 node->id,
-								 spec->name);
+			SdagDagProblem *p =
+			    sdag_dag_problem_add(c->problems,
+						 "bad_param",
+						 node->id,
+						 NULL,
+						 "node '%s': param '%s' is required",
+						 node->id,
+						 spec->name);
 			p->param = g_strdup(spec->name);
 			p->reason = g_strdup("required");
 			continue;
@@ -259,9 +256,8 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 		/* the default was checked when the type was registered */
 		{
 			g_autoptr(JsonNode) def = sdag_json_parse(spec->default_json, -1, NULL);
-			json_object_set_member(node->params,
-					       spec->name,
-					       sdag_param_value_normalize(spec, def));
+			json_object_set_member(
+			    node->params, spec->name, sdag_param_value_normalize(spec, def));
 		}
 	}
 	/* cross-param checks only make sense on a schema-valid set */
@@ -292,12 +288,8 @@ sdag_dag_compile_nodes(SdagDagCompiler *c, JsonArray *nodes_in)
 		SdagDagNode *node;
 
 		if (!JSON_NODE_HOLDS_OBJECT(el)) {
-			sdag_dag_problem_add(c->problems,
-					     "bad_json",
-					     NULL,
-					     NULL,
-					     "nodes[%u] must be an object",
-					     i);
+			sdag_dag_problem_add(
+			    c->problems, "bad_json", NULL, NULL, "nodes[%u] must be an object", i);
 			continue;
 		}
 		obj = json_node_get_object(el);
@@ -418,12 +410,7 @@ sdag_dag_resolve_output(SdagDagCompiler *c,
 	}
 	node = sdag_dag_lookup(c, node_id, &idx);
 	if (node == NULL) {
-		sdag_dag_problem_add(c->problems,
-				     code,
-				     node_id,
-				     port,
-				     "no node '%s'",
-				     node_id);
+		sdag_dag_problem_add(c->problems, code, node_id, port, "no node '%s'", node_id);
 		return FALSE;
 	}
 	if (node->desc == NULL)
@@ -463,12 +450,8 @@ sdag_dag_compile_edge(SdagDagCompiler *c, guint i, JsonNode *el)
 	gint p;
 
 	if (!JSON_NODE_HOLDS_OBJECT(el)) {
-		sdag_dag_problem_add(c->problems,
-				     "bad_json",
-				     NULL,
-				     NULL,
-				     "edges[%u] must be an object",
-				     i);
+		sdag_dag_problem_add(
+		    c->problems, "bad_json", NULL, NULL, "edges[%u] must be an object", i);
 		return;
 	}
 	obj = json_node_get_object(el);
@@ -483,24 +466,18 @@ sdag_dag_compile_edge(SdagDagCompiler *c, guint i, JsonNode *el)
 				     i);
 		return;
 	}
-	from_ok = sdag_dag_resolve_output(c, "unknown_port", from_node, from_port, &link, &from_type);
+	from_ok =
+	    sdag_dag_resolve_output(c, "unknown_port", from_node, from_port, &link, &from_type);
 
 	if (g_strcmp0(to_node, "source") == 0) {
-		sdag_dag_problem_add(c->problems,
-				     "unknown_port",
-				     to_node,
-				     to_port,
-				     "the source has no inputs");
+		sdag_dag_problem_add(
+		    c->problems, "unknown_port", to_node, to_port, "the source has no inputs");
 		return;
 	}
 	target = sdag_dag_lookup(c, to_node, &idx);
 	if (target == NULL) {
-		sdag_dag_problem_add(c->problems,
-				     "unknown_port",
-				     to_node,
-				     to_port,
-				     "no node '%s'",
-				     to_node);
+		sdag_dag_problem_add(
+		    c->problems, "unknown_port", to_node, to_port, "no node '%s'", to_node);
 		return;
 	}
 	if (target->desc == NULL)
@@ -525,17 +502,18 @@ sdag_dag_compile_edge(SdagDagCompiler *c, guint i, JsonNode *el)
 	if (from_type != target->desc->inputs[p].type) {
 		const char *expected = sdag_port_type_to_string(target->desc->inputs[p].type);
 		const char *actual = sdag_port_type_to_string(from_type);
-		SdagDagProblem *prob = sdag_dag_problem_add(c->problems,
-							    "type_mismatch",
-							    to_node,
-							    to_port,
-							    "'%s.%s' expects %s but '%s.%s' gives %s",
-							    to_node,
-							    to_port,
-							    expected,
-							    from_node,
-							    from_port,
-							    actual);
+		SdagDagProblem *prob =
+		    sdag_dag_problem_add(c->problems,
+					 "type_mismatch",
+					 to_node,
+					 to_port,
+					 "'%s.%s' expects %s but '%s.%s' gives %s",
+					 to_node,
+					 to_port,
+					 expected,
+					 from_node,
+					 from_port,
+					 actual);
 		prob->expected = g_strdup(expected);
 		prob->actual = g_strdup(actual);
 		return;
@@ -630,11 +608,8 @@ sdag_dag_tarjan(SdagDagCompiler *c, gint v)
 				    g_ptr_array_index(c->nodes, g_array_index(members, gint, k));
 				g_strv_builder_add(ids, m->id);
 			}
-			p = sdag_dag_problem_add(c->problems,
-						 "cycle",
-						 NULL,
-						 NULL,
-						 "nodes form a cycle");
+			p = sdag_dag_problem_add(
+			    c->problems, "cycle", NULL, NULL, "nodes form a cycle");
 			p->nodes = g_strv_builder_end(ids);
 			joined = g_strjoinv(", ", p->nodes);
 			g_free(p->message);
@@ -747,9 +722,8 @@ sdag_dag_build_definition(SdagDagCompiler *c, JsonObject *root)
 
 	for (GList *l = members; l != NULL; l = l->next) {
 		if (g_strcmp0(l->data, "nodes") != 0)
-			json_object_set_member(def,
-					       l->data,
-					       json_node_copy(json_object_get_member(root, l->data)));
+			json_object_set_member(
+			    def, l->data, json_node_copy(json_object_get_member(root, l->data)));
 	}
 	for (guint i = 0; i < c->nodes->len; i++) {
 		SdagDagNode *n = g_ptr_array_index(c->nodes, i);
@@ -791,34 +765,26 @@ sdag_dag_compile(JsonNode *root, SdagNodeTypes *types, GPtrArray *problems)
 	c.index = index;
 	c.outputs = outputs;
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		sdag_dag_problem_add(problems,
-				     "bad_json",
-				     NULL,
-				     NULL,
-				     "a pipeline must be a JSON object");
+		sdag_dag_problem_add(
+		    problems, "bad_json", NULL, NULL, "a pipeline must be a JSON object");
 		return NULL;
 	}
 	obj = json_node_get_object(root);
 	sdag_dag_check_members(&c, obj, sdag_top_members, NULL, "the pipeline");
 	pipeline_id = sdag_dag_get_string(obj, "pipeline_id");
 	if (pipeline_id == NULL || !sdag_dag_is_valid_id(pipeline_id))
-		sdag_dag_problem_add(problems,
-				     "bad_json",
-				     NULL,
-				     NULL,
-				     "pipeline_id must be 1-64 of [A-Za-z0-9_.-]");
+		sdag_dag_problem_add(
+		    problems, "bad_json", NULL, NULL, "pipeline_id must be 1-64 of [A-Za-z0-9_.-]");
 	member = json_object_get_member(obj, "description");
 	if (member != NULL && sdag_dag_get_string(obj, "description") == NULL)
-		sdag_dag_problem_add(problems,
-				     "bad_json",
-				     NULL,
-				     NULL,
-				     "description must be a string");
+		sdag_dag_problem_add(
+		    problems, "bad_json", NULL, NULL, "description must be a string");
 
 	member = json_object_get_member(obj, "nodes");
-	if (member == NULL ||
-	    (JSON_NODE_HOLDS_ARRAY(member) && json_array_get_length(json_node_get_array(member)) == 0)) {
-		sdag_dag_problem_add(problems, "empty_pipeline", NULL, NULL, "the pipeline has no nodes");
+	if (member == NULL || (JSON_NODE_HOLDS_ARRAY(member) &&
+			       json_array_get_length(json_node_get_array(member)) == 0)) {
+		sdag_dag_problem_add(
+		    problems, "empty_pipeline", NULL, NULL, "the pipeline has no nodes");
 		return NULL;
 	}
 	if (!JSON_NODE_HOLDS_ARRAY(member)) {
@@ -875,7 +841,8 @@ sdag_dag_order_to_json(SdagDag *self)
 	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
 
 	for (guint i = 0; i < self->order->len; i++) {
-		SdagDagNode *n = g_ptr_array_index(self->nodes, g_array_index(self->order, guint, i));
+		SdagDagNode *n =
+		    g_ptr_array_index(self->nodes, g_array_index(self->order, guint, i));
 		json_array_add_string_element(arr, n->id);
 	}
 	json_node_take_array(node, arr);

@@ -25,7 +25,7 @@ typedef struct {
 typedef struct {
 	char *id;
 	const SdagNodeDesc *desc;
-	JsonObject *params; /* validated, completed with defaults */
+	JsonObject *params;  /* validated, completed with defaults */
 	SdagDagLink *inputs; /* desc->n_inputs entries */
 } SdagDagNode;
 
@@ -33,7 +33,7 @@ typedef struct {
 	char *pipeline_id;
 	char *description;
 	GPtrArray *nodes;     /* SdagDagNode, in declaration order */
-	GArray *order;        /* guint node indices, topological */
+	GArray *order;	      /* guint node indices, topological */
 	GArray *outputs;      /* SdagDagLink */
 	JsonNode *definition; /* canonical definition, params completed */
 } SdagDag;
@@ -57,16 +57,11 @@ typedef struct {
 	GStrv nodes;
 } SdagDagProblem;
 
-SdagDag *
-sdag_dag_compile(JsonNode *root, SdagNodeTypes *types, GPtrArray *problems);
-void
-sdag_dag_free(SdagDag *self);
-GPtrArray *
-sdag_dag_problems_new(void);
-JsonNode *
-sdag_dag_problems_to_json(GPtrArray *problems);
-JsonNode *
-sdag_dag_order_to_json(SdagDag *self);
+SdagDag *sdag_dag_compile(JsonNode *root, SdagNodeTypes *types, GPtrArray *problems);
+void sdag_dag_free(SdagDag *self);
+GPtrArray *sdag_dag_problems_new(void);
+JsonNode *sdag_dag_problems_to_json(GPtrArray *problems);
+JsonNode *sdag_dag_order_to_json(SdagDag *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDag, sdag_dag_free)
 

@@ -4,7 +4,9 @@
  */
 #include "sdag-error.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(sdag-error-quark, sdag_error)
+/* clang-format on */
 
 /* The API contract: these strings and statuses are documented in docs/api.md
  * and must never change meaning once released. */

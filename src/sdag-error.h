@@ -34,11 +34,8 @@ typedef enum {
 	SDAG_ERROR_LAST
 } SdagError;
 
-GQuark
-sdag_error_quark(void);
-const char *
-sdag_error_code_to_string(SdagError code);
-guint
-sdag_error_code_to_http_status(SdagError code);
+GQuark sdag_error_quark(void);
+const char *sdag_error_code_to_string(SdagError code);
+guint sdag_error_code_to_http_status(SdagError code);
 
 G_END_DECLS

@@ -83,8 +83,8 @@ sdag_json_canonicalize(JsonNode *node)
 		JsonNode *res;
 
 		for (guint i = 0; i < json_array_get_length(arr); i++)
-			json_array_add_element(copy,
-					       sdag_json_canonicalize(json_array_get_element(arr, i)));
+			json_array_add_element(
+			    copy, sdag_json_canonicalize(json_array_get_element(arr, i)));
 		res = json_node_new(JSON_NODE_ARRAY);
 		json_node_set_array(res, copy);
 		return res;

@@ -20,9 +20,9 @@
  */
 
 struct _SdagNodeTypes {
-	GHashTable *types;    /* name -> const SdagNodeDesc * */
-	GPtrArray *modules;   /* GModule, kept open for the process's life */
-	GPtrArray *skipped;   /* SdagSkippedPlugin */
+	GHashTable *types;  /* name -> const SdagNodeDesc * */
+	GPtrArray *modules; /* GModule, kept open for the process's life */
+	GPtrArray *skipped; /* SdagSkippedPlugin */
 };
 
 static const char *sdag_port_type_names[SDAG_PORT_N_TYPES] =
@@ -157,19 +157,15 @@ sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 	switch (spec->type) {
 	case SDAG_PARAM_INT:
 		if (t != G_TYPE_INT64) {
-			g_set_error_literal(error,
-					    SDAG_ERROR,
-					    SDAG_ERROR_INVALID_PIPELINE,
-					    "expected an integer");
+			g_set_error_literal(
+			    error, SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, "expected an integer");
 			return FALSE;
 		}
 		return sdag_number_in_range(spec, json_node_get_int(value), "value", error);
 	case SDAG_PARAM_DOUBLE:
 		if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE) {
-			g_set_error_literal(error,
-					    SDAG_ERROR,
-					    SDAG_ERROR_INVALID_PIPELINE,
-					    "expected a number");
+			g_set_error_literal(
+			    error, SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, "expected a number");
 			return FALSE;
 		}
 		return sdag_number_in_range(spec,
@@ -188,16 +184,12 @@ sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 		return TRUE;
 	case SDAG_PARAM_STRING:
 		if (t != G_TYPE_STRING) {
-			g_set_error_literal(error,
-					    SDAG_ERROR,
-					    SDAG_ERROR_INVALID_PIPELINE,
-					    "expected a string");
+			g_set_error_literal(
+			    error, SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, "expected a string");
 			return FALSE;
 		}
-		return sdag_number_in_range(spec,
-					    strlen(json_node_get_string(value)),
-					    "length",
-					    error);
+		return sdag_number_in_range(
+		    spec, strlen(json_node_get_string(value)), "length", error);
 	case SDAG_PARAM_POINTS:
 	case SDAG_PARAM_STRINGS:
 		return sdag_param_array_check(spec, value, error);
@@ -448,11 +440,8 @@ sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError **error)
 	}
 	if (!g_module_symbol(module, SDAG_NODE_ENTRY_SYMBOL, (gpointer *)&describe) ||
 	    describe == NULL) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_PLUGIN,
-			    "no symbol %s",
-			    SDAG_NODE_ENTRY_SYMBOL);
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_PLUGIN, "no symbol %s", SDAG_NODE_ENTRY_SYMBOL);
 		g_module_close(module);
 		return FALSE;
 	}
@@ -633,10 +622,8 @@ sdag_node_desc_to_json(const SdagNodeDesc *desc)
 		json_builder_set_member_name(b, "name");
 		json_builder_add_string_value(b, desc->state_keys[i].name);
 		json_builder_set_member_name(b, "description");
-		json_builder_add_string_value(b,
-					      desc->state_keys[i].description
-						  ? desc->state_keys[i].description
-						  : "");
+		json_builder_add_string_value(
+		    b, desc->state_keys[i].description ? desc->state_keys[i].description : "");
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -53,10 +53,8 @@ sdag_registry_parse_record(GBytes *blob, GError **error)
 
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
 		g_clear_error(error);
-		g_set_error_literal(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_STORE,
-				    "stored pipeline record is corrupt");
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_STORE, "stored pipeline record is corrupt");
 		return NULL;
 	}
 	return g_steal_pointer(&node);
@@ -207,11 +205,8 @@ sdag_registry_get(SdagRegistry *self, const char *pipeline_id, GError **error)
 	if (blob == NULL && error != NULL && *error != NULL &&
 	    (*error)->code == SDAG_ERROR_NOT_FOUND) {
 		g_clear_error(error);
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_NOT_FOUND,
-			    "no pipeline '%s'",
-			    pipeline_id);
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND, "no pipeline '%s'", pipeline_id);
 	}
 	return blob;
 }
@@ -240,18 +235,16 @@ sdag_registry_list_cb(const guint8 *key,
 	rec = json_node_get_object(record);
 	def = json_object_get_object_member(rec, "definition");
 	item = json_object_new();
-	json_object_set_string_member(item,
-				      "pipeline_id",
-				      json_object_get_string_member(rec, "pipeline_id"));
-	json_object_set_string_member(item,
-				      "description",
-				      json_object_get_string_member_with_default(def, "description", ""));
-	json_object_set_string_member(item,
-				      "created_at",
-				      json_object_get_string_member(rec, "created_at"));
-	json_object_set_int_member(item,
-				   "nodes",
-				   json_array_get_length(json_object_get_array_member(def, "nodes")));
+	json_object_set_string_member(
+	    item, "pipeline_id", json_object_get_string_member(rec, "pipeline_id"));
+	json_object_set_string_member(
+	    item,
+	    "description",
+	    json_object_get_string_member_with_default(def, "description", ""));
+	json_object_set_string_member(
+	    item, "created_at", json_object_get_string_member(rec, "created_at"));
+	json_object_set_int_member(
+	    item, "nodes", json_array_get_length(json_object_get_array_member(def, "nodes")));
 	json_array_add_object_element(ctx->list, item);
 	return TRUE;
 }
@@ -265,13 +258,8 @@ sdag_registry_list(SdagRegistry *self, GError **error)
 	JsonNode *node;
 
 	json_object_set_array_member(obj, "pipelines", ctx.list);
-	if (!sdag_store_iter_prefix(self->store,
-				    SDAG_STORE_PIPELINES,
-				    NULL,
-				    0,
-				    sdag_registry_list_cb,
-				    &ctx,
-				    error))
+	if (!sdag_store_iter_prefix(
+		self->store, SDAG_STORE_PIPELINES, NULL, 0, sdag_registry_list_cb, &ctx, error))
 		return NULL;
 	if (ctx.error != NULL) {
 		g_propagate_error(error, ctx.error);

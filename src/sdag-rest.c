@@ -47,11 +47,8 @@ sdag_rest_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
 	gsize len = strlen(text);
 
 	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg,
-					 "application/json",
-					 SOUP_MEMORY_TAKE,
-					 g_steal_pointer(&text),
-					 len);
+	soup_server_message_set_response(
+	    msg, "application/json", SOUP_MEMORY_TAKE, g_steal_pointer(&text), len);
 }
 
 static void
@@ -71,11 +68,10 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 			   const char *code,
 			   JsonNode *details)
 {
-	SdagError ecode = error->domain == SDAG_ERROR ? (SdagError)error->code : SDAG_ERROR_INTERNAL;
-	g_autoptr(JsonNode) body =
-	    sdag_json_error_new(code != NULL ? code : sdag_error_code_to_string(ecode),
-				error->message,
-				details);
+	SdagError ecode = error->domain == SDAG_ERROR ? (SdagError)error->code
+						      : SDAG_ERROR_INTERNAL;
+	g_autoptr(JsonNode) body = sdag_json_error_new(
+	    code != NULL ? code : sdag_error_code_to_string(ecode), error->message, details);
 	guint status = sdag_error_code_to_http_status(ecode);
 
 	if (status >= 500)
@@ -108,10 +104,7 @@ sdag_rest_reply_new_error(SoupServerMessage *msg, SdagError code, const char *fm
 }
 
 static gboolean
-sdag_rest_query_bool(SoupServerMessage *msg,
-		     GHashTable *query,
-		     const char *name,
-		     gboolean *value)
+sdag_rest_query_bool(SoupServerMessage *msg, GHashTable *query, const char *name, gboolean *value)
 {
 	const char *v = query != NULL ? g_hash_table_lookup(query, name) : NULL;
 
@@ -206,9 +199,8 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 static void
 sdag_rest_openapi(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	g_autoptr(GBytes) blob = g_resources_lookup_data("/org/streamdag/openapi.json",
-							 G_RESOURCE_LOOKUP_FLAGS_NONE,
-							 NULL);
+	g_autoptr(GBytes) blob = g_resources_lookup_data(
+	    "/org/streamdag/openapi.json", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 	/* linked into the binary: cannot be missing */
 	g_assert(blob != NULL);
 	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", blob);
@@ -244,34 +236,26 @@ sdag_rest_pipelines_post(SdagRest *self, SoupServerMessage *msg, const char *arg
 	definition = sdag_rest_read_json(msg);
 	if (definition == NULL)
 		return;
-	answer = sdag_registry_register(self->daemon->registry,
-					definition,
-					dry_run,
-					&outcome,
-					problems,
-					&error);
+	answer = sdag_registry_register(
+	    self->daemon->registry, definition, dry_run, &outcome, problems, &error);
 	if (answer == NULL) {
 		if (problems->len > 0) {
 			SdagDagProblem *first = g_ptr_array_index(problems, 0);
-			g_autofree char *message =
-			    g_strdup_printf("%s (%u problem%s in all)",
-					    first->message,
-					    problems->len,
-					    problems->len == 1 ? "" : "s");
+			g_autofree char *message = g_strdup_printf("%s (%u problem%s in all)",
+								   first->message,
+								   problems->len,
+								   problems->len == 1 ? "" : "s");
 			g_autoptr(GError) invalid =
 			    g_error_new_literal(SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, message);
-			sdag_rest_reply_error_full(msg,
-						   invalid,
-						   first->code,
-						   sdag_dag_problems_to_json(problems));
+			sdag_rest_reply_error_full(
+			    msg, invalid, first->code, sdag_dag_problems_to_json(problems));
 			return;
 		}
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
-	sdag_rest_reply_json(msg,
-			     outcome == SDAG_REGISTER_CREATED ? SOUP_STATUS_CREATED : SOUP_STATUS_OK,
-			     answer);
+	sdag_rest_reply_json(
+	    msg, outcome == SDAG_REGISTER_CREATED ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, answer);
 }
 
 static void
@@ -376,9 +360,8 @@ sdag_rest_dispatch_cb(SoupServer *server,
 		g_string_append(allow, r->method);
 	}
 	if (allow->len > 0) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Allow",
-					     allow->str);
+		soup_message_headers_replace(
+		    soup_server_message_get_response_headers(msg), "Allow", allow->str);
 		sdag_rest_reply_new_error(msg,
 					  SDAG_ERROR_METHOD_NOT_ALLOWED,
 					  "%s is not allowed on %s (allowed: %s)",
@@ -407,9 +390,8 @@ sdag_rest_got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data
 					  SDAG_ERROR_PAYLOAD_TOO_LARGE,
 					  "request body is larger than %" G_GUINT64_FORMAT " bytes",
 					  limit);
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Connection",
-					     "close");
+		soup_message_headers_replace(
+		    soup_server_message_get_response_headers(msg), "Connection", "close");
 	}
 }
 
@@ -439,9 +421,8 @@ sdag_rest_early_cb(SoupServer *server,
 						  " bytes",
 						  soup_message_headers_get_content_length(hdrs),
 						  limit);
-			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-						     "Connection",
-						     "close");
+			soup_message_headers_replace(
+			    soup_server_message_get_response_headers(msg), "Connection", "close");
 		}
 		break;
 	case SOUP_ENCODING_CHUNKED:

@@ -8,11 +8,8 @@
 
 G_BEGIN_DECLS
 
-SdagRest *
-sdag_rest_new(SdagDaemon *daemon, GError **error);
-void
-sdag_rest_free(SdagRest *self);
-guint16
-sdag_rest_get_port(SdagRest *self);
+SdagRest *sdag_rest_new(SdagDaemon *daemon, GError **error);
+void sdag_rest_free(SdagRest *self);
+guint16 sdag_rest_get_port(SdagRest *self);
 
 G_END_DECLS

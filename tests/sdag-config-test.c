@@ -98,7 +98,8 @@ config_bad(void)
 		g_assert_false(sdag_config_load_data(cfg, tc->text, strlen(tc->text), &error));
 		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
 		if (strstr(error->message, tc->message) == NULL)
-			g_error("case %u: '%s' does not contain '%s'", i, error->message, tc->message);
+			g_error(
+			    "case %u: '%s' does not contain '%s'", i, error->message, tc->message);
 	}
 }
 

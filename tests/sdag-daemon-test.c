@@ -42,7 +42,8 @@ daemon_start(const char *data_dir, const char *const *extra)
 	if (extra != NULL)
 		g_strv_builder_addv(b, (const char **)extra);
 	argv = g_strv_builder_end(b);
-	d->proc = g_subprocess_newv((const char *const *)argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+	d->proc =
+	    g_subprocess_newv((const char *const *)argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
 	g_assert_no_error(error);
 	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(d->proc));
 	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
@@ -73,11 +74,7 @@ daemon_stop(Daemon *d, int sig)
 }
 
 static guint
-http_sync(const char *method,
-	  const char *base,
-	  const char *path,
-	  const char *body,
-	  char **reply)
+http_sync(const char *method, const char *base, const char *path, const char *body, char **reply)
 {
 	g_autoptr(SoupSession) session = soup_session_new();
 	g_autofree char *uri = g_strconcat(base, path, NULL);
@@ -117,11 +114,13 @@ daemon_restart_persists(void)
 	g_assert_true(g_file_get_contents(path, &body, NULL, NULL));
 	d = daemon_start(dir, NULL);
 	g_assert_cmpuint(http_sync("POST", d->base, "/pipelines", body, NULL), ==, 201);
-	g_assert_cmpuint(http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &before), ==, 200);
+	g_assert_cmpuint(
+	    http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &before), ==, 200);
 	daemon_stop(d, SIGTERM);
 
 	d = daemon_start(dir, NULL);
-	g_assert_cmpuint(http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &after), ==, 200);
+	g_assert_cmpuint(
+	    http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &after), ==, 200);
 	g_assert_cmpstr(after, ==, before);
 	/* and it is still the same pipeline, not a new one */
 	g_assert_cmpuint(http_sync("POST", d->base, "/pipelines", body, &again), ==, 200);
@@ -148,10 +147,8 @@ static void
 run_argv(Run *r, const char *const *argv)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocess) p = g_subprocess_newv(argv,
-						     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-							 G_SUBPROCESS_FLAGS_STDERR_PIPE,
-						     &error);
+	g_autoptr(GSubprocess) p = g_subprocess_newv(
+	    argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
 
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &r->out, &r->err, &error));
@@ -198,7 +195,8 @@ daemon_ctl(void)
 	g_assert_cmpint(types.status, ==, 0);
 	g_assert_nonnull(strstr(types.out, "\"name\" : \"passthrough\""));
 
-	run_argv(&dry, (const char *const[]){ctl, url, "--dry-run", "pipelines", "add", example, NULL});
+	run_argv(&dry,
+		 (const char *const[]){ctl, url, "--dry-run", "pipelines", "add", example, NULL});
 	g_assert_cmpint(dry.status, ==, 0);
 	g_assert_nonnull(strstr(dry.out, "\"valid\" : true"));
 
@@ -220,15 +218,18 @@ daemon_ctl(void)
 	g_assert_cmpint(get.status, ==, 0);
 	g_assert_nonnull(strstr(get.out, "\"definition\""));
 
-	run_argv(&del, (const char *const[]){ctl, url, "pipelines", "delete", "passthrough_v1", NULL});
+	run_argv(&del,
+		 (const char *const[]){ctl, url, "pipelines", "delete", "passthrough_v1", NULL});
 	g_assert_cmpint(del.status, ==, 0);
-	run_argv(&del2, (const char *const[]){ctl, url, "pipelines", "delete", "passthrough_v1", NULL});
+	run_argv(&del2,
+		 (const char *const[]){ctl, url, "pipelines", "delete", "passthrough_v1", NULL});
 	g_assert_cmpint(del2.status, ==, 1);
 	g_assert_nonnull(strstr(del2.err, "not_found"));
 
 	run_argv(&unknown, (const char *const[]){ctl, url, "reboot", NULL});
 	g_assert_cmpint(unknown.status, ==, 2);
-	run_argv(&missing, (const char *const[]){ctl, url, "pipelines", "add", "/nonexistent.json", NULL});
+	run_argv(&missing,
+		 (const char *const[]){ctl, url, "pipelines", "add", "/nonexistent.json", NULL});
 	g_assert_cmpint(missing.status, ==, 2);
 
 	daemon_stop(d, SIGTERM);
@@ -248,7 +249,12 @@ typedef struct {
 } StartCase;
 
 static const StartCase start_cases[] = {
-    {"unknown-key", "[daemon]\nlisten_addr=1\n", NULL, NULL, 1, "[daemon] listen_addr: unknown key"},
+    {"unknown-key",
+     "[daemon]\nlisten_addr=1\n",
+     NULL,
+     NULL,
+     1,
+     "[daemon] listen_addr: unknown key"},
     {"bad-value", "[rest]\nmax_body_bytes=huge\n", NULL, NULL, 1, "[rest] max_body_bytes:"},
     {"bad-listen", NULL, "--listen", "nowhere", 1, "--listen: expected ADDR:PORT"},
     {"missing-config", NULL, "--config", "/nonexistent.conf", 1, "/nonexistent.conf"},
@@ -324,7 +330,8 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/daemon/bad-data-dir", daemon_bad_data_dir);
 	g_test_add_func("/sdag/daemon/version", daemon_version);
 	for (guint i = 0; i < G_N_ELEMENTS(start_cases); i++) {
-		g_autofree char *path = g_strdup_printf("/sdag/daemon/start-error/%s", start_cases[i].name);
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/daemon/start-error/%s", start_cases[i].name);
 		g_test_add_data_func(path, &start_cases[i], daemon_start_error);
 	}
 	return g_test_run();

@@ -25,13 +25,15 @@ typedef struct {
 static const DagCase dag_cases[] = {
     /* valid shapes */
     {"chain",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK("t") "],\"edges\":[" SRC_DET
-     "," DET_TRK "],\"outputs\":[\"t.tracks\"]}",
-     NULL, "d t"},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK(
+	 "t") "],\"edges\":[" SRC_DET "," DET_TRK "],\"outputs\":[\"t.tracks\"]}",
+     NULL,
+     "d t"},
     {"chain-declared-backwards",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_TRK("t") "," N_DET("d") "],\"edges\":[" DET_TRK
-     "," SRC_DET "]}",
-     NULL, "d t"},
+								    "," SRC_DET "]}",
+     NULL,
+     "d t"},
     {"diamond",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"m\",\"type\":\"merge\"}," N_TRK("t") "," N_DET(
 	 "d1") "," N_DET("d2") "],\"edges\":["
@@ -41,208 +43,272 @@ static const DagCase dag_cases[] = {
 			       "{\"from\":\"d2.detections\",\"to\":\"m.b\"},"
 			       "{\"from\":\"m.detections\",\"to\":\"t.detections\"}],"
 			       "\"outputs\":[\"t.tracks\",\"t.events\"]}",
-     NULL, "d1 d2 m t"},
+     NULL,
+     "d1 d2 m t"},
     {"fan-out",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("a") "," N_DET("b") "," N_TRK("t") "],\"edges\":["
-     "{\"from\":\"source.frame\",\"to\":\"a.frame\"},"
-     "{\"from\":\"source.frame\",\"to\":\"b.frame\"},"
-     "{\"from\":\"a.detections\",\"to\":\"t.detections\"}]}",
-     NULL, "a b t"},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("a") "," N_DET("b") "," N_TRK(
+	 "t") "],\"edges\":["
+	      "{\"from\":\"source.frame\",\"to\":\"a.frame\"},"
+	      "{\"from\":\"source.frame\",\"to\":\"b.frame\"},"
+	      "{\"from\":\"a.detections\",\"to\":\"t.detections\"}]}",
+     NULL,
+     "a b t"},
     {"multiple-outputs-and-optional-input",
      "{\"pipeline_id\":\"p.v-1_x\",\"description\":\"x\",\"nodes\":[" N_DET(
 	 "d") ",{\"id\":\"m\",\"type\":\"merge\"}," N_TRK("t") "],\"edges\":[" SRC_DET ","
-			       "{\"from\":\"d.detections\",\"to\":\"m.a\"},"
-			       "{\"from\":\"m.detections\",\"to\":\"t.detections\"}],"
-			       "\"outputs\":[\"d.detections\",\"m.detections\",\"t.tracks\","
-			       "\"t.events\"]}",
-     NULL, "d m t"},
+							       "{\"from\":\"d.detections\",\"to\":"
+							       "\"m.a\"},"
+							       "{\"from\":\"m.detections\",\"to\":"
+							       "\"t.detections\"}],"
+							       "\"outputs\":[\"d.detections\",\"m."
+							       "detections\",\"t.tracks\","
+							       "\"t.events\"]}",
+     NULL,
+     "d m t"},
     {"dotted-node-id",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"cam.det\",\"type\":\"det\"}],\"edges\":["
      "{\"from\":\"source.frame\",\"to\":\"cam.det.frame\"}],\"outputs\":[\"cam.det.detections\"]}",
-     NULL, "cam.det"},
+     NULL,
+     "cam.det"},
     {"params-in-range",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"min_score\":1,"
      "\"enabled\":false}},{\"id\":\"t\",\"type\":\"trk\",\"params\":{\"max_age\":1000,\"zone\":"
      "[[0,0],[10.5,0],[10,10]],\"labels\":[\"car\"]}}],\"edges\":[" SRC_DET "," DET_TRK "]}",
-     NULL, "d t"},
+     NULL,
+     "d t"},
 
     /* one problem each */
     {"not-an-object", "[1,2]", "bad_json", NULL},
-    {"pipeline-id-missing", "{\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}", "bad_json",
+    {"pipeline-id-missing",
+     "{\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}",
+     "bad_json",
      NULL},
     {"pipeline-id-bad-chars",
-     "{\"pipeline_id\":\"a/b\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}", "bad_json",
+     "{\"pipeline_id\":\"a/b\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}",
+     "bad_json",
      NULL},
     {"unknown-top-member",
      "{\"pipeline_id\":\"p\",\"edge\":[],\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}",
-     "bad_json", NULL},
+     "bad_json",
+     NULL},
     {"description-not-string",
      "{\"pipeline_id\":\"p\",\"description\":5,\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "]}",
-     "bad_json", NULL},
+     "bad_json",
+     NULL},
     {"nodes-not-array", "{\"pipeline_id\":\"p\",\"nodes\":{}}", "bad_json", NULL},
     {"node-not-object", "{\"pipeline_id\":\"p\",\"nodes\":[5]}", "bad_json", NULL},
-    {"node-without-type",
-     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\"}]}", "bad_json", NULL},
+    {"node-without-type", "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\"}]}", "bad_json", NULL},
     {"node-unknown-member",
-     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"param\":{}}],\"edges\":["
-     SRC_DET "]}",
-     "bad_json", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"param\":{}}],\"edges\":"
+     "[" SRC_DET "]}",
+     "bad_json",
+     NULL},
     {"params-not-object",
-     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":[]}],\"edges\":["
-     SRC_DET "]}",
-     "bad_json", NULL},
-    {"edges-not-array", "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":5}",
-     "bad_json unconnected_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":[]}],\"edges\":"
+     "[" SRC_DET "]}",
+     "bad_json",
+     NULL},
+    {"edges-not-array",
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":5}",
+     "bad_json unconnected_input",
+     NULL},
     {"edge-not-object",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET ",3]}", "bad_json",
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET ",3]}",
+     "bad_json",
      NULL},
     {"edge-bad-ref",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"d\",\"to\":\"x.\"}]}",
-     "bad_json", NULL},
+						     ",{\"from\":\"d\",\"to\":\"x.\"}]}",
+     "bad_json",
+     NULL},
     {"empty-nodes", "{\"pipeline_id\":\"p\",\"nodes\":[]}", "empty_pipeline", NULL},
     {"missing-nodes", "{\"pipeline_id\":\"p\"}", "empty_pipeline", NULL},
     {"duplicate-node-id",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_DET("d") "],\"edges\":[" SRC_DET "]}",
-     "duplicate_node_id", NULL},
+     "duplicate_node_id",
+     NULL},
     {"reserved-node-id",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_DET("source") "],\"edges\":[" SRC_DET
-     "]}",
-     "duplicate_node_id", NULL},
+									 "]}",
+     "duplicate_node_id",
+     NULL},
     {"unknown-node-type",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"x\",\"type\":\"nope\"}],\"edges\":["
-     SRC_DET ",{\"from\":\"d.detections\",\"to\":\"x.anything\"}],\"outputs\":[\"x.y\"]}",
-     "unknown_node_type", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") ",{\"id\":\"x\",\"type\":\"nope\"}],\"edges\":[" SRC_DET
+	      ",{\"from\":\"d.detections\",\"to\":\"x.anything\"}],\"outputs\":[\"x.y\"]}",
+     "unknown_node_type",
+     NULL},
     {"bad-param-unknown",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"minscore\":"
      "0.2}}],\"edges\":[" SRC_DET "]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-type",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"min_score\":"
      "\"high\"}}],\"edges\":[" SRC_DET "]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-range",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"min_score\":"
      "1.5}}],\"edges\":[" SRC_DET "]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-int-fraction",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"t\",\"type\":\"trk\",\"params\":{"
-     "\"max_age\":2.5}}],\"edges\":[" SRC_DET "," DET_TRK "]}",
-     "bad_param", NULL},
+						     "\"max_age\":2.5}}],\"edges\":[" SRC_DET
+						     "," DET_TRK "]}",
+     "bad_param",
+     NULL},
     {"bad-param-bool",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"enabled\":"
      "1}}],\"edges\":[" SRC_DET "]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-points",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"t\",\"type\":\"trk\",\"params\":{"
-     "\"zone\":[[0,0],[1]]}}],\"edges\":[" SRC_DET "," DET_TRK "]}",
-     "bad_param", NULL},
+						     "\"zone\":[[0,0],[1]]}}],\"edges\":[" SRC_DET
+						     "," DET_TRK "]}",
+     "bad_param",
+     NULL},
     {"bad-param-too-many-points",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"t\",\"type\":\"trk\",\"params\":{"
-     "\"zone\":[[0,0],[1,1],[2,2],[3,3],[4,4],[5,5],[6,6],[7,7],[8,8]]}}],\"edges\":[" SRC_DET
-     "," DET_TRK "]}",
-     "bad_param", NULL},
+						     "\"zone\":[[0,0],[1,1],[2,2],[3,3],[4,4],[5,5]"
+						     ",[6,6],[7,7],[8,8]]}}],\"edges\":[" SRC_DET
+						     "," DET_TRK "]}",
+     "bad_param",
+     NULL},
     {"bad-param-strings",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"t\",\"type\":\"trk\",\"params\":{"
-     "\"labels\":[\"a\",2]}}],\"edges\":[" SRC_DET "," DET_TRK "]}",
-     "bad_param", NULL},
+						     "\"labels\":[\"a\",2]}}],\"edges\":[" SRC_DET
+						     "," DET_TRK "]}",
+     "bad_param",
+     NULL},
     {"bad-param-required",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"n\",\"type\":\"needs\"}],\"edges\":["
      "{\"from\":\"source.frame\",\"to\":\"n.frame\"}]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-string-empty",
-     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"n\",\"type\":\"needs\",\"params\":{\"path\":\"\"}}"
+     "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"n\",\"type\":\"needs\",\"params\":{\"path\":\"\"}"
+     "}"
      "],\"edges\":[{\"from\":\"source.frame\",\"to\":\"n.frame\"}]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"bad-param-validate-hook",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"r\",\"type\":\"ranged\",\"params\":{\"lo\":5,"
      "\"hi\":1}}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"r.frame\"}]}",
-     "bad_param", NULL},
+     "bad_param",
+     NULL},
     {"unknown-port-from",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK("t") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"d.boxes\",\"to\":\"t.detections\"}]}",
-     "unknown_port unconnected_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK(
+	 "t") "],\"edges\":[" SRC_DET ",{\"from\":\"d.boxes\",\"to\":\"t.detections\"}]}",
+     "unknown_port unconnected_input",
+     NULL},
     {"unknown-port-from-input",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK("t") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"t.detections\",\"to\":\"t.detections\"}]}",
-     "unknown_port unconnected_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK(
+	 "t") "],\"edges\":[" SRC_DET ",{\"from\":\"t.detections\",\"to\":\"t.detections\"}]}",
+     "unknown_port unconnected_input",
+     NULL},
     {"unknown-port-to",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"source.frame\",\"to\":\"d.image\"}]}",
-     "unknown_port", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") "],\"edges\":[" SRC_DET ",{\"from\":\"source.frame\",\"to\":\"d.image\"}]}",
+     "unknown_port",
+     NULL},
     {"unknown-port-to-output",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"source.frame\",\"to\":\"d.detections\"}]}",
-     "unknown_port", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") "],\"edges\":[" SRC_DET ",{\"from\":\"source.frame\",\"to\":\"d.detections\"}]}",
+     "unknown_port",
+     NULL},
     {"unknown-port-source",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":["
-     "{\"from\":\"source.audio\",\"to\":\"d.frame\"}]}",
-     "unknown_port unconnected_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") "],\"edges\":["
+	      "{\"from\":\"source.audio\",\"to\":\"d.frame\"}]}",
+     "unknown_port unconnected_input",
+     NULL},
     {"unknown-port-into-source",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"d.detections\",\"to\":\"source.frame\"}]}",
-     "unknown_port", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") "],\"edges\":[" SRC_DET ",{\"from\":\"d.detections\",\"to\":\"source.frame\"}]}",
+     "unknown_port",
+     NULL},
     {"unknown-port-missing-node",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     ",{\"from\":\"d.detections\",\"to\":\"ghost.detections\"}]}",
-     "unknown_port", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") "],\"edges\":[" SRC_DET ",{\"from\":\"d.detections\",\"to\":\"ghost.detections\"}]}",
+     "unknown_port",
+     NULL},
     {"type-mismatch",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_TRK("t") "],\"edges\":["
-     "{\"from\":\"source.frame\",\"to\":\"t.detections\"}]}",
-     "type_mismatch unconnected_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_TRK(
+	 "t") "],\"edges\":["
+	      "{\"from\":\"source.frame\",\"to\":\"t.detections\"}]}",
+     "type_mismatch unconnected_input",
+     NULL},
     {"duplicate-input",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("a") "," N_DET("b") "," N_TRK("t") "],\"edges\":["
-     "{\"from\":\"source.frame\",\"to\":\"a.frame\"},"
-     "{\"from\":\"source.frame\",\"to\":\"b.frame\"},"
-     "{\"from\":\"a.detections\",\"to\":\"t.detections\"},"
-     "{\"from\":\"b.detections\",\"to\":\"t.detections\"}]}",
-     "duplicate_input", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("a") "," N_DET("b") "," N_TRK(
+	 "t") "],\"edges\":["
+	      "{\"from\":\"source.frame\",\"to\":\"a.frame\"},"
+	      "{\"from\":\"source.frame\",\"to\":\"b.frame\"},"
+	      "{\"from\":\"a.detections\",\"to\":\"t.detections\"},"
+	      "{\"from\":\"b.detections\",\"to\":\"t.detections\"}]}",
+     "duplicate_input",
+     NULL},
     {"unconnected-input",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_TRK("t") "],\"edges\":[" SRC_DET "]}",
-     "unconnected_input", NULL},
+     "unconnected_input",
+     NULL},
     {"cycle",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"m1\",\"type\":\"merge\"},{\"id\":"
-     "\"m2\",\"type\":\"merge\"}],\"edges\":[" SRC_DET ","
-     "{\"from\":\"d.detections\",\"to\":\"m1.a\"},"
-     "{\"from\":\"m1.detections\",\"to\":\"m2.a\"},"
-     "{\"from\":\"m2.detections\",\"to\":\"m1.b\"}]}",
-     "cycle", NULL},
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET(
+	 "d") ",{\"id\":\"m1\",\"type\":\"merge\"},{\"id\":"
+	      "\"m2\",\"type\":\"merge\"}],\"edges\":[" SRC_DET ","
+	      "{\"from\":\"d.detections\",\"to\":\"m1.a\"},"
+	      "{\"from\":\"m1.detections\",\"to\":\"m2.a\"},"
+	      "{\"from\":\"m2.detections\",\"to\":\"m1.b\"}]}",
+     "cycle",
+     NULL},
     {"self-loop",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") ",{\"id\":\"m\",\"type\":\"merge\"}],"
-     "\"edges\":[" SRC_DET ",{\"from\":\"d.detections\",\"to\":\"m.a\"},"
-     "{\"from\":\"m.detections\",\"to\":\"m.b\"}]}",
-     "cycle", NULL},
+						     "\"edges\":[" SRC_DET
+						     ",{\"from\":\"d.detections\",\"to\":\"m.a\"},"
+						     "{\"from\":\"m.detections\",\"to\":\"m.b\"}]}",
+     "cycle",
+     NULL},
     {"two-cycles",
      "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"a\",\"type\":\"merge\"},{\"id\":\"b\",\"type\":"
      "\"merge\"},{\"id\":\"c\",\"type\":\"merge\"}],\"edges\":["
      "{\"from\":\"a.detections\",\"to\":\"b.a\"},{\"from\":\"b.detections\",\"to\":\"a.a\"},"
      "{\"from\":\"c.detections\",\"to\":\"c.a\"}]}",
-     "cycle cycle", NULL},
+     "cycle cycle",
+     NULL},
     {"unknown-output-port",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     "],\"outputs\":[\"d.tracks\"]}",
-     "unknown_output", NULL},
+						     "],\"outputs\":[\"d.tracks\"]}",
+     "unknown_output",
+     NULL},
     {"unknown-output-node",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     "],\"outputs\":[\"ghost.tracks\"]}",
-     "unknown_output", NULL},
+						     "],\"outputs\":[\"ghost.tracks\"]}",
+     "unknown_output",
+     NULL},
     {"unknown-output-source",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET
-     "],\"outputs\":[\"source.frame\"]}",
-     "unknown_output", NULL},
+						     "],\"outputs\":[\"source.frame\"]}",
+     "unknown_output",
+     NULL},
     {"unknown-output-not-string",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "],\"outputs\":[5]}",
-     "unknown_output", NULL},
+     "unknown_output",
+     NULL},
     {"outputs-not-array",
      "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "],\"edges\":[" SRC_DET "],\"outputs\":{}}",
-     "bad_json", NULL},
+     "bad_json",
+     NULL},
 
     /* everything at once, in the documented order */
     {"many-problems",
-     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_DET("d") ",{\"id\":\"x\",\"type\":"
-     "\"nope\"},{\"id\":\"t\",\"type\":\"trk\",\"params\":{\"max_age\":0}},{\"id\":\"m\","
-     "\"type\":\"merge\"}],\"edges\":[" SRC_DET ",{\"from\":\"source.frame\",\"to\":\"t."
-     "detections\"},{\"from\":\"m.detections\",\"to\":\"m.a\"}],\"outputs\":[\"t.nothing\"]}",
+     "{\"pipeline_id\":\"p\",\"nodes\":[" N_DET("d") "," N_DET(
+	 "d") ",{\"id\":\"x\",\"type\":"
+	      "\"nope\"},{\"id\":\"t\",\"type\":\"trk\",\"params\":{\"max_age\":0}},{\"id\":\"m\","
+	      "\"type\":\"merge\"}],\"edges\":[" SRC_DET ",{\"from\":\"source.frame\",\"to\":\"t."
+	      "detections\"},{\"from\":\"m.detections\",\"to\":\"m.a\"}],\"outputs\":[\"t."
+	      "nothing\"]}",
      "duplicate_node_id unknown_node_type bad_param type_mismatch unconnected_input cycle "
      "unknown_output",
      NULL},
@@ -314,13 +380,15 @@ dag_problem_fields(void)
 	g_autofree char *text = NULL;
 	SdagDagProblem *p;
 
-	dag = dag_compile_text(types,
-			       "{\"pipeline_id\":\"p\",\"nodes\":[" N_TRK("t") ",{\"id\":\"d\",\"type\":"
-			       "\"det\",\"params\":{\"min_score\":7}},{\"id\":\"a\",\"type\":\"merge\"},"
-			       "{\"id\":\"b\",\"type\":\"merge\"}],\"edges\":[{\"from\":\"source.frame\","
-			       "\"to\":\"t.detections\"},{\"from\":\"a.detections\",\"to\":\"b.a\"},"
-			       "{\"from\":\"b.detections\",\"to\":\"a.a\"}]}",
-			       problems);
+	dag = dag_compile_text(
+	    types,
+	    "{\"pipeline_id\":\"p\",\"nodes\":[" N_TRK(
+		"t") ",{\"id\":\"d\",\"type\":"
+		     "\"det\",\"params\":{\"min_score\":7}},{\"id\":\"a\",\"type\":\"merge\"},"
+		     "{\"id\":\"b\",\"type\":\"merge\"}],\"edges\":[{\"from\":\"source.frame\","
+		     "\"to\":\"t.detections\"},{\"from\":\"a.detections\",\"to\":\"b.a\"},"
+		     "{\"from\":\"b.detections\",\"to\":\"a.a\"}]}",
+	    problems);
 	g_assert_null(dag);
 	g_assert_cmpuint(problems->len, ==, 5);
 
@@ -355,11 +423,13 @@ dag_problem_fields(void)
 
 	json = sdag_dag_problems_to_json(problems);
 	text = sdag_json_to_string(json);
-	g_assert_nonnull(strstr(text,
-				"{\"code\":\"type_mismatch\",\"node\":\"t\",\"port\":\"detections\","
-				"\"message\":\"'t.detections' expects detections but 'source.frame' "
-				"gives frame\",\"expected\":\"detections\",\"actual\":\"frame\"}"));
-	g_assert_nonnull(strstr(text, "\"param\":\"min_score\",\"reason\":\"value 7 is outside 0..1\""));
+	g_assert_nonnull(
+	    strstr(text,
+		   "{\"code\":\"type_mismatch\",\"node\":\"t\",\"port\":\"detections\","
+		   "\"message\":\"'t.detections' expects detections but 'source.frame' "
+		   "gives frame\",\"expected\":\"detections\",\"actual\":\"frame\"}"));
+	g_assert_nonnull(
+	    strstr(text, "\"param\":\"min_score\",\"reason\":\"value 7 is outside 0..1\""));
 	g_assert_nonnull(strstr(text, "\"nodes\":[\"a\",\"b\"]"));
 }
 
@@ -378,20 +448,22 @@ dag_definition_canonical(void)
 			     "{\"pipeline_id\":\"p\",\"nodes\":[{\"type\":\"det\",\"id\":\"d\"}],"
 			     "\"edges\":[{\"to\":\"d.frame\",\"from\":\"source.frame\"}]}",
 			     problems);
-	b = dag_compile_text(types,
-			     "{ \"edges\" : [ {\"from\":\"source.frame\",\"to\":\"d.frame\"} ],\n"
-			     "  \"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"enabled\":true,"
-			     "\"min_score\":0.5}}], \"pipeline_id\":\"p\"}",
-			     problems);
+	b = dag_compile_text(
+	    types,
+	    "{ \"edges\" : [ {\"from\":\"source.frame\",\"to\":\"d.frame\"} ],\n"
+	    "  \"nodes\":[{\"id\":\"d\",\"type\":\"det\",\"params\":{\"enabled\":true,"
+	    "\"min_score\":0.5}}], \"pipeline_id\":\"p\"}",
+	    problems);
 	g_assert_cmpuint(problems->len, ==, 0);
 	ta = sdag_json_to_string(a->definition);
 	tb = sdag_json_to_string(b->definition);
 	g_assert_cmpstr(ta, ==, tb);
-	g_assert_cmpstr(ta,
-			==,
-			"{\"edges\":[{\"from\":\"source.frame\",\"to\":\"d.frame\"}],\"nodes\":[{\"id\":"
-			"\"d\",\"params\":{\"enabled\":true,\"min_score\":0.5},\"type\":\"det\"}],"
-			"\"pipeline_id\":\"p\"}");
+	g_assert_cmpstr(
+	    ta,
+	    ==,
+	    "{\"edges\":[{\"from\":\"source.frame\",\"to\":\"d.frame\"}],\"nodes\":[{\"id\":"
+	    "\"d\",\"params\":{\"enabled\":true,\"min_score\":0.5},\"type\":\"det\"}],"
+	    "\"pipeline_id\":\"p\"}");
 	/* the links are resolved for the executor */
 	g_assert_cmpint(((SdagDagNode *)g_ptr_array_index(a->nodes, 0))->inputs[0].node,
 			==,
@@ -408,7 +480,8 @@ dag_too_many_nodes(void)
 	SdagDagProblem *p;
 
 	for (guint i = 0; i <= SDAG_DAG_MAX_NODES; i++)
-		g_string_append_printf(json, "%s{\"id\":\"n%u\",\"type\":\"det\"}", i ? "," : "", i);
+		g_string_append_printf(
+		    json, "%s{\"id\":\"n%u\",\"type\":\"det\"}", i ? "," : "", i);
 	g_string_append(json, "]}");
 	dag = dag_compile_text(types, json->str, problems);
 	g_assert_null(dag);
@@ -437,10 +510,8 @@ dag_long_chain(void)
 				       n - 1 - i == 0 ? "det" : "merge");
 	g_string_append(json, "],\"edges\":[{\"from\":\"source.frame\",\"to\":\"m0.frame\"}");
 	for (guint i = 1; i < n; i++)
-		g_string_append_printf(json,
-				       ",{\"from\":\"m%u.detections\",\"to\":\"m%u.a\"}",
-				       i - 1,
-				       i);
+		g_string_append_printf(
+		    json, ",{\"from\":\"m%u.detections\",\"to\":\"m%u.a\"}", i - 1, i);
 	g_string_append(json, "]}");
 	dag = dag_compile_text(types, json->str, problems);
 	g_assert_cmpuint(problems->len, ==, 0);

@@ -51,7 +51,8 @@ types_shipped(void)
 
 	g_assert_cmpuint(list->len, ==, 2);
 	g_assert_cmpstr(((const SdagNodeDesc *)g_ptr_array_index(list, 0))->name, ==, "count");
-	g_assert_cmpstr(((const SdagNodeDesc *)g_ptr_array_index(list, 1))->name, ==, "passthrough");
+	g_assert_cmpstr(
+	    ((const SdagNodeDesc *)g_ptr_array_index(list, 1))->name, ==, "passthrough");
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 0);
 	count = sdag_node_types_lookup(types, "count");
 	g_assert_nonnull(count);
@@ -98,12 +99,10 @@ types_broken_plugins(void)
 	g_assert_cmpstr(sdag_node_types_lookup(types, "passthrough")->version, ==, "1.0.0");
 
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 6);
-	g_assert_cmpstr(skipped_reason(types, "sdag-node-broken-abi.so"),
-			==,
-			"ABI version 99, expected 1");
-	g_assert_cmpstr(skipped_reason(types, "sdag-node-broken-nosym.so"),
-			==,
-			"no symbol sdag_node_describe");
+	g_assert_cmpstr(
+	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 99, expected 1");
+	g_assert_cmpstr(
+	    skipped_reason(types, "sdag-node-broken-nosym.so"), ==, "no symbol sdag_node_describe");
 	g_assert_cmpstr(skipped_reason(types, "sdag-node-broken-null.so"),
 			==,
 			"sdag_node_describe returned no description");
@@ -153,8 +152,9 @@ static const SdagParamSpec par_badjson[] = {{"x", SDAG_PARAM_INT, "{", FALSE, 0,
 static const SdagParamSpec par_badkind[] = {{"x", SDAG_PARAM_INT, "\"1\"", FALSE, 0, 0, NULL}};
 static const SdagStateKeySpec st[] = {{"k", NULL}};
 
-#define BASE .abi_version = SDAG_NODE_ABI_VERSION, .version = "1", .init = t_init,                 \
-	     .process = t_process, .finalize = t_finalize
+#define BASE                                                                  \
+	.abi_version = SDAG_NODE_ABI_VERSION, .version = "1", .init = t_init, \
+	.process = t_process, .finalize = t_finalize
 
 static const struct {
 	SdagNodeDesc desc;
@@ -162,7 +162,10 @@ static const struct {
 } bad_descs[] = {
     {{BASE, .name = "Bad Name"}, "node type name must be 1-63 of [a-z0-9_]"},
     {{BASE, .name = NULL}, "node type name must be 1-63 of [a-z0-9_]"},
-    {{.abi_version = SDAG_NODE_ABI_VERSION, .name = "noproc", .version = "1", .init = t_init,
+    {{.abi_version = SDAG_NODE_ABI_VERSION,
+      .name = "noproc",
+      .version = "1",
+      .init = t_init,
       .finalize = t_finalize},
      "version, init, process and finalize are required"},
     {{BASE, .name = "stateful", .state_keys = st, .n_state_keys = 1},
@@ -192,7 +195,8 @@ types_bad_descs(void)
 		g_assert_false(sdag_node_types_add(types, &bad_descs[i].desc, &error));
 		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_PLUGIN);
 		if (!g_str_has_prefix(error->message, bad_descs[i].reason))
-			g_error("case %u: '%s' is not '%s'", i, error->message, bad_descs[i].reason);
+			g_error(
+			    "case %u: '%s' is not '%s'", i, error->message, bad_descs[i].reason);
 	}
 }
 
@@ -211,8 +215,10 @@ types_desc_json(void)
 	    "\"detections\",\"optional\":false,\"description\":\"detections to count\"}],"
 	    "\"outputs\":[{\"name\":\"counts\",\"type\":\"counts\",\"description\":\"per label: "
 	    "'current' in this frame, 'total' so far\"}],\"params\":[{\"name\":\"labels\",\"type\":"
-	    "\"strings\",\"required\":false,\"default\":[],\"min\":0.0,\"max\":64.0,\"description\":"
-	    "\"count only these labels; [] counts all\"},{\"name\":\"min_score\",\"type\":\"double\","
+	    "\"strings\",\"required\":false,\"default\":[],\"min\":0.0,\"max\":64.0,"
+	    "\"description\":"
+	    "\"count only these labels; [] counts "
+	    "all\"},{\"name\":\"min_score\",\"type\":\"double\","
 	    "\"required\":false,\"default\":0.0,\"min\":0.0,\"max\":1.0,\"description\":\"ignore "
 	    "detections scored lower\"}],\"state_keys\":[{\"name\":\"totals\",\"description\":"
 	    "\"running total per label since the job started\"}]}");
@@ -331,7 +337,8 @@ types_passthrough_node(void)
 {
 	g_autoptr(SdagNodeTypes) types = types_load_shipped();
 	const SdagNodeDesc *desc = sdag_node_types_lookup(types, "passthrough");
-	SdagFrame frame = {.width = 4, .height = 2, .format = SDAG_FRAME_FORMAT_GRAY8, .frame_id = 7};
+	SdagFrame frame = {
+	    .width = 4, .height = 2, .format = SDAG_FRAME_FORMAT_GRAY8, .frame_id = 7};
 	SdagPacket in = {SDAG_PORT_FRAME, &frame, NULL};
 	SdagPacket out = {SDAG_PORT_FRAME, NULL, NULL};
 	g_autoptr(JsonObject) params = json_object_new();

@@ -74,7 +74,8 @@ http_msg(Fixture *f, SoupMessage *msg)
 	r->body = ctx.body;
 	data = g_bytes_get_data(r->body, &len);
 	r->text = g_strndup(data, len);
-	r->allow = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
+	r->allow =
+	    g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
 	r->ctype = g_strdup(
 	    soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL));
 	if (len > 0)
@@ -83,7 +84,12 @@ http_msg(Fixture *f, SoupMessage *msg)
 }
 
 static Reply *
-http(Fixture *f, const char *method, const char *path, const char *ctype, const char *body, gssize len)
+http(Fixture *f,
+     const char *method,
+     const char *path,
+     const char *ctype,
+     const char *body,
+     gssize len)
 {
 	g_autofree char *uri = g_strconcat(f->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
@@ -125,14 +131,15 @@ assert_error(Reply *r, guint status, const char *code)
 	g_assert_cmpstr(reply_error_code(r), ==, code);
 }
 
-#define PASS_JSON                                                                                  \
-	"{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}],\"edges\":"  \
+#define PASS_JSON                                                                                \
+	"{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}],\"edges\":" \
 	"[{\"from\":\"source.frame\",\"to\":\"p.frame\"}],\"outputs\":[\"p.frame\"]}"
 
 #define COUNT_JSON                                                                                 \
-	"{\"pipeline_id\":\"counter\",\"description\":\"boxes counted\",\"nodes\":[{\"id\":\"d\","  \
-	"\"type\":\"det\"},{\"id\":\"c\",\"type\":\"count\",\"params\":{\"labels\":[\"person\"]}}],"  \
-	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"d.frame\"},{\"from\":\"d.detections\","     \
+	"{\"pipeline_id\":\"counter\",\"description\":\"boxes counted\",\"nodes\":[{\"id\":\"d\"," \
+	"\"type\":\"det\"},{\"id\":\"c\",\"type\":\"count\",\"params\":{\"labels\":[\"person\"]}}" \
+	"],"                                                                                       \
+	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"d.frame\"},{\"from\":\"d.detections\","    \
 	"\"to\":\"c.detections\"}],\"outputs\":[\"c.counts\"]}"
 
 static void
@@ -191,13 +198,12 @@ rest_healthz(Fixture *f, gconstpointer data)
 	o = json_node_get_object(r->json);
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "ok");
 	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 7);
-	g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(o, "store"),
-						   "schema_version"),
-			==,
-			1);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "plugins_skipped")),
-			 ==,
-			 0);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(o, "store"), "schema_version"),
+	    ==,
+	    1);
+	g_assert_cmpuint(
+	    json_array_get_length(json_object_get_array_member(o, "plugins_skipped")), ==, 0);
 }
 
 /* The OpenAPI document parses and names every route the server has. */
@@ -243,10 +249,12 @@ rest_node_types(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(json_array_get_length(arr), ==, 7);
 	first = json_array_get_object_element(arr, 0);
 	g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "count");
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(first, "params")), ==, 2);
-	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(arr, 6), "name"),
-			==,
-			"trk");
+	g_assert_cmpuint(
+	    json_array_get_length(json_object_get_array_member(first, "params")), ==, 2);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_array_get_object_element(arr, 6), "name"),
+	    ==,
+	    "trk");
 }
 
 static void
@@ -271,9 +279,8 @@ rest_pipeline_lifecycle(Fixture *f, gconstpointer data)
 	o = json_node_get_object(r1->json);
 	g_assert_true(json_object_get_boolean_member(o, "created"));
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "order")), ==, 2);
-	g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(o, "order"), 0),
-			==,
-			"d");
+	g_assert_cmpstr(
+	    json_array_get_string_element(json_object_get_array_member(o, "order"), 0), ==, "d");
 
 	/* the same body again: idempotent, with the first creation time */
 	r2 = http_post_json(f, "/pipelines", COUNT_JSON);
@@ -312,13 +319,14 @@ rest_pipeline_lifecycle(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "counter");
 	def = json_object_get_object_member(o, "definition");
 	/* params are stored completed with their defaults */
-	g_assert_cmpfloat(json_object_get_double_member(
-			      json_object_get_object_member(
-				  json_array_get_object_element(json_object_get_array_member(def, "nodes"), 0),
-				  "params"),
-			      "min_score"),
-			  ==,
-			  0.5);
+	g_assert_cmpfloat(
+	    json_object_get_double_member(
+		json_object_get_object_member(
+		    json_array_get_object_element(json_object_get_array_member(def, "nodes"), 0),
+		    "params"),
+		"min_score"),
+	    ==,
+	    0.5);
 
 	list = http(f, "GET", "/pipelines", NULL, NULL, 0);
 	g_assert_cmpuint(list->status, ==, 200);
@@ -328,10 +336,10 @@ rest_pipeline_lifecycle(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "counter");
 	g_assert_cmpstr(json_object_get_string_member(o, "description"), ==, "boxes counted");
 	g_assert_cmpint(json_object_get_int_member(o, "nodes"), ==, 2);
-	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(items, 1),
-						      "pipeline_id"),
-			==,
-			"witness");
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_array_get_object_element(items, 1), "pipeline_id"),
+	    ==,
+	    "witness");
 
 	del = http(f, "DELETE", "/pipelines/counter", NULL, NULL, 0);
 	g_assert_cmpuint(del->status, ==, 204);
@@ -358,9 +366,10 @@ rest_dry_run(Fixture *f, gconstpointer data)
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(r->json), "valid"));
 	got = http(f, "GET", "/pipelines/dry", NULL, NULL, 0);
 	assert_error(got, 404, "not_found");
-	bad = http_post_json(f,
-			     "/pipelines?dry_run=1",
-			     "{\"pipeline_id\":\"dry\",\"nodes\":[{\"id\":\"x\",\"type\":\"nope\"}]}");
+	bad = http_post_json(
+	    f,
+	    "/pipelines?dry_run=1",
+	    "{\"pipeline_id\":\"dry\",\"nodes\":[{\"id\":\"x\",\"type\":\"nope\"}]}");
 	assert_error(bad, 400, "unknown_node_type");
 	badq = http_post_json(f, "/pipelines?dry_run=maybe", body);
 	assert_error(badq, 400, "bad_request");
@@ -405,42 +414,91 @@ typedef struct {
 } ErrorCase;
 
 static const ErrorCase error_cases[] = {
-    {"malformed-json", "POST", "/pipelines", "application/json", "{\"pipeline_id\": ", 400,
-     "bad_json", NULL},
+    {"malformed-json",
+     "POST",
+     "/pipelines",
+     "application/json",
+     "{\"pipeline_id\": ",
+     400,
+     "bad_json",
+     NULL},
     {"empty-body", "POST", "/pipelines", "application/json", "", 400, "bad_json", NULL},
     {"json-not-object", "POST", "/pipelines", "application/json", "\"x\"", 400, "bad_json", NULL},
-    {"empty-pipeline", "POST", "/pipelines", "application/json",
-     "{\"pipeline_id\":\"e\",\"nodes\":[]}", 400, "empty_pipeline", NULL},
-    {"cycle", "POST", "/pipelines", "application/json",
+    {"empty-pipeline",
+     "POST",
+     "/pipelines",
+     "application/json",
+     "{\"pipeline_id\":\"e\",\"nodes\":[]}",
+     400,
+     "empty_pipeline",
+     NULL},
+    {"cycle",
+     "POST",
+     "/pipelines",
+     "application/json",
      "{\"pipeline_id\":\"cyc\",\"nodes\":[{\"id\":\"a\",\"type\":\"passthrough\"},{\"id\":\"b\","
      "\"type\":\"passthrough\"}],\"edges\":[{\"from\":\"a.frame\",\"to\":\"b.frame\"},{\"from\":"
      "\"b.frame\",\"to\":\"a.frame\"}]}",
-     400, "cycle", NULL},
-    {"unknown-node-type", "POST", "/pipelines", "application/json",
-     "{\"pipeline_id\":\"u\",\"nodes\":[{\"id\":\"a\",\"type\":\"yolo\"}]}", 400,
-     "unknown_node_type", NULL},
-    {"type-mismatch", "POST", "/pipelines", "application/json",
+     400,
+     "cycle",
+     NULL},
+    {"unknown-node-type",
+     "POST",
+     "/pipelines",
+     "application/json",
+     "{\"pipeline_id\":\"u\",\"nodes\":[{\"id\":\"a\",\"type\":\"yolo\"}]}",
+     400,
+     "unknown_node_type",
+     NULL},
+    {"type-mismatch",
+     "POST",
+     "/pipelines",
+     "application/json",
      "{\"pipeline_id\":\"t\",\"nodes\":[{\"id\":\"c\",\"type\":\"count\"}],\"edges\":[{\"from\":"
      "\"source.frame\",\"to\":\"c.detections\"}]}",
-     400, "type_mismatch", NULL},
-    {"bad-param", "POST", "/pipelines", "application/json",
+     400,
+     "type_mismatch",
+     NULL},
+    {"bad-param",
+     "POST",
+     "/pipelines",
+     "application/json",
      "{\"pipeline_id\":\"t\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\"},{\"id\":\"c\",\"type\":"
      "\"count\",\"params\":{\"min_score\":2}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
      "\"d.frame\"},{\"from\":\"d.detections\",\"to\":\"c.detections\"}]}",
-     400, "bad_param", NULL},
-    {"unknown-output", "POST", "/pipelines", "application/json",
+     400,
+     "bad_param",
+     NULL},
+    {"unknown-output",
+     "POST",
+     "/pipelines",
+     "application/json",
      "{\"pipeline_id\":\"o\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}],\"edges\":[{"
      "\"from\":\"source.frame\",\"to\":\"p.frame\"}],\"outputs\":[\"p.detections\"]}",
-     400, "unknown_output", NULL},
+     400,
+     "unknown_output",
+     NULL},
     {"text-plain", "POST", "/pipelines", "text/plain", "{}", 415, "unsupported_media_type", NULL},
     {"no-content-type", "POST", "/pipelines", NULL, NULL, 415, "unsupported_media_type", NULL},
     {"unknown-route", "GET", "/jobs", NULL, NULL, 404, "route_not_found", NULL},
     {"trailing-slash", "GET", "/pipelines/", NULL, NULL, 404, "route_not_found", NULL},
     {"unknown-pipeline", "GET", "/pipelines/ghost", NULL, NULL, 404, "not_found", NULL},
-    {"put-pipelines", "PUT", "/pipelines", "application/json", "{}", 405, "method_not_allowed",
+    {"put-pipelines",
+     "PUT",
+     "/pipelines",
+     "application/json",
+     "{}",
+     405,
+     "method_not_allowed",
      "GET, POST"},
-    {"post-pipeline", "POST", "/pipelines/witness", "application/json", "{}", 405,
-     "method_not_allowed", "GET, DELETE"},
+    {"post-pipeline",
+     "POST",
+     "/pipelines/witness",
+     "application/json",
+     "{}",
+     405,
+     "method_not_allowed",
+     "GET, DELETE"},
     {"delete-healthz", "DELETE", "/healthz", NULL, NULL, 405, "method_not_allowed", "GET"},
 };
 
@@ -448,8 +506,8 @@ static void
 rest_error_case(Fixture *f, gconstpointer data)
 {
 	const ErrorCase *tc = data;
-	g_autoptr(Reply) r =
-	    http(f, tc->method, tc->path, tc->ctype, tc->body, tc->body ? (gssize)strlen(tc->body) : 0);
+	g_autoptr(Reply) r = http(
+	    f, tc->method, tc->path, tc->ctype, tc->body, tc->body ? (gssize)strlen(tc->body) : 0);
 
 	assert_error(r, tc->status, tc->code);
 	g_assert_cmpstr(r->allow, ==, tc->allow);
@@ -463,15 +521,16 @@ rest_problem_details(Fixture *f, gconstpointer data)
 	    f,
 	    "/pipelines",
 	    "{\"pipeline_id\":\"m\",\"nodes\":[{\"id\":\"c\",\"type\":\"count\"},{\"id\":\"c\","
-	    "\"type\":\"count\"}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"c.detections\"}]}");
+	    "\"type\":\"count\"}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"c.detections\"}]"
+	    "}");
 	JsonObject *err;
 	JsonArray *problems;
 	JsonObject *p;
 
 	assert_error(r, 400, "duplicate_node_id");
 	err = json_object_get_object_member(json_node_get_object(r->json), "error");
-	problems = json_object_get_array_member(json_object_get_object_member(err, "details"),
-						"problems");
+	problems =
+	    json_object_get_array_member(json_object_get_object_member(err, "details"), "problems");
 	g_assert_cmpuint(json_array_get_length(problems), ==, 3);
 	p = json_array_get_object_element(problems, 1);
 	g_assert_cmpstr(json_object_get_string_member(p, "code"), ==, "type_mismatch");
@@ -547,9 +606,10 @@ rest_escaped_id(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(r->status, ==, 201);
 	got = http(f, "GET", "/pipelines/cam%2D1.v2", NULL, NULL, 0);
 	g_assert_cmpuint(got->status, ==, 200);
-	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(got->json), "pipeline_id"),
-			==,
-			"cam-1.v2");
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(got->json), "pipeline_id"),
+	    ==,
+	    "cam-1.v2");
 }
 
 static void

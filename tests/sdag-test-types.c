@@ -60,10 +60,10 @@ static const SdagParamSpec ranged_params[] = {
 
 #define TEST_DESC(n, in, out, par)                                                                 \
 	{                                                                                          \
-		.abi_version = SDAG_NODE_ABI_VERSION, .name = n, .version = "0.0.1",               \
-		.inputs = in, .n_inputs = G_N_ELEMENTS(in), .outputs = out,                        \
-		.n_outputs = G_N_ELEMENTS(out), .params = par, .n_params = G_N_ELEMENTS(par),      \
-		.init = test_init, .process = test_process, .finalize = test_finalize,             \
+		.abi_version = SDAG_NODE_ABI_VERSION, .name = n, .version = "0.0.1", .inputs = in, \
+		.n_inputs = G_N_ELEMENTS(in), .outputs = out, .n_outputs = G_N_ELEMENTS(out),      \
+		.params = par, .n_params = G_N_ELEMENTS(par), .init = test_init,                   \
+		.process = test_process, .finalize = test_finalize,                                \
 	}
 
 static const SdagNodeDesc test_descs[] = {

@@ -10,8 +10,7 @@
 
 #include "sdag-node.h"
 
-const SdagNodeDesc *
-sdag_node_describe(void);
+const SdagNodeDesc *sdag_node_describe(void);
 
 typedef struct {
 	GHashTable *totals; /* label -> gint64 *, owned */

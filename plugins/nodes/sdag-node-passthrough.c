@@ -8,8 +8,7 @@
  */
 #include "sdag-node.h"
 
-const SdagNodeDesc *
-sdag_node_describe(void);
+const SdagNodeDesc *sdag_node_describe(void);
 
 static gpointer
 passthrough_init(JsonObject *params, GError **error)

@@ -6,8 +6,7 @@
  */
 #include "sdag-node.h"
 
-const SdagNodeDesc *
-sdag_node_describe(void);
+const SdagNodeDesc *sdag_node_describe(void);
 
 static const SdagNodeDesc future_desc = {
     .abi_version = SDAG_NODE_ABI_VERSION + 98,

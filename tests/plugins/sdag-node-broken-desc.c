@@ -7,8 +7,7 @@
  */
 #include "sdag-node.h"
 
-const SdagNodeDesc *
-sdag_node_describe(void);
+const SdagNodeDesc *sdag_node_describe(void);
 
 static gpointer
 bad_init(JsonObject *params, GError **error)

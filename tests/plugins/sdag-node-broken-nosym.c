@@ -6,8 +6,7 @@
  */
 #include "sdag-node.h"
 
-G_MODULE_EXPORT int
-sdag_node_descibe(void);
+G_MODULE_EXPORT int sdag_node_descibe(void);
 
 G_MODULE_EXPORT int
 sdag_node_descibe(void)

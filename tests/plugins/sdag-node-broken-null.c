@@ -6,8 +6,7 @@
  */
 #include "sdag-node.h"
 
-const SdagNodeDesc *
-sdag_node_describe(void);
+const SdagNodeDesc *sdag_node_describe(void);
 
 G_MODULE_EXPORT const SdagNodeDesc *
 sdag_node_describe(void)

@@ -1,0 +1,46 @@
+# The two commands of the README:
+#   make demo   - install what is missing, build, run the daemon with a demo
+#   make check  - install what is missing, build with coverage, run every test
+BUILD ?= build
+COVBUILD ?= build-cov
+COVERAGE_MIN ?= 85
+
+.PHONY: all deps build demo check coverage format format-check sanitize clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
+	meson compile -C $(BUILD)
+
+demo: build
+	./scripts/demo.sh $(BUILD)
+
+check: deps format-check
+	@test -f $(COVBUILD)/build.ninja || meson setup $(COVBUILD) -Db_coverage=true -Dwerror=true
+	meson compile -C $(COVBUILD)
+	@find $(COVBUILD) -name '*.gcda' -delete
+	meson test -C $(COVBUILD) --print-errorlogs
+	@$(MAKE) --no-print-directory coverage
+
+coverage:
+	@gcovr --root . --filter 'src/' --filter 'plugins/' --print-summary \
+		--fail-under-line $(COVERAGE_MIN) $(COVBUILD) | grep -E '^(lines|branches):'
+
+# The same suite under AddressSanitizer, LeakSanitizer and UBSan.
+sanitize: deps
+	@test -f build-asan/build.ninja || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	meson compile -C build-asan
+	meson test -C build-asan --print-errorlogs
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(COVBUILD) build-asan

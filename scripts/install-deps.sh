@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs the Debian packages streamdag needs to build, test and run.
+# Idempotent: installs only what is missing, and runs apt-get only then.
+set -eu
+
+PACKAGES="
+  gcc
+  make
+  meson
+  ninja-build
+  pkg-config
+  python3
+  curl
+  clang-format
+  gcovr
+  libglib2.0-dev
+  libjson-glib-dev
+  libsoup-3.0-dev
+  librocksdb-dev
+  libsystemd-dev
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "streamdag: installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "streamdag: run as root (or install sudo) to install:$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -25,7 +25,11 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 
 	self->config = config;
 	self->started_us = g_get_monotonic_time();
-	db_path = g_build_filename(config->data_dir, "db", NULL);
+	/* absolute, so that logs and /healthz say where the data really is */
+	{
+		g_autofree char *rel = g_build_filename(config->data_dir, "db", NULL);
+		db_path = g_canonicalize_filename(rel, NULL);
+	}
 	self->store = sdag_store_open(db_path, error);
 	if (self->store == NULL)
 		return NULL;

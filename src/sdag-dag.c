@@ -29,6 +29,9 @@
 
 static const char *const sdag_top_members[] =
     {"pipeline_id", "description", "nodes", "edges", "outputs", NULL};
+/* An input whose only edge was rejected: neither linked nor "unconnected". */
+#define SDAG_DAG_BAD_LINK (-3)
+
 static const char *const sdag_node_members[] = {"id", "type", "params", NULL};
 static const char *const sdag_edge_members[] = {"from", "to", NULL};
 
@@ -497,8 +500,12 @@ sdag_dag_compile_edge(SdagDagCompiler *c, guint i, JsonNode *el)
 				     to_port);
 		return;
 	}
-	if (!from_ok || from_type == SDAG_PORT_NONE)
+	if (!from_ok || from_type == SDAG_PORT_NONE) {
+		/* an edge was meant for this input: "no edge" would mislead */
+		if (target->inputs[p].node == SDAG_DAG_UNCONNECTED)
+			target->inputs[p].node = SDAG_DAG_BAD_LINK;
 		return;
+	}
 	if (from_type != target->desc->inputs[p].type) {
 		const char *expected = sdag_port_type_to_string(target->desc->inputs[p].type);
 		const char *actual = sdag_port_type_to_string(from_type);
@@ -516,9 +523,11 @@ sdag_dag_compile_edge(SdagDagCompiler *c, guint i, JsonNode *el)
 					 actual);
 		prob->expected = g_strdup(expected);
 		prob->actual = g_strdup(actual);
+		if (target->inputs[p].node == SDAG_DAG_UNCONNECTED)
+			target->inputs[p].node = SDAG_DAG_BAD_LINK;
 		return;
 	}
-	if (target->inputs[p].node != SDAG_DAG_UNCONNECTED) {
+	if (target->inputs[p].node >= SDAG_DAG_FROM_SOURCE) {
 		sdag_dag_problem_add(c->problems,
 				     "duplicate_input",
 				     to_node,

@@ -37,74 +37,59 @@ typedef gboolean (*SdagStoreIterFunc)(const guint8 *key,
 				      gsize value_len,
 				      gpointer user_data);
 
-const char *
-sdag_store_family_name(SdagStoreFamily family);
+const char *sdag_store_family_name(SdagStoreFamily family);
 
-SdagStore *
-sdag_store_open(const char *path, GError **error);
-void
-sdag_store_free(SdagStore *self);
-const char *
-sdag_store_get_path(SdagStore *self);
-guint
-sdag_store_get_schema_version(SdagStore *self);
+SdagStore *sdag_store_open(const char *path, GError **error);
+void sdag_store_free(SdagStore *self);
+const char *sdag_store_get_path(SdagStore *self);
+guint sdag_store_get_schema_version(SdagStore *self);
 
 /* Returns NULL with SDAG_ERROR_NOT_FOUND when the key is absent. */
-GBytes *
-sdag_store_get(SdagStore *self,
-	       SdagStoreFamily family,
-	       const guint8 *key,
-	       gsize key_len,
-	       GError **error);
-/* Writes are synced (fdatasync) when sync is TRUE: use it for acknowledged state. */
-gboolean
-sdag_store_put(SdagStore *self,
-	       SdagStoreFamily family,
-	       const guint8 *key,
-	       gsize key_len,
-	       const guint8 *value,
-	       gsize value_len,
-	       gboolean sync,
-	       GError **error);
-/* Deleting an absent key is not an error. */
-gboolean
-sdag_store_delete(SdagStore *self,
-		  SdagStoreFamily family,
-		  const guint8 *key,
-		  gsize key_len,
-		  gboolean sync,
-		  GError **error);
-/* Visits every key that starts with prefix (prefix_len 0: the whole family). */
-gboolean
-sdag_store_iter_prefix(SdagStore *self,
+GBytes *sdag_store_get(SdagStore *self,
 		       SdagStoreFamily family,
-		       const guint8 *prefix,
-		       gsize prefix_len,
-		       SdagStoreIterFunc func,
-		       gpointer user_data,
+		       const guint8 *key,
+		       gsize key_len,
 		       GError **error);
-
-SdagStoreBatch *
-sdag_store_batch_new(void);
-void
-sdag_store_batch_free(SdagStoreBatch *batch);
-void
-sdag_store_batch_put(SdagStoreBatch *batch,
-		     SdagStoreFamily family,
-		     const guint8 *key,
-		     gsize key_len,
-		     const guint8 *value,
-		     gsize value_len);
-void
-sdag_store_batch_delete(SdagStoreBatch *batch,
+/* Writes are synced (fdatasync) when sync is TRUE: use it for acknowledged state. */
+gboolean sdag_store_put(SdagStore *self,
 			SdagStoreFamily family,
 			const guint8 *key,
-			gsize key_len);
-guint
-sdag_store_batch_count(SdagStoreBatch *batch);
+			gsize key_len,
+			const guint8 *value,
+			gsize value_len,
+			gboolean sync,
+			GError **error);
+/* Deleting an absent key is not an error. */
+gboolean sdag_store_delete(SdagStore *self,
+			   SdagStoreFamily family,
+			   const guint8 *key,
+			   gsize key_len,
+			   gboolean sync,
+			   GError **error);
+/* Visits every key that starts with prefix (prefix_len 0: the whole family). */
+gboolean sdag_store_iter_prefix(SdagStore *self,
+				SdagStoreFamily family,
+				const guint8 *prefix,
+				gsize prefix_len,
+				SdagStoreIterFunc func,
+				gpointer user_data,
+				GError **error);
+
+SdagStoreBatch *sdag_store_batch_new(void);
+void sdag_store_batch_free(SdagStoreBatch *batch);
+void sdag_store_batch_put(SdagStoreBatch *batch,
+			  SdagStoreFamily family,
+			  const guint8 *key,
+			  gsize key_len,
+			  const guint8 *value,
+			  gsize value_len);
+void sdag_store_batch_delete(SdagStoreBatch *batch,
+			     SdagStoreFamily family,
+			     const guint8 *key,
+			     gsize key_len);
+guint sdag_store_batch_count(SdagStoreBatch *batch);
 /* All of the batch or none of it, across families. */
-gboolean
-sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError **error);
+gboolean sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagStore, sdag_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagStoreBatch, sdag_store_batch_free)

@@ -447,7 +447,7 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 	g_autoptr(GInetAddress) iaddr = g_inet_address_new_from_string(daemon->config->listen_host);
 	g_autoptr(GSocketAddress) saddr = NULL;
 	g_autoptr(GError) error_local = NULL;
-	GSList *uris;
+	GSList *listeners;
 	SdagRest *self;
 
 	g_assert(iaddr != NULL); /* checked when the config was read */
@@ -468,9 +468,16 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 		sdag_rest_free(self);
 		return NULL;
 	}
-	uris = soup_server_get_uris(self->server);
-	self->port = uris != NULL ? (guint16)g_uri_get_port(uris->data) : 0;
-	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	/* read back from the socket rather than soup_server_get_uris(), which
+	 * leaks its addresses in libsoup 3.2 */
+	listeners = soup_server_get_listeners(self->server);
+	if (listeners != NULL) {
+		g_autoptr(GSocketAddress) local =
+		    g_socket_get_local_address(G_SOCKET(listeners->data), NULL);
+		if (local != NULL)
+			self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	}
+	g_slist_free(listeners);
 	return self;
 }
 

@@ -8,6 +8,31 @@
 
 #include "sdag-rest.h"
 
+#include <gio/gio.h>
+
+#include "sdag-error.h"
+
+/*
+ * The API has no authentication yet, so it must not be reachable from
+ * another machine: anything but a loopback address is refused.
+ */
+static gboolean
+sdag_daemon_check_listen(SdagConfig *config, GError **error)
+{
+	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(config->listen_host);
+
+	if (addr == NULL || !g_inet_address_get_is_loopback(addr)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "listen address %s is not a loopback address; without API tokens "
+			    "streamdagd serves loopback only (127.0.0.1 or ::1)",
+			    config->listen_host);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * sdag_daemon_new:
  * @config: (transfer full): the effective configuration
@@ -25,6 +50,8 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 
 	self->config = config;
 	self->started_us = g_get_monotonic_time();
+	if (!sdag_daemon_check_listen(config, error))
+		return NULL;
 	/* absolute, so that logs and /healthz say where the data really is */
 	{
 		g_autofree char *rel = g_build_filename(config->data_dir, "db", NULL);

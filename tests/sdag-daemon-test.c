@@ -260,6 +260,7 @@ static const StartCase start_cases[] = {
     {"missing-config", NULL, "--config", "/nonexistent.conf", 1, "/nonexistent.conf"},
     {"missing-plugin-dir", NULL, "--plugin-dir", "/nonexistent/nodes", 1, "plugin directory"},
     {"bad-option", NULL, "--frobnicate", NULL, 2, "Unknown option --frobnicate"},
+    {"not-loopback", NULL, "--listen", "0.0.0.0:0", 1, "0.0.0.0 is not a loopback address"},
 };
 
 static void

@@ -41,8 +41,13 @@ sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 	(to_stderr ? g_printerr : g_print)("%s\n", pretty);
 }
 
+/* @label, when set, names what the request is about (a file) in its output */
 static int
-sdag_ctl_request(SdagCtl *ctl, const char *method, const char *path, GBytes *body)
+sdag_ctl_request(SdagCtl *ctl,
+		 const char *method,
+		 const char *path,
+		 GBytes *body,
+		 const char *label)
 {
 	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
@@ -63,10 +68,15 @@ sdag_ctl_request(SdagCtl *ctl, const char *method, const char *path, GBytes *bod
 	}
 	status = soup_message_get_status(msg);
 	if (status >= 200 && status < 300) {
+		if (label != NULL)
+			g_print("%s:\n", label);
 		sdag_ctl_print_body(reply, FALSE);
 		return SDAG_CTL_OK;
 	}
-	g_printerr("streamdagctl: %s %s: HTTP %u\n", method, path, status);
+	if (label != NULL)
+		g_printerr("streamdagctl: %s: %s %s: HTTP %u\n", label, method, path, status);
+	else
+		g_printerr("streamdagctl: %s %s: HTTP %u\n", method, path, status);
 	sdag_ctl_print_body(reply, TRUE);
 	return SDAG_CTL_REFUSED;
 }
@@ -81,11 +91,12 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 		return SDAG_CTL_FAILED;
 	}
 	if (g_strcmp0(argv[0], "list") == 0)
-		return sdag_ctl_request(ctl, "GET", "/pipelines", NULL);
+		return sdag_ctl_request(ctl, "GET", "/pipelines", NULL, NULL);
 	if ((g_strcmp0(argv[0], "get") == 0 || g_strcmp0(argv[0], "delete") == 0) && argc == 2) {
 		g_autofree char *id = g_uri_escape_string(argv[1], NULL, FALSE);
 		g_autofree char *path = g_strconcat("/pipelines/", id, NULL);
-		return sdag_ctl_request(ctl, argv[0][0] == 'g' ? "GET" : "DELETE", path, NULL);
+		return sdag_ctl_request(
+		    ctl, argv[0][0] == 'g' ? "GET" : "DELETE", path, NULL, NULL);
 	}
 	if (g_strcmp0(argv[0], "add") == 0 && argc >= 2) {
 		const char *path = dry_run ? "/pipelines?dry_run=true" : "/pipelines";
@@ -97,13 +108,14 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 			gsize len = 0;
 			int one;
 
+			/* one bad file does not stop the others */
 			if (!g_file_get_contents(argv[i], &data, &len, &error)) {
 				g_printerr("streamdagctl: %s\n", error->message);
-				return SDAG_CTL_FAILED;
+				rc = SDAG_CTL_FAILED;
+				continue;
 			}
 			body = g_bytes_new_take(g_steal_pointer(&data), len);
-			g_print("%s: ", argv[i]);
-			one = sdag_ctl_request(ctl, "POST", path, body);
+			one = sdag_ctl_request(ctl, "POST", path, body, argv[i]);
 			rc = MAX(rc, one);
 		}
 		return rc;
@@ -165,9 +177,9 @@ main(int argc, char **argv)
 	ctl.base = url;
 	ctl.session = soup_session_new_with_options("timeout", 30, NULL);
 	if (g_strcmp0(argv[1], "health") == 0)
-		rc = sdag_ctl_request(&ctl, "GET", "/healthz", NULL);
+		rc = sdag_ctl_request(&ctl, "GET", "/healthz", NULL, NULL);
 	else if (g_strcmp0(argv[1], "node-types") == 0)
-		rc = sdag_ctl_request(&ctl, "GET", "/node-types", NULL);
+		rc = sdag_ctl_request(&ctl, "GET", "/node-types", NULL, NULL);
 	else if (g_strcmp0(argv[1], "pipelines") == 0)
 		rc = sdag_ctl_pipelines(&ctl, argc - 2, argv + 2, dry_run);
 	else {

@@ -17,6 +17,14 @@
 #include "sdag-daemon.h"
 
 static gboolean
+sdag_main_hup_cb(gpointer user_data)
+{
+	/* SIGHUP would otherwise end the daemon: there is nothing to reload yet */
+	g_message("SIGHUP ignored: restart the daemon to apply config changes");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 sdag_main_quit_cb(gpointer user_data)
 {
 	GMainLoop *loop = user_data;
@@ -50,9 +58,16 @@ main(int argc, char **argv)
 	g_autoptr(GMainLoop) loop = NULL;
 
 	setlocale(LC_ALL, "");
+	/* stdout carries only the "listening on" line; every log goes to stderr
+	 * (or the journal) */
+	g_log_writer_default_set_use_stderr(TRUE);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("streamdagd: %s\n", error->message);
+		return 2;
+	}
+	if (argc > 1) {
+		g_printerr("streamdagd: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
 	if (version) {
@@ -71,10 +86,16 @@ main(int argc, char **argv)
 		g_printerr("streamdagd: --listen: %s\n", error->message);
 		return 1;
 	}
+	if (data_dir != NULL && data_dir[0] == '\0') {
+		g_printerr("streamdagd: --data-dir must not be empty\n");
+		return 1;
+	}
 	if (data_dir != NULL)
 		sdag_config_set_data_dir(config, data_dir);
+	/* as in the config file, an empty plugin dir means the installed one */
 	if (plugin_dir != NULL)
-		sdag_config_set_plugin_dir(config, plugin_dir);
+		sdag_config_set_plugin_dir(config,
+					   plugin_dir[0] != '\0' ? plugin_dir : SDAG_NODEDIR);
 
 	daemon = sdag_daemon_new(g_steal_pointer(&config), &error);
 	if (daemon == NULL) {
@@ -84,6 +105,7 @@ main(int argc, char **argv)
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, sdag_main_quit_cb, loop);
 	g_unix_signal_add(SIGTERM, sdag_main_quit_cb, loop);
+	g_unix_signal_add(SIGHUP, sdag_main_hup_cb, NULL);
 
 	/* the one line a supervisor or a test reads to find an ephemeral port */
 	g_print(strchr(daemon->config->listen_host, ':') != NULL

@@ -145,9 +145,9 @@ sdag_param_array_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 /**
  * sdag_param_value_check:
  *
- * Checks one value against its schema entry: type, then range. An integral
- * JSON number is accepted for a double param; a fractional one is refused
- * for an int param.
+ * Checks one value against its schema entry: type, then range. Any JSON
+ * number is accepted for a double param; an int param takes only numbers
+ * written without a fraction or exponent (2, not 2.0).
  */
 gboolean
 sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **error)
@@ -311,6 +311,26 @@ sdag_params_check(const SdagNodeDesc *desc, GError **error)
 				    i);
 			return FALSE;
 		}
+		for (guint j = 0; j < i; j++) {
+			if (g_strcmp0(desc->params[j].name, spec->name) == 0) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_PLUGIN,
+					    "param '%s' is declared twice",
+					    spec->name);
+				return FALSE;
+			}
+		}
+		if (spec->has_range && spec->min > spec->max) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "param '%s' has min %g above max %g",
+				    spec->name,
+				    spec->min,
+				    spec->max);
+			return FALSE;
+		}
 		if (spec->default_json == NULL)
 			continue;
 		def = sdag_json_parse(spec->default_json, -1, &error_local);
@@ -362,6 +382,16 @@ sdag_node_desc_check(const SdagNodeDesc *desc, GError **error)
 				    SDAG_ERROR_PLUGIN,
 				    "declared state keys need save_state and load_state");
 		return FALSE;
+	}
+	for (guint i = 0; i < desc->n_state_keys; i++) {
+		if (!sdag_is_identifier(desc->state_keys[i].name)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PLUGIN,
+				    "state key %u has an invalid name",
+				    i);
+			return FALSE;
+		}
 	}
 	if (!sdag_ports_check(desc->inputs, desc->n_inputs, "input", error) ||
 	    !sdag_ports_check(desc->outputs, desc->n_outputs, "output", error) ||
@@ -430,7 +460,9 @@ sdag_node_types_add(SdagNodeTypes *self, const SdagNodeDesc *desc, GError **erro
 gboolean
 sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError **error)
 {
-	GModule *module = g_module_open(path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+	/* no G_MODULE_BIND_LAZY: an unresolved symbol refuses the plugin here
+	 * rather than killing the daemon on the first frame that calls it */
+	GModule *module = g_module_open(path, G_MODULE_BIND_LOCAL);
 	SdagNodeDescribeFunc describe = NULL;
 	const SdagNodeDesc *desc;
 
@@ -601,10 +633,11 @@ sdag_node_desc_to_json(const SdagNodeDesc *desc)
 		json_builder_add_boolean_value(b, spec->default_json == NULL);
 		if (spec->default_json != NULL) {
 			/* checked parseable when the type was added */
+			g_autoptr(JsonNode) def = sdag_json_parse(spec->default_json, -1, NULL);
 			json_builder_set_member_name(b, "default");
-			json_builder_add_value(b, sdag_json_parse(spec->default_json, -1, NULL));
+			json_builder_add_value(b, sdag_param_value_normalize(spec, def));
 		}
-		if (spec->has_range) {
+		if (spec->has_range && spec->type != SDAG_PARAM_BOOL) {
 			json_builder_set_member_name(b, "min");
 			json_builder_add_double_value(b, spec->min);
 			json_builder_set_member_name(b, "max");

@@ -116,9 +116,13 @@ daemon_restart_persists(void)
 	g_assert_cmpuint(http_sync("POST", d->base, "/pipelines", body, NULL), ==, 201);
 	g_assert_cmpuint(
 	    http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &before), ==, 200);
+	/* SIGHUP does not stop it */
+	g_subprocess_send_signal(d->proc, SIGHUP);
+	g_assert_cmpuint(http_sync("GET", d->base, "/healthz", NULL, NULL), ==, 200);
 	daemon_stop(d, SIGTERM);
 
-	d = daemon_start(dir, NULL);
+	/* --verbose logs go to stderr: stdout still starts with the port line */
+	d = daemon_start(dir, (const char *const[]){"--verbose", NULL});
 	g_assert_cmpuint(
 	    http_sync("GET", d->base, "/pipelines/passthrough_v1", NULL, &after), ==, 200);
 	g_assert_cmpstr(after, ==, before);
@@ -207,6 +211,7 @@ daemon_ctl(void)
 	run_argv(&bad, (const char *const[]){ctl, url, "pipelines", "add", cyclic, NULL});
 	g_assert_cmpint(bad.status, ==, 1);
 	g_assert_nonnull(strstr(bad.err, "HTTP 400"));
+	g_assert_nonnull(strstr(bad.err, cyclic));
 	g_assert_nonnull(strstr(bad.err, "\"code\" : \"cycle\""));
 
 	run_argv(&list, (const char *const[]){ctl, url, "pipelines", "list", NULL});
@@ -228,9 +233,14 @@ daemon_ctl(void)
 
 	run_argv(&unknown, (const char *const[]){ctl, url, "reboot", NULL});
 	g_assert_cmpint(unknown.status, ==, 2);
+	/* a file that cannot be read does not stop the files after it */
 	run_argv(&missing,
-		 (const char *const[]){ctl, url, "pipelines", "add", "/nonexistent.json", NULL});
+		 (const char *const[]){
+		     ctl, url, "pipelines", "add", "/nonexistent.json", example, NULL});
 	g_assert_cmpint(missing.status, ==, 2);
+	g_assert_nonnull(strstr(missing.err, "/nonexistent.json"));
+	g_assert_true(g_str_has_prefix(missing.out, example));
+	g_assert_nonnull(strstr(missing.out, "\"created\" : true"));
 
 	daemon_stop(d, SIGTERM);
 	/* nothing listens any more */
@@ -260,6 +270,8 @@ static const StartCase start_cases[] = {
     {"missing-config", NULL, "--config", "/nonexistent.conf", 1, "/nonexistent.conf"},
     {"missing-plugin-dir", NULL, "--plugin-dir", "/nonexistent/nodes", 1, "plugin directory"},
     {"bad-option", NULL, "--frobnicate", NULL, 2, "Unknown option --frobnicate"},
+    {"empty-data-dir", NULL, "--data-dir", "", 1, "--data-dir must not be empty"},
+    {"extra-argument", NULL, "start", NULL, 2, "unexpected argument 'start'"},
     {"not-loopback", NULL, "--listen", "0.0.0.0:0", 1, "0.0.0.0 is not a loopback address"},
 };
 

@@ -87,7 +87,7 @@ types_broken_plugins(void)
 	    sdag_node_types_load_dir(types, g_getenv("SDAG_TEST_EXTRA_PLUGIN_DIR"), &error));
 	g_assert_no_error(error);
 	/* each skipped plugin is logged once, with its file and reason */
-	g_assert_cmpuint(captured_warnings->len, ==, 6);
+	g_assert_cmpuint(captured_warnings->len, ==, 7);
 	for (guint i = 0; i < captured_warnings->len; i++)
 		g_assert_true(g_str_has_prefix(g_ptr_array_index(captured_warnings, i),
 					       "skipping node plugin /"));
@@ -98,7 +98,7 @@ types_broken_plugins(void)
 	/* the shipped passthrough was not replaced by the impostor */
 	g_assert_cmpstr(sdag_node_types_lookup(types, "passthrough")->version, ==, "1.0.0");
 
-	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 6);
+	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 7);
 	g_assert_cmpstr(
 	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 99, expected 1");
 	g_assert_cmpstr(
@@ -113,6 +113,8 @@ types_broken_plugins(void)
 			==,
 			"node type 'passthrough' is already registered");
 	g_assert_nonnull(skipped_reason(types, "sdag-node-garbage.so"));
+	g_assert_nonnull(strstr(skipped_reason(types, "sdag-node-broken-undef.so"),
+				"undefined symbol: sdag_no_such_function"));
 }
 
 static void
@@ -143,6 +145,18 @@ t_finalize(gpointer i)
 {
 }
 
+static GBytes *
+t_save(gpointer i, const char *key)
+{
+	return NULL;
+}
+
+static gboolean
+t_load(gpointer i, const char *key, GBytes *data, GError **e)
+{
+	return TRUE;
+}
+
 static const SdagPortSpec p_dup[] = {{"a", SDAG_PORT_FRAME, FALSE, NULL},
 				     {"a", SDAG_PORT_IMAGE, FALSE, NULL}};
 static const SdagPortSpec p_badtype[] = {{"a", (SdagPortType)42, FALSE, NULL}};
@@ -151,6 +165,10 @@ static const SdagParamSpec par_badtype[] = {{"x", (SdagParamType)0, "1", FALSE, 
 static const SdagParamSpec par_badjson[] = {{"x", SDAG_PARAM_INT, "{", FALSE, 0, 0, NULL}};
 static const SdagParamSpec par_badkind[] = {{"x", SDAG_PARAM_INT, "\"1\"", FALSE, 0, 0, NULL}};
 static const SdagStateKeySpec st[] = {{"k", NULL}};
+static const SdagStateKeySpec st_bad[] = {{NULL, NULL}};
+static const SdagParamSpec par_dup[] = {{"x", SDAG_PARAM_INT, "1", FALSE, 0, 0, NULL},
+					{"x", SDAG_PARAM_BOOL, "true", FALSE, 0, 0, NULL}};
+static const SdagParamSpec par_range[] = {{"x", SDAG_PARAM_INT, NULL, TRUE, 5, 1, NULL}};
 
 #define BASE                                                                  \
 	.abi_version = SDAG_NODE_ABI_VERSION, .version = "1", .init = t_init, \
@@ -183,6 +201,16 @@ static const struct {
      "param 'x' has an invalid default"},
     {{BASE, .name = "parbadkind", .params = par_badkind, .n_params = 1},
      "param 'x' has an invalid default: expected an integer"},
+    {{BASE, .name = "pardup", .params = par_dup, .n_params = 2}, "param 'x' is declared twice"},
+    {{BASE, .name = "parrange", .params = par_range, .n_params = 1},
+     "param 'x' has min 5 above max 1"},
+    {{BASE,
+      .name = "badstate",
+      .state_keys = st_bad,
+      .n_state_keys = 1,
+      .save_state = t_save,
+      .load_state = t_load},
+     "state key 0 has an invalid name"},
 };
 
 static void

@@ -469,6 +469,17 @@ static const ErrorCase error_cases[] = {
      400,
      "bad_param",
      NULL},
+    {"label-too-long",
+     "POST",
+     "/pipelines",
+     "application/json",
+     "{\"pipeline_id\":\"t\",\"nodes\":[{\"id\":\"d\",\"type\":\"det\"},{\"id\":\"c\",\"type\":"
+     "\"count\",\"params\":{\"labels\":[\"a-label-that-is-longer-than-31-bytes\"]}}],\"edges\":"
+     "[{\"from\":\"source.frame\",\"to\":\"d.frame\"},{\"from\":\"d.detections\",\"to\":"
+     "\"c.detections\"}]}",
+     400,
+     "bad_param",
+     NULL},
     {"unknown-output",
      "POST",
      "/pipelines",

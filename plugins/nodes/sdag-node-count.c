@@ -171,6 +171,28 @@ count_load_state(gpointer instance, const char *key, GBytes *data, GError **erro
 	return TRUE;
 }
 
+/* Labels are compared to SdagDetection.label, which holds at most 31 bytes:
+ * a longer one could never match, so it is refused at registration. */
+static gboolean
+count_validate(JsonObject *params, GError **error)
+{
+	JsonArray *labels = json_object_get_array_member(params, "labels");
+
+	for (guint i = 0; i < json_array_get_length(labels); i++) {
+		const char *label = json_array_get_string_element(labels, i);
+		if (strlen(label) >= sizeof(((SdagDetection *)NULL)->label)) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_ARGUMENT,
+				    "label '%s' is longer than %zu bytes",
+				    label,
+				    sizeof(((SdagDetection *)NULL)->label) - 1);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static const SdagPortSpec count_inputs[] = {
     {"detections", SDAG_PORT_DETECTIONS, FALSE, "detections to count"},
 };
@@ -201,6 +223,7 @@ static const SdagNodeDesc count_desc = {
     .n_params = G_N_ELEMENTS(count_params),
     .state_keys = count_state,
     .n_state_keys = G_N_ELEMENTS(count_state),
+    .validate = count_validate,
     .init = count_init,
     .process = count_process,
     .finalize = count_finalize,

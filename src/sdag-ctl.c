@@ -14,6 +14,8 @@
 #include <locale.h>
 #include <string.h>
 
+#include "sdag-json.h"
+
 typedef struct {
 	SoupSession *session;
 	char *base;
@@ -37,7 +39,7 @@ sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 		(to_stderr ? g_printerr : g_print)("%s\n", text);
 		return;
 	}
-	pretty = json_to_string(json_parser_get_root(parser), TRUE);
+	pretty = sdag_json_to_string_pretty(json_parser_get_root(parser));
 	(to_stderr ? g_printerr : g_print)("%s\n", pretty);
 }
 

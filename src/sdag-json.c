@@ -8,6 +8,9 @@
 
 #include "sdag-error.h"
 
+#include <math.h>
+#include <string.h>
+
 /**
  * sdag_json_parse:
  * @data: JSON text, not necessarily NUL-terminated
@@ -92,11 +95,166 @@ sdag_json_canonicalize(JsonNode *node)
 	return json_node_copy(node);
 }
 
-/* Returns: (transfer full): compact JSON text */
+static void
+sdag_json_append_string(GString *out, const char *str)
+{
+	g_string_append_c(out, '"');
+	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			g_string_append(out, "\\\"");
+			break;
+		case '\\':
+			g_string_append(out, "\\\\");
+			break;
+		case '\n':
+			g_string_append(out, "\\n");
+			break;
+		case '\r':
+			g_string_append(out, "\\r");
+			break;
+		case '\t':
+			g_string_append(out, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
+/*
+ * The shortest "%.Ng" that reads back as the same double, so that 0.3 is
+ * written 0.3 and not 0.29999999999999999; a ".0" keeps integral doubles
+ * doubles. Non-finite values have no JSON form and are written as null.
+ */
+static void
+sdag_json_append_double(GString *out, double v)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	if (!isfinite(v)) {
+		g_string_append(out, "null");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		char fmt[8];
+
+		g_snprintf(fmt, sizeof(fmt), "%%.%dg", prec);
+		g_ascii_formatd(buf, sizeof(buf), fmt, v);
+		if (g_ascii_strtod(buf, NULL) == v)
+			break;
+	}
+	g_string_append(out, buf);
+	if (strpbrk(buf, ".eEn") == NULL)
+		g_string_append(out, ".0");
+}
+
+static void
+sdag_json_append(GString *out, JsonNode *node, int indent)
+{
+	const char *nl = indent >= 0 ? "\n" : "";
+	const char *sep = indent >= 0 ? ": " : ":";
+
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_OBJECT: {
+		JsonObject *obj = json_node_get_object(node);
+		g_autoptr(GList) members = json_object_get_members(obj);
+
+		if (members == NULL) {
+			g_string_append(out, "{}");
+			break;
+		}
+		g_string_append_printf(out, "{%s", nl);
+		for (GList *l = members; l != NULL; l = l->next) {
+			if (indent >= 0)
+				g_string_append_printf(out, "%*s", (indent + 1) * 2, "");
+			sdag_json_append_string(out, l->data);
+			g_string_append(out, sep);
+			sdag_json_append(out,
+					 json_object_get_member(obj, l->data),
+					 indent >= 0 ? indent + 1 : -1);
+			g_string_append_printf(out, "%s%s", l->next != NULL ? "," : "", nl);
+		}
+		if (indent >= 0)
+			g_string_append_printf(out, "%*s", indent * 2, "");
+		g_string_append_c(out, '}');
+		break;
+	}
+	case JSON_NODE_ARRAY: {
+		JsonArray *arr = json_node_get_array(node);
+		guint n = json_array_get_length(arr);
+
+		if (n == 0) {
+			g_string_append(out, "[]");
+			break;
+		}
+		g_string_append_printf(out, "[%s", nl);
+		for (guint i = 0; i < n; i++) {
+			if (indent >= 0)
+				g_string_append_printf(out, "%*s", (indent + 1) * 2, "");
+			sdag_json_append(
+			    out, json_array_get_element(arr, i), indent >= 0 ? indent + 1 : -1);
+			g_string_append_printf(out, "%s%s", i + 1 < n ? "," : "", nl);
+		}
+		if (indent >= 0)
+			g_string_append_printf(out, "%*s", indent * 2, "");
+		g_string_append_c(out, ']');
+		break;
+	}
+	case JSON_NODE_NULL:
+		g_string_append(out, "null");
+		break;
+	case JSON_NODE_VALUE:
+		switch (json_node_get_value_type(node)) {
+		case G_TYPE_INT64:
+			g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
+			break;
+		case G_TYPE_DOUBLE:
+			sdag_json_append_double(out, json_node_get_double(node));
+			break;
+		case G_TYPE_BOOLEAN:
+			g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
+			break;
+		case G_TYPE_STRING:
+			sdag_json_append_string(out, json_node_get_string(node));
+			break;
+		default:
+			g_string_append(out, "null");
+			break;
+		}
+		break;
+	}
+}
+
+/**
+ * sdag_json_to_string:
+ *
+ * Serialises without json-glib's generator, which writes every double with
+ * 17 significant digits; see sdag_json_append_double().
+ *
+ * Returns: (transfer full): compact JSON text
+ */
 char *
 sdag_json_to_string(JsonNode *node)
 {
-	return json_to_string(node, FALSE);
+	GString *out = g_string_new(NULL);
+
+	sdag_json_append(out, node, -1);
+	return g_string_free(out, FALSE);
+}
+
+/* Returns: (transfer full): JSON text indented by two spaces per level */
+char *
+sdag_json_to_string_pretty(JsonNode *node)
+{
+	GString *out = g_string_new(NULL);
+
+	sdag_json_append(out, node, 0);
+	return g_string_free(out, FALSE);
 }
 
 /* Returns: (transfer full): RFC 3339 UTC time with milliseconds */

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 JsonNode *sdag_json_parse(const char *data, gssize len, GError **error);
 JsonNode *sdag_json_canonicalize(JsonNode *node);
 char *sdag_json_to_string(JsonNode *node);
+char *sdag_json_to_string_pretty(JsonNode *node);
 char *sdag_json_timestamp(gint64 unix_us);
 JsonNode *sdag_json_error_new(const char *code, const char *message, JsonNode *details);
 

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 typedef struct {
@@ -18,6 +19,12 @@ typedef struct {
 	char *base;
 	guint16 port;
 } Daemon;
+
+static void
+daemon_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 static Daemon *
 daemon_start(const char *data_dir, const char *const *extra)
@@ -27,6 +34,7 @@ daemon_start(const char *data_dir, const char *const *extra)
 	g_auto(GStrv) argv = NULL;
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *line = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	Daemon *d = g_new0(Daemon, 1);
 	const char *url;
 
@@ -42,8 +50,10 @@ daemon_start(const char *data_dir, const char *const *extra)
 	if (extra != NULL)
 		g_strv_builder_addv(b, (const char **)extra);
 	argv = g_strv_builder_end(b);
-	d->proc =
-	    g_subprocess_newv((const char *const *)argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	/* a failed assertion here must not leave a daemon holding the test's pipes */
+	g_subprocess_launcher_set_child_setup(launcher, daemon_child_setup, NULL, NULL);
+	d->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &error);
 	g_assert_no_error(error);
 	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(d->proc));
 	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
@@ -193,30 +203,30 @@ daemon_ctl(void)
 
 	run_argv(&health, (const char *const[]){ctl, url, "health", NULL});
 	g_assert_cmpint(health.status, ==, 0);
-	g_assert_nonnull(strstr(health.out, "\"status\" : \"ok\""));
+	g_assert_nonnull(strstr(health.out, "\"status\": \"ok\""));
 
 	run_argv(&types, (const char *const[]){ctl, url, "node-types", NULL});
 	g_assert_cmpint(types.status, ==, 0);
-	g_assert_nonnull(strstr(types.out, "\"name\" : \"passthrough\""));
+	g_assert_nonnull(strstr(types.out, "\"name\": \"passthrough\""));
 
 	run_argv(&dry,
 		 (const char *const[]){ctl, url, "--dry-run", "pipelines", "add", example, NULL});
 	g_assert_cmpint(dry.status, ==, 0);
-	g_assert_nonnull(strstr(dry.out, "\"valid\" : true"));
+	g_assert_nonnull(strstr(dry.out, "\"valid\": true"));
 
 	run_argv(&add, (const char *const[]){ctl, url, "pipelines", "add", example, NULL});
 	g_assert_cmpint(add.status, ==, 0);
-	g_assert_nonnull(strstr(add.out, "\"created\" : true"));
+	g_assert_nonnull(strstr(add.out, "\"created\": true"));
 
 	run_argv(&bad, (const char *const[]){ctl, url, "pipelines", "add", cyclic, NULL});
 	g_assert_cmpint(bad.status, ==, 1);
 	g_assert_nonnull(strstr(bad.err, "HTTP 400"));
 	g_assert_nonnull(strstr(bad.err, cyclic));
-	g_assert_nonnull(strstr(bad.err, "\"code\" : \"cycle\""));
+	g_assert_nonnull(strstr(bad.err, "\"code\": \"cycle\""));
 
 	run_argv(&list, (const char *const[]){ctl, url, "pipelines", "list", NULL});
 	g_assert_cmpint(list.status, ==, 0);
-	g_assert_nonnull(strstr(list.out, "\"pipeline_id\" : \"passthrough_v1\""));
+	g_assert_nonnull(strstr(list.out, "\"pipeline_id\": \"passthrough_v1\""));
 	g_assert_null(strstr(list.out, "cyc"));
 
 	run_argv(&get, (const char *const[]){ctl, url, "pipelines", "get", "passthrough_v1", NULL});
@@ -240,7 +250,7 @@ daemon_ctl(void)
 	g_assert_cmpint(missing.status, ==, 2);
 	g_assert_nonnull(strstr(missing.err, "/nonexistent.json"));
 	g_assert_true(g_str_has_prefix(missing.out, example));
-	g_assert_nonnull(strstr(missing.out, "\"created\" : true"));
+	g_assert_nonnull(strstr(missing.out, "\"created\": true"));
 
 	daemon_stop(d, SIGTERM);
 	/* nothing listens any more */

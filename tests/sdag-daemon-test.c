@@ -6,7 +6,7 @@
  * process, stopped by signal and started again on the same data; streamdagctl
  * against it.
  */
-#include "sdag-test-types.h"
+#include "sdag-test-util.h"
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>

@@ -4,7 +4,7 @@
  */
 #include "sdag-dag.h"
 #include "sdag-json.h"
-#include "sdag-test-types.h"
+#include "sdag-test-util.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  */
 #include "sdag-daemon.h"
 #include "sdag-json.h"
-#include "sdag-test-types.h"
+#include "sdag-test-util.h"
 
 #include <libsoup/soup.h>
 #include <string.h>

@@ -15,6 +15,7 @@
 
 #include "sdag-error.h"
 #include "sdag-store.h"
+#include "sdag-test-util.h"
 
 /* the names a DB of schema version 1 must have on disk, sorted */
 static const char *expected_families[] = {
@@ -34,23 +35,6 @@ typedef struct {
 	char *path; /* tmpdir/data/db: does not exist yet, so open must create it */
 } StoreFixture;
 
-/* Removes a file or a directory tree; does not follow symlinks. */
-static void
-rm_rf(const char *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-		const char *name;
-
-		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-			rm_rf(child);
-		}
-	}
-	if (g_remove(path) != 0)
-		g_warning("failed to remove %s: %s", path, g_strerror(errno));
-}
-
 static void
 store_fixture_setup(StoreFixture *fixture, gconstpointer user_data)
 {
@@ -64,7 +48,7 @@ store_fixture_setup(StoreFixture *fixture, gconstpointer user_data)
 static void
 store_fixture_teardown(StoreFixture *fixture, gconstpointer user_data)
 {
-	rm_rf(fixture->tmpdir);
+	sdag_test_rmtree(fixture->tmpdir);
 	g_assert_false(g_file_test(fixture->tmpdir, G_FILE_TEST_EXISTS));
 	g_free(fixture->tmpdir);
 	g_free(fixture->path);
@@ -608,7 +592,7 @@ test_store_process_crash(void)
 	assert_value(store, SDAG_STORE_JOBS, "job/1", "b");
 	assert_value(store, SDAG_STORE_STATE, "s", NULL);
 	g_clear_pointer(&store, sdag_store_free);
-	rm_rf(tmpdir);
+	sdag_test_rmtree(tmpdir);
 }
 
 static void

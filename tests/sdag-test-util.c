@@ -2,8 +2,9 @@
  * Copyright 2026 The streamdag authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "sdag-test-types.h"
+#include "sdag-test-util.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 
 static gpointer
@@ -109,21 +110,19 @@ sdag_test_mkdtemp(void)
 	return dir;
 }
 
+/* Removes a file or a directory tree; does not follow symlinks. */
 void
 sdag_test_rmtree(const char *path)
 {
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const char *name;
 
-	if (dir != NULL) {
-		while ((name = g_dir_read_name(dir)) != NULL) {
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 			g_autofree char *child = g_build_filename(path, name, NULL);
-			if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-			    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-				sdag_test_rmtree(child);
-			else
-				g_unlink(child);
+			sdag_test_rmtree(child);
 		}
 	}
-	g_rmdir(path);
+	if (g_remove(path) != 0)
+		g_warning("failed to remove %s: %s", path, g_strerror(errno));
 }

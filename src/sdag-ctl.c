@@ -75,10 +75,12 @@ sdag_ctl_request(SdagCtl *ctl,
 		sdag_ctl_print_body(reply, FALSE);
 		return SDAG_CTL_OK;
 	}
-	if (label != NULL)
-		g_printerr("streamdagctl: %s: %s %s: HTTP %u\n", label, method, path, status);
-	else
-		g_printerr("streamdagctl: %s %s: HTTP %u\n", method, path, status);
+	g_printerr("streamdagctl: %s%s%s %s: HTTP %u\n",
+		   label != NULL ? label : "",
+		   label != NULL ? ": " : "",
+		   method,
+		   path,
+		   status);
 	sdag_ctl_print_body(reply, TRUE);
 	return SDAG_CTL_REFUSED;
 }

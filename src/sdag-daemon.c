@@ -46,6 +46,7 @@ SdagDaemon *
 sdag_daemon_new(SdagConfig *config, GError **error)
 {
 	g_autoptr(SdagDaemon) self = g_new0(SdagDaemon, 1);
+	g_autofree char *db_rel = NULL;
 	g_autofree char *db_path = NULL;
 
 	self->config = config;
@@ -53,10 +54,8 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (!sdag_daemon_check_listen(config, error))
 		return NULL;
 	/* absolute, so that logs and /healthz say where the data really is */
-	{
-		g_autofree char *rel = g_build_filename(config->data_dir, "db", NULL);
-		db_path = g_canonicalize_filename(rel, NULL);
-	}
+	db_rel = g_build_filename(config->data_dir, "db", NULL);
+	db_path = g_canonicalize_filename(db_rel, NULL);
 	self->store = sdag_store_open(db_path, error);
 	if (self->store == NULL)
 		return NULL;

@@ -27,11 +27,11 @@
  * SDAG_DAG_MAX_NODES.
  */
 
-static const char *const sdag_top_members[] =
-    {"pipeline_id", "description", "nodes", "edges", "outputs", NULL};
 /* An input whose only edge was rejected: neither linked nor "unconnected". */
 #define SDAG_DAG_BAD_LINK (-3)
 
+static const char *const sdag_top_members[] =
+    {"pipeline_id", "description", "nodes", "edges", "outputs", NULL};
 static const char *const sdag_node_members[] = {"id", "type", "params", NULL};
 static const char *const sdag_edge_members[] = {"from", "to", NULL};
 
@@ -608,6 +608,7 @@ sdag_dag_tarjan(SdagDagCompiler *c, gint v)
 		} while (w != v);
 		if (members->len > 1 || self_loop) {
 			g_autoptr(GStrvBuilder) ids = g_strv_builder_new();
+			g_auto(GStrv) nodes = NULL;
 			g_autofree char *joined = NULL;
 			SdagDagProblem *p;
 
@@ -617,13 +618,11 @@ sdag_dag_tarjan(SdagDagCompiler *c, gint v)
 				    g_ptr_array_index(c->nodes, g_array_index(members, gint, k));
 				g_strv_builder_add(ids, m->id);
 			}
+			nodes = g_strv_builder_end(ids);
+			joined = g_strjoinv(", ", nodes);
 			p = sdag_dag_problem_add(
-			    c->problems, "cycle", NULL, NULL, "nodes form a cycle");
-			p->nodes = g_strv_builder_end(ids);
-			joined = g_strjoinv(", ", p->nodes);
-			g_free(p->message);
-			p->message = g_strdup_printf("nodes form a cycle: %s", joined);
-			p->node = g_strdup(p->nodes[0]);
+			    c->problems, "cycle", nodes[0], NULL, "nodes form a cycle: %s", joined);
+			p->nodes = g_steal_pointer(&nodes);
 		}
 	}
 }

@@ -309,28 +309,34 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/pipelines/*", "DELETE", sdag_rest_pipeline_delete},
 };
 
-/* Matches @path against @pattern; *arg receives the "*" segment, unescaped. */
+/*
+ * Matches the path, already split at "/", against @pattern, walking the
+ * pattern in place; *arg receives the "*" segment, unescaped.
+ */
 static gboolean
-sdag_rest_match(const char *pattern, const char *path, char **arg)
+sdag_rest_match(const char *pattern, char **segments, char **arg)
 {
-	g_auto(GStrv) pp = g_strsplit(pattern, "/", -1);
-	g_auto(GStrv) sp = g_strsplit(path, "/", -1);
-	guint n = g_strv_length(pp);
+	const char *seg = pattern;
+	guint i = 0;
 
-	if (g_strv_length(sp) != n)
-		return FALSE;
-	for (guint i = 0; i < n; i++) {
-		if (g_strcmp0(pp[i], "*") == 0) {
-			g_autofree char *seg = g_uri_unescape_string(sp[i], "/");
-			if (seg == NULL || seg[0] == '\0')
+	for (; seg != NULL; i++) {
+		const char *slash = strchr(seg, '/');
+		gsize len = slash != NULL ? (gsize)(slash - seg) : strlen(seg);
+
+		if (segments[i] == NULL)
+			return FALSE;
+		if (len == 1 && seg[0] == '*') {
+			g_autofree char *value = g_uri_unescape_string(segments[i], "/");
+			if (value == NULL || value[0] == '\0')
 				return FALSE;
 			g_free(*arg);
-			*arg = g_steal_pointer(&seg);
-		} else if (g_strcmp0(pp[i], sp[i]) != 0) {
+			*arg = g_steal_pointer(&value);
+		} else if (strlen(segments[i]) != len || strncmp(segments[i], seg, len) != 0) {
 			return FALSE;
 		}
+		seg = slash != NULL ? slash + 1 : NULL;
 	}
-	return TRUE;
+	return segments[i] == NULL;
 }
 
 static void
@@ -343,12 +349,13 @@ sdag_rest_dispatch_cb(SoupServer *server,
 	SdagRest *self = user_data;
 	const char *method = soup_server_message_get_method(msg);
 	g_autoptr(GString) allow = g_string_new(NULL);
+	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
 
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
 		const SdagRoute *r = &sdag_rest_routes[i];
 		g_autofree char *arg = NULL;
 
-		if (!sdag_rest_match(r->pattern, path, &arg))
+		if (!sdag_rest_match(r->pattern, segments, &arg))
 			continue;
 		if (g_strcmp0(r->method, method) == 0) {
 			r->func(self, msg, arg, query);

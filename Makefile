@@ -9,8 +9,10 @@ COVERAGE_MIN ?= 85
 
 all: build
 
+# Debian packages, then the reference footage (media/vtest.avi) the demo and tests use
 deps:
 	@./scripts/install-deps.sh
+	@./scripts/fetch-media.sh
 
 build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)

@@ -1,6 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages streamdag needs to build, test and run.
 # Idempotent: installs only what is missing, and runs apt-get only then.
+#
+# GStreamer: the -dev packages build the executor and the sddag element;
+# plugins-base/good decode and demux (decodebin, qtdemux, avidemux), -bad has
+# the watchdog element for live sources, -ugly has x264enc (the tests and the
+# benchmark encode their clips with it), -libav decodes H.264 and the MS-MPEG4
+# v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
 set -eu
 
 PACKAGES="
@@ -18,6 +24,14 @@ PACKAGES="
   libsoup-3.0-dev
   librocksdb-dev
   libsystemd-dev
+  libgstreamer1.0-dev
+  libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools
+  gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly
+  gstreamer1.0-libav
 "
 
 missing=""

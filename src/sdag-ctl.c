@@ -12,17 +12,51 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sdag-json.h"
 
 typedef struct {
 	SoupSession *session;
 	char *base;
+	gboolean json; /* --json: every answer printed as the daemon sent it */
+	gboolean tty;  /* standard output is a terminal */
 } SdagCtl;
 
 /* exit codes: 0 success, 1 the API refused, 2 usage or connection problem */
 enum { SDAG_CTL_OK, SDAG_CTL_REFUSED, SDAG_CTL_FAILED };
+
+/* The options of the jobs commands; each is "unset" until given. */
+typedef struct {
+	gint stride;	   /* 0: unset */
+	gint64 max_frames; /* -1: unset */
+	gboolean requeue;
+	gint limit; /* 0: unset */
+	char *cursor;
+} SdagCtlJobOpts;
+
+typedef struct {
+	guint status; /* HTTP status */
+	GBytes *body;
+	JsonNode *root; /* the body parsed, NULL when empty or not JSON */
+} SdagCtlReply;
+
+static void
+sdag_ctl_reply_clear(SdagCtlReply *reply)
+{
+	g_clear_pointer(&reply->body, g_bytes_unref);
+	g_clear_pointer(&reply->root, json_node_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
+
+static int
+sdag_ctl_usage(const char *usage)
+{
+	g_printerr("streamdagctl: usage: streamdagctl %s\n", usage);
+	return SDAG_CTL_FAILED;
+}
 
 static void
 sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
@@ -43,19 +77,32 @@ sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 	(to_stderr ? g_printerr : g_print)("%s\n", pretty);
 }
 
-/* @label, when set, names what the request is about (a file) in its output */
+/* The body exactly as the daemon sent it, on one line of standard output. */
+static void
+sdag_ctl_print_raw(GBytes *body)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(body, &len);
+
+	if (len == 0)
+		return;
+	fwrite(data, 1, len, stdout);
+	if (data[len - 1] != '\n')
+		fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* Sends one request and waits for its answer. Returns SDAG_CTL_OK with @reply
+ * filled for any answer (whatever its status), or SDAG_CTL_FAILED after saying
+ * why there was none. */
 static int
-sdag_ctl_request(SdagCtl *ctl,
-		 const char *method,
-		 const char *path,
-		 GBytes *body,
-		 const char *label)
+sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
 {
 	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	g_autoptr(GBytes) reply = NULL;
 	g_autoptr(GError) error = NULL;
-	guint status;
+	gsize len = 0;
+	const char *data;
 
 	if (msg == NULL) {
 		g_printerr("streamdagctl: bad URL %s\n", uri);
@@ -63,26 +110,114 @@ sdag_ctl_request(SdagCtl *ctl,
 	}
 	if (body != NULL)
 		soup_message_set_request_body_from_bytes(msg, "application/json", body);
-	reply = soup_session_send_and_read(ctl->session, msg, NULL, &error);
-	if (reply == NULL) {
+	reply->body = soup_session_send_and_read(ctl->session, msg, NULL, &error);
+	if (reply->body == NULL) {
 		g_printerr("streamdagctl: %s %s: %s\n", method, uri, error->message);
 		return SDAG_CTL_FAILED;
 	}
-	status = soup_message_get_status(msg);
-	if (status >= 200 && status < 300) {
-		if (label != NULL)
-			g_print("%s:\n", label);
-		sdag_ctl_print_body(reply, FALSE);
+	reply->status = soup_message_get_status(msg);
+	data = g_bytes_get_data(reply->body, &len);
+	if (len > 0)
+		reply->root = sdag_json_parse(data, len, NULL);
+	return SDAG_CTL_OK;
+}
+
+static gboolean
+sdag_ctl_reply_ok(const SdagCtlReply *reply)
+{
+	return reply->status >= 200 && reply->status < 300;
+}
+
+/* The error object of a refusal, when the body is the API's error document. */
+static JsonObject *
+sdag_ctl_reply_error(const SdagCtlReply *reply)
+{
+	JsonNode *node;
+
+	if (reply->root == NULL || !JSON_NODE_HOLDS_OBJECT(reply->root))
+		return NULL;
+	node = json_object_get_member(json_node_get_object(reply->root), "error");
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return NULL;
+	return json_node_get_object(node);
+}
+
+/*
+ * Says that the daemon refused a request and returns SDAG_CTL_REFUSED.
+ *
+ * With --json the body goes to standard output as it came, so that a script
+ * reads the error object where it reads answers, and standard error gets the
+ * one-line reason. Otherwise @whole_body prints the whole error document on
+ * standard error (the pipelines commands: their validation problems are the
+ * point); without it the line carries the API's code and message and the
+ * details, if any, follow.
+ */
+static int
+sdag_ctl_refused(SdagCtl *ctl,
+		 const char *method,
+		 const char *path,
+		 const char *label,
+		 const SdagCtlReply *reply,
+		 gboolean whole_body)
+{
+	JsonObject *err = sdag_ctl_reply_error(reply);
+	g_autoptr(GString) line = g_string_new("streamdagctl: ");
+
+	if (label != NULL)
+		g_string_append_printf(line, "%s: ", label);
+	g_string_append_printf(line, "%s %s: HTTP %u", method, path, reply->status);
+	if (whole_body && !ctl->json) {
+		g_printerr("%s\n", line->str);
+		sdag_ctl_print_body(reply->body, TRUE);
+		return SDAG_CTL_REFUSED;
+	}
+	if (err != NULL) {
+		g_string_append_printf(
+		    line,
+		    " %s: %s",
+		    json_object_get_string_member_with_default(err, "code", "?"),
+		    json_object_get_string_member_with_default(err, "message", ""));
+	}
+	g_printerr("%s\n", line->str);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply->body);
+	} else if (err == NULL) {
+		sdag_ctl_print_body(reply->body, TRUE);
+	} else {
+		JsonNode *details = json_object_get_member(err, "details");
+
+		if (details != NULL && !JSON_NODE_HOLDS_NULL(details)) {
+			g_autofree char *pretty = sdag_json_to_string_pretty(details);
+			g_printerr("%s\n", pretty);
+		}
+	}
+	return SDAG_CTL_REFUSED;
+}
+
+/* One request whose answer is printed as JSON, indented (or raw with --json).
+ * @label, when set, names what the request is about (a file) in its output. */
+static int
+sdag_ctl_request(SdagCtl *ctl,
+		 const char *method,
+		 const char *path,
+		 GBytes *body,
+		 const char *label)
+{
+	g_auto(SdagCtlReply) reply = {0};
+	int rc = sdag_ctl_send(ctl, method, path, body, &reply);
+
+	if (rc != SDAG_CTL_OK)
+		return rc;
+	if (!sdag_ctl_reply_ok(&reply))
+		return sdag_ctl_refused(ctl, method, path, label, &reply, TRUE);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply.body);
 		return SDAG_CTL_OK;
 	}
-	g_printerr("streamdagctl: %s%s%s %s: HTTP %u\n",
-		   label != NULL ? label : "",
-		   label != NULL ? ": " : "",
-		   method,
-		   path,
-		   status);
-	sdag_ctl_print_body(reply, TRUE);
-	return SDAG_CTL_REFUSED;
+	if (label != NULL)
+		g_print("%s:\n", label);
+	sdag_ctl_print_body(reply.body, FALSE);
+	return SDAG_CTL_OK;
 }
 
 static int
@@ -119,7 +254,8 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 				continue;
 			}
 			body = g_bytes_new_take(g_steal_pointer(&data), len);
-			one = sdag_ctl_request(ctl, "POST", path, body, argv[i]);
+			/* with --json, one answer per line and no file names between */
+			one = sdag_ctl_request(ctl, "POST", path, body, ctl->json ? NULL : argv[i]);
 			rc = MAX(rc, one);
 		}
 		return rc;
@@ -128,11 +264,590 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 	return SDAG_CTL_FAILED;
 }
 
+/* ---- jobs ---- */
+
+static const char *
+sdag_ctl_str(JsonObject *obj, const char *name)
+{
+	return json_object_get_string_member_with_default(obj, name, NULL);
+}
+
+static JsonObject *
+sdag_ctl_obj(JsonObject *obj, const char *name)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* A number member as a double; FALSE when absent, null or not a number. */
+static gboolean
+sdag_ctl_num(JsonObject *obj, const char *name, double *out)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+	GType type;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+		return FALSE;
+	type = json_node_get_value_type(node);
+	if (type == G_TYPE_INT64)
+		*out = (double)json_node_get_int(node);
+	else if (type == G_TYPE_DOUBLE)
+		*out = json_node_get_double(node);
+	else
+		return FALSE;
+	return TRUE;
+}
+
+static gint64
+sdag_ctl_int(JsonObject *obj, const char *name)
+{
+	double v = 0;
+
+	return sdag_ctl_num(obj, name, &v) ? (gint64)v : 0;
+}
+
+/* A member in one short piece of text: strings bare, the rest as compact JSON. */
+static char *
+sdag_ctl_text(JsonObject *obj, const char *name)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return g_strdup("-");
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+		return g_strdup(json_node_get_string(node));
+	return sdag_json_to_string(node);
+}
+
+static JsonObject *
+sdag_ctl_root_object(const SdagCtlReply *reply)
+{
+	if (reply->root == NULL || !JSON_NODE_HOLDS_OBJECT(reply->root))
+		return NULL;
+	return json_node_get_object(reply->root);
+}
+
+/* A 2xx answer without the JSON object it should carry. */
+static int
+sdag_ctl_unexpected(const char *method, const char *path)
+{
+	g_printerr("streamdagctl: %s %s: the answer is not a JSON object\n", method, path);
+	return SDAG_CTL_REFUSED;
+}
+
+static gboolean
+sdag_ctl_status_is_terminal(const char *status)
+{
+	return g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
+	       g_strcmp0(status, "cancelled") == 0;
+}
+
+/* "42%", or "-" while the duration is unknown (live sources, not started) */
+static char *
+sdag_ctl_progress_text(JsonObject *job)
+{
+	double progress;
+
+	/* the whole source was read, whatever the last position report said */
+	if (g_strcmp0(sdag_ctl_str(job, "status"), "completed") == 0)
+		return g_strdup("100%");
+	if (!sdag_ctl_num(job, "progress", &progress))
+		return g_strdup("-");
+	return g_strdup_printf("%d%%", (int)(CLAMP(progress, 0.0, 1.0) * 100.0));
+}
+
+/* `[#####...............]  42%  334 frames  61.2 fps  running` */
+static char *
+sdag_ctl_progress_line(JsonObject *job)
+{
+	const guint width = 20;
+	GString *line = g_string_new("[");
+	double progress = 0, fps = 0;
+	gboolean known = sdag_ctl_num(job, "progress", &progress);
+	g_autofree char *percent = sdag_ctl_progress_text(job);
+	const char *status = sdag_ctl_str(job, "status");
+	guint filled;
+
+	progress = CLAMP(progress, 0.0, 1.0);
+	if (g_strcmp0(status, "completed") == 0)
+		progress = 1.0;
+	filled = (guint)(progress * width);
+	for (guint i = 0; i < width; i++)
+		g_string_append_c(line, i < filled ? '#' : (known ? '.' : ' '));
+	sdag_ctl_num(job, "fps", &fps);
+	g_string_append_printf(line,
+			       "] %4s  %" G_GINT64_FORMAT " frames  %.1f fps  %s",
+			       percent,
+			       sdag_ctl_int(job, "frames_processed"),
+			       fps,
+			       status != NULL ? status : "?");
+	return g_string_free(line, FALSE);
+}
+
+static void
+sdag_ctl_print_fields(JsonObject *obj, const char *indent, guint width)
+{
+	g_autoptr(GList) members = json_object_get_members(obj);
+
+	for (GList *l = members; l != NULL; l = l->next) {
+		g_autofree char *text = sdag_ctl_text(obj, l->data);
+		g_print("%s%-*s  %s\n", indent, (int)width, (const char *)l->data, text);
+	}
+}
+
+static void
+sdag_ctl_print_job(JsonObject *job)
+{
+	JsonObject *options = sdag_ctl_obj(job, "options");
+	JsonObject *error = sdag_ctl_obj(job, "error");
+	JsonObject *summary = sdag_ctl_obj(job, "summary");
+	g_autofree char *progress = sdag_ctl_progress_text(job);
+	double fps = 0;
+	const char *names[] = {"created_at", "started_at", "finished_at"};
+
+	sdag_ctl_num(job, "fps", &fps);
+	g_print("job          %s\n", sdag_ctl_str(job, "job_id"));
+	g_print("pipeline     %s\n", sdag_ctl_str(job, "pipeline_id"));
+	g_print("source       %s\n", sdag_ctl_str(job, "source"));
+	g_print("status       %s\n", sdag_ctl_str(job, "status"));
+	if (options != NULL) {
+		g_autoptr(GList) members = json_object_get_members(options);
+		g_autoptr(GString) text = g_string_new(NULL);
+
+		for (GList *l = members; l != NULL; l = l->next) {
+			g_autofree char *value = sdag_ctl_text(options, l->data);
+			g_string_append_printf(text,
+					       "%s%s=%s",
+					       text->len > 0 ? " " : "",
+					       (const char *)l->data,
+					       value);
+		}
+		g_print("options      %s\n", text->str);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *value = sdag_ctl_text(job, names[i]);
+		g_print("%-12s %s\n", names[i], value);
+	}
+	g_print("progress     %s\n", progress);
+	g_print("frames       %" G_GINT64_FORMAT " decoded, %" G_GINT64_FORMAT " processed\n",
+		sdag_ctl_int(job, "frames_decoded"),
+		sdag_ctl_int(job, "frames_processed"));
+	g_print("fps          %.1f\n", fps);
+	if (error != NULL)
+		g_print("error        %s: %s\n",
+			sdag_ctl_str(error, "code"),
+			sdag_ctl_str(error, "message"));
+	if (summary != NULL) {
+		g_print("summary\n");
+		sdag_ctl_print_fields(summary, "  ", 20);
+	}
+}
+
+/* A file name becomes the file:// URL of its absolute path; URLs pass as they are. */
+static char *
+sdag_ctl_source_url(const char *arg, GError **error)
+{
+	g_autofree char *abs = NULL;
+
+	if (g_uri_peek_scheme(arg) != NULL && !g_file_test(arg, G_FILE_TEST_EXISTS))
+		return g_strdup(arg);
+	abs = g_canonicalize_filename(arg, NULL);
+	return g_filename_to_uri(abs, NULL, error);
+}
+
+static int
+sdag_ctl_jobs_submit(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autofree char *url = NULL;
+	g_autofree char *text = NULL;
+	g_auto(SdagCtlReply) reply = {0};
+	JsonObject *obj;
+	gsize len;
+	int rc;
+
+	if (argc != 3)
+		return sdag_ctl_usage("jobs submit PIPELINE URL|FILE [--stride N] "
+				      "[--max-frames N] [--requeue-on-interrupt]");
+	url = sdag_ctl_source_url(argv[2], &error);
+	if (url == NULL) {
+		g_printerr("streamdagctl: %s: %s\n", argv[2], error->message);
+		return SDAG_CTL_FAILED;
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "pipeline_id");
+	json_builder_add_string_value(b, argv[1]);
+	json_builder_set_member_name(b, "video_url");
+	json_builder_add_string_value(b, url);
+	json_builder_set_member_name(b, "options");
+	json_builder_begin_object(b);
+	if (opts->stride > 0) {
+		json_builder_set_member_name(b, "stride");
+		json_builder_add_int_value(b, opts->stride);
+	}
+	if (opts->max_frames >= 0) {
+		json_builder_set_member_name(b, "max_frames");
+		json_builder_add_int_value(b, opts->max_frames);
+	}
+	if (opts->requeue) {
+		json_builder_set_member_name(b, "on_interrupt");
+		json_builder_add_string_value(b, "requeue");
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	text = sdag_json_to_string(root);
+	len = strlen(text);
+	body = g_bytes_new_take(g_steal_pointer(&text), len);
+	rc = sdag_ctl_send(ctl, "POST", "/jobs", body, &reply);
+	if (rc != SDAG_CTL_OK)
+		return rc;
+	if (!sdag_ctl_reply_ok(&reply))
+		return sdag_ctl_refused(ctl, "POST", "/jobs", NULL, &reply, FALSE);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply.body);
+		return SDAG_CTL_OK;
+	}
+	obj = sdag_ctl_root_object(&reply);
+	if (obj == NULL || sdag_ctl_str(obj, "job_id") == NULL)
+		return sdag_ctl_unexpected("POST", "/jobs");
+	g_print("%s\n", sdag_ctl_str(obj, "job_id"));
+	return SDAG_CTL_OK;
+}
+
+static char *
+sdag_ctl_job_path(const char *id, const char *tail)
+{
+	g_autofree char *escaped = g_uri_escape_string(id, NULL, FALSE);
+
+	return g_strconcat("/jobs/", escaped, tail, NULL);
+}
+
+/* GET/POST/DELETE on one job; the answer, when there is one, is a job. */
+static int
+sdag_ctl_jobs_one(SdagCtl *ctl, const char *method, const char *id, const char *tail)
+{
+	g_autofree char *path = sdag_ctl_job_path(id, tail);
+	g_auto(SdagCtlReply) reply = {0};
+	JsonObject *job;
+	int rc = sdag_ctl_send(ctl, method, path, NULL, &reply);
+
+	if (rc != SDAG_CTL_OK)
+		return rc;
+	if (!sdag_ctl_reply_ok(&reply))
+		return sdag_ctl_refused(ctl, method, path, NULL, &reply, FALSE);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply.body);
+		return SDAG_CTL_OK;
+	}
+	if (g_strcmp0(method, "DELETE") == 0) {
+		g_print("deleted %s\n", id);
+		return SDAG_CTL_OK;
+	}
+	job = sdag_ctl_root_object(&reply);
+	if (job == NULL)
+		return sdag_ctl_unexpected(method, path);
+	if (g_strcmp0(method, "POST") == 0) {
+		g_print("%s %s\n", sdag_ctl_str(job, "job_id"), sdag_ctl_str(job, "status"));
+		return SDAG_CTL_OK;
+	}
+	sdag_ctl_print_job(job);
+	return SDAG_CTL_OK;
+}
+
+static int
+sdag_ctl_jobs_list(SdagCtl *ctl, const SdagCtlJobOpts *opts)
+{
+	g_autoptr(GString) path = g_string_new("/jobs");
+	g_auto(SdagCtlReply) reply = {0};
+	JsonObject *obj;
+	JsonNode *jobs_node;
+	JsonArray *jobs;
+	const char *cursor;
+	int pipeline_w = (int)strlen("PIPELINE");
+	int rc;
+
+	if (opts->limit > 0)
+		g_string_append_printf(path, "?limit=%d", opts->limit);
+	if (opts->cursor != NULL) {
+		g_autofree char *escaped = g_uri_escape_string(opts->cursor, NULL, FALSE);
+		g_string_append_printf(path, "%ccursor=%s", opts->limit > 0 ? '&' : '?', escaped);
+	}
+	rc = sdag_ctl_send(ctl, "GET", path->str, NULL, &reply);
+	if (rc != SDAG_CTL_OK)
+		return rc;
+	if (!sdag_ctl_reply_ok(&reply))
+		return sdag_ctl_refused(ctl, "GET", path->str, NULL, &reply, FALSE);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply.body);
+		return SDAG_CTL_OK;
+	}
+	obj = sdag_ctl_root_object(&reply);
+	jobs_node = obj != NULL ? json_object_get_member(obj, "jobs") : NULL;
+	if (jobs_node == NULL || !JSON_NODE_HOLDS_ARRAY(jobs_node))
+		return sdag_ctl_unexpected("GET", path->str);
+	jobs = json_node_get_array(jobs_node);
+	for (guint i = 0; i < json_array_get_length(jobs); i++) {
+		JsonObject *job = json_array_get_object_element(jobs, i);
+		const char *p = job != NULL ? sdag_ctl_str(job, "pipeline_id") : NULL;
+
+		if (p != NULL)
+			pipeline_w = MAX(pipeline_w, (int)strlen(p));
+	}
+	if (json_array_get_length(jobs) == 0) {
+		g_print("no jobs\n");
+	} else {
+		g_print("%-36s  %-*s  %-9s  %8s  %8s  %s\n",
+			"JOB",
+			pipeline_w,
+			"PIPELINE",
+			"STATUS",
+			"PROGRESS",
+			"FRAMES",
+			"CREATED");
+	}
+	for (guint i = 0; i < json_array_get_length(jobs); i++) {
+		JsonObject *job = json_array_get_object_element(jobs, i);
+		g_autofree char *progress = NULL;
+
+		if (job == NULL)
+			continue;
+		progress = sdag_ctl_progress_text(job);
+		g_print("%-36s  %-*s  %-9s  %8s  %8" G_GINT64_FORMAT "  %s\n",
+			sdag_ctl_str(job, "job_id"),
+			pipeline_w,
+			sdag_ctl_str(job, "pipeline_id"),
+			sdag_ctl_str(job, "status"),
+			progress,
+			sdag_ctl_int(job, "frames_processed"),
+			sdag_ctl_str(job, "created_at"));
+	}
+	cursor = sdag_ctl_str(obj, "next_cursor");
+	if (cursor != NULL)
+		g_print("more: streamdagctl jobs list --cursor %s\n", cursor);
+	return SDAG_CTL_OK;
+}
+
+/*
+ * Polls the job until its status is terminal. On a terminal, one line redrawn
+ * in place; otherwise a plain line for each change of status and at most one
+ * a second in between, so that logs stay short. With --json, every answer that
+ * differs from the one before, one per line.
+ *
+ * Returns SDAG_CTL_OK when the job completed, SDAG_CTL_REFUSED when it failed
+ * or was cancelled (or vanished), SDAG_CTL_FAILED when the daemon went away.
+ */
+static int
+sdag_ctl_jobs_watch(SdagCtl *ctl, const char *id)
+{
+	g_autofree char *path = sdag_ctl_job_path(id, "");
+	g_autofree char *last_status = NULL;
+	g_autoptr(GBytes) last_body = NULL;
+	gint64 last_line = 0;
+	gboolean drawn = FALSE;
+
+	for (;;) {
+		g_auto(SdagCtlReply) reply = {0};
+		JsonObject *job;
+		const char *status;
+		gboolean terminal;
+		int rc = sdag_ctl_send(ctl, "GET", path, NULL, &reply);
+
+		if (rc != SDAG_CTL_OK || !sdag_ctl_reply_ok(&reply)) {
+			if (drawn)
+				g_print("\n");
+			return rc != SDAG_CTL_OK
+				   ? rc
+				   : sdag_ctl_refused(ctl, "GET", path, NULL, &reply, FALSE);
+		}
+		job = sdag_ctl_root_object(&reply);
+		if (job == NULL)
+			return sdag_ctl_unexpected("GET", path);
+		status = sdag_ctl_str(job, "status");
+		terminal = sdag_ctl_status_is_terminal(status);
+
+		if (ctl->json) {
+			if (last_body == NULL || !g_bytes_equal(last_body, reply.body))
+				sdag_ctl_print_raw(reply.body);
+			g_clear_pointer(&last_body, g_bytes_unref);
+			last_body = g_bytes_ref(reply.body);
+		} else {
+			g_autofree char *line = sdag_ctl_progress_line(job);
+			gint64 now = g_get_monotonic_time();
+
+			if (ctl->tty) {
+				g_print("\r%s\033[K%s", line, terminal ? "\n" : "");
+				drawn = !terminal;
+			} else if (terminal || g_strcmp0(status, last_status) != 0 ||
+				   now - last_line >= G_USEC_PER_SEC) {
+				g_print("%s\n", line);
+				last_line = now;
+			}
+			fflush(stdout);
+		}
+		g_free(last_status);
+		last_status = g_strdup(status);
+
+		if (terminal) {
+			JsonObject *error = sdag_ctl_obj(job, "error");
+
+			if (g_strcmp0(status, "completed") == 0)
+				return SDAG_CTL_OK;
+			if (error != NULL)
+				g_printerr("streamdagctl: job %s %s: %s: %s\n",
+					   id,
+					   status,
+					   sdag_ctl_str(error, "code"),
+					   sdag_ctl_str(error, "message"));
+			else
+				g_printerr("streamdagctl: job %s %s\n", id, status);
+			return SDAG_CTL_REFUSED;
+		}
+		g_usleep(200 * 1000);
+	}
+}
+
+static int
+sdag_ctl_jobs_results(SdagCtl *ctl, const char *id)
+{
+	g_autofree char *path = sdag_ctl_job_path(id, "/results");
+	g_auto(SdagCtlReply) reply = {0};
+	JsonObject *obj;
+	JsonObject *summary;
+	int rc = sdag_ctl_send(ctl, "GET", path, NULL, &reply);
+
+	if (rc != SDAG_CTL_OK)
+		return rc;
+	if (!sdag_ctl_reply_ok(&reply))
+		return sdag_ctl_refused(ctl, "GET", path, NULL, &reply, FALSE);
+	if (ctl->json) {
+		sdag_ctl_print_raw(reply.body);
+		return SDAG_CTL_OK;
+	}
+	obj = sdag_ctl_root_object(&reply);
+	if (obj == NULL)
+		return sdag_ctl_unexpected("GET", path);
+	summary = sdag_ctl_obj(obj, "summary");
+	g_print("job          %s\n", sdag_ctl_str(obj, "job_id"));
+	g_print("status       %s%s\n",
+		sdag_ctl_str(obj, "status"),
+		json_object_get_boolean_member_with_default(obj, "final", FALSE)
+		    ? " (final)"
+		    : " (summary still growing)");
+	g_print("frames       %" G_GINT64_FORMAT "\n", sdag_ctl_int(summary, "total_frames"));
+	if (summary != NULL) {
+		g_print("summary\n");
+		sdag_ctl_print_fields(summary, "  ", 20);
+	}
+	return SDAG_CTL_OK;
+}
+
+static int
+sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
+{
+	const char *cmd = argc > 0 ? argv[0] : NULL;
+	gboolean submit_opts = opts->stride > 0 || opts->max_frames >= 0 || opts->requeue;
+	gboolean list_opts = opts->limit > 0 || opts->cursor != NULL;
+
+	if (cmd == NULL)
+		return sdag_ctl_usage(
+		    "jobs submit | get | watch | list | cancel | delete | results");
+	if (submit_opts && g_strcmp0(cmd, "submit") != 0) {
+		g_printerr("streamdagctl: --stride, --max-frames and --requeue-on-interrupt "
+			   "go with jobs submit only\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (list_opts && g_strcmp0(cmd, "list") != 0) {
+		g_printerr("streamdagctl: --limit and --cursor go with jobs list only\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (g_strcmp0(cmd, "submit") == 0)
+		return sdag_ctl_jobs_submit(ctl, argc, argv, opts);
+	if (g_strcmp0(cmd, "list") == 0) {
+		if (argc != 1)
+			return sdag_ctl_usage("jobs list [--limit N] [--cursor C]");
+		return sdag_ctl_jobs_list(ctl, opts);
+	}
+	if (g_strcmp0(cmd, "get") == 0 || g_strcmp0(cmd, "watch") == 0 ||
+	    g_strcmp0(cmd, "cancel") == 0 || g_strcmp0(cmd, "delete") == 0 ||
+	    g_strcmp0(cmd, "results") == 0) {
+		g_autofree char *usage = g_strdup_printf("jobs %s ID", cmd);
+
+		if (argc != 2 || argv[1][0] == '\0')
+			return sdag_ctl_usage(usage);
+		if (g_strcmp0(cmd, "get") == 0)
+			return sdag_ctl_jobs_one(ctl, "GET", argv[1], "");
+		if (g_strcmp0(cmd, "cancel") == 0)
+			return sdag_ctl_jobs_one(ctl, "POST", argv[1], "/cancel");
+		if (g_strcmp0(cmd, "delete") == 0)
+			return sdag_ctl_jobs_one(ctl, "DELETE", argv[1], "");
+		if (g_strcmp0(cmd, "watch") == 0)
+			return sdag_ctl_jobs_watch(ctl, argv[1]);
+		return sdag_ctl_jobs_results(ctl, argv[1]);
+	}
+	g_printerr("streamdagctl: unknown jobs command '%s'\n", cmd);
+	return SDAG_CTL_FAILED;
+}
+
+static gboolean
+sdag_ctl_parse_count(const char *name,
+		     const char *value,
+		     gint64 min,
+		     gint64 max,
+		     gint64 *out,
+		     GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, (guint64)min, (guint64)max, &v, &error_local)) {
+		g_set_error(error,
+			    G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "%s: %s",
+			    name,
+			    error_local->message);
+		return FALSE;
+	}
+	*out = (gint64)v;
+	return TRUE;
+}
+
+static gboolean
+sdag_ctl_option_cb(const char *name, const char *value, gpointer data, GError **error)
+{
+	SdagCtlJobOpts *opts = data;
+	gint64 v = 0;
+
+	if (g_strcmp0(name, "--stride") == 0) {
+		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
+			return FALSE;
+		opts->stride = (gint)v;
+	} else if (g_strcmp0(name, "--max-frames") == 0) {
+		if (!sdag_ctl_parse_count(name, value, 0, G_MAXINT64, &v, error))
+			return FALSE;
+		opts->max_frames = v;
+	} else {
+		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
+			return FALSE;
+		opts->limit = (gint)v;
+	}
+	return TRUE;
+}
+
 int
 main(int argc, char **argv)
 {
 	g_autofree char *url = NULL;
 	gboolean dry_run = FALSE;
+	gboolean json = FALSE;
+	SdagCtlJobOpts jopts = {.stride = 0, .max_frames = -1};
+	g_autofree char *cursor = NULL;
+	GOptionGroup *group;
 	const GOptionEntry entries[] = {
 	    {"url",
 	     'u',
@@ -141,6 +856,13 @@ main(int argc, char **argv)
 	     &url,
 	     "Daemon URL (default $STREAMDAG_URL or http://127.0.0.1:8080)",
 	     "URL"},
+	    {"json",
+	     'j',
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &json,
+	     "Print each answer as the daemon sent it (one JSON document a line)",
+	     NULL},
 	    {"dry-run",
 	     'n',
 	     0,
@@ -148,26 +870,74 @@ main(int argc, char **argv)
 	     &dry_run,
 	     "Validate pipelines without storing them",
 	     NULL},
+	    {"stride",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs submit: analyse every Nth frame (default 1)",
+	     "N"},
+	    {"max-frames",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs submit: stop after N frames (default 0, no limit)",
+	     "N"},
+	    {"requeue-on-interrupt",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &jopts.requeue,
+	     "jobs submit: requeue the job if the daemon stops while it runs (default: it fails)",
+	     NULL},
+	    {"limit",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs list: at most N jobs (default 50)",
+	     "N"},
+	    {"cursor",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &cursor,
+	     "jobs list: the page after a previous list's cursor",
+	     "C"},
 	    {NULL}};
-	g_autoptr(GOptionContext) ctx =
-	    g_option_context_new("COMMAND - control streamdagd\n\n"
-				 "Commands:\n"
-				 "  health                 daemon health\n"
-				 "  node-types             the node types and their params\n"
-				 "  pipelines list         registered pipelines\n"
-				 "  pipelines get ID       one pipeline\n"
-				 "  pipelines add FILE...  register pipelines from JSON files\n"
-				 "  pipelines delete ID    remove a pipeline");
+	g_autoptr(GOptionContext) ctx = g_option_context_new(
+	    "COMMAND - control streamdagd\n\n"
+	    "Commands:\n"
+	    "  health                       daemon health\n"
+	    "  node-types                   the node types and their params\n"
+	    "  pipelines list               registered pipelines\n"
+	    "  pipelines get ID             one pipeline\n"
+	    "  pipelines add FILE...        register pipelines from JSON files\n"
+	    "  pipelines delete ID          remove a pipeline\n"
+	    "  jobs submit PIPELINE SOURCE  run a pipeline over a file or URL; prints the job id\n"
+	    "  jobs get ID                  one job: status, progress, error, summary\n"
+	    "  jobs watch ID                follow a job until it ends (exit 0 if it completed)\n"
+	    "  jobs list [--limit N]        jobs, newest first\n"
+	    "  jobs cancel ID               stop a queued or running job\n"
+	    "  jobs delete ID               remove a finished job and its results\n"
+	    "  jobs results ID              a job's summary and frame count\n\n"
+	    "Exit status: 0 success, 1 the daemon refused (or the job failed), 2 usage or\n"
+	    "connection error.");
 	g_autoptr(GError) error = NULL;
 	SdagCtl ctl = {0};
 	int rc;
 
 	setlocale(LC_ALL, "");
-	g_option_context_add_main_entries(ctx, entries, NULL);
+	/* a main group of our own, so that the option callbacks get @jopts */
+	group = g_option_group_new(NULL, NULL, NULL, &jopts, NULL);
+	g_option_group_add_entries(group, entries);
+	g_option_context_set_main_group(ctx, group);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("streamdagctl: %s\n", error->message);
 		return SDAG_CTL_FAILED;
 	}
+	jopts.cursor = cursor;
 	if (url == NULL)
 		url = g_strdup(g_getenv("STREAMDAG_URL") != NULL ? g_getenv("STREAMDAG_URL")
 								 : "http://127.0.0.1:8080");
@@ -179,6 +949,8 @@ main(int argc, char **argv)
 		return SDAG_CTL_FAILED;
 	}
 	ctl.base = url;
+	ctl.json = json;
+	ctl.tty = isatty(STDOUT_FILENO);
 	ctl.session = soup_session_new_with_options("timeout", 30, NULL);
 	if (g_strcmp0(argv[1], "health") == 0)
 		rc = sdag_ctl_request(&ctl, "GET", "/healthz", NULL, NULL);
@@ -186,6 +958,8 @@ main(int argc, char **argv)
 		rc = sdag_ctl_request(&ctl, "GET", "/node-types", NULL, NULL);
 	else if (g_strcmp0(argv[1], "pipelines") == 0)
 		rc = sdag_ctl_pipelines(&ctl, argc - 2, argv + 2, dry_run);
+	else if (g_strcmp0(argv[1], "jobs") == 0)
+		rc = sdag_ctl_jobs(&ctl, argc - 2, argv + 2, &jopts);
 	else {
 		g_printerr("streamdagctl: unknown command '%s'\n", argv[1]);
 		rc = SDAG_CTL_FAILED;

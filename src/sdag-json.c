@@ -9,6 +9,7 @@
 #include "sdag-error.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /**
@@ -130,23 +131,40 @@ sdag_json_append_string(GString *out, const char *str)
  * The shortest "%.Ng" that reads back as the same double, so that 0.3 is
  * written 0.3 and not 0.29999999999999999; a ".0" keeps integral doubles
  * doubles. Non-finite values have no JSON form and are written as null.
+ * Like Python's repr, the exponent form is kept for exponents below -4 or
+ * above 15 only: "%g" alone would write 10.0 as 1e+01 and a box of 640
+ * pixels as 6.4e+02.
  */
 static void
 sdag_json_append_double(GString *out, double v)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	const char *e;
+	int prec;
 
 	if (!isfinite(v)) {
 		g_string_append(out, "null");
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
+	for (prec = 1; prec <= 17; prec++) {
 		char fmt[8];
 
 		g_snprintf(fmt, sizeof(fmt), "%%.%dg", prec);
 		g_ascii_formatd(buf, sizeof(buf), fmt, v);
 		if (g_ascii_strtod(buf, NULL) == v)
 			break;
+	}
+	e = strchr(buf, 'e');
+	if (e != NULL) {
+		int exp10 = atoi(e + 1);
+
+		if (exp10 >= -4 && exp10 < 16) {
+			char fmt[8];
+
+			/* the same prec significant digits, written out */
+			g_snprintf(fmt, sizeof(fmt), "%%.%df", MAX(0, prec - 1 - exp10));
+			g_ascii_formatd(buf, sizeof(buf), fmt, v);
+		}
 	}
 	g_string_append(out, buf);
 	if (strpbrk(buf, ".eEn") == NULL)

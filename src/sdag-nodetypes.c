@@ -393,6 +393,16 @@ sdag_node_desc_check(const SdagNodeDesc *desc, GError **error)
 			return FALSE;
 		}
 	}
+	/* a bit the executor does not know would be silently ignored, and the
+	 * node would then be handed frames in a format it never asked for */
+	if ((desc->frame_formats & ~(guint32)SDAG_FRAME_FORMATS_KNOWN) != 0) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_PLUGIN,
+			    "frame_formats 0x%x has bits of no known frame format",
+			    desc->frame_formats);
+		return FALSE;
+	}
 	if (!sdag_ports_check(desc->inputs, desc->n_inputs, "input", error) ||
 	    !sdag_ports_check(desc->outputs, desc->n_outputs, "output", error) ||
 	    !sdag_params_check(desc, error))

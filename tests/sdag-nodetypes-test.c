@@ -100,7 +100,7 @@ types_broken_plugins(void)
 
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 7);
 	g_assert_cmpstr(
-	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 99, expected 1");
+	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 100, expected 2");
 	g_assert_cmpstr(
 	    skipped_reason(types, "sdag-node-broken-nosym.so"), ==, "no symbol sdag_node_describe");
 	g_assert_cmpstr(skipped_reason(types, "sdag-node-broken-null.so"),
@@ -211,6 +211,11 @@ static const struct {
       .save_state = t_save,
       .load_state = t_load},
      "state key 0 has an invalid name"},
+    {{BASE, .name = "formatbit0", .frame_formats = 1u}, "frame_formats 0x1 has bits of no known"},
+    {{BASE,
+      .name = "formatfuture",
+      .frame_formats = SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_I420) | (1u << 9)},
+     "frame_formats 0x202 has bits of no known frame format"},
 };
 
 static void

@@ -5,6 +5,7 @@
 #include "sdag-test-util.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 static gpointer
@@ -98,6 +99,274 @@ sdag_test_types_add(SdagNodeTypes *types)
 		g_assert_no_error(error);
 		g_assert_true(ok);
 	}
+}
+
+/* Node types that run, for the executor and element tests. */
+
+static GMutex exec_log_lock;
+static GPtrArray *exec_log;
+static gint exec_live;
+
+static void
+exec_log_add(const char *entry)
+{
+	g_mutex_lock(&exec_log_lock);
+	if (exec_log == NULL)
+		exec_log = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(exec_log, g_strdup(entry));
+	g_mutex_unlock(&exec_log_lock);
+}
+
+GStrv
+sdag_test_log_steal(void)
+{
+	GStrv out;
+
+	g_mutex_lock(&exec_log_lock);
+	if (exec_log == NULL)
+		exec_log = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(exec_log, NULL);
+	out = (GStrv)g_ptr_array_free(exec_log, FALSE);
+	exec_log = NULL;
+	g_mutex_unlock(&exec_log_lock);
+	return out;
+}
+
+gint
+sdag_test_live_instances(void)
+{
+	return g_atomic_int_get(&exec_live);
+}
+
+typedef struct {
+	char tag[32];
+	char label[32];
+	gint64 count;
+	gint64 fail_on;
+	guint64 seen;
+} TNode;
+
+static gpointer
+tnode_init(JsonObject *params, GError **error)
+{
+	TNode *self = g_new0(TNode, 1);
+
+	g_strlcpy(self->tag, json_object_get_string_member(params, "tag"), sizeof(self->tag));
+	if (json_object_has_member(params, "label"))
+		g_strlcpy(self->label,
+			  json_object_get_string_member(params, "label"),
+			  sizeof(self->label));
+	if (json_object_has_member(params, "count"))
+		self->count = json_object_get_int_member(params, "count");
+	self->fail_on = json_object_has_member(params, "fail_on")
+			    ? json_object_get_int_member(params, "fail_on")
+			    : -1;
+	g_atomic_int_inc(&exec_live);
+	return self;
+}
+
+static gpointer
+tfailinit_init(JsonObject *params, GError **error)
+{
+	g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no model file");
+	return NULL;
+}
+
+static void
+tnode_finalize(gpointer instance)
+{
+	g_atomic_int_add(&exec_live, -1);
+	g_free(instance);
+}
+
+static void
+tdet_append(GArray *items, const char *label, float score, float x, float y, gint64 track_id)
+{
+	SdagDetection d = {.score = score, .x = x, .y = y, .w = 10, .h = 20, .track_id = track_id};
+
+	g_strlcpy(d.label, label, sizeof(d.label));
+	g_array_append_val(items, d);
+}
+
+static gboolean
+tdet_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	TNode *self = instance;
+	const SdagFrame *frame = inputs[0].frame;
+
+	exec_log_add(self->tag);
+	if (frame == NULL) {
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no frame");
+		return FALSE;
+	}
+	if (self->fail_on >= 0 && frame->frame_id == (guint64)self->fail_on) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FAILED,
+			    "boom on frame %" G_GUINT64_FORMAT,
+			    frame->frame_id);
+		return FALSE;
+	}
+	for (gint64 i = 0; i < self->count; i++)
+		tdet_append(outputs[0].items, self->label, 0.75f, frame->frame_id, i, -1);
+	return TRUE;
+}
+
+static void
+tevent_append(GArray *items, const char *kind, const char *name, const char *label, gint64 id)
+{
+	SdagEvent e = {.track_id = id};
+
+	g_strlcpy(e.kind, kind, sizeof(e.kind));
+	g_strlcpy(e.name, name, sizeof(e.name));
+	g_strlcpy(e.label, label, sizeof(e.label));
+	g_array_append_val(items, e);
+}
+
+static gboolean
+ttrk_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	TNode *self = instance;
+	GArray *dets = inputs[0].items;
+
+	exec_log_add(self->tag);
+	if (self->seen == 0)
+		tevent_append(outputs[1].items, "start", "zone_a", "", -1);
+	for (guint i = 0; i < dets->len; i++) {
+		SdagDetection d = g_array_index(dets, SdagDetection, i);
+
+		d.track_id = 100 + i;
+		g_array_append_val(outputs[0].items, d);
+		tevent_append(outputs[1].items, "track", "", d.label, d.track_id);
+	}
+	self->seen++;
+	return TRUE;
+}
+
+static GBytes *
+ttrk_save_state(gpointer instance, const char *key)
+{
+	TNode *self = instance;
+	g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT, self->seen);
+
+	return g_bytes_new(text, strlen(text));
+}
+
+static gboolean
+ttrk_load_state(gpointer instance, const char *key, GBytes *data, GError **error)
+{
+	TNode *self = instance;
+	g_autofree char *text = g_strndup(g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+
+	return g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &self->seen, error);
+}
+
+static gboolean
+tmerge_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	TNode *self = instance;
+	g_autofree char *entry = g_strdup_printf(
+	    "%s:b=%s", self->tag, inputs[1].type == SDAG_PORT_NONE ? "none" : "det");
+
+	exec_log_add(entry);
+	g_array_append_vals(outputs[0].items, inputs[0].items->data, inputs[0].items->len);
+	if (inputs[1].type != SDAG_PORT_NONE)
+		g_array_append_vals(outputs[0].items, inputs[1].items->data, inputs[1].items->len);
+	return TRUE;
+}
+
+static gboolean
+tfirst_byte_process(gpointer instance,
+		    const SdagPacket *inputs,
+		    SdagPacket *outputs,
+		    const char *label)
+{
+	TNode *self = instance;
+	const SdagFrame *frame = inputs[0].frame;
+
+	exec_log_add(self->tag);
+	tdet_append(outputs[0].items, label, frame->planes[0][0] / 255.0f, 0, 0, -1);
+	return TRUE;
+}
+
+static gboolean
+tluma_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	return tfirst_byte_process(instance, inputs, outputs, "luma");
+}
+
+static gboolean
+trgb_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	return tfirst_byte_process(instance, inputs, outputs, "rgb");
+}
+
+static const SdagPortSpec trk_in_out[] = {{"tracks", SDAG_PORT_TRACKS, FALSE, NULL},
+					  {"events", SDAG_PORT_EVENTS, FALSE, NULL}};
+static const SdagParamSpec tdet_params[] = {
+    {"tag", SDAG_PARAM_STRING, "\"tdet\"", TRUE, 1, 31, NULL},
+    {"label", SDAG_PARAM_STRING, "\"person\"", TRUE, 1, 31, NULL},
+    {"count", SDAG_PARAM_INT, "1", TRUE, 0, 100, NULL},
+    {"fail_on", SDAG_PARAM_INT, "-1", TRUE, -1, 1e9, NULL},
+};
+static const SdagParamSpec ttrk_params[] = {{"tag", SDAG_PARAM_STRING, "\"ttrk\"", TRUE, 1, 31}};
+static const SdagParamSpec tmerge_params[] = {
+    {"tag", SDAG_PARAM_STRING, "\"tmerge\"", TRUE, 1, 31}};
+static const SdagParamSpec tluma_params[] = {{"tag", SDAG_PARAM_STRING, "\"tluma\"", TRUE, 1, 31}};
+static const SdagParamSpec trgb_params[] = {{"tag", SDAG_PARAM_STRING, "\"trgb\"", TRUE, 1, 31}};
+static const SdagStateKeySpec ttrk_state[] = {{"seen", "frames seen"}};
+
+#define TEXEC_DESC_FULL(n, in, out, par, ini, proc)                                        \
+	.abi_version = SDAG_NODE_ABI_VERSION, .name = n, .version = "0.0.1", .inputs = in, \
+	.n_inputs = G_N_ELEMENTS(in), .outputs = out, .n_outputs = G_N_ELEMENTS(out),      \
+	.params = par, .n_params = G_N_ELEMENTS(par), .init = ini, .process = proc,        \
+	.finalize = tnode_finalize
+#define TEXEC_DESC(n, in, out, par, proc) TEXEC_DESC_FULL(n, in, out, par, tnode_init, proc)
+
+static const SdagNodeDesc texec_descs[] = {
+    {TEXEC_DESC("tdet", frame_in, det_out, tdet_params, tdet_process)},
+    {TEXEC_DESC("ttrk", det_in, trk_in_out, ttrk_params, ttrk_process),
+     .state_keys = ttrk_state,
+     .n_state_keys = 1,
+     .save_state = ttrk_save_state,
+     .load_state = ttrk_load_state},
+    {TEXEC_DESC("tmerge", merge_in, det_out, tmerge_params, tmerge_process)},
+    {TEXEC_DESC("tluma", frame_in, det_out, tluma_params, tluma_process),
+     .frame_formats = SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_I420) |
+		      SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_NV12) |
+		      SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_GRAY8)},
+    {TEXEC_DESC("trgb", frame_in, det_out, trgb_params, trgb_process),
+     .frame_formats = SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_RGB)},
+    {TEXEC_DESC_FULL("tfailinit", frame_in, det_out, tdet_params, tfailinit_init, tdet_process)},
+};
+
+void
+sdag_test_exec_types_add(SdagNodeTypes *types)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(texec_descs); i++) {
+		g_autoptr(GError) error = NULL;
+		gboolean ok = sdag_node_types_add(types, &texec_descs[i], &error);
+		g_assert_no_error(error);
+		g_assert_true(ok);
+	}
+}
+
+SdagDag *
+sdag_test_compile(SdagNodeTypes *types, const char *json)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) problems = sdag_dag_problems_new();
+	SdagDag *dag;
+
+	json_parser_load_from_data(parser, json, -1, &error);
+	g_assert_no_error(error);
+	dag = sdag_dag_compile(json_parser_get_root(parser), types, problems);
+	for (guint i = 0; i < problems->len; i++)
+		g_printerr("%s\n", ((SdagDagProblem *)g_ptr_array_index(problems, i))->message);
+	g_assert_cmpuint(problems->len, ==, 0);
+	g_assert_nonnull(dag);
+	return dag;
 }
 
 char *

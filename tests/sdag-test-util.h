@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "sdag-dag.h"
 #include "sdag-nodetypes.h"
 
 G_BEGIN_DECLS
@@ -12,6 +13,28 @@ G_BEGIN_DECLS
  * tracks, events), merge (detections a, optional b -> detections), needs
  * (a required string param) and ranged (a validate hook: lo <= hi). */
 void sdag_test_types_add(SdagNodeTypes *types);
+
+/* Adds node types that do something, for the executor and element tests.
+ * Each process() appends its "tag" param to the run log.
+ *   tdet      frame -> detections: "count" boxes labelled "label", x = frame
+ *             id, y = index; fails on frame "fail_on" (-1: never)
+ *   ttrk      detections -> tracks (track id 100 + index), events (a
+ *             "start" event on its first frame, a "track" event per box);
+ *             state key "seen": frames seen, as decimal text
+ *   tmerge    detections a, optional b -> a then b; logs "<tag>:b=none"
+ *             when b is unconnected, "<tag>:b=det" otherwise
+ *   tluma     frame (I420, NV12, GRAY8 only) -> one "luma" box scored by
+ *             the first Y byte / 255
+ *   trgb      frame (RGB only) -> one "rgb" box scored by the first R byte
+ *   tfailinit frame -> detections; init always fails ("no model file") */
+void sdag_test_exec_types_add(SdagNodeTypes *types);
+
+/* The run log (thread-safe): returns and clears it. */
+GStrv sdag_test_log_steal(void);
+/* Instances initialised and not yet finalised, over all test node types. */
+gint sdag_test_live_instances(void);
+/* Compiles @json against @types, failing the test on any problem. */
+SdagDag *sdag_test_compile(SdagNodeTypes *types, const char *json);
 
 /* A fresh temporary directory, and its recursive removal. */
 char *sdag_test_mkdtemp(void);

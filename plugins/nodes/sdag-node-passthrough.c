@@ -52,6 +52,8 @@ static const SdagNodeDesc passthrough_desc = {
     .init = passthrough_init,
     .process = passthrough_process,
     .finalize = passthrough_finalize,
+    /* it never reads the pixels, so it must not cause a conversion */
+    .frame_formats = 0,
 };
 
 G_MODULE_EXPORT const SdagNodeDesc *

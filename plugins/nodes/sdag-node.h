@@ -26,7 +26,7 @@
 G_BEGIN_DECLS
 
 /* Bump on any change to the structs or calls below. */
-#define SDAG_NODE_ABI_VERSION 1u
+#define SDAG_NODE_ABI_VERSION 2u
 #define SDAG_NODE_ENTRY_SYMBOL "sdag_node_describe"
 
 typedef enum {
@@ -82,6 +82,15 @@ typedef enum {
 	SDAG_FRAME_FORMAT_RGB,
 	SDAG_FRAME_FORMAT_BGR,
 } SdagFrameFormat;
+
+/* For SdagNodeDesc.frame_formats: the formats a node reads, or-ed together. */
+#define SDAG_FRAME_FORMAT_BIT(fmt) (1u << (fmt))
+#define SDAG_FRAME_FORMATS_KNOWN                          \
+	(SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_I420) |  \
+	 SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_NV12) |  \
+	 SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_GRAY8) | \
+	 SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_RGB) |   \
+	 SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_BGR))
 
 /* A decoded frame, borrowed for the duration of one process call. */
 typedef struct {
@@ -161,6 +170,13 @@ typedef struct {
 	 * declared state key, for checkpoints. */
 	GBytes *(*save_state)(gpointer instance, const char *key);
 	gboolean (*load_state)(gpointer instance, const char *key, GBytes *data, GError **error);
+
+	/* The formats the node reads on its FRAME and IMAGE inputs, as
+	 * SDAG_FRAME_FORMAT_BIT()s; 0 means any. The decoded video is converted
+	 * only when it is in none of the formats every node reading it accepts,
+	 * and conversion is expensive: a node that reads only luma declares
+	 * I420 | NV12 | GRAY8 (the first plane is Y in each). Since ABI 2. */
+	guint32 frame_formats;
 } SdagNodeDesc;
 
 typedef const SdagNodeDesc *(*SdagNodeDescribeFunc)(void);

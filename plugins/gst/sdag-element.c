@@ -823,8 +823,9 @@ sdag_element_set_resume_state(SdagElement *self, JsonNode *state)
  * sdag_element_set_result_func:
  *
  * Sets the function called on the streaming thread with each processed
- * frame's result. Safe to call at any time: it waits for a call in progress,
- * then @notify of the previous function runs.
+ * frame's result. Safe to call at any time from another thread: it waits for
+ * a call in progress, then @notify of the previous function runs. Not from
+ * inside the function itself, which holds the lock this takes.
  */
 void
 sdag_element_set_result_func(SdagElement *self,

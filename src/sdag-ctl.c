@@ -411,6 +411,8 @@ sdag_ctl_print_job(JsonObject *job)
 	g_print("pipeline     %s\n", sdag_ctl_str(job, "pipeline_id"));
 	g_print("source       %s\n", sdag_ctl_str(job, "source"));
 	g_print("status       %s\n", sdag_ctl_str(job, "status"));
+	if (json_object_has_member(job, "attempts"))
+		g_print("attempts     %" G_GINT64_FORMAT "\n", sdag_ctl_int(job, "attempts"));
 	if (options != NULL) {
 		g_autoptr(GList) members = json_object_get_members(options);
 		g_autoptr(GString) text = g_string_new(NULL);
@@ -801,16 +803,17 @@ sdag_ctl_parse_count(const char *name,
 		     gint64 *out,
 		     GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
 	guint64 v = 0;
 
-	if (!g_ascii_string_to_unsigned(value, 10, (guint64)min, (guint64)max, &v, &error_local)) {
+	if (!g_ascii_string_to_unsigned(value, 10, (guint64)min, (guint64)max, &v, NULL)) {
 		g_set_error(error,
 			    G_OPTION_ERROR,
 			    G_OPTION_ERROR_BAD_VALUE,
-			    "%s: %s",
+			    "%s: expected a whole number of at least %" G_GINT64_FORMAT
+			    ", not '%s'",
 			    name,
-			    error_local->message);
+			    min,
+			    value);
 		return FALSE;
 	}
 	*out = (gint64)v;

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -634,6 +635,17 @@ sdag_ctl_jobs_list(SdagCtl *ctl, const SdagCtlJobOpts *opts)
 	return SDAG_CTL_OK;
 }
 
+/* Ctrl-C during a redrawn progress line: end the line, so that the shell's
+ * prompt does not land on it. Only async-signal-safe calls here. */
+static void
+sdag_ctl_watch_sigint(int sig)
+{
+	ssize_t n = write(STDOUT_FILENO, "\n", 1);
+
+	(void)n; /* nothing left to do if it failed */
+	_exit(128 + sig);
+}
+
 /*
  * Polls the job until its status is terminal. On a terminal, one line redrawn
  * in place; otherwise a plain line for each change of status and at most one
@@ -652,6 +664,8 @@ sdag_ctl_jobs_watch(SdagCtl *ctl, const char *id)
 	gint64 last_line = 0;
 	gboolean drawn = FALSE;
 
+	if (ctl->tty && !ctl->json)
+		signal(SIGINT, sdag_ctl_watch_sigint);
 	for (;;) {
 		g_auto(SdagCtlReply) reply = {0};
 		JsonObject *job;

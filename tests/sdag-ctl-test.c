@@ -1,0 +1,711 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * streamdagctl's jobs commands as an operator runs them: a real streamdagd
+ * on a loopback port, a media root holding a small clip made here with
+ * GStreamer, and the exit status and output of each command asserted.
+ */
+#include "sdag-test-util.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+#include <pty.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define CLIP_FRAMES 30
+
+typedef struct {
+	char *dir;   /* everything of the fixture lives under it */
+	char *media; /* the daemon's --media-root */
+	char *clip;  /* CLIP_FRAMES frames of H.264 in MP4, in the media root */
+	GSubprocess *proc;
+	char *url; /* --url=http://127.0.0.1:PORT */
+} Fixture;
+
+typedef struct {
+	int status;
+	char *out;
+	char *err;
+} Run;
+
+static void
+run_clear(Run *r)
+{
+	g_clear_pointer(&r->out, g_free);
+	g_clear_pointer(&r->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+static void
+child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Makes @path: a small H.264 clip in MP4, as the operator's cameras would send,
+ * with gst-launch-1.0 (gstreamer1.0-tools, x264enc from -plugins-ugly). */
+static void
+make_clip(const char *path, guint frames)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *num = g_strdup_printf("num-buffers=%u", frames);
+	g_autofree char *location = g_strdup_printf("location=%s", path);
+	const char *argv[] = {"gst-launch-1.0",
+			      "-q",
+			      "videotestsrc",
+			      num,
+			      "pattern=ball",
+			      "!",
+			      "video/x-raw,format=I420,width=160,height=120,framerate=30/1",
+			      "!",
+			      "x264enc",
+			      "speed-preset=ultrafast",
+			      "!",
+			      "mp4mux",
+			      "!",
+			      "filesink",
+			      location,
+			      NULL};
+	g_autoptr(GSubprocess) p =
+	    g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_wait_check(p, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+}
+
+/* Runs streamdagctl with @args after --url; in @cwd when set. */
+static void
+ctl_run_in(Fixture *f, Run *r, const char *cwd, const char *const *args)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) p = NULL;
+
+	run_clear(r);
+	g_strv_builder_add_many(b, g_getenv("SDAG_TEST_STREAMDAGCTL"), f->url, NULL);
+	g_strv_builder_addv(b, (const char **)args);
+	argv = g_strv_builder_end(b);
+	if (cwd != NULL)
+		g_subprocess_launcher_set_cwd(launcher, cwd);
+	p = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &r->out, &r->err, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(p));
+	r->status = g_subprocess_get_exit_status(p);
+	if (g_test_verbose()) {
+		g_autofree char *cmd = g_strjoinv(" ", argv);
+		g_test_message("$ %s\n%s%s(exit %d)", cmd, r->out, r->err, r->status);
+	}
+}
+
+#define ctl_run(f, r, ...) ctl_run_in(f, r, NULL, (const char *const[]){__VA_ARGS__, NULL})
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		g_error("'%s' lacks '%s'", haystack, needle);
+}
+
+/* Parses one JSON document; asserts that it is an object. */
+static JsonObject *
+parse_object(const char *text)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonNode *root;
+
+	json_parser_load_from_data(parser, text, -1, &error);
+	g_assert_no_error(error);
+	root = json_parser_get_root(parser);
+	g_assert_nonnull(root);
+	g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
+	return json_object_ref(json_node_get_object(root));
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autofree char *data_dir = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *example = NULL;
+	g_auto(Run) add = {0};
+	const char *url;
+
+	f->dir = sdag_test_mkdtemp();
+	f->media = g_build_filename(f->dir, "media", NULL);
+	f->clip = g_build_filename(f->media, "clip.mp4", NULL);
+	data_dir = g_build_filename(f->dir, "data", NULL);
+	conf = g_build_filename(f->dir, "streamdag.conf", NULL);
+	g_assert_cmpint(g_mkdir(f->media, 0755), ==, 0);
+	make_clip(f->clip, CLIP_FRAMES);
+	/* one job at a time: a second job waits in the queue, where it can be cancelled */
+	g_assert_true(g_file_set_contents(conf, "[jobs]\nmax_concurrent_jobs=1\n", -1, NULL));
+
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	/* a failed assertion here must not leave a daemon holding the test's pipes */
+	g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
+	f->proc = g_subprocess_launcher_spawn(launcher,
+					      &error,
+					      g_getenv("SDAG_TEST_STREAMDAGD"),
+					      "--listen",
+					      "127.0.0.1:0",
+					      "--config",
+					      conf,
+					      "--data-dir",
+					      data_dir,
+					      "--plugin-dir",
+					      g_getenv("SDAG_TEST_PLUGIN_DIR"),
+					      "--media-root",
+					      f->media,
+					      NULL);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->proc));
+	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	url = strstr(line, "http://");
+	g_assert_nonnull(url);
+	f->url = g_strdup_printf("--url=%s", url);
+
+	example = g_build_filename(
+	    g_getenv("SDAG_TEST_SOURCE_ROOT"), "data", "pipelines", "passthrough_v1.json", NULL);
+	ctl_run(f, &add, "pipelines", "add", example);
+	g_assert_cmpint(add.status, ==, 0);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_send_signal(f->proc, SIGTERM);
+	g_assert_true(g_subprocess_wait(f->proc, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(f->proc));
+	g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
+	g_clear_object(&f->proc);
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->media);
+	g_free(f->clip);
+	g_free(f->url);
+}
+
+/* Submits @source with passthrough_v1; returns the job id it printed. */
+static char *
+submit(Fixture *f, const char *source)
+{
+	g_auto(Run) r = {0};
+
+	ctl_run(f, &r, "jobs", "submit", "passthrough_v1", source);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.err, ==, "");
+	g_strchomp(r.out);
+	g_assert_true(g_uuid_string_is_valid(r.out));
+	return g_steal_pointer(&r.out);
+}
+
+/* submit → watch → get → results → list → delete on a clip that completes */
+static void
+ctl_jobs_complete(Fixture *f, gconstpointer data)
+{
+	g_autofree char *id = submit(f, f->clip);
+	g_autofree char *frames = g_strdup_printf("%d", CLIP_FRAMES);
+	g_autofree char *frames_text = g_strdup_printf("  %d frames  ", CLIP_FRAMES);
+	g_autofree char *uri = g_filename_to_uri(f->clip, NULL, NULL);
+	g_auto(Run) r = {0};
+	g_auto(GStrv) lines = NULL;
+	const char *last;
+
+	/* not a terminal: plain lines, the last one the terminal status */
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_null(strchr(r.out, '\r'));
+	lines = g_strsplit(g_strchomp(r.out), "\n", -1);
+	last = lines[g_strv_length(lines) - 1];
+	g_assert_true(g_str_has_prefix(last, "[####################] 100%  "));
+	assert_contains(last, frames_text);
+	g_assert_true(g_str_has_suffix(last, " fps  completed"));
+
+	ctl_run(f, &r, "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "status       completed\n");
+	assert_contains(r.out, "pipeline     passthrough_v1\n");
+	assert_contains(r.out, uri);
+	assert_contains(r.out, "progress     100%\n");
+	assert_contains(r.out, "summary\n");
+
+	ctl_run(f, &r, "jobs", "results", id);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "status       completed (final)\n");
+	assert_contains(r.out, "total_frames");
+	assert_contains(r.out, frames);
+
+	ctl_run(f, &r, "jobs", "list");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_true(g_str_has_prefix(r.out, "JOB "));
+	assert_contains(r.out, id);
+	assert_contains(r.out, "completed");
+
+	/* watching a job that has ended prints its last state at once */
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "completed");
+
+	/* a terminal job cannot be cancelled; it can be deleted, once */
+	ctl_run(f, &r, "jobs", "cancel", id);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 409 job_terminal: ");
+	ctl_run(f, &r, "jobs", "delete", id);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, id);
+	ctl_run(f, &r, "jobs", "delete", id);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 404 job_not_found: ");
+	ctl_run(f, &r, "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "job_not_found");
+	g_assert_cmpstr(r.out, ==, "");
+	ctl_run(f, &r, "jobs", "list");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "no jobs\n");
+}
+
+/* On a terminal, watch redraws one line in place and ends it with the status. */
+static void
+ctl_jobs_watch_tty(Fixture *f, gconstpointer data)
+{
+	g_autofree char *id = submit(f, f->clip);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	int master = -1, slave = -1;
+	char buf[4096];
+	gssize n;
+
+	g_assert_cmpint(openpty(&master, &slave, NULL, NULL, NULL), ==, 0);
+	g_subprocess_launcher_take_stdout_fd(launcher, slave);
+	p = g_subprocess_launcher_spawn(launcher,
+					&error,
+					g_getenv("SDAG_TEST_STREAMDAGCTL"),
+					f->url,
+					"jobs",
+					"watch",
+					id,
+					NULL);
+	g_assert_no_error(error);
+	g_clear_object(&launcher); /* closes our copy of the slave side */
+	/* read until the child's side closes (EIO on Linux) */
+	while ((n = read(master, buf, sizeof(buf))) > 0)
+		g_string_append_len(out, buf, n);
+	close(master);
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	/* the terminal turns \n into \r\n */
+	g_assert_true(g_str_has_prefix(out->str, "\r["));
+	assert_contains(out->str, "\033[K");
+	if (!g_str_has_suffix(out->str, "completed\033[K\r\n"))
+		g_error("unexpected terminal output '%s'", g_strescape(out->str, NULL));
+	/* one line in all */
+	g_assert_cmpint(strchr(out->str, '\n') - out->str, ==, out->len - 1);
+}
+
+/* --json: every answer is the daemon's JSON, one document a line */
+static void
+ctl_jobs_json(Fixture *f, gconstpointer data)
+{
+	g_auto(Run) r = {0};
+	g_autoptr(JsonObject) submitted = NULL;
+	g_autoptr(JsonObject) job = NULL;
+	g_autoptr(JsonObject) results = NULL;
+	g_autoptr(JsonObject) list = NULL;
+	g_autoptr(JsonObject) refusal = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *other = NULL;
+	JsonObject *last = NULL;
+
+	ctl_run(f, &r, "--json", "jobs", "submit", "passthrough_v1", f->clip);
+	g_assert_cmpint(r.status, ==, 0);
+	submitted = parse_object(r.out);
+	g_assert_cmpstr(json_object_get_string_member(submitted, "status"), ==, "queued");
+	id = g_strdup(json_object_get_string_member(submitted, "job_id"));
+	g_assert_true(g_uuid_string_is_valid(id));
+
+	ctl_run(f, &r, "--json", "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+	lines = g_strsplit(g_strchomp(r.out), "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), >=, 1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autoptr(JsonObject) one = parse_object(lines[i]);
+		g_assert_cmpstr(json_object_get_string_member(one, "job_id"), ==, id);
+		if (lines[i + 1] == NULL)
+			last = json_object_ref(one);
+	}
+	g_assert_cmpstr(json_object_get_string_member(last, "status"), ==, "completed");
+	json_object_unref(last);
+
+	ctl_run(f, &r, "--json", "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 0);
+	job = parse_object(r.out);
+	g_assert_cmpstr(json_object_get_string_member(job, "status"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(job, "frames_processed"), ==, CLIP_FRAMES);
+
+	ctl_run(f, &r, "--json", "jobs", "results", id);
+	g_assert_cmpint(r.status, ==, 0);
+	results = parse_object(r.out);
+	g_assert_true(json_object_get_boolean_member(results, "final"));
+	g_assert_true(json_object_has_member(results, "summary"));
+
+	/* a second job, so that a page of one has a next page */
+	other = submit(f, f->clip);
+	ctl_run(f, &r, "--json", "jobs", "list", "--limit", "1");
+	g_assert_cmpint(r.status, ==, 0);
+	list = parse_object(r.out);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "jobs")), ==, 1);
+	g_assert_nonnull(json_object_get_string_member(list, "next_cursor"));
+
+	/* a refusal: the error document on standard output, the reason on standard error */
+	ctl_run(f, &r, "--json", "jobs", "get", "no-such-job");
+	g_assert_cmpint(r.status, ==, 1);
+	refusal = parse_object(r.out);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(refusal, "error"), "code"),
+	    ==,
+	    "job_not_found");
+	assert_contains(r.err, "job_not_found");
+
+	/* delete answers 204: nothing to print */
+	ctl_run(f, &r, "jobs", "watch", other);
+	g_assert_cmpint(r.status, ==, 0);
+	ctl_run(f, &r, "--json", "jobs", "delete", other);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "");
+}
+
+/* jobs list pages with --limit and --cursor */
+static void
+ctl_jobs_list_pages(Fixture *f, gconstpointer data)
+{
+	g_autofree char *a = submit(f, f->clip);
+	g_autofree char *b = submit(f, f->clip);
+	g_auto(Run) r = {0};
+	g_autofree char *cursor = NULL;
+	const char *more;
+
+	ctl_run(f, &r, "jobs", "list", "--limit", "1");
+	g_assert_cmpint(r.status, ==, 0);
+	/* newest first */
+	assert_contains(r.out, b);
+	g_assert_null(strstr(r.out, a));
+	more = strstr(r.out, "more: streamdagctl jobs list --cursor ");
+	g_assert_nonnull(more);
+	cursor = g_strchomp(g_strdup(more + strlen("more: streamdagctl jobs list --cursor ")));
+
+	ctl_run(f, &r, "jobs", "list", "--limit", "1", "--cursor", cursor);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, a);
+	g_assert_null(strstr(r.out, b));
+	g_assert_null(strstr(r.out, "more:"));
+
+	ctl_run(f, &r, "jobs", "list", "--cursor", "garbage!");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "bad_cursor");
+}
+
+/* Polls @id until its status is @status; FALSE if it never is within 10 s. */
+static gboolean
+wait_status(Fixture *f, const char *id, const char *status)
+{
+	for (guint i = 0; i < 1000; i++) {
+		g_auto(Run) r = {0};
+		g_autoptr(JsonObject) job = NULL;
+
+		ctl_run(f, &r, "--json", "jobs", "get", id);
+		g_assert_cmpint(r.status, ==, 0);
+		job = parse_object(r.out);
+		if (g_strcmp0(json_object_get_string_member(job, "status"), status) == 0)
+			return TRUE;
+		g_usleep(10 * 1000);
+	}
+	return FALSE;
+}
+
+/* cancel a queued job and a running one; delete refuses a job that has not ended */
+static void
+ctl_jobs_cancel(Fixture *f, gconstpointer data)
+{
+	const char *vtest = g_getenv("SDAG_TEST_VTEST");
+	g_autofree char *long_clip = NULL;
+	g_autofree char *running = NULL;
+	g_autofree char *second = NULL;
+	g_autofree char *queued = NULL;
+	g_autofree char *cancelled = NULL;
+	g_auto(Run) r = {0};
+	g_autoptr(JsonObject) job = NULL;
+
+	/* the reference footage takes long enough to decode (795 frames of
+	 * MS-MPEG4) to be caught running; without it, a longer clip made here */
+	if (vtest != NULL && g_file_test(vtest, G_FILE_TEST_IS_REGULAR)) {
+		g_autofree char *bytes = NULL;
+		gsize len = 0;
+
+		long_clip = g_build_filename(f->media, "vtest.avi", NULL);
+		g_assert_true(g_file_get_contents(vtest, &bytes, &len, NULL));
+		g_assert_true(g_file_set_contents(long_clip, bytes, (gssize)len, NULL));
+	} else {
+		long_clip = g_build_filename(f->media, "long.mp4", NULL);
+		make_clip(long_clip, 3000);
+	}
+
+	/* one job at a time: the clip waits behind two long jobs */
+	running = submit(f, long_clip);
+	second = submit(f, long_clip);
+	queued = submit(f, f->clip);
+
+	ctl_run(f, &r, "jobs", "delete", queued);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 409 job_not_terminal: ");
+
+	ctl_run(f, &r, "jobs", "cancel", queued);
+	g_assert_cmpint(r.status, ==, 0);
+	cancelled = g_strdup_printf("%s cancelled\n", queued);
+	g_assert_cmpstr(r.out, ==, cancelled);
+	ctl_run(f, &r, "jobs", "watch", queued);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.out, "cancelled");
+	assert_contains(r.err, "cancelled");
+
+	g_assert_true(wait_status(f, running, "running"));
+	ctl_run(f, &r, "--json", "jobs", "cancel", running);
+	g_assert_cmpint(r.status, ==, 0);
+	job = parse_object(r.out);
+	g_assert_cmpstr(json_object_get_string_member(job, "status"), ==, "cancelled");
+	ctl_run(f, &r, "jobs", "cancel", running);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 409 job_terminal: ");
+	ctl_run(f, &r, "jobs", "delete", running);
+	g_assert_cmpint(r.status, ==, 0);
+
+	ctl_run(f, &r, "jobs", "cancel", second);
+	g_assert_cmpint(r.status, ==, 0);
+}
+
+/* a job that fails: watch exits 1 and says why */
+static void
+ctl_jobs_fail(Fixture *f, gconstpointer data)
+{
+	g_autofree char *junk = g_build_filename(f->media, "junk.mp4", NULL);
+	g_autofree char *id = NULL;
+	g_autofree char *reason = NULL;
+	g_auto(Run) r = {0};
+
+	g_assert_true(g_file_set_contents(junk, "this is not a video\n", -1, NULL));
+	id = submit(f, junk);
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.out, "failed");
+	reason = g_strdup_printf("streamdagctl: job %s failed: ", id);
+	assert_contains(r.err, reason);
+
+	ctl_run(f, &r, "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "status       failed\n");
+	assert_contains(r.out, "error        ");
+}
+
+/* sources: a bare file name becomes a file:// URL of its absolute path */
+static void
+ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
+{
+	g_autofree char *uri = g_filename_to_uri(f->clip, NULL, NULL);
+	g_autofree char *outside = g_build_filename(f->dir, "outside.mp4", NULL);
+	g_autofree char *id = NULL;
+	g_auto(Run) r = {0};
+
+	/* relative to the working directory */
+	ctl_run_in(f,
+		   &r,
+		   f->media,
+		   (const char *const[]){"jobs", "submit", "passthrough_v1", "clip.mp4", NULL});
+	g_assert_cmpint(r.status, ==, 0);
+	id = g_strdup(g_strchomp(r.out));
+	ctl_run(f, &r, "--json", "jobs", "get", id);
+	{
+		g_autoptr(JsonObject) job = parse_object(r.out);
+		g_assert_cmpstr(json_object_get_string_member(job, "source"), ==, uri);
+	}
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+
+	/* a URL is sent as it is */
+	ctl_run(f, &r, "jobs", "submit", "passthrough_v1", uri, "--stride", "5");
+	g_assert_cmpint(r.status, ==, 0);
+	g_free(id);
+	id = g_strdup(g_strchomp(r.out));
+	ctl_run(f, &r, "--json", "jobs", "get", id);
+	{
+		g_autoptr(JsonObject) job = parse_object(r.out);
+		JsonObject *options = json_object_get_object_member(job, "options");
+		g_assert_cmpstr(json_object_get_string_member(job, "source"), ==, uri);
+		g_assert_cmpint(json_object_get_int_member(options, "stride"), ==, 5);
+		g_assert_cmpint(json_object_get_int_member(options, "max_frames"), ==, 0);
+		g_assert_cmpstr(json_object_get_string_member(options, "on_interrupt"), ==, "fail");
+	}
+
+	/* every option */
+	ctl_run(f,
+		&r,
+		"jobs",
+		"submit",
+		"--max-frames",
+		"7",
+		"--requeue-on-interrupt",
+		"passthrough_v1",
+		f->clip);
+	g_assert_cmpint(r.status, ==, 0);
+	g_free(id);
+	id = g_strdup(g_strchomp(r.out));
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+	ctl_run(f, &r, "--json", "jobs", "get", id);
+	{
+		g_autoptr(JsonObject) job = parse_object(r.out);
+		JsonObject *options = json_object_get_object_member(job, "options");
+		g_assert_cmpint(json_object_get_int_member(options, "max_frames"), ==, 7);
+		g_assert_cmpstr(
+		    json_object_get_string_member(options, "on_interrupt"), ==, "requeue");
+		g_assert_cmpint(json_object_get_int_member(job, "frames_processed"), <=, 7);
+	}
+
+	/* refusals: the API's code and message */
+	g_assert_true(g_file_set_contents(outside, "x", -1, NULL));
+	ctl_run(f, &r, "jobs", "submit", "passthrough_v1", outside);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "POST /jobs: HTTP 403 source_forbidden: ");
+	g_assert_cmpstr(r.out, ==, "");
+	ctl_run(f, &r, "jobs", "submit", "no_such_pipeline", f->clip);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 404 pipeline_not_found: ");
+	ctl_run(f, &r, "jobs", "submit", "passthrough_v1", "gopher://example.org/x");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 400 unsupported_source: ");
+	ctl_run(f, &r, "jobs", "submit", "passthrough_v1", f->clip, "--stride", "10001");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 400 bad_option: ");
+}
+
+typedef struct {
+	const char *name;
+	const char *args[8];
+	const char *err;
+} UsageCase;
+
+static const UsageCase usage_cases[] = {
+    {"jobs", {"jobs"}, "usage: streamdagctl jobs submit"},
+    {"unknown", {"jobs", "frobnicate"}, "unknown jobs command 'frobnicate'"},
+    {"submit-no-source", {"jobs", "submit", "passthrough_v1"}, "usage: streamdagctl jobs submit"},
+    {"submit-extra", {"jobs", "submit", "p", "f", "g"}, "usage: streamdagctl jobs submit"},
+    {"get-no-id", {"jobs", "get"}, "usage: streamdagctl jobs get ID"},
+    {"watch-two-ids", {"jobs", "watch", "a", "b"}, "usage: streamdagctl jobs watch ID"},
+    {"cancel-no-id", {"jobs", "cancel"}, "usage: streamdagctl jobs cancel ID"},
+    {"delete-empty-id", {"jobs", "delete", ""}, "usage: streamdagctl jobs delete ID"},
+    {"results-no-id", {"jobs", "results"}, "usage: streamdagctl jobs results ID"},
+    {"list-extra", {"jobs", "list", "x"}, "usage: streamdagctl jobs list"},
+    {"stride-zero", {"jobs", "submit", "p", "f", "--stride", "0"}, "--stride"},
+    {"stride-negative", {"jobs", "submit", "p", "f", "--stride=-2"}, "--stride"},
+    {"stride-text", {"jobs", "submit", "p", "f", "--stride", "five"}, "--stride"},
+    {"max-frames-negative", {"jobs", "submit", "p", "f", "--max-frames", "-1"}, "--max-frames"},
+    {"limit-zero", {"jobs", "list", "--limit", "0"}, "--limit"},
+    {"stride-on-get", {"jobs", "get", "x", "--stride", "2"}, "go with jobs submit only"},
+    {"limit-on-watch", {"jobs", "watch", "x", "--limit", "2"}, "go with jobs list only"},
+};
+
+/* usage errors exit 2 before any request */
+static void
+ctl_usage(gconstpointer data)
+{
+	const UsageCase *tc = data;
+	g_auto(Run) r = {0};
+	/* nothing listens there: a request would fail, differently */
+	Fixture f = {.url = (char *)"--url=http://127.0.0.1:1"};
+
+	ctl_run_in(&f, &r, NULL, tc->args);
+	g_assert_cmpint(r.status, ==, 2);
+	g_assert_cmpstr(r.out, ==, "");
+	assert_contains(r.err, tc->err);
+	g_assert_null(strstr(r.err, "Could not connect"));
+}
+
+static void
+ctl_unreachable(void)
+{
+	g_auto(Run) r = {0};
+	Fixture f = {.url = (char *)"--url=http://127.0.0.1:1"};
+
+	ctl_run(&f, &r, "jobs", "list");
+	g_assert_cmpint(r.status, ==, 2);
+	assert_contains(r.err, "streamdagctl: GET http://127.0.0.1:1/jobs: ");
+	ctl_run(&f, &r, "jobs", "watch", "x");
+	g_assert_cmpint(r.status, ==, 2);
+}
+
+static void
+ctl_help(void)
+{
+	g_auto(Run) r = {0};
+	Fixture f = {.url = (char *)"--url=http://127.0.0.1:1"};
+
+	ctl_run(&f, &r, "--help");
+	g_assert_cmpint(r.status, ==, 0);
+	for (guint i = 0; i < 7; i++) {
+		const char *cmds[] = {
+		    "submit", "get", "watch", "list", "cancel", "delete", "results"};
+		g_autofree char *needle = g_strdup_printf("jobs %s", cmds[i]);
+		assert_contains(r.out, needle);
+	}
+	assert_contains(r.out, "--json");
+	assert_contains(r.out, "--stride");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) \
+	g_test_add("/sdag/ctl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("jobs/complete", ctl_jobs_complete);
+	ADD("jobs/watch-tty", ctl_jobs_watch_tty);
+	ADD("jobs/json", ctl_jobs_json);
+	ADD("jobs/list-pages", ctl_jobs_list_pages);
+	ADD("jobs/cancel", ctl_jobs_cancel);
+	ADD("jobs/fail", ctl_jobs_fail);
+	ADD("jobs/submit-sources", ctl_jobs_submit_sources);
+#undef ADD
+	g_test_add_func("/sdag/ctl/unreachable", ctl_unreachable);
+	g_test_add_func("/sdag/ctl/help", ctl_help);
+	for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/ctl/usage/%s", usage_cases[i].name);
+		g_test_add_data_func(path, &usage_cases[i], ctl_usage);
+	}
+	return g_test_run();
+}

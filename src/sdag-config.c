@@ -22,6 +22,8 @@
 
 #define SDAG_MAX_BODY_MIN 1024
 #define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
+/* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
+#define SDAG_MAX_CONCURRENT_JOBS 64
 
 typedef gboolean (*SdagConfigSetter)(SdagConfig *self, const char *value, GError **error);
 
@@ -87,6 +89,89 @@ sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
 	return TRUE;
 }
 
+static gboolean
+sdag_config_set_max_jobs_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, 1, SDAG_MAX_CONCURRENT_JOBS, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected an integer from 1 to %u, got '%s'",
+			    (guint)SDAG_MAX_CONCURRENT_JOBS,
+			    value);
+		return FALSE;
+	}
+	self->max_concurrent_jobs = (guint)v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_start_timeout_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, 1, 3600, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected a number of seconds from 1 to 3600, got '%s'",
+			    value);
+		return FALSE;
+	}
+	self->start_timeout_s = (guint)v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **error)
+{
+	g_auto(GStrv) roots = g_strsplit(value, ";", -1);
+	g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; roots[i] != NULL; i++) {
+		char *root = g_strstrip(roots[i]);
+		if (root[0] == '\0')
+			continue;
+		if (!g_path_is_absolute(root)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "'%s' is not an absolute path",
+				    root);
+			return FALSE;
+		}
+		g_ptr_array_add(kept, g_strdup(root));
+	}
+	g_ptr_array_add(kept, NULL);
+	g_strfreev(self->media_roots);
+	self->media_roots = (GStrv)g_ptr_array_free(g_steal_pointer(&kept), FALSE);
+	return TRUE;
+}
+
+static gboolean
+sdag_config_parse_bool(const char *value, gboolean *out, GError **error)
+{
+	if (g_strcmp0(value, "true") == 0) {
+		*out = TRUE;
+		return TRUE;
+	}
+	if (g_strcmp0(value, "false") == 0) {
+		*out = FALSE;
+		return TRUE;
+	}
+	g_set_error(
+	    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "expected true or false, got '%s'", value);
+	return FALSE;
+}
+
+static gboolean
+sdag_config_set_allow_private_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_bool(value, &self->allow_private_networks, error);
+}
+
 static const struct {
 	const char *group;
 	const char *key;
@@ -97,6 +182,10 @@ static const struct {
     {"daemon", "plugin_dir", sdag_config_set_plugin_dir_cb},
     {"daemon", "device_id", sdag_config_set_device_id_cb},
     {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
+    {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
+    {"jobs", "media_roots", sdag_config_set_media_roots_cb},
+    {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
+    {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
 };
 
 static gboolean
@@ -153,6 +242,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->data_dir);
 	g_free(self->plugin_dir);
 	g_free(self->device_id);
+	g_strfreev(self->media_roots);
 	g_free(self);
 }
 
@@ -288,6 +378,22 @@ sdag_config_set_data_dir(SdagConfig *self, const char *value)
 {
 	g_free(self->data_dir);
 	self->data_dir = g_strdup(value);
+}
+
+/**
+ * sdag_config_add_media_root:
+ * @value: a directory; made absolute against the current directory
+ *
+ * Adds one media root to those configured (for `--media-root`).
+ */
+void
+sdag_config_add_media_root(SdagConfig *self, const char *value)
+{
+	guint n = self->media_roots != NULL ? g_strv_length(self->media_roots) : 0;
+
+	self->media_roots = g_renew(char *, self->media_roots, n + 2);
+	self->media_roots[n] = g_canonicalize_filename(value, NULL);
+	self->media_roots[n + 1] = NULL;
 }
 
 void

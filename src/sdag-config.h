@@ -15,6 +15,10 @@ typedef struct {
 	char *plugin_dir;
 	char *device_id;
 	guint64 max_body_bytes;
+	guint max_concurrent_jobs;
+	guint start_timeout_s;
+	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
+	gboolean allow_private_networks;
 } SdagConfig;
 
 SdagConfig *sdag_config_new(void);
@@ -24,6 +28,7 @@ gboolean sdag_config_load_file(SdagConfig *self, const char *path, GError **erro
 gboolean sdag_config_set_listen(SdagConfig *self, const char *value, GError **error);
 void sdag_config_set_data_dir(SdagConfig *self, const char *value);
 void sdag_config_set_plugin_dir(SdagConfig *self, const char *value);
+void sdag_config_add_media_root(SdagConfig *self, const char *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagConfig, sdag_config_free)
 

@@ -6,6 +6,8 @@
 
 #include "sdag-daemon.h"
 
+#include "sdag-element.h"
+#include "sdag-error.h"
 #include "sdag-rest.h"
 
 #include <gio/gio.h>
@@ -63,6 +65,17 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
 		return NULL;
 	self->registry = sdag_registry_new(self->store, self->types);
+	/* idempotent; the daemon's own element needs no plugin search */
+	if (!gst_init_check(NULL, NULL, error))
+		return NULL;
+	if (!sdag_element_register(NULL)) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_INTERNAL, "cannot register the sddag element");
+		return NULL;
+	}
+	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
+	if (self->jobs == NULL)
+		return NULL;
 	self->rest = sdag_rest_new(self, error);
 	if (self->rest == NULL)
 		return NULL;
@@ -84,6 +97,7 @@ sdag_daemon_free(SdagDaemon *self)
 		return;
 	/* stop taking requests before the state they touch goes away */
 	sdag_rest_free(self->rest);
+	sdag_jobs_free(self->jobs);
 	sdag_registry_free(self->registry);
 	sdag_node_types_free(self->types);
 	sdag_store_free(self->store);

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "sdag-config.h"
+#include "sdag-jobs.h"
 #include "sdag-nodetypes.h"
 #include "sdag-registry.h"
 #include "sdag-store.h"
@@ -27,6 +28,7 @@ typedef struct {
 	SdagStore *store;
 	SdagNodeTypes *types;
 	SdagRegistry *registry;
+	SdagJobs *jobs;
 	SdagRest *rest;
 	gint64 started_us; /* monotonic */
 } SdagDaemon;

@@ -27,6 +27,14 @@ static const struct {
     [SDAG_ERROR_STORE] = {"store_error", 500},
     [SDAG_ERROR_CONFIG] = {"config_error", 500},
     [SDAG_ERROR_PLUGIN] = {"plugin_error", 500},
+    [SDAG_ERROR_BAD_OPTION] = {"bad_option", 400},
+    [SDAG_ERROR_BAD_CURSOR] = {"bad_cursor", 400},
+    [SDAG_ERROR_UNSUPPORTED_SOURCE] = {"unsupported_source", 400},
+    [SDAG_ERROR_SOURCE_FORBIDDEN] = {"source_forbidden", 403},
+    [SDAG_ERROR_PIPELINE_NOT_FOUND] = {"pipeline_not_found", 404},
+    [SDAG_ERROR_JOB_NOT_FOUND] = {"job_not_found", 404},
+    [SDAG_ERROR_JOB_TERMINAL] = {"job_terminal", 409},
+    [SDAG_ERROR_JOB_NOT_TERMINAL] = {"job_not_terminal", 409},
 };
 
 const char *

@@ -41,6 +41,7 @@ main(int argc, char **argv)
 	g_autofree char *listen = NULL;
 	g_autofree char *data_dir = NULL;
 	g_autofree char *plugin_dir = NULL;
+	g_auto(GStrv) media_roots = NULL;
 	gboolean version = FALSE;
 	gboolean verbose = FALSE;
 	const GOptionEntry entries[] = {
@@ -48,6 +49,13 @@ main(int argc, char **argv)
 	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "REST address", "ADDR:PORT"},
 	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR"},
 	    {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir, "Node plugins", "DIR"},
+	    {"media-root",
+	     'm',
+	     0,
+	     G_OPTION_ARG_FILENAME_ARRAY,
+	     &media_roots,
+	     "Allow file sources under DIR (repeatable; adds to the config's media_roots)",
+	     "DIR"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
@@ -93,6 +101,8 @@ main(int argc, char **argv)
 	if (data_dir != NULL)
 		sdag_config_set_data_dir(config, data_dir);
 	/* as in the config file, an empty plugin dir means the installed one */
+	for (guint i = 0; media_roots != NULL && media_roots[i] != NULL; i++)
+		sdag_config_add_media_root(config, media_roots[i]);
 	if (plugin_dir != NULL)
 		sdag_config_set_plugin_dir(config,
 					   plugin_dir[0] != '\0' ? plugin_dir : SDAG_NODEDIR);

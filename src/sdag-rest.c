@@ -191,6 +191,20 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	{
+		guint queued = 0;
+		guint running = 0;
+		sdag_jobs_get_counts(d->jobs, &queued, &running);
+		json_builder_set_member_name(b, "jobs");
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "queued");
+		json_builder_add_int_value(b, queued);
+		json_builder_set_member_name(b, "running");
+		json_builder_add_int_value(b, running);
+		json_builder_set_member_name(b, "max_concurrent");
+		json_builder_add_int_value(b, d->config->max_concurrent_jobs);
+		json_builder_end_object(b);
+	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
@@ -299,6 +313,160 @@ sdag_rest_pipeline_delete(SdagRest *self,
 	soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+/* Reads an unsigned integer query parameter, answering 400 itself when it is malformed. */
+static gboolean
+sdag_rest_query_uint(SoupServerMessage *msg,
+		     GHashTable *query,
+		     const char *name,
+		     guint64 min,
+		     guint64 max,
+		     guint64 *value)
+{
+	const char *v = query != NULL ? g_hash_table_lookup(query, name) : NULL;
+
+	if (v == NULL)
+		return TRUE;
+	if (!g_ascii_string_to_unsigned(v, 10, min, max, value, NULL)) {
+		sdag_rest_reply_new_error(
+		    msg,
+		    SDAG_ERROR_BAD_REQUEST,
+		    "query parameter '%s' must be an integer from %" G_GUINT64_FORMAT
+		    " to %" G_GUINT64_FORMAT ", not '%s'",
+		    name,
+		    min,
+		    max,
+		    v);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(JsonNode) body = sdag_rest_read_json(msg);
+	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *location = NULL;
+
+	if (body == NULL)
+		return;
+	answer = sdag_jobs_submit(self->daemon->jobs, body, &error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	location = g_strdup_printf(
+	    "/jobs/%s", json_object_get_string_member(json_node_get_object(answer), "job_id"));
+	soup_message_headers_replace(
+	    soup_server_message_get_response_headers(msg), "Location", location);
+	sdag_rest_reply_json(msg, SOUP_STATUS_ACCEPTED, answer);
+}
+
+static void
+sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GError) error = NULL;
+	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
+
+	if (!sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_LIST_MAX, &limit))
+		return;
+	answer = sdag_jobs_list(self->daemon->jobs,
+				(guint)limit,
+				query != NULL ? g_hash_table_lookup(query, "cursor") : NULL,
+				&error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sdag_rest_job_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) job = sdag_jobs_get(self->daemon->jobs, arg, &error);
+
+	if (job == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, job);
+}
+
+static void
+sdag_rest_job_delete(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_jobs_delete(self->daemon->jobs, arg, &error)) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+sdag_rest_job_cancelled_cb(JsonNode *job, const GError *error, gpointer user_data)
+{
+	g_autoptr(SoupServerMessage) msg = user_data;
+
+	if (job != NULL)
+		sdag_rest_reply_json(msg, SOUP_STATUS_OK, job);
+	else
+		sdag_rest_reply_error(msg, error);
+	soup_server_message_unpause(msg);
+}
+
+/* The answer waits, without blocking the loop, until the job has stopped. */
+static void
+sdag_rest_job_cancel(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+
+	soup_server_message_pause(msg);
+	if (!sdag_jobs_cancel(
+		self->daemon->jobs, arg, sdag_rest_job_cancelled_cb, g_object_ref(msg), &error)) {
+		g_object_unref(msg);
+		sdag_rest_reply_error(msg, error);
+		soup_server_message_unpause(msg);
+	}
+}
+
+static void
+sdag_rest_job_results(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = sdag_jobs_get_results(self->daemon->jobs, arg, &error);
+
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sdag_rest_job_frames(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	guint64 from = 0;
+	guint64 limit = SDAG_JOBS_FRAMES_DEFAULT;
+
+	if (!sdag_rest_query_uint(msg, query, "from", 0, G_MAXINT64, &from) ||
+	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_FRAMES_MAX, &limit))
+		return;
+	answer = sdag_jobs_get_frames(self->daemon->jobs, arg, from, (guint)limit, &error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
 static const SdagRoute sdag_rest_routes[] = {
     {"/healthz", "GET", sdag_rest_healthz},
     {"/openapi.json", "GET", sdag_rest_openapi},
@@ -307,6 +475,13 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/pipelines", "POST", sdag_rest_pipelines_post},
     {"/pipelines/*", "GET", sdag_rest_pipeline_get},
     {"/pipelines/*", "DELETE", sdag_rest_pipeline_delete},
+    {"/jobs", "GET", sdag_rest_jobs_list},
+    {"/jobs", "POST", sdag_rest_jobs_post},
+    {"/jobs/*", "GET", sdag_rest_job_get},
+    {"/jobs/*", "DELETE", sdag_rest_job_delete},
+    {"/jobs/*/cancel", "POST", sdag_rest_job_cancel},
+    {"/jobs/*/results", "GET", sdag_rest_job_results},
+    {"/jobs/*/frames", "GET", sdag_rest_job_frames},
 };
 
 /*

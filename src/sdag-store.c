@@ -73,6 +73,7 @@ typedef struct {
 	SdagStoreFamily family;
 	GBytes *key;
 	GBytes *value; /* NULL for a delete */
+	GBytes *end;   /* non-NULL: delete every key in [key, end) */
 } SdagStoreOp;
 
 struct _SdagStoreBatch {
@@ -501,6 +502,16 @@ sdag_store_prefix_successor(const guint8 *prefix, gsize prefix_len, gsize *succe
 	return successor;
 }
 
+/* RocksDB's default bytewise order */
+static int
+sdag_store_key_cmp(const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
+{
+	int r = memcmp(a, b, MIN(a_len, b_len));
+	if (r != 0)
+		return r;
+	return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
+}
+
 /**
  * sdag_store_iter_prefix:
  * @self: a store
@@ -526,6 +537,29 @@ sdag_store_iter_prefix(SdagStore *self,
 		       gpointer user_data,
 		       GError **error)
 {
+	return sdag_store_iter_prefix_from(
+	    self, family, prefix, prefix_len, NULL, 0, func, user_data, error);
+}
+
+/**
+ * sdag_store_iter_prefix_from:
+ * @start: (array length=start_len) (nullable): the first key to visit (or the next one after
+ *   it in order); keys before it are skipped by one seek, which is what makes cursor
+ *   pagination O(log n + page) instead of O(offset)
+ *
+ * Like sdag_store_iter_prefix(), starting at @start when it sorts after @prefix.
+ */
+gboolean
+sdag_store_iter_prefix_from(SdagStore *self,
+			    SdagStoreFamily family,
+			    const guint8 *prefix,
+			    gsize prefix_len,
+			    const guint8 *start,
+			    gsize start_len,
+			    SdagStoreIterFunc func,
+			    gpointer user_data,
+			    GError **error)
+{
 	char *errptr = NULL;
 	gsize upper_len = 0;
 	/* declared in this order so that the iterator goes first, then the read options that
@@ -548,7 +582,9 @@ sdag_store_iter_prefix(SdagStore *self,
 		rocksdb_readoptions_set_iterate_upper_bound(
 		    read_options, (const char *)upper, upper_len);
 	iter = rocksdb_create_iterator_cf(self->db, read_options, self->families[family]);
-	if (prefix_len > 0)
+	if (start != NULL && sdag_store_key_cmp(start, start_len, prefix, prefix_len) > 0)
+		rocksdb_iter_seek(iter, (const char *)start, start_len);
+	else if (prefix_len > 0)
 		rocksdb_iter_seek(iter, (const char *)prefix, prefix_len);
 	else
 		rocksdb_iter_seek_to_first(iter);
@@ -580,6 +616,7 @@ sdag_store_op_clear(gpointer data)
 	SdagStoreOp *op = data;
 	g_clear_pointer(&op->key, g_bytes_unref);
 	g_clear_pointer(&op->value, g_bytes_unref);
+	g_clear_pointer(&op->end, g_bytes_unref);
 }
 
 /**
@@ -671,6 +708,38 @@ sdag_store_batch_delete(SdagStoreBatch *batch,
 }
 
 /**
+ * sdag_store_batch_delete_prefix:
+ * @batch: a batch
+ * @family: the family to write
+ * @prefix: (array length=prefix_len): the prefix, copied; not empty and not all 0xff
+ * @prefix_len: length of @prefix
+ *
+ * Records the deletion of every key that starts with @prefix, as one range tombstone: the
+ * cost does not grow with the number of keys, and the range goes with the rest of the batch
+ * or not at all.
+ */
+void
+sdag_store_batch_delete_prefix(SdagStoreBatch *batch,
+			       SdagStoreFamily family,
+			       const guint8 *prefix,
+			       gsize prefix_len)
+{
+	SdagStoreOp op = {.family = family};
+	gsize end_len = 0;
+	guint8 *end;
+
+	g_return_if_fail(batch != NULL);
+	g_return_if_fail((guint)family < SDAG_STORE_N_FAMILIES);
+	g_return_if_fail(prefix != NULL && prefix_len > 0);
+
+	end = sdag_store_prefix_successor(prefix, prefix_len, &end_len);
+	g_return_if_fail(end != NULL);
+	op.key = g_bytes_new(prefix, prefix_len);
+	op.end = g_bytes_new_take(end, end_len);
+	g_array_append_val(batch->ops, op);
+}
+
+/**
  * sdag_store_batch_count:
  * @batch: a batch
  *
@@ -719,6 +788,11 @@ sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError *
 			const char *value = g_bytes_get_data(op->value, &value_len);
 			rocksdb_writebatch_put_cf(
 			    writebatch, self->families[op->family], key, key_len, value, value_len);
+		} else if (op->end != NULL) {
+			gsize end_len = 0;
+			const char *end = g_bytes_get_data(op->end, &end_len);
+			rocksdb_writebatch_delete_range_cf(
+			    writebatch, self->families[op->family], key, key_len, end, end_len);
 		} else {
 			rocksdb_writebatch_delete_cf(
 			    writebatch, self->families[op->family], key, key_len);

@@ -74,6 +74,15 @@ gboolean sdag_store_iter_prefix(SdagStore *self,
 				SdagStoreIterFunc func,
 				gpointer user_data,
 				GError **error);
+gboolean sdag_store_iter_prefix_from(SdagStore *self,
+				     SdagStoreFamily family,
+				     const guint8 *prefix,
+				     gsize prefix_len,
+				     const guint8 *start,
+				     gsize start_len,
+				     SdagStoreIterFunc func,
+				     gpointer user_data,
+				     GError **error);
 
 SdagStoreBatch *sdag_store_batch_new(void);
 void sdag_store_batch_free(SdagStoreBatch *batch);
@@ -87,6 +96,10 @@ void sdag_store_batch_delete(SdagStoreBatch *batch,
 			     SdagStoreFamily family,
 			     const guint8 *key,
 			     gsize key_len);
+void sdag_store_batch_delete_prefix(SdagStoreBatch *batch,
+				    SdagStoreFamily family,
+				    const guint8 *prefix,
+				    gsize prefix_len);
 guint sdag_store_batch_count(SdagStoreBatch *batch);
 /* All of the batch or none of it, across families. */
 gboolean sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError **error);

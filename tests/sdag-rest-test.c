@@ -7,6 +7,7 @@
  */
 #include "sdag-daemon.h"
 #include "sdag-json.h"
+#include "sdag-test-http.h"
 #include "sdag-test-util.h"
 
 #include <libsoup/soup.h>
@@ -20,67 +21,16 @@ typedef struct {
 	char *witness; /* a pipeline record registered first, to check it survives */
 } Fixture;
 
-typedef struct {
-	guint status;
-	GBytes *body;
-	char *text;
-	char *allow;
-	char *ctype;
-	JsonNode *json;
-} Reply;
+typedef SdagTestReply Reply;
+#define reply_free sdag_test_reply_free
+#define reply_error_code sdag_test_reply_error_code
+#define assert_error sdag_test_assert_error
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, sdag_test_reply_free)
 
-static void
-reply_free(Reply *r)
-{
-	g_bytes_unref(r->body);
-	g_free(r->text);
-	g_free(r->allow);
-	g_free(r->ctype);
-	if (r->json != NULL)
-		json_node_unref(r->json);
-	g_free(r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
-
-typedef struct {
-	GBytes *body;
-	GError *error;
-	gboolean done;
-} SendCtx;
-
-static void
-send_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	SendCtx *ctx = user_data;
-	ctx->body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &ctx->error);
-	ctx->done = TRUE;
-}
-
-/* The server runs on this thread's main context, so the client is driven
- * asynchronously on the same context. */
 static Reply *
 http_msg(Fixture *f, SoupMessage *msg)
 {
-	SendCtx ctx = {0};
-	Reply *r = g_new0(Reply, 1);
-	gsize len = 0;
-	const char *data;
-
-	soup_session_send_and_read_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &ctx);
-	while (!ctx.done)
-		g_main_context_iteration(NULL, TRUE);
-	g_assert_no_error(ctx.error);
-	r->status = soup_message_get_status(msg);
-	r->body = ctx.body;
-	data = g_bytes_get_data(r->body, &len);
-	r->text = g_strndup(data, len);
-	r->allow =
-	    g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
-	r->ctype = g_strdup(
-	    soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL));
-	if (len > 0)
-		r->json = sdag_json_parse(data, len, NULL);
-	return r;
+	return sdag_test_http_msg(f->session, msg);
 }
 
 static Reply *
@@ -91,44 +41,13 @@ http(Fixture *f,
      const char *body,
      gssize len)
 {
-	g_autofree char *uri = g_strconcat(f->base, path, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-
-	g_assert_nonnull(msg);
-	if (body != NULL) {
-		g_autoptr(GBytes) b = g_bytes_new(body, len < 0 ? strlen(body) : (gsize)len);
-		soup_message_set_request_body_from_bytes(msg, ctype, b);
-	}
-	return http_msg(f, msg);
+	return sdag_test_http(f->session, f->base, method, path, ctype, body, len);
 }
 
 static Reply *
 http_post_json(Fixture *f, const char *path, const char *body)
 {
 	return http(f, "POST", path, "application/json", body, -1);
-}
-
-static const char *
-reply_error_code(Reply *r)
-{
-	JsonObject *err;
-
-	g_assert_nonnull(r->json);
-	err = json_object_get_object_member(json_node_get_object(r->json), "error");
-	g_assert_nonnull(err);
-	/* the documented shape: code, message, details */
-	g_assert_true(json_object_has_member(err, "details"));
-	g_assert_cmpstr(json_object_get_string_member(err, "message"), !=, "");
-	return json_object_get_string_member(err, "code");
-}
-
-static void
-assert_error(Reply *r, guint status, const char *code)
-{
-	if (r->status != status)
-		g_error("expected %u, got %u: %s", status, r->status, r->text);
-	g_assert_cmpstr(r->ctype, ==, "application/json");
-	g_assert_cmpstr(reply_error_code(r), ==, code);
 }
 
 #define PASS_JSON                                                                                \
@@ -491,7 +410,7 @@ static const ErrorCase error_cases[] = {
      NULL},
     {"text-plain", "POST", "/pipelines", "text/plain", "{}", 415, "unsupported_media_type", NULL},
     {"no-content-type", "POST", "/pipelines", NULL, NULL, 415, "unsupported_media_type", NULL},
-    {"unknown-route", "GET", "/jobs", NULL, NULL, 404, "route_not_found", NULL},
+    {"unknown-route", "GET", "/no-such-route", NULL, NULL, 404, "route_not_found", NULL},
     {"trailing-slash", "GET", "/pipelines/", NULL, NULL, 404, "route_not_found", NULL},
     {"unknown-pipeline", "GET", "/pipelines/ghost", NULL, NULL, 404, "not_found", NULL},
     {"put-pipelines",

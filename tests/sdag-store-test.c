@@ -1012,6 +1012,140 @@ test_store_batch_empty_write(StoreFixture *fixture, gconstpointer user_data)
 	g_assert_no_error(error);
 }
 
+/* Cursor pagination: a scan started from a key inside the prefix, from a key before it, and
+ * from one past its end. */
+static void
+test_store_iter_from(StoreFixture *fixture, gconstpointer user_data)
+{
+	const guint8 prefix[] = {'p', '/'};
+	const guint8 other[] = {'q', '/'};
+	const guint8 before[] = {'a'};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = sdag_store_open(fixture->path, &error);
+	IterCollect collect;
+
+	g_assert_no_error(error);
+	for (guint64 i = 0; i < 10; i++) {
+		g_autoptr(GBytes) k = make_key(prefix, sizeof(prefix), i * 10);
+		g_autoptr(GBytes) o = make_key(other, sizeof(other), i);
+		g_assert_true(sdag_store_put(store,
+					     SDAG_STORE_JOB_INDEX,
+					     g_bytes_get_data(k, NULL),
+					     g_bytes_get_size(k),
+					     (const guint8 *)"v",
+					     1,
+					     FALSE,
+					     &error));
+		g_assert_true(sdag_store_put(store,
+					     SDAG_STORE_JOB_INDEX,
+					     g_bytes_get_data(o, NULL),
+					     g_bytes_get_size(o),
+					     (const guint8 *)"v",
+					     1,
+					     FALSE,
+					     &error));
+	}
+	{
+		/* 35 is between keys: the scan starts at 40 */
+		g_autoptr(GBytes) start = make_key(prefix, sizeof(prefix), 35);
+		g_autoptr(GBytes) first = make_key(prefix, sizeof(prefix), 40);
+		iter_collect_init(&collect, 0);
+		g_assert_true(sdag_store_iter_prefix_from(store,
+							  SDAG_STORE_JOB_INDEX,
+							  prefix,
+							  sizeof(prefix),
+							  g_bytes_get_data(start, NULL),
+							  g_bytes_get_size(start),
+							  iter_collect_cb,
+							  &collect,
+							  &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(collect.keys->len, ==, 6);
+		g_assert_true(g_bytes_equal(g_ptr_array_index(collect.keys, 0), first));
+		iter_collect_clear(&collect);
+	}
+	/* a start before the prefix is the prefix itself */
+	iter_collect_init(&collect, 0);
+	g_assert_true(sdag_store_iter_prefix_from(store,
+						  SDAG_STORE_JOB_INDEX,
+						  prefix,
+						  sizeof(prefix),
+						  before,
+						  sizeof(before),
+						  iter_collect_cb,
+						  &collect,
+						  &error));
+	g_assert_cmpuint(collect.keys->len, ==, 10);
+	iter_collect_clear(&collect);
+	/* a start past the prefix visits nothing, not the next prefix's keys */
+	iter_collect_init(&collect, 0);
+	g_assert_true(sdag_store_iter_prefix_from(store,
+						  SDAG_STORE_JOB_INDEX,
+						  prefix,
+						  sizeof(prefix),
+						  other,
+						  sizeof(other),
+						  iter_collect_cb,
+						  &collect,
+						  &error));
+	g_assert_cmpuint(collect.keys->len, ==, 0);
+	iter_collect_clear(&collect);
+}
+
+/* A prefix delete takes every key of the prefix and nothing else, atomically with the rest of
+ * its batch. */
+static void
+test_store_batch_delete_prefix(StoreFixture *fixture, gconstpointer user_data)
+{
+	const guint8 job_a[] = {'a', '/'};
+	const guint8 job_b[] = {'b', '/'};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = sdag_store_open(fixture->path, &error);
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	IterCollect collect;
+
+	g_assert_no_error(error);
+	for (guint64 i = 0; i < 100; i++) {
+		g_autoptr(GBytes) a = make_key(job_a, sizeof(job_a), i);
+		g_autoptr(GBytes) b = make_key(job_b, sizeof(job_b), i);
+		sdag_store_batch_put(batch,
+				     SDAG_STORE_FRAMES,
+				     g_bytes_get_data(a, NULL),
+				     g_bytes_get_size(a),
+				     (const guint8 *)"x",
+				     1);
+		sdag_store_batch_put(batch,
+				     SDAG_STORE_FRAMES,
+				     g_bytes_get_data(b, NULL),
+				     g_bytes_get_size(b),
+				     (const guint8 *)"x",
+				     1);
+	}
+	g_assert_true(sdag_store_write(store, batch, FALSE, &error));
+	g_clear_pointer(&batch, sdag_store_batch_free);
+
+	batch = sdag_store_batch_new();
+	sdag_store_batch_delete_prefix(batch, SDAG_STORE_FRAMES, job_a, sizeof(job_a));
+	sdag_store_batch_put(batch, SDAG_STORE_RESULTS, job_a, 1, (const guint8 *)"gone", 4);
+	g_assert_cmpuint(sdag_store_batch_count(batch), ==, 2);
+	g_assert_true(sdag_store_write(store, batch, TRUE, &error));
+	g_assert_no_error(error);
+
+	iter_collect_init(&collect, 0);
+	iter_scan(store, SDAG_STORE_FRAMES, job_a, sizeof(job_a), &collect);
+	g_assert_cmpuint(collect.keys->len, ==, 0);
+	iter_collect_clear(&collect);
+	iter_collect_init(&collect, 0);
+	iter_scan(store, SDAG_STORE_FRAMES, job_b, sizeof(job_b), &collect);
+	g_assert_cmpuint(collect.keys->len, ==, 100);
+	iter_collect_clear(&collect);
+	{
+		g_autoptr(GBytes) v = sdag_store_get(store, SDAG_STORE_RESULTS, job_a, 1, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(v, NULL), g_bytes_get_size(v), "gone", 4);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1030,6 +1164,8 @@ main(int argc, char **argv)
 	ADD("/sdag/store/batch/concurrent-reader", test_store_batch_concurrent_reader);
 	ADD("/sdag/store/batch/empty-write", test_store_batch_empty_write);
 	ADD("/sdag/store/iter/prefix", test_store_iter_prefix);
+	ADD("/sdag/store/iter/from", test_store_iter_from);
+	ADD("/sdag/store/batch/delete-prefix", test_store_batch_delete_prefix);
 #undef ADD
 	g_test_add_func("/sdag/store/process-crash", test_store_process_crash);
 	g_test_add_func("/sdag/store/batch/count-free", test_store_batch_count_free);

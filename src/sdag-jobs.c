@@ -1,0 +1,1410 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-jobs"
+
+#include "sdag-jobs.h"
+
+#include <string.h>
+
+#include "sdag-error.h"
+#include "sdag-json.h"
+#include "sdag-results.h"
+#include "sdag-source.h"
+#include "sdag-worker.h"
+
+/*
+ * The job manager: validate → persist → FIFO queue → worker slots.
+ *
+ * State machine. A job's status changes only through sdag_jobs_set_status(),
+ * which checks sdag_job_status_can_change() and writes the record and its
+ * index keys in one synced batch before the change is visible anywhere:
+ *
+ *   queued  → running | cancelled | failed (could not start)
+ *   running → completed | failed | cancelled | queued (requeued after an
+ *             interruption, when the job asked for it)
+ *
+ * completed, failed and cancelled are terminal: nothing leaves them, and no
+ * route writes a terminal job's record, frames or results again (only DELETE
+ * removes them, all at once).
+ *
+ * Key layout (job_index family; seq is the submission number, 64-bit
+ * big-endian, so that byte order is submission order):
+ *
+ *   meta/seq                    last seq handed out
+ *   s/<status>/<seq>            -> job id: one key per job, under its status;
+ *                                  s/queued/ in key order is the FIFO queue
+ *   t/<~seq>                    -> job id: every job, newest first
+ *
+ * The jobs family maps the job id to its record (JSON); results and metrics
+ * map it to the frozen summary and node timings; frames are keyed by
+ * sdag-results.
+ *
+ * Memory holds only the active jobs (queued and running); terminal ones are
+ * read from the store when asked. Everything here runs on the main context.
+ */
+
+#define SDAG_JOBS_SEQ_KEY "meta/seq"
+#define SDAG_JOBS_MAX_STRIDE 10000
+/* the largest integer a JSON double holds exactly */
+#define SDAG_JOBS_MAX_FRAMES (G_GINT64_CONSTANT(1) << 53)
+
+typedef struct _SdagJob SdagJob;
+
+struct _SdagJobs {
+	SdagStore *store;	/* borrowed */
+	SdagRegistry *registry; /* borrowed */
+	SdagNodeTypes *types;	/* borrowed */
+	SdagSourcePolicy policy;
+	guint max_running;
+	guint start_timeout_s;
+	guint64 last_seq;
+	GHashTable *active; /* job id -> SdagJob, queued and running */
+	GQueue queue;	    /* SdagJob, queued, by seq */
+	guint n_running;
+	guint schedule_id;
+	gboolean closing; /* no job starts any more */
+};
+
+struct _SdagJob {
+	SdagJobs *jobs;
+	char *id;
+	guint64 seq;
+	SdagJobStatus status;
+	JsonObject *record;
+	SdagWorker *worker;
+	gint64 started_mono;
+	GSList *waiters; /* SdagJobsWaiter: cancels answered when the job has stopped */
+};
+
+typedef struct {
+	SdagJobsReplyFunc func;
+	gpointer user_data;
+} SdagJobsWaiter;
+
+static const char *const sdag_job_status_names[SDAG_JOB_N_STATUSES] = {
+    [SDAG_JOB_QUEUED] = "queued",
+    [SDAG_JOB_RUNNING] = "running",
+    [SDAG_JOB_COMPLETED] = "completed",
+    [SDAG_JOB_FAILED] = "failed",
+    [SDAG_JOB_CANCELLED] = "cancelled",
+};
+
+/* [from][to]: the one transition table */
+static const gboolean sdag_job_transitions[SDAG_JOB_N_STATUSES][SDAG_JOB_N_STATUSES] = {
+    [SDAG_JOB_QUEUED] =
+	{[SDAG_JOB_RUNNING] = TRUE, [SDAG_JOB_CANCELLED] = TRUE, [SDAG_JOB_FAILED] = TRUE},
+    [SDAG_JOB_RUNNING] = {[SDAG_JOB_COMPLETED] = TRUE,
+			  [SDAG_JOB_FAILED] = TRUE,
+			  [SDAG_JOB_CANCELLED] = TRUE,
+			  [SDAG_JOB_QUEUED] = TRUE},
+};
+
+const char *
+sdag_job_status_to_string(SdagJobStatus status)
+{
+	g_return_val_if_fail((guint)status < SDAG_JOB_N_STATUSES, NULL);
+	return sdag_job_status_names[status];
+}
+
+gboolean
+sdag_job_status_from_string(const char *str, SdagJobStatus *status)
+{
+	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
+		if (g_strcmp0(str, sdag_job_status_names[i]) == 0) {
+			*status = i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+gboolean
+sdag_job_status_is_terminal(SdagJobStatus status)
+{
+	return status == SDAG_JOB_COMPLETED || status == SDAG_JOB_FAILED ||
+	       status == SDAG_JOB_CANCELLED;
+}
+
+gboolean
+sdag_job_status_can_change(SdagJobStatus from, SdagJobStatus to)
+{
+	if ((guint)from >= SDAG_JOB_N_STATUSES || (guint)to >= SDAG_JOB_N_STATUSES)
+		return FALSE;
+	return sdag_job_transitions[from][to];
+}
+
+/* keys */
+
+static GBytes *
+sdag_jobs_status_key(SdagJobStatus status, guint64 seq)
+{
+	g_autoptr(GByteArray) key = g_byte_array_new();
+	guint64 be = GUINT64_TO_BE(seq);
+	g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[status]);
+
+	g_byte_array_append(key, (const guint8 *)prefix, strlen(prefix));
+	g_byte_array_append(key, (const guint8 *)&be, sizeof(be));
+	return g_byte_array_free_to_bytes(g_steal_pointer(&key));
+}
+
+static GBytes *
+sdag_jobs_time_key(guint64 seq)
+{
+	guint8 key[2 + sizeof(guint64)] = {'t', '/'};
+	guint64 be = GUINT64_TO_BE(~seq);
+
+	memcpy(key + 2, &be, sizeof(be));
+	return g_bytes_new(key, sizeof(key));
+}
+
+static void
+sdag_jobs_batch_put_bytes(SdagStoreBatch *batch,
+			  SdagStoreFamily family,
+			  GBytes *key,
+			  const char *value)
+{
+	sdag_store_batch_put(batch,
+			     family,
+			     g_bytes_get_data(key, NULL),
+			     g_bytes_get_size(key),
+			     (const guint8 *)value,
+			     strlen(value));
+}
+
+static void
+sdag_jobs_batch_put_json(SdagStoreBatch *batch,
+			 SdagStoreFamily family,
+			 const char *key,
+			 JsonNode *value)
+{
+	g_autofree char *text = sdag_json_to_string(value);
+	sdag_store_batch_put(
+	    batch, family, (const guint8 *)key, strlen(key), (const guint8 *)text, strlen(text));
+}
+
+static void
+sdag_jobs_batch_put_record(SdagStoreBatch *batch, const char *job_id, JsonObject *record)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	json_node_set_object(node, record);
+	sdag_jobs_batch_put_json(batch, SDAG_STORE_JOBS, job_id, node);
+}
+
+static char *
+sdag_jobs_now(void)
+{
+	return sdag_json_timestamp(g_get_real_time());
+}
+
+/* records */
+
+static JsonObject *
+sdag_jobs_load_record(SdagJobs *self, const char *job_id, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	gsize len = 0;
+	const char *data;
+
+	blob = sdag_store_get(
+	    self->store, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id), &error_local);
+	if (blob == NULL) {
+		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+			g_set_error(
+			    error, SDAG_ERROR, SDAG_ERROR_JOB_NOT_FOUND, "no job '%s'", job_id);
+		else
+			g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	data = g_bytes_get_data(blob, &len);
+	node = sdag_json_parse(data, (gssize)len, &error_local);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_STORE, "job '%s': corrupt record", job_id);
+		return NULL;
+	}
+	return json_object_ref(json_node_get_object(node));
+}
+
+static JsonNode *
+sdag_jobs_load_json(SdagJobs *self, SdagStoreFamily family, const char *job_id)
+{
+	g_autoptr(GBytes) blob =
+	    sdag_store_get(self->store, family, (const guint8 *)job_id, strlen(job_id), NULL);
+	gsize len = 0;
+	const char *data;
+
+	if (blob == NULL)
+		return NULL;
+	data = g_bytes_get_data(blob, &len);
+	return sdag_json_parse(data, (gssize)len, NULL);
+}
+
+static SdagJobStatus
+sdag_jobs_record_status(JsonObject *record)
+{
+	SdagJobStatus status = SDAG_JOB_FAILED;
+	sdag_job_status_from_string(
+	    json_object_get_string_member_with_default(record, "status", ""), &status);
+	return status;
+}
+
+static void
+sdag_job_free(SdagJob *job)
+{
+	g_assert(job->worker == NULL);
+	g_assert(job->waiters == NULL);
+	json_object_unref(job->record);
+	g_free(job->id);
+	g_free(job);
+}
+
+static SdagJob *
+sdag_job_new(SdagJobs *self, JsonObject *record)
+{
+	SdagJob *job = g_new0(SdagJob, 1);
+
+	job->jobs = self;
+	job->record = json_object_ref(record);
+	job->id = g_strdup(json_object_get_string_member(record, "job_id"));
+	job->seq = (guint64)json_object_get_int_member(record, "seq");
+	job->status = sdag_jobs_record_status(record);
+	return job;
+}
+
+/**
+ * sdag_jobs_set_status:
+ * @extra: (nullable): more operations to write in the same batch
+ *
+ * The one place a status changes: checks the transition table, then writes the record, its
+ * index keys and @extra in one synced batch. On failure nothing changed, on disk or here.
+ */
+static gboolean
+sdag_jobs_set_status(SdagJobs *self,
+		     SdagJob *job,
+		     SdagJobStatus to,
+		     SdagStoreBatch *extra,
+		     GError **error)
+{
+	g_autoptr(SdagStoreBatch) batch = extra != NULL ? extra : sdag_store_batch_new();
+	g_autoptr(GBytes) old_key = sdag_jobs_status_key(job->status, job->seq);
+	g_autoptr(GBytes) new_key = sdag_jobs_status_key(to, job->seq);
+	SdagJobStatus from = job->status;
+
+	if (!sdag_job_status_can_change(from, to)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_INTERNAL,
+			    "job %s: %s cannot become %s",
+			    job->id,
+			    sdag_job_status_names[from],
+			    sdag_job_status_names[to]);
+		return FALSE;
+	}
+	json_object_set_string_member(job->record, "status", sdag_job_status_names[to]);
+	sdag_store_batch_delete(batch,
+				SDAG_STORE_JOB_INDEX,
+				g_bytes_get_data(old_key, NULL),
+				g_bytes_get_size(old_key));
+	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, new_key, job->id);
+	sdag_jobs_batch_put_record(batch, job->id, job->record);
+	if (!sdag_store_write(self->store, batch, TRUE, error)) {
+		json_object_set_string_member(job->record, "status", sdag_job_status_names[from]);
+		g_prefix_error(error, "job %s: ", job->id);
+		return FALSE;
+	}
+	job->status = to;
+	g_info("job %s: %s -> %s", job->id, sdag_job_status_names[from], sdag_job_status_names[to]);
+	return TRUE;
+}
+
+static void
+sdag_jobs_set_error_member(JsonObject *record, const char *code, const char *message)
+{
+	JsonObject *err = json_object_new();
+
+	json_object_set_string_member(err, "code", code);
+	json_object_set_string_member(err, "message", message);
+	json_object_set_object_member(record, "error", err);
+}
+
+/* public JSON */
+
+static void
+sdag_jobs_add_live(SdagJob *job, JsonObject *out)
+{
+	guint64 decoded = 0;
+	guint64 processed = 0;
+	double progress;
+	double elapsed;
+
+	if (job->worker == NULL)
+		return;
+	progress = sdag_worker_get_progress(job->worker);
+	sdag_worker_get_counts(job->worker, &decoded, &processed);
+	elapsed = (double)(g_get_monotonic_time() - job->started_mono) / G_USEC_PER_SEC;
+	if (progress >= 0)
+		json_object_set_double_member(out, "progress", progress);
+	json_object_set_int_member(out, "frames_decoded", (gint64)decoded);
+	json_object_set_int_member(out, "frames_processed", (gint64)processed);
+	json_object_set_double_member(out, "fps", elapsed > 0 ? (double)processed / elapsed : 0.0);
+}
+
+/* The record as clients see it: no raw source URL (it may hold a password), no seq. */
+static JsonNode *
+sdag_jobs_public_json(JsonObject *record, SdagJob *live, gboolean full, JsonNode *summary)
+{
+	JsonObject *out = json_object_new();
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *value;
+	JsonNode *root;
+
+	json_object_iter_init(&iter, record);
+	while (json_object_iter_next(&iter, &name, &value)) {
+		if (g_strcmp0(name, "source_url") == 0 || g_strcmp0(name, "seq") == 0)
+			continue;
+		if (!full && g_strcmp0(name, "pipeline") == 0)
+			continue;
+		json_object_set_member(out, name, json_node_copy(value));
+	}
+	if (live != NULL)
+		sdag_jobs_add_live(live, out);
+	if (summary != NULL)
+		json_object_set_member(out, "summary", json_node_copy(summary));
+	root = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(root, out);
+	return root;
+}
+
+static JsonNode *
+sdag_jobs_job_json(SdagJobs *self, SdagJob *job)
+{
+	g_autoptr(JsonNode) summary = NULL;
+
+	if (sdag_job_status_is_terminal(job->status))
+		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job->id);
+	return sdag_jobs_public_json(job->record, job, TRUE, summary);
+}
+
+/* scheduling */
+
+static void sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data);
+
+static void
+sdag_jobs_answer_waiters(SdagJobs *self, SdagJob *job)
+{
+	g_autoptr(JsonNode) json = sdag_jobs_job_json(self, job);
+	GSList *waiters = g_steal_pointer(&job->waiters);
+
+	for (GSList *l = waiters; l != NULL; l = l->next) {
+		SdagJobsWaiter *w = l->data;
+		w->func(json, NULL, w->user_data);
+	}
+	g_slist_free_full(waiters, g_free);
+}
+
+/* Ends a job that could not start: queued → failed. */
+static void
+sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char *message)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *now = sdag_jobs_now();
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	g_autoptr(JsonNode) summary = NULL;
+	g_autoptr(SdagResults) empty = sdag_results_new(self->store, job->id);
+
+	g_warning("job %s: cannot start: %s: %s", job->id, code, message);
+	sdag_jobs_set_error_member(job->record, code, message);
+	json_object_set_string_member(job->record, "finished_at", now);
+	summary = sdag_results_dup_summary(empty);
+	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
+	if (!sdag_jobs_set_status(self, job, SDAG_JOB_FAILED, g_steal_pointer(&batch), &error))
+		g_warning("%s", error->message);
+	g_hash_table_steal(self->active, job->id);
+	sdag_job_free(job);
+}
+
+static void
+sdag_jobs_start(SdagJobs *self, SdagJob *job)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagSource) source = NULL;
+	g_autoptr(GPtrArray) problems = sdag_dag_problems_new();
+	g_autofree char *now = sdag_jobs_now();
+	JsonObject *options = json_object_get_object_member(job->record, "options");
+	SdagWorkerOptions wopts = {0};
+	SdagDag *dag;
+
+	/* the policy may have changed since the job was submitted: it is checked again */
+	source = sdag_source_parse(
+	    json_object_get_string_member(job->record, "source_url"), &self->policy, &error);
+	if (source == NULL) {
+		sdag_jobs_fail_start(
+		    self, job, sdag_error_code_to_string(error->code), error->message);
+		return;
+	}
+	dag = sdag_dag_compile(
+	    json_object_get_member(job->record, "pipeline"), self->types, problems);
+	if (dag == NULL) {
+		g_autoptr(JsonNode) pj = sdag_dag_problems_to_json(problems);
+		g_autofree char *text = sdag_json_to_string(pj);
+		g_autofree char *msg = g_strdup_printf("the pipeline no longer compiles: %s", text);
+		sdag_jobs_fail_start(self, job, "invalid_pipeline", msg);
+		return;
+	}
+
+	json_object_set_string_member(job->record, "started_at", now);
+	json_object_set_int_member(
+	    job->record,
+	    "attempts",
+	    json_object_get_int_member_with_default(job->record, "attempts", 0) + 1);
+	if (!sdag_jobs_set_status(self, job, SDAG_JOB_RUNNING, NULL, &error)) {
+		sdag_dag_free(dag);
+		g_warning("%s", error->message);
+		return;
+	}
+	wopts.stride = (guint)json_object_get_int_member(options, "stride");
+	wopts.max_frames = (guint64)json_object_get_int_member(options, "max_frames");
+	wopts.follow_redirects = self->policy.allow_private_networks;
+	wopts.display_uri = source->redacted_uri;
+	wopts.start_timeout_s = self->start_timeout_s;
+	job->worker = sdag_worker_new(
+	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
+	job->started_mono = g_get_monotonic_time();
+	self->n_running++;
+	if (!sdag_worker_start(job->worker, &error)) {
+		/* nothing ran: the worker's own done path is not coming */
+		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+		g_autoptr(JsonNode) summary = sdag_worker_dup_summary(job->worker);
+		g_autoptr(GError) error2 = NULL;
+		g_autofree char *end = sdag_jobs_now();
+
+		g_clear_pointer(&job->worker, sdag_worker_free);
+		self->n_running--;
+		sdag_jobs_set_error_member(job->record, "internal", error->message);
+		json_object_set_string_member(job->record, "finished_at", end);
+		sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
+		if (!sdag_jobs_set_status(
+			self, job, SDAG_JOB_FAILED, g_steal_pointer(&batch), &error2))
+			g_warning("%s", error2->message);
+		g_hash_table_steal(self->active, job->id);
+		sdag_job_free(job);
+	}
+}
+
+static gboolean
+sdag_jobs_schedule_cb(gpointer user_data)
+{
+	SdagJobs *self = user_data;
+
+	self->schedule_id = 0;
+	while (self->n_running < self->max_running && !g_queue_is_empty(&self->queue))
+		sdag_jobs_start(self, g_queue_pop_head(&self->queue));
+	return G_SOURCE_REMOVE;
+}
+
+/* Starts queued jobs from an idle callback, so that the request that queued them is
+ * answered first. */
+static void
+sdag_jobs_schedule(SdagJobs *self)
+{
+	if (self->schedule_id == 0 && !self->closing)
+		self->schedule_id = g_idle_add(sdag_jobs_schedule_cb, self);
+}
+
+static void
+sdag_jobs_record_final_counts(SdagJob *job)
+{
+	guint64 decoded = 0;
+	guint64 processed = 0;
+	double progress = sdag_worker_get_progress(job->worker);
+	double elapsed = (double)(g_get_monotonic_time() - job->started_mono) / G_USEC_PER_SEC;
+
+	sdag_worker_get_counts(job->worker, &decoded, &processed);
+	if (progress >= 0)
+		json_object_set_double_member(job->record, "progress", progress);
+	json_object_set_int_member(job->record, "frames_decoded", (gint64)decoded);
+	json_object_set_int_member(job->record, "frames_processed", (gint64)processed);
+	json_object_set_double_member(
+	    job->record, "fps", elapsed > 0 ? (double)processed / elapsed : 0.0);
+}
+
+static void
+sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
+{
+	SdagJob *job = user_data;
+	SdagJobs *self = job->jobs;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	g_autoptr(JsonNode) summary = sdag_worker_dup_summary(worker);
+	g_autoptr(JsonNode) metrics = sdag_worker_dup_metrics(worker);
+	g_autofree char *now = sdag_jobs_now();
+	SdagJobStatus to = SDAG_JOB_FAILED;
+
+	switch (sdag_worker_get_outcome(worker)) {
+	case SDAG_WORKER_COMPLETED:
+		to = SDAG_JOB_COMPLETED;
+		break;
+	case SDAG_WORKER_CANCELLED:
+		to = SDAG_JOB_CANCELLED;
+		break;
+	default:
+		sdag_jobs_set_error_member(job->record,
+					   sdag_worker_get_error_code(worker),
+					   sdag_worker_get_error_message(worker));
+		break;
+	}
+	sdag_jobs_record_final_counts(job);
+	json_object_set_string_member(job->record, "finished_at", now);
+	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
+	if (metrics != NULL)
+		sdag_jobs_batch_put_json(batch, SDAG_STORE_METRICS, job->id, metrics);
+	if (!sdag_jobs_set_status(self, job, to, g_steal_pointer(&batch), &error))
+		g_warning("%s", error->message);
+
+	g_clear_pointer(&job->worker, sdag_worker_free);
+	self->n_running--;
+	sdag_jobs_answer_waiters(self, job);
+	g_hash_table_steal(self->active, job->id);
+	sdag_job_free(job);
+	sdag_jobs_schedule(self);
+}
+
+/* interruption: a daemon stop with the job running, or such a stop found at start-up */
+
+static void
+sdag_jobs_interrupt(SdagJobs *self, SdagJob *job, JsonNode *summary)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	JsonObject *options = json_object_get_object_member(job->record, "options");
+	const char *on_interrupt =
+	    json_object_get_string_member_with_default(options, "on_interrupt", "fail");
+	g_autofree char *now = sdag_jobs_now();
+
+	if (g_strcmp0(on_interrupt, "requeue") == 0) {
+		/* from the start under the same id: the partial rows go in the same batch as
+		 * the status, so no reader sees old rows of a queued job */
+		sdag_results_batch_delete_frames(batch, job->id);
+		sdag_store_batch_delete(
+		    batch, SDAG_STORE_RESULTS, (const guint8 *)job->id, strlen(job->id));
+		sdag_store_batch_delete(
+		    batch, SDAG_STORE_METRICS, (const guint8 *)job->id, strlen(job->id));
+		json_object_set_null_member(job->record, "started_at");
+		json_object_set_null_member(job->record, "progress");
+		json_object_set_int_member(job->record, "frames_decoded", 0);
+		json_object_set_int_member(job->record, "frames_processed", 0);
+		json_object_set_double_member(job->record, "fps", 0.0);
+		json_object_set_string_member(job->record, "requeued_at", now);
+		if (!sdag_jobs_set_status(
+			self, job, SDAG_JOB_QUEUED, g_steal_pointer(&batch), &error))
+			g_warning("%s", error->message);
+		return;
+	}
+	sdag_jobs_set_error_member(
+	    job->record, "interrupted", "the daemon stopped while the job was running");
+	json_object_set_string_member(job->record, "finished_at", now);
+	json_object_set_int_member(
+	    job->record,
+	    "frames_processed",
+	    json_object_get_int_member(json_node_get_object(summary), "total_frames"));
+	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
+	if (!sdag_jobs_set_status(self, job, SDAG_JOB_FAILED, g_steal_pointer(&batch), &error))
+		g_warning("%s", error->message);
+}
+
+typedef struct {
+	GPtrArray *ids;
+} SdagJobsCollect;
+
+static gboolean
+sdag_jobs_collect_cb(const guint8 *key,
+		     gsize key_len,
+		     const guint8 *value,
+		     gsize value_len,
+		     gpointer user_data)
+{
+	GPtrArray *ids = user_data;
+	g_ptr_array_add(ids, g_strndup((const char *)value, value_len));
+	return TRUE;
+}
+
+static GPtrArray *
+sdag_jobs_ids_with_status(SdagJobs *self, SdagJobStatus status, GError **error)
+{
+	g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[status]);
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+
+	if (!sdag_store_iter_prefix(self->store,
+				    SDAG_STORE_JOB_INDEX,
+				    (const guint8 *)prefix,
+				    strlen(prefix),
+				    sdag_jobs_collect_cb,
+				    ids,
+				    error))
+		return NULL;
+	return g_steal_pointer(&ids);
+}
+
+/* Start-up: running jobs were interrupted; queued ones go back in the queue, in order. */
+static gboolean
+sdag_jobs_recover(SdagJobs *self, GError **error)
+{
+	g_autoptr(GPtrArray) running = NULL;
+	g_autoptr(GPtrArray) queued = NULL;
+	g_autoptr(GBytes) seq = NULL;
+
+	seq = sdag_store_get(self->store,
+			     SDAG_STORE_JOB_INDEX,
+			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
+			     strlen(SDAG_JOBS_SEQ_KEY),
+			     NULL);
+	if (seq != NULL && g_bytes_get_size(seq) == sizeof(guint64)) {
+		guint64 be;
+		memcpy(&be, g_bytes_get_data(seq, NULL), sizeof(be));
+		self->last_seq = GUINT64_FROM_BE(be);
+	}
+
+	running = sdag_jobs_ids_with_status(self, SDAG_JOB_RUNNING, error);
+	if (running == NULL)
+		return FALSE;
+	for (guint i = 0; i < running->len; i++) {
+		g_autoptr(JsonObject) record = NULL;
+		g_autoptr(SdagResults) results = NULL;
+		g_autoptr(JsonNode) summary = NULL;
+		SdagJob *job;
+
+		record = sdag_jobs_load_record(self, g_ptr_array_index(running, i), error);
+		if (record == NULL)
+			return FALSE;
+		job = sdag_job_new(self, record);
+		results = sdag_results_new(self->store, job->id);
+		if (!sdag_results_load(results, error)) {
+			sdag_job_free(job);
+			return FALSE;
+		}
+		summary = sdag_results_dup_summary(results);
+		g_message("job %s was interrupted by a daemon stop", job->id);
+		sdag_jobs_interrupt(self, job, summary);
+		sdag_job_free(job);
+	}
+
+	queued = sdag_jobs_ids_with_status(self, SDAG_JOB_QUEUED, error);
+	if (queued == NULL)
+		return FALSE;
+	for (guint i = 0; i < queued->len; i++) {
+		g_autoptr(JsonObject) record = NULL;
+		SdagJob *job;
+
+		record = sdag_jobs_load_record(self, g_ptr_array_index(queued, i), error);
+		if (record == NULL)
+			return FALSE;
+		job = sdag_job_new(self, record);
+		g_hash_table_insert(self->active, job->id, job);
+		g_queue_push_tail(&self->queue, job);
+	}
+	if (queued->len > 0)
+		g_message("%u queued job(s) waiting", queued->len);
+	return TRUE;
+}
+
+/**
+ * sdag_jobs_new:
+ *
+ * Opens the job manager over the store: applies the interruption rule to jobs left running,
+ * queues the queued ones in submission order and starts them from the main loop.
+ *
+ * Returns: (transfer full): the manager, or NULL when a media root is missing or the store
+ * cannot be read
+ */
+SdagJobs *
+sdag_jobs_new(SdagStore *store,
+	      SdagRegistry *registry,
+	      SdagNodeTypes *types,
+	      const SdagConfig *config,
+	      GError **error)
+{
+	g_autoptr(SdagJobs) self = g_new0(SdagJobs, 1);
+
+	self->store = store;
+	self->registry = registry;
+	self->types = types;
+	self->max_running = config->max_concurrent_jobs;
+	self->start_timeout_s = config->start_timeout_s;
+	self->policy.allow_private_networks = config->allow_private_networks;
+	self->active = g_hash_table_new(g_str_hash, g_str_equal);
+	g_queue_init(&self->queue);
+	self->policy.media_roots =
+	    sdag_source_resolve_roots((const char *const *)config->media_roots, error);
+	if (self->policy.media_roots == NULL)
+		return NULL;
+	if (!sdag_jobs_recover(self, error))
+		return NULL;
+	sdag_jobs_schedule(self);
+	return g_steal_pointer(&self);
+}
+
+/**
+ * sdag_jobs_free:
+ *
+ * Stops the running jobs (their frames so far are kept, and each gets the interruption rule
+ * it asked for); queued jobs stay queued on disk.
+ */
+void
+sdag_jobs_free(SdagJobs *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	if (self == NULL)
+		return;
+	self->closing = TRUE;
+	if (self->schedule_id != 0) {
+		g_source_remove(self->schedule_id);
+		self->schedule_id = 0;
+	}
+	/* jobs already stopping finish through their done callback */
+	for (;;) {
+		gboolean pending = FALSE;
+		g_hash_table_iter_init(&iter, self->active);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			SdagJob *job = value;
+			if (job->worker != NULL && sdag_worker_is_stopping(job->worker))
+				pending = TRUE;
+		}
+		if (!pending)
+			break;
+		g_main_context_iteration(NULL, TRUE);
+	}
+	g_hash_table_iter_init(&iter, self->active);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		SdagJob *job = value;
+
+		if (job->worker != NULL) {
+			g_autoptr(JsonNode) summary = NULL;
+
+			sdag_worker_stop_sync(job->worker);
+			summary = sdag_worker_dup_summary(job->worker);
+			sdag_jobs_record_final_counts(job);
+			g_clear_pointer(&job->worker, sdag_worker_free);
+			sdag_jobs_interrupt(self, job, summary);
+		}
+		/* a cancel still waiting gets the job as it is now */
+		if (job->waiters != NULL)
+			sdag_jobs_answer_waiters(self, job);
+		sdag_job_free(job);
+	}
+	g_hash_table_unref(self->active);
+	g_queue_clear(&self->queue);
+	g_strfreev(self->policy.media_roots);
+	g_free(self);
+}
+
+/* submission */
+
+static gboolean
+sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
+{
+	JsonObject *obj;
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *value;
+
+	json_object_set_int_member(out, "stride", 1);
+	json_object_set_int_member(out, "max_frames", 0);
+	json_object_set_string_member(out, "on_interrupt", "fail");
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_BAD_OPTION, "'options' must be an object");
+		return FALSE;
+	}
+	obj = json_node_get_object(node);
+	json_object_iter_init(&iter, obj);
+	while (json_object_iter_next(&iter, &name, &value)) {
+		gboolean is_int =
+		    JSON_NODE_HOLDS_VALUE(value) && json_node_get_value_type(value) == G_TYPE_INT64;
+		gint64 v = is_int ? json_node_get_int(value) : 0;
+
+		if (g_strcmp0(name, "stride") == 0) {
+			if (!is_int || v < 1 || v > SDAG_JOBS_MAX_STRIDE) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_BAD_OPTION,
+					    "option 'stride' must be an integer from 1 to %d",
+					    SDAG_JOBS_MAX_STRIDE);
+				return FALSE;
+			}
+			json_object_set_int_member(out, "stride", v);
+		} else if (g_strcmp0(name, "max_frames") == 0) {
+			if (!is_int || v < 0 || v > SDAG_JOBS_MAX_FRAMES) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_BAD_OPTION,
+					    "option 'max_frames' must be an integer from 0 (no "
+					    "limit) to %" G_GINT64_FORMAT,
+					    SDAG_JOBS_MAX_FRAMES);
+				return FALSE;
+			}
+			json_object_set_int_member(out, "max_frames", v);
+		} else if (g_strcmp0(name, "on_interrupt") == 0) {
+			const char *s = JSON_NODE_HOLDS_VALUE(value) &&
+						json_node_get_value_type(value) == G_TYPE_STRING
+					    ? json_node_get_string(value)
+					    : NULL;
+			if (g_strcmp0(s, "fail") != 0 && g_strcmp0(s, "requeue") != 0) {
+				g_set_error_literal(
+				    error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_BAD_OPTION,
+				    "option 'on_interrupt' must be \"fail\" or \"requeue\"");
+				return FALSE;
+			}
+			json_object_set_string_member(out, "on_interrupt", s);
+		} else {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_BAD_OPTION,
+				    "unknown option '%s' (known: stride, max_frames, on_interrupt)",
+				    name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static const char *
+sdag_jobs_string_member(JsonObject *obj, const char *name, GError **error)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+
+	if (node == NULL)
+		return NULL;
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
+	    json_node_get_string(node)[0] == '\0') {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_BAD_REQUEST,
+			    "'%s' must be a non-empty string",
+			    name);
+		return NULL;
+	}
+	return json_node_get_string(node);
+}
+
+/* Returns: (transfer full): the stored pipeline's definition */
+static JsonNode *
+sdag_jobs_pipeline_definition(SdagJobs *self, const char *pipeline_id, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) blob = sdag_registry_get(self->registry, pipeline_id, &error_local);
+	g_autoptr(JsonNode) stored = NULL;
+	JsonNode *def;
+	gsize len = 0;
+	const char *data;
+
+	if (blob == NULL) {
+		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_PIPELINE_NOT_FOUND,
+				    "no pipeline '%s'",
+				    pipeline_id);
+		else
+			g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	data = g_bytes_get_data(blob, &len);
+	stored = sdag_json_parse(data, (gssize)len, error);
+	if (stored == NULL)
+		return NULL;
+	def = json_object_get_member(json_node_get_object(stored), "definition");
+	if (def == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORE,
+			    "pipeline '%s': corrupt record",
+			    pipeline_id);
+		return NULL;
+	}
+	return json_node_copy(def);
+}
+
+/**
+ * sdag_jobs_submit:
+ * @body: `{"pipeline_id", "video_url" | "source", "options"}`
+ *
+ * Validates, writes the job as queued (synced) and queues it.
+ *
+ * Returns: (transfer full): `{"job_id", "status": "queued"}`, or NULL with BAD_REQUEST,
+ * BAD_OPTION, UNSUPPORTED_SOURCE, SOURCE_FORBIDDEN or PIPELINE_NOT_FOUND
+ */
+JsonNode *
+sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(JsonObject) record = json_object_new();
+	g_autoptr(JsonObject) options = json_object_new();
+	g_autoptr(JsonNode) definition = NULL;
+	g_autoptr(SdagSource) source = NULL;
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	g_autoptr(GBytes) status_key = NULL;
+	g_autoptr(GBytes) time_key = NULL;
+	g_autofree char *job_id = g_uuid_string_random();
+	g_autofree char *now = sdag_jobs_now();
+	JsonObject *obj;
+	JsonObjectIter iter;
+	const char *name;
+	const char *pipeline_id;
+	const char *url;
+	const char *alt;
+	guint64 seq;
+	guint64 seq_be;
+	SdagJob *job;
+	JsonObject *answer;
+	JsonNode *root;
+
+	if (body == NULL || !JSON_NODE_HOLDS_OBJECT(body)) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_BAD_REQUEST, "the body must be a JSON object");
+		return NULL;
+	}
+	obj = json_node_get_object(body);
+	json_object_iter_init(&iter, obj);
+	while (json_object_iter_next(&iter, &name, NULL)) {
+		if (g_strcmp0(name, "pipeline_id") != 0 && g_strcmp0(name, "video_url") != 0 &&
+		    g_strcmp0(name, "source") != 0 && g_strcmp0(name, "options") != 0) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_BAD_REQUEST,
+				    "unknown member '%s' (known: pipeline_id, video_url, source, "
+				    "options)",
+				    name);
+			return NULL;
+		}
+	}
+	pipeline_id = sdag_jobs_string_member(obj, "pipeline_id", &error_local);
+	if (pipeline_id == NULL) {
+		if (error_local == NULL)
+			g_set_error_literal(
+			    error, SDAG_ERROR, SDAG_ERROR_BAD_REQUEST, "'pipeline_id' is required");
+		else
+			g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	url = sdag_jobs_string_member(obj, "video_url", &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	alt = sdag_jobs_string_member(obj, "source", &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	if ((url == NULL) == (alt == NULL)) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_BAD_REQUEST,
+				    "exactly one of 'video_url' and 'source' is required");
+		return NULL;
+	}
+	if (url == NULL)
+		url = alt;
+	if (!sdag_jobs_parse_options(json_object_get_member(obj, "options"), options, error))
+		return NULL;
+	definition = sdag_jobs_pipeline_definition(self, pipeline_id, error);
+	if (definition == NULL)
+		return NULL;
+	source = sdag_source_parse(url, &self->policy, error);
+	if (source == NULL)
+		return NULL;
+
+	seq = self->last_seq + 1;
+	json_object_set_string_member(record, "job_id", job_id);
+	json_object_set_int_member(record, "seq", (gint64)seq);
+	json_object_set_string_member(record, "pipeline_id", pipeline_id);
+	json_object_set_string_member(record, "source", source->redacted_uri);
+	json_object_set_string_member(record, "source_url", url);
+	json_object_set_object_member(record, "options", json_object_ref(options));
+	json_object_set_string_member(record, "status", "queued");
+	json_object_set_string_member(record, "created_at", now);
+	json_object_set_null_member(record, "started_at");
+	json_object_set_null_member(record, "finished_at");
+	json_object_set_null_member(record, "progress");
+	json_object_set_int_member(record, "frames_decoded", 0);
+	json_object_set_int_member(record, "frames_processed", 0);
+	json_object_set_double_member(record, "fps", 0.0);
+	json_object_set_null_member(record, "error");
+	json_object_set_member(record, "pipeline", g_steal_pointer(&definition));
+
+	status_key = sdag_jobs_status_key(SDAG_JOB_QUEUED, seq);
+	time_key = sdag_jobs_time_key(seq);
+	seq_be = GUINT64_TO_BE(seq);
+	sdag_jobs_batch_put_record(batch, job_id, record);
+	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, status_key, job_id);
+	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, time_key, job_id);
+	sdag_store_batch_put(batch,
+			     SDAG_STORE_JOB_INDEX,
+			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
+			     strlen(SDAG_JOBS_SEQ_KEY),
+			     (const guint8 *)&seq_be,
+			     sizeof(seq_be));
+	/* on disk before the answer leaves */
+	if (!sdag_store_write(self->store, batch, TRUE, error))
+		return NULL;
+	self->last_seq = seq;
+
+	job = sdag_job_new(self, record);
+	g_hash_table_insert(self->active, job->id, job);
+	g_queue_push_tail(&self->queue, job);
+	sdag_jobs_schedule(self);
+	g_info("job %s: queued (pipeline %s, %s)", job_id, pipeline_id, source->redacted_uri);
+
+	answer = json_object_new();
+	json_object_set_string_member(answer, "job_id", job_id);
+	json_object_set_string_member(answer, "status", "queued");
+	root = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(root, answer);
+	return root;
+}
+
+/* queries */
+
+/**
+ * sdag_jobs_get:
+ *
+ * Returns: (transfer full): the job's public JSON, with live progress while it runs and its
+ * summary once terminal
+ */
+JsonNode *
+sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	g_autoptr(JsonObject) record = NULL;
+	g_autoptr(JsonNode) summary = NULL;
+
+	if (job != NULL)
+		return sdag_jobs_job_json(self, job);
+	record = sdag_jobs_load_record(self, job_id, error);
+	if (record == NULL)
+		return NULL;
+	summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job_id);
+	return sdag_jobs_public_json(record, NULL, TRUE, summary);
+}
+
+typedef struct {
+	GPtrArray *ids;
+	guint limit;
+	gboolean more;
+	guint64 next_seq;
+} SdagJobsListPage;
+
+static gboolean
+sdag_jobs_list_cb(const guint8 *key,
+		  gsize key_len,
+		  const guint8 *value,
+		  gsize value_len,
+		  gpointer user_data)
+{
+	SdagJobsListPage *page = user_data;
+	guint64 be;
+
+	if (key_len != 2 + sizeof(be))
+		return TRUE;
+	if (page->ids->len == page->limit) {
+		memcpy(&be, key + 2, sizeof(be));
+		page->more = TRUE;
+		page->next_seq = ~GUINT64_FROM_BE(be);
+		return FALSE;
+	}
+	g_ptr_array_add(page->ids, g_strndup((const char *)value, value_len));
+	return TRUE;
+}
+
+/**
+ * sdag_jobs_list:
+ * @limit: 1 to SDAG_JOBS_LIST_MAX
+ * @cursor: (nullable): next_cursor of the previous page
+ *
+ * Newest first. The cursor is the submission number of the next job to show, so pages
+ * neither skip nor repeat a job when new ones arrive meanwhile (they sort before the first
+ * page).
+ *
+ * Returns: (transfer full): `{"jobs": [...], "next_cursor": string | null}`, or NULL with
+ * BAD_CURSOR
+ */
+JsonNode *
+sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
+{
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GBytes) start = NULL;
+	JsonArray *jobs = json_array_new();
+	JsonObject *out = json_object_new();
+	SdagJobsListPage page = {.ids = ids, .limit = limit};
+	JsonNode *root = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_take_object(root, out);
+	json_object_set_array_member(out, "jobs", jobs);
+	if (cursor != NULL) {
+		guint64 seq = 0;
+		if (strlen(cursor) != 16 ||
+		    !g_ascii_string_to_unsigned(cursor, 16, 1, G_MAXUINT64, &seq, NULL)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_BAD_CURSOR,
+				    "'%s' is not a cursor from this API",
+				    cursor);
+			json_node_unref(root);
+			return NULL;
+		}
+		start = sdag_jobs_time_key(seq);
+	}
+	if (!sdag_store_iter_prefix_from(self->store,
+					 SDAG_STORE_JOB_INDEX,
+					 (const guint8 *)"t/",
+					 2,
+					 start != NULL ? g_bytes_get_data(start, NULL) : NULL,
+					 start != NULL ? g_bytes_get_size(start) : 0,
+					 sdag_jobs_list_cb,
+					 &page,
+					 error)) {
+		json_node_unref(root);
+		return NULL;
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		const char *id = g_ptr_array_index(ids, i);
+		SdagJob *job = g_hash_table_lookup(self->active, id);
+		g_autoptr(JsonObject) record = NULL;
+
+		if (job != NULL) {
+			json_array_add_element(
+			    jobs, sdag_jobs_public_json(job->record, job, FALSE, NULL));
+			continue;
+		}
+		record = sdag_jobs_load_record(self, id, NULL);
+		/* deleted between the index scan and now */
+		if (record != NULL)
+			json_array_add_element(jobs,
+					       sdag_jobs_public_json(record, NULL, FALSE, NULL));
+	}
+	if (page.more) {
+		g_autofree char *next =
+		    g_strdup_printf("%016" G_GINT64_MODIFIER "x", page.next_seq);
+		json_object_set_string_member(out, "next_cursor", next);
+	} else {
+		json_object_set_null_member(out, "next_cursor");
+	}
+	return root;
+}
+
+/* Returns the job's status, from memory or the store. */
+static gboolean
+sdag_jobs_lookup_status(SdagJobs *self, const char *job_id, SdagJobStatus *status, GError **error)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	g_autoptr(JsonObject) record = NULL;
+
+	if (job != NULL) {
+		*status = job->status;
+		return TRUE;
+	}
+	record = sdag_jobs_load_record(self, job_id, error);
+	if (record == NULL)
+		return FALSE;
+	*status = sdag_jobs_record_status(record);
+	return TRUE;
+}
+
+/**
+ * sdag_jobs_get_results:
+ *
+ * Returns: (transfer full): `{"job_id", "status", "final", "summary", "frames", "next_from"}`
+ * with the first page of frames; the summary is the frozen one once the job is terminal,
+ * else the running one
+ */
+JsonNode *
+sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	g_autoptr(JsonNode) summary = NULL;
+	g_autoptr(JsonNode) page = NULL;
+	SdagJobStatus status;
+	JsonObject *out;
+	JsonObject *page_obj;
+	JsonNode *root;
+
+	if (!sdag_jobs_lookup_status(self, job_id, &status, error))
+		return NULL;
+	if (job != NULL && job->worker != NULL) {
+		summary = sdag_worker_dup_summary(job->worker);
+	} else if (sdag_job_status_is_terminal(status)) {
+		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job_id);
+	} else {
+		g_autoptr(SdagResults) empty = sdag_results_new(self->store, job_id);
+		summary = sdag_results_dup_summary(empty);
+	}
+	page = sdag_results_read_frames(self->store, job_id, 0, SDAG_JOBS_FRAMES_DEFAULT, error);
+	if (page == NULL)
+		return NULL;
+	page_obj = json_node_get_object(page);
+	out = json_object_new();
+	json_object_set_string_member(out, "job_id", job_id);
+	json_object_set_string_member(out, "status", sdag_job_status_names[status]);
+	json_object_set_boolean_member(out, "final", sdag_job_status_is_terminal(status));
+	if (summary != NULL)
+		json_object_set_member(out, "summary", g_steal_pointer(&summary));
+	else
+		json_object_set_null_member(out, "summary");
+	json_object_set_member(
+	    out, "frames", json_node_copy(json_object_get_member(page_obj, "frames")));
+	json_object_set_member(
+	    out, "next_from", json_node_copy(json_object_get_member(page_obj, "next_from")));
+	root = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(root, out);
+	return root;
+}
+
+/**
+ * sdag_jobs_get_frames:
+ *
+ * Returns: (transfer full): `{"job_id", "frames", "next_from"}`
+ */
+JsonNode *
+sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error)
+{
+	SdagJobStatus status;
+	JsonNode *page;
+
+	if (!sdag_jobs_lookup_status(self, job_id, &status, error))
+		return NULL;
+	page = sdag_results_read_frames(self->store, job_id, from, limit, error);
+	if (page != NULL)
+		json_object_set_string_member(json_node_get_object(page), "job_id", job_id);
+	return page;
+}
+
+/* control */
+
+/**
+ * sdag_jobs_cancel:
+ * @func: called with the job once it has stopped: at once for a queued job, within about a
+ *   second for a running one
+ *
+ * Returns: %FALSE with JOB_NOT_FOUND or JOB_TERMINAL, and then @func is not called
+ */
+gboolean
+sdag_jobs_cancel(SdagJobs *self,
+		 const char *job_id,
+		 SdagJobsReplyFunc func,
+		 gpointer user_data,
+		 GError **error)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	SdagJobsWaiter *waiter;
+
+	if (job == NULL) {
+		SdagJobStatus status;
+		if (!sdag_jobs_lookup_status(self, job_id, &status, error))
+			return FALSE;
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_JOB_TERMINAL,
+			    "job '%s' is already %s",
+			    job_id,
+			    sdag_job_status_names[status]);
+		return FALSE;
+	}
+	if (job->status == SDAG_JOB_QUEUED) {
+		g_autofree char *now = sdag_jobs_now();
+		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+		g_autoptr(SdagResults) empty = sdag_results_new(self->store, job->id);
+		g_autoptr(JsonNode) summary = sdag_results_dup_summary(empty);
+		g_autoptr(JsonNode) json = NULL;
+
+		json_object_set_string_member(job->record, "finished_at", now);
+		sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
+		if (!sdag_jobs_set_status(
+			self, job, SDAG_JOB_CANCELLED, g_steal_pointer(&batch), error))
+			return FALSE;
+		g_queue_remove(&self->queue, job);
+		g_hash_table_steal(self->active, job->id);
+		json = sdag_jobs_job_json(self, job);
+		sdag_job_free(job);
+		func(json, NULL, user_data);
+		return TRUE;
+	}
+	waiter = g_new0(SdagJobsWaiter, 1);
+	waiter->func = func;
+	waiter->user_data = user_data;
+	job->waiters = g_slist_append(job->waiters, waiter);
+	sdag_worker_cancel(job->worker);
+	return TRUE;
+}
+
+/**
+ * sdag_jobs_delete:
+ *
+ * Removes a terminal job: record, index keys, frames, results and metrics, in one synced
+ * batch.
+ *
+ * Returns: %FALSE with JOB_NOT_FOUND or JOB_NOT_TERMINAL
+ */
+gboolean
+sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
+{
+	g_autoptr(JsonObject) record = NULL;
+	g_autoptr(SdagStoreBatch) batch = NULL;
+	g_autoptr(GBytes) status_key = NULL;
+	g_autoptr(GBytes) time_key = NULL;
+	SdagJobStatus status;
+	guint64 seq;
+
+	if (g_hash_table_contains(self->active, job_id)) {
+		SdagJob *job = g_hash_table_lookup(self->active, job_id);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_JOB_NOT_TERMINAL,
+			    "job '%s' is %s: cancel it first",
+			    job_id,
+			    sdag_job_status_names[job->status]);
+		return FALSE;
+	}
+	record = sdag_jobs_load_record(self, job_id, error);
+	if (record == NULL)
+		return FALSE;
+	status = sdag_jobs_record_status(record);
+	seq = (guint64)json_object_get_int_member(record, "seq");
+	status_key = sdag_jobs_status_key(status, seq);
+	time_key = sdag_jobs_time_key(seq);
+	batch = sdag_store_batch_new();
+	sdag_store_batch_delete(batch, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id));
+	sdag_store_batch_delete(batch,
+				SDAG_STORE_JOB_INDEX,
+				g_bytes_get_data(status_key, NULL),
+				g_bytes_get_size(status_key));
+	sdag_store_batch_delete(batch,
+				SDAG_STORE_JOB_INDEX,
+				g_bytes_get_data(time_key, NULL),
+				g_bytes_get_size(time_key));
+	sdag_results_batch_delete_frames(batch, job_id);
+	sdag_store_batch_delete(batch, SDAG_STORE_RESULTS, (const guint8 *)job_id, strlen(job_id));
+	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));
+	sdag_store_batch_delete(batch, SDAG_STORE_STATE, (const guint8 *)job_id, strlen(job_id));
+	if (!sdag_store_write(self->store, batch, TRUE, error))
+		return FALSE;
+	g_info("job %s: deleted", job_id);
+	return TRUE;
+}
+
+void
+sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running)
+{
+	*queued = g_queue_get_length(&self->queue);
+	*running = self->n_running;
+}

@@ -1,0 +1,62 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sdag-config.h"
+#include "sdag-nodetypes.h"
+#include "sdag-registry.h"
+#include "sdag-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+	SDAG_JOB_QUEUED,
+	SDAG_JOB_RUNNING,
+	SDAG_JOB_COMPLETED,
+	SDAG_JOB_FAILED,
+	SDAG_JOB_CANCELLED,
+	SDAG_JOB_N_STATUSES
+} SdagJobStatus;
+
+#define SDAG_JOBS_LIST_DEFAULT 50
+#define SDAG_JOBS_LIST_MAX 1000
+#define SDAG_JOBS_FRAMES_DEFAULT 100
+#define SDAG_JOBS_FRAMES_MAX 1000
+
+typedef struct _SdagJobs SdagJobs;
+
+/* @job is the job's public JSON, or NULL with @error set. */
+typedef void (*SdagJobsReplyFunc)(JsonNode *job, const GError *error, gpointer user_data);
+
+const char *sdag_job_status_to_string(SdagJobStatus status);
+gboolean sdag_job_status_from_string(const char *str, SdagJobStatus *status);
+gboolean sdag_job_status_is_terminal(SdagJobStatus status);
+gboolean sdag_job_status_can_change(SdagJobStatus from, SdagJobStatus to);
+
+SdagJobs *sdag_jobs_new(SdagStore *store,
+			SdagRegistry *registry,
+			SdagNodeTypes *types,
+			const SdagConfig *config,
+			GError **error);
+void sdag_jobs_free(SdagJobs *self);
+JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
+JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
+JsonNode *sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error);
+gboolean sdag_jobs_cancel(SdagJobs *self,
+			  const char *job_id,
+			  SdagJobsReplyFunc func,
+			  gpointer user_data,
+			  GError **error);
+gboolean sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error);
+JsonNode *sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error);
+JsonNode *
+sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error);
+void sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobs, sdag_jobs_free)
+
+G_END_DECLS

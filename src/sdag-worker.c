@@ -1,0 +1,575 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-worker"
+
+#include "sdag-worker.h"
+
+#include <gst/base/gstbasesrc.h>
+
+#include "sdag-element.h"
+#include "sdag-error.h"
+#include "sdag-results.h"
+
+/*
+ * One running job: a GstPipeline
+ *
+ *   uridecodebin uri=… → videoconvert → sddag → fakesink sync=false
+ *
+ * where videoconvert stays in passthrough (no copy, no conversion) whenever
+ * the decoder already gives a format every frame-reading node accepts.
+ *
+ * Threads. The bus is watched on the main context, where the outcome is
+ * decided and done() is called. sddag's result callback runs on the
+ * streaming thread and goes straight to SdagResults (mutex, batched RocksDB
+ * writes): the streaming thread never waits for the main loop. The
+ * decodebin's pad-added and no-more-pads also run on streaming threads and
+ * only set atomics. Taking the pipeline down (set_state NULL) can wait on
+ * network I/O, so it runs in a GTask thread; done() follows on the main
+ * context after the last frame row is written.
+ *
+ * A job whose decoder exposes no video pad is told apart from other failures
+ * by no_more_pads && !video_linked when the error arrives: decodebin emits
+ * no-more-pads before any data flows, so the flag is set by then.
+ */
+
+struct _SdagWorker {
+	SdagStore *store; /* borrowed */
+	char *job_id;
+	char *uri;
+	char *display_uri;
+	SdagDag *dag; /* until handed to the element */
+	SdagWorkerOptions options;
+	SdagWorkerDoneFunc done;
+	gpointer user_data;
+
+	GstElement *pipeline;
+	GstElement *convert;
+	SdagElement *element; /* borrowed from the pipeline */
+	guint bus_watch;
+	guint start_watch;
+	gint64 started_us;
+	SdagResults *results;
+	gint video_linked; /* atomic */
+	gint no_more_pads; /* atomic */
+
+	gboolean stopping;
+	gboolean stopped;
+	SdagWorkerOutcome outcome;
+	char *error_code;
+	char *error_message;
+	double progress;
+	gint64 duration_ns;
+	JsonNode *metrics;
+};
+
+static void sdag_worker_finish(SdagWorker *self,
+			       SdagWorkerOutcome outcome,
+			       const char *code,
+			       const char *message);
+
+SdagWorker *
+sdag_worker_new(SdagStore *store,
+		const char *job_id,
+		const char *uri,
+		SdagDag *dag,
+		const SdagWorkerOptions *options,
+		SdagWorkerDoneFunc done,
+		gpointer user_data)
+{
+	SdagWorker *self = g_new0(SdagWorker, 1);
+
+	self->store = store;
+	self->job_id = g_strdup(job_id);
+	self->uri = g_strdup(uri);
+	self->dag = dag;
+	self->options = *options;
+	self->display_uri = g_strdup(options->display_uri != NULL ? options->display_uri : uri);
+	self->options.display_uri = self->display_uri;
+	self->done = done;
+	self->user_data = user_data;
+	self->results = sdag_results_new(store, job_id);
+	self->progress = -1;
+	self->duration_ns = -1;
+	return self;
+}
+
+void
+sdag_worker_free(SdagWorker *self)
+{
+	if (self == NULL)
+		return;
+	/* the owner waits for done() or calls stop_sync() first */
+	g_warn_if_fail(self->pipeline == NULL || self->stopped);
+	if (self->bus_watch != 0)
+		g_source_remove(self->bus_watch);
+	if (self->start_watch != 0)
+		g_source_remove(self->start_watch);
+	if (self->pipeline != NULL) {
+		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+		gst_object_unref(self->pipeline);
+	}
+	g_clear_pointer(&self->dag, sdag_dag_free);
+	sdag_results_free(self->results);
+	g_clear_pointer(&self->metrics, json_node_unref);
+	g_free(self->error_code);
+	g_free(self->error_message);
+	g_free(self->job_id);
+	g_free(self->uri);
+	g_free(self->display_uri);
+	g_free(self);
+}
+
+/**
+ * sdag_worker_is_stopping:
+ *
+ * Returns: whether the job has ended and done() is on its way
+ */
+gboolean
+sdag_worker_is_stopping(SdagWorker *self)
+{
+	return self->stopping;
+}
+
+const char *
+sdag_worker_get_job_id(SdagWorker *self)
+{
+	return self->job_id;
+}
+
+SdagWorkerOutcome
+sdag_worker_get_outcome(SdagWorker *self)
+{
+	return self->outcome;
+}
+
+const char *
+sdag_worker_get_error_code(SdagWorker *self)
+{
+	return self->error_code;
+}
+
+const char *
+sdag_worker_get_error_message(SdagWorker *self)
+{
+	return self->error_message;
+}
+
+GstElement *
+sdag_worker_get_pipeline(SdagWorker *self)
+{
+	return self->pipeline;
+}
+
+/**
+ * sdag_worker_classify_error:
+ * @error: an error from the bus
+ * @from_dag: whether the sddag element posted it
+ * @no_video: whether the decoder exposed its streams and none was video
+ *
+ * Maps a GStreamer error to the stable job error code of the API.
+ *
+ * Returns: (transfer none): the code
+ */
+const char *
+sdag_worker_classify_error(const GError *error, SdagWorkerErrorOrigin origin, gboolean no_video)
+{
+	if (error->domain == SDAG_ERROR)
+		return sdag_error_code_to_string(error->code);
+	if (origin == SDAG_WORKER_FROM_DAG)
+		return error->domain == GST_STREAM_ERROR ? "node_error" : "internal";
+	if (no_video)
+		return "no_video_stream";
+	/* a source that cannot deliver (connection refused, reset) says only "streaming
+	 * stopped, reason error" */
+	if (origin == SDAG_WORKER_FROM_SOURCE && error->domain == GST_STREAM_ERROR &&
+	    error->code == GST_STREAM_ERROR_FAILED)
+		return "source_unreachable";
+	if (error->domain == GST_RESOURCE_ERROR) {
+		if (error->code == GST_RESOURCE_ERROR_NOT_FOUND)
+			return "source_not_found";
+		if (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT)
+			return "internal";
+		return "source_unreachable";
+	}
+	if (error->domain == GST_STREAM_ERROR) {
+		if (error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND ||
+		    error->code == GST_STREAM_ERROR_WRONG_TYPE)
+			return "no_video_stream";
+		return "decode_error";
+	}
+	if (error->domain == GST_CORE_ERROR && error->code == GST_CORE_ERROR_MISSING_PLUGIN)
+		return "decode_error";
+	return "internal";
+}
+
+static void
+sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_results_add(self->results, result, &error)) {
+		/* the bus carries it to the main loop, which fails the job */
+		g_autoptr(GError) store_error =
+		    g_error_new_literal(SDAG_ERROR, SDAG_ERROR_STORE, error->message);
+		gst_element_post_message(
+		    GST_ELEMENT(element),
+		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
+	}
+}
+
+static void
+sdag_worker_pad_added_cb(GstElement *decodebin, GstPad *pad, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+	g_autoptr(GstPad) sinkpad = NULL;
+	const char *name;
+
+	if (caps == NULL)
+		caps = gst_pad_query_caps(pad, NULL);
+	name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+	/* other streams stay unlinked: decodebin then stops decoding them */
+	if (!g_str_has_prefix(name, "video/"))
+		return;
+	sinkpad = gst_element_get_static_pad(self->convert, "sink");
+	if (gst_pad_is_linked(sinkpad))
+		return;
+	if (GST_PAD_LINK_FAILED(gst_pad_link(pad, sinkpad))) {
+		g_warning("job %s: cannot link the %s stream", self->job_id, name);
+		return;
+	}
+	g_atomic_int_set(&self->video_linked, 1);
+}
+
+static void
+sdag_worker_no_more_pads_cb(GstElement *decodebin, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_atomic_int_set(&self->no_more_pads, 1);
+}
+
+static void
+sdag_worker_source_setup_cb(GstElement *decodebin, GstElement *source, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "automatic-redirect"))
+		g_object_set(source, "automatic-redirect", self->options.follow_redirects, NULL);
+	/* a stalled server fails the job instead of holding a worker slot forever */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "timeout"))
+		g_object_set(source, "timeout", 15u, NULL);
+}
+
+static gboolean
+sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+
+	switch (GST_MESSAGE_TYPE(msg)) {
+	case GST_MESSAGE_EOS:
+		sdag_worker_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
+		break;
+	case GST_MESSAGE_ERROR: {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *debug = NULL;
+		SdagWorkerErrorOrigin origin = SDAG_WORKER_FROM_PIPELINE;
+		gboolean no_video =
+		    g_atomic_int_get(&self->no_more_pads) && !g_atomic_int_get(&self->video_linked);
+		const char *code;
+
+		if (GST_MESSAGE_SRC(msg) == GST_OBJECT(self->element))
+			origin = SDAG_WORKER_FROM_DAG;
+		else if (GST_IS_BASE_SRC(GST_MESSAGE_SRC(msg)))
+			origin = SDAG_WORKER_FROM_SOURCE;
+		gst_message_parse_error(msg, &error, &debug);
+		code = sdag_worker_classify_error(error, origin, no_video);
+		g_info("job %s: %s: %s (%s)",
+		       self->job_id,
+		       code,
+		       error->message,
+		       debug != NULL ? debug : "");
+		if (g_strcmp0(code, "no_video_stream") == 0 && no_video) {
+			g_autofree char *m =
+			    g_strdup_printf("%s has no video stream", self->display_uri);
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, m);
+		} else if (origin == SDAG_WORKER_FROM_DAG) {
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, error->message);
+		} else {
+			/* GStreamer's messages do not say which source they are about */
+			g_autofree char *m =
+			    g_strdup_printf("%s: %s", self->display_uri, error->message);
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, m);
+		}
+		break;
+	}
+	case GST_MESSAGE_WARNING: {
+		g_autoptr(GError) error = NULL;
+		gst_message_parse_warning(msg, &error, NULL);
+		g_info("job %s: warning: %s", self->job_id, error->message);
+		break;
+	}
+	default:
+		break;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sdag_worker_build(SdagWorker *self, GError **error)
+{
+	g_autofree char *name = g_strdup_printf("job-%s", self->job_id);
+	GstElement *decode = gst_element_factory_make("uridecodebin", "source");
+	GstElement *element = gst_element_factory_make("sddag", "dag");
+	GstElement *sink = gst_element_factory_make("fakesink", "sink");
+	g_autoptr(GstBus) bus = NULL;
+
+	self->convert = gst_element_factory_make("videoconvert", "convert");
+	if (decode == NULL || element == NULL || sink == NULL || self->convert == NULL) {
+		g_clear_pointer(&decode, gst_object_unref);
+		g_clear_pointer(&element, gst_object_unref);
+		g_clear_pointer(&sink, gst_object_unref);
+		g_clear_pointer(&self->convert, gst_object_unref);
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_INTERNAL,
+				    "a GStreamer element is missing (uridecodebin, videoconvert, "
+				    "fakesink or sddag)");
+		return FALSE;
+	}
+	self->pipeline = gst_pipeline_new(name);
+	gst_bin_add_many(GST_BIN(self->pipeline), decode, self->convert, element, sink, NULL);
+	if (!gst_element_link_many(self->convert, element, sink, NULL)) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_INTERNAL, "cannot link videoconvert ! sddag");
+		return FALSE;
+	}
+	self->element = SDAG_ELEMENT(element);
+	g_object_set(decode, "uri", self->uri, NULL);
+	g_object_set(
+	    element, "stride", self->options.stride, "max-frames", self->options.max_frames, NULL);
+	g_object_set(sink, "sync", FALSE, NULL);
+	sdag_element_set_dag(self->element, g_steal_pointer(&self->dag));
+	sdag_element_set_result_func(self->element, sdag_worker_result_cb, self, NULL);
+	g_signal_connect(decode, "pad-added", G_CALLBACK(sdag_worker_pad_added_cb), self);
+	g_signal_connect(decode, "no-more-pads", G_CALLBACK(sdag_worker_no_more_pads_cb), self);
+	g_signal_connect(decode, "source-setup", G_CALLBACK(sdag_worker_source_setup_cb), self);
+
+	bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline));
+	self->bus_watch = gst_bus_add_watch(bus, sdag_worker_bus_cb, self);
+	return TRUE;
+}
+
+/*
+ * decodebin keeps back an error of an element it is still plugging (to try the next one);
+ * with some broken files, under load, that error is never posted and the pipeline waits in
+ * preroll forever. A job that has not decoded a frame within start_timeout_s fails instead
+ * of holding its slot.
+ */
+static gboolean
+sdag_worker_start_watch_cb(gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	guint64 decoded = 0;
+	guint64 processed = 0;
+	g_autofree char *message = NULL;
+
+	sdag_element_get_counts(self->element, &decoded, &processed);
+	if (decoded > 0 || self->stopping) {
+		self->start_watch = 0;
+		return G_SOURCE_REMOVE;
+	}
+	if (g_get_monotonic_time() - self->started_us <
+	    (gint64)self->options.start_timeout_s * G_USEC_PER_SEC)
+		return G_SOURCE_CONTINUE;
+	self->start_watch = 0;
+	message = g_strdup_printf("%s: no video frame decoded within %u s",
+				  self->display_uri,
+				  self->options.start_timeout_s);
+	sdag_worker_finish(self, SDAG_WORKER_FAILED, "decode_error", message);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * sdag_worker_start:
+ *
+ * Builds the pipeline and sets it playing. A source that cannot be opened is not an error
+ * here: it arrives on the bus and ends the job through done().
+ *
+ * Returns: %FALSE only when the pipeline cannot be built
+ */
+gboolean
+sdag_worker_start(SdagWorker *self, GError **error)
+{
+	if (!sdag_worker_build(self, error))
+		return FALSE;
+	/* FAILURE comes with an error message on the bus, handled there */
+	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	if (self->options.start_timeout_s > 0)
+		self->start_watch = g_timeout_add_seconds(1, sdag_worker_start_watch_cb, self);
+	self->started_us = g_get_monotonic_time();
+	return TRUE;
+}
+
+/* Reads position/duration while the pipeline still has them; keeps the last answer. */
+static void
+sdag_worker_update_progress(SdagWorker *self)
+{
+	gint64 pos = -1;
+
+	if (self->pipeline == NULL || self->stopping)
+		return;
+	if (self->duration_ns <= 0 &&
+	    !gst_element_query_duration(self->pipeline, GST_FORMAT_TIME, &self->duration_ns))
+		self->duration_ns = -1;
+	if (self->duration_ns > 0 &&
+	    gst_element_query_position(self->pipeline, GST_FORMAT_TIME, &pos) && pos >= 0)
+		self->progress = CLAMP((double)pos / (double)self->duration_ns, 0.0, 1.0);
+}
+
+/**
+ * sdag_worker_get_progress:
+ *
+ * Returns: position/duration from 0 to 1; 1 once completed; -1 while the duration is unknown
+ */
+double
+sdag_worker_get_progress(SdagWorker *self)
+{
+	if (self->outcome == SDAG_WORKER_COMPLETED)
+		return 1.0;
+	sdag_worker_update_progress(self);
+	return self->progress;
+}
+
+void
+sdag_worker_get_counts(SdagWorker *self, guint64 *frames_decoded, guint64 *frames_processed)
+{
+	*frames_decoded = 0;
+	*frames_processed = 0;
+	if (self->element != NULL)
+		sdag_element_get_counts(self->element, frames_decoded, frames_processed);
+}
+
+JsonNode *
+sdag_worker_dup_summary(SdagWorker *self)
+{
+	return sdag_results_dup_summary(self->results);
+}
+
+/**
+ * sdag_worker_dup_metrics:
+ *
+ * Returns: (transfer full) (nullable): the per-node timings, once the worker is done
+ */
+JsonNode *
+sdag_worker_dup_metrics(SdagWorker *self)
+{
+	return self->metrics != NULL ? json_node_copy(self->metrics) : NULL;
+}
+
+/* Main context, pipeline down: no streaming thread touches the results any more. */
+static void
+sdag_worker_stopped(SdagWorker *self)
+{
+	g_autoptr(GError) error = NULL;
+	SdagExec *exec;
+
+	self->stopped = TRUE;
+	if (!sdag_results_flush(self->results, &error)) {
+		g_warning("job %s: %s", self->job_id, error->message);
+		if (self->outcome != SDAG_WORKER_FAILED) {
+			self->outcome = SDAG_WORKER_FAILED;
+			g_free(self->error_code);
+			g_free(self->error_message);
+			self->error_code = g_strdup("store_error");
+			self->error_message = g_strdup(error->message);
+		}
+	}
+	exec = self->element != NULL ? sdag_element_get_exec(self->element) : NULL;
+	if (exec != NULL)
+		self->metrics = sdag_exec_get_node_metrics(exec);
+}
+
+static void
+sdag_worker_stop_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancel)
+{
+	SdagWorker *self = task_data;
+	gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
+sdag_worker_stop_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+
+	sdag_worker_stopped(self);
+	self->done(self, self->user_data);
+}
+
+static void
+sdag_worker_finish(SdagWorker *self,
+		   SdagWorkerOutcome outcome,
+		   const char *code,
+		   const char *message)
+{
+	g_autoptr(GTask) task = NULL;
+
+	if (self->stopping)
+		return;
+	sdag_worker_update_progress(self);
+	self->stopping = TRUE;
+	self->outcome = outcome;
+	self->error_code = g_strdup(code);
+	self->error_message = g_strdup(message);
+	if (self->bus_watch != 0) {
+		g_source_remove(self->bus_watch);
+		self->bus_watch = 0;
+	}
+	if (self->start_watch != 0) {
+		g_source_remove(self->start_watch);
+		self->start_watch = 0;
+	}
+	task = g_task_new(NULL, NULL, sdag_worker_stop_done_cb, self);
+	g_task_set_task_data(task, self, NULL);
+	g_task_run_in_thread(task, sdag_worker_stop_thread);
+}
+
+/**
+ * sdag_worker_cancel:
+ *
+ * Stops the job; done() follows with SDAG_WORKER_CANCELLED unless the job had already ended
+ * otherwise.
+ */
+void
+sdag_worker_cancel(SdagWorker *self)
+{
+	sdag_worker_finish(self, SDAG_WORKER_CANCELLED, NULL, NULL);
+}
+
+/**
+ * sdag_worker_stop_sync:
+ *
+ * Takes the pipeline down now, on this thread, and writes the pending rows, without calling
+ * done(): for the daemon's shutdown. The outcome stays RUNNING unless the job had ended.
+ */
+void
+sdag_worker_stop_sync(SdagWorker *self)
+{
+	/* an asynchronous stop in flight ends with done(): the owner waits for that instead */
+	g_return_if_fail(!self->stopping);
+	self->stopping = TRUE;
+	if (self->bus_watch != 0) {
+		g_source_remove(self->bus_watch);
+		self->bus_watch = 0;
+	}
+	if (self->start_watch != 0) {
+		g_source_remove(self->start_watch);
+		self->start_watch = 0;
+	}
+	if (self->pipeline != NULL)
+		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	sdag_worker_stopped(self);
+}

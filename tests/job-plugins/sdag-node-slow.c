@@ -1,0 +1,90 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * slow: a node for the job tests that takes a known time per frame and emits
+ * predictable detections, so that a job is reliably still running when a test
+ * cancels it or kills the daemon, and its summary can be checked against the
+ * frames. Frame f gives `boxes` detections labelled "thing", box (f, i, 10,
+ * 10), score 0.5 on even and 0.75 on odd frames, track id (f + i) % 3.
+ */
+#include "sdag-node.h"
+
+const SdagNodeDesc *sdag_node_describe(void);
+
+typedef struct {
+	gint64 sleep_ms;
+	gint64 boxes;
+} SlowNode;
+
+static gpointer
+slow_init(JsonObject *params, GError **error)
+{
+	SlowNode *self = g_new0(SlowNode, 1);
+
+	self->sleep_ms = json_object_get_int_member(params, "sleep_ms");
+	self->boxes = json_object_get_int_member(params, "boxes");
+	return self;
+}
+
+static gboolean
+slow_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
+{
+	SlowNode *self = instance;
+	guint64 f = inputs[0].frame->frame_id;
+
+	if (self->sleep_ms > 0)
+		g_usleep((gulong)self->sleep_ms * 1000);
+	for (gint64 i = 0; i < self->boxes; i++) {
+		SdagDetection d = {.label = "thing",
+				   .score = (f % 2 == 0) ? 0.5f : 0.75f,
+				   .x = (float)f,
+				   .y = (float)i,
+				   .w = 10,
+				   .h = 10,
+				   .track_id = (gint64)((f + (guint64)i) % 3)};
+		g_array_append_val(outputs[0].items, d);
+	}
+	return TRUE;
+}
+
+static void
+slow_finalize(gpointer instance)
+{
+	g_free(instance);
+}
+
+static const SdagPortSpec slow_inputs[] = {
+    {"frame", SDAG_PORT_FRAME, FALSE, "any decoded frame"},
+};
+
+static const SdagPortSpec slow_outputs[] = {
+    {"detections", SDAG_PORT_DETECTIONS, FALSE, "predictable boxes"},
+};
+
+static const SdagParamSpec slow_params[] = {
+    {"sleep_ms", SDAG_PARAM_INT, "0", TRUE, 0, 1000, "time taken per frame"},
+    {"boxes", SDAG_PARAM_INT, "1", TRUE, 0, 100, "detections per frame"},
+};
+
+static const SdagNodeDesc slow_desc = {
+    .abi_version = SDAG_NODE_ABI_VERSION,
+    .name = "slow",
+    .version = "1.0.0",
+    .description = "Takes a known time per frame (tests only)",
+    .inputs = slow_inputs,
+    .n_inputs = G_N_ELEMENTS(slow_inputs),
+    .outputs = slow_outputs,
+    .n_outputs = G_N_ELEMENTS(slow_outputs),
+    .params = slow_params,
+    .n_params = G_N_ELEMENTS(slow_params),
+    .init = slow_init,
+    .process = slow_process,
+    .finalize = slow_finalize,
+};
+
+G_MODULE_EXPORT const SdagNodeDesc *
+sdag_node_describe(void)
+{
+	return &slow_desc;
+}

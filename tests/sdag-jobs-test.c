@@ -1,0 +1,1303 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Jobs end to end: the daemon in this process with its REST server on an
+ * ephemeral loopback port, real RocksDB, real GStreamer decoding clips this
+ * binary generates once, an HTTP media server on loopback, and a spawned
+ * streamdagd killed with SIGKILL for the restart cases.
+ */
+#include "sdag-daemon.h"
+#include "sdag-error.h"
+#include "sdag-jobs.h"
+#include "sdag-json.h"
+#include "sdag-results.h"
+#include "sdag-source.h"
+#include "sdag-test-http.h"
+#include "sdag-test-util.h"
+#include "sdag-worker.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CLIP_FRAMES 30
+
+/* Generated once per binary, shared read-only by every test. */
+static char *media_dir;
+static char *outside_dir;
+
+typedef struct {
+	char *dir;
+	SdagDaemon *daemon;
+	SoupSession *session;
+	char *base;
+} Fixture;
+
+typedef struct {
+	guint max_jobs;
+} FixtureOpts;
+
+static const FixtureOpts opts_two = {2};
+static const FixtureOpts opts_one = {1};
+
+static char *
+media_path(const char *name)
+{
+	return g_build_filename(media_dir, name, NULL);
+}
+
+static char *
+media_url(const char *name)
+{
+	g_autofree char *path = media_path(name);
+	return g_filename_to_uri(path, NULL, NULL);
+}
+
+static void
+run_launch(const char *description)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
+	g_autoptr(GstBus) bus = NULL;
+	g_autoptr(GstMessage) msg = NULL;
+
+	g_assert_no_error(error);
+	bus = gst_element_get_bus(pipeline);
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	g_assert_nonnull(msg);
+	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+}
+
+static void
+make_media(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *clip = NULL;
+	g_autofree char *audio = NULL;
+	g_autofree char *launch = NULL;
+	g_autofree char *data = NULL;
+	g_autofree char *path = NULL;
+	gsize len = 0;
+
+	media_dir = sdag_test_mkdtemp();
+	outside_dir = sdag_test_mkdtemp();
+	clip = media_path("clip.mp4");
+	launch = g_strdup_printf("videotestsrc num-buffers=%d ! "
+				 "video/x-raw,width=160,height=120,framerate=30/1 ! "
+				 "x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s",
+				 CLIP_FRAMES,
+				 clip);
+	run_launch(launch);
+	audio = media_path("audio.wav");
+	g_free(launch);
+	launch =
+	    g_strdup_printf("audiotestsrc num-buffers=20 ! wavenc ! filesink location=%s", audio);
+	run_launch(launch);
+
+	/* a text file named like a video */
+	g_free(path);
+	path = media_path("text.mp4");
+	g_assert_true(g_file_set_contents(path, "this is not a video\n", -1, &error));
+	/* an mp4 cut short: mp4mux writes the index last, so it is gone */
+	g_assert_true(g_file_get_contents(clip, &data, &len, &error));
+	g_free(path);
+	path = media_path("truncated.mp4");
+	g_assert_true(g_file_set_contents(path, data, (gssize)(len / 2), &error));
+	/* a file outside the media root, and a symlink inside pointing at it */
+	g_free(path);
+	path = g_build_filename(outside_dir, "secret.mp4", NULL);
+	g_assert_true(g_file_set_contents(path, data, (gssize)len, &error));
+	{
+		g_autofree char *link = media_path("escape.mp4");
+		g_assert_cmpint(symlink(path, link), ==, 0);
+	}
+	g_assert_no_error(error);
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	const FixtureOpts *opts = data != NULL ? data : &opts_two;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+
+	f->dir = sdag_test_mkdtemp();
+	g_assert_true(sdag_config_set_listen(cfg, "127.0.0.1:0", &error));
+	sdag_config_set_data_dir(cfg, f->dir);
+	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	sdag_config_add_media_root(cfg, media_dir);
+	cfg->max_concurrent_jobs = opts->max_jobs;
+	/* broken files that stall the decoder fail within the test's patience */
+	cfg->start_timeout_s = 3;
+	/* the HTTP media server of these tests is on loopback */
+	cfg->allow_private_networks = TRUE;
+	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
+	g_assert_no_error(error);
+	g_assert_true(sdag_node_types_load_dir(
+	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
+	g_assert_no_error(error);
+	f->session = soup_session_new();
+	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_object_unref(f->session);
+	sdag_daemon_free(f->daemon);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->base);
+}
+
+static SdagTestReply *
+http(Fixture *f, const char *method, const char *path, const char *body)
+{
+	return sdag_test_http(
+	    f->session, f->base, method, path, body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static void
+register_pipeline(Fixture *f, const char *id, guint sleep_ms, guint boxes)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+	    "{\"sleep_ms\":%u,\"boxes\":%u}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+	    "\"s.frame\"}],\"outputs\":[\"s.detections\"]}",
+	    id,
+	    sleep_ms,
+	    boxes);
+	g_autoptr(SdagTestReply) r = http(f, "POST", "/pipelines", body);
+	g_assert_cmpuint(r->status, ==, 201);
+}
+
+/* Returns: (transfer full): the new job's id */
+static char *
+submit(Fixture *f, const char *pipeline, const char *url, const char *options)
+{
+	g_autofree char *body =
+	    g_strdup_printf("{\"pipeline_id\":\"%s\",\"video_url\":\"%s\",\"options\":%s}",
+			    pipeline,
+			    url,
+			    options != NULL ? options : "{}");
+	g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+	JsonObject *o;
+	g_autofree char *location = NULL;
+
+	if (r->status != 202)
+		g_error("submit: %u %s", r->status, r->text);
+	o = sdag_test_reply_object(r);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "queued");
+	location = g_strdup_printf("/jobs/%s", json_object_get_string_member(o, "job_id"));
+	g_assert_cmpstr(r->location, ==, location);
+	return g_strdup(json_object_get_string_member(o, "job_id"));
+}
+
+static JsonNode *
+get_job(Fixture *f, const char *id)
+{
+	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
+	g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+
+	if (r->status != 200)
+		g_error("GET %s: %u %s", path, r->status, r->text);
+	return json_node_ref(r->json);
+}
+
+static char *
+job_status(Fixture *f, const char *id)
+{
+	g_autoptr(JsonNode) job = get_job(f, id);
+	return g_strdup(json_object_get_string_member(json_node_get_object(job), "status"));
+}
+
+static gboolean
+is_terminal(const char *status)
+{
+	return g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
+	       g_strcmp0(status, "cancelled") == 0;
+}
+
+static gboolean
+timeout_cb(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for @ms without busy-waiting. */
+static void
+spin(guint ms)
+{
+	gboolean done = FALSE;
+	g_timeout_add(ms, timeout_cb, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+/* Polls until the job is terminal; returns its final JSON. */
+static JsonNode *
+wait_terminal(Fixture *f, const char *id)
+{
+	gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < deadline) {
+		g_autoptr(JsonNode) job = get_job(f, id);
+		if (is_terminal(json_object_get_string_member(json_node_get_object(job), "status")))
+			return g_steal_pointer(&job);
+		spin(10);
+	}
+	g_error("job %s did not end", id);
+}
+
+/* Every frame row of a job, through the paging route. */
+static JsonArray *
+all_frames(Fixture *f, const char *id, guint page)
+{
+	JsonArray *frames = json_array_new();
+	gint64 from = 0;
+
+	for (;;) {
+		g_autofree char *path = g_strdup_printf(
+		    "/jobs/%s/frames?from=%" G_GINT64_FORMAT "&limit=%u", id, from, page);
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		JsonObject *o = sdag_test_reply_object(r);
+		JsonArray *got = json_object_get_array_member(o, "frames");
+
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_cmpuint(json_array_get_length(got), <=, page);
+		for (guint i = 0; i < json_array_get_length(got); i++)
+			json_array_add_element(frames,
+					       json_node_copy(json_array_get_element(got, i)));
+		if (json_object_get_null_member(o, "next_from"))
+			break;
+		from = json_object_get_int_member(o, "next_from");
+	}
+	return frames;
+}
+
+static const char *
+error_code_of(JsonObject *job)
+{
+	JsonObject *err = json_object_get_object_member(job, "error");
+	return err != NULL ? json_object_get_string_member(err, "code") : NULL;
+}
+
+/* N frames at stride S give exactly ceil(N/S) rows, in order, and a summary that is the sum
+ * of the rows. */
+static void
+test_stride(Fixture *f, gconstpointer data)
+{
+	const guint strides[] = {1, 4, 7, 30, 100};
+	g_autofree char *url = media_url("clip.mp4");
+
+	register_pipeline(f, "boxes", 0, 2);
+	for (guint k = 0; k < G_N_ELEMENTS(strides); k++) {
+		guint s = strides[k];
+		guint expected = (CLIP_FRAMES + s - 1) / s;
+		g_autofree char *options = g_strdup_printf("{\"stride\":%u}", s);
+		g_autofree char *id = submit(f, "boxes", url, options);
+		g_autoptr(JsonNode) job = wait_terminal(f, id);
+		JsonObject *o = json_node_get_object(job);
+		JsonObject *summary = json_object_get_object_member(o, "summary");
+		g_autoptr(JsonArray) frames = all_frames(f, id, 4);
+		g_autoptr(GHashTable) tracks = g_hash_table_new(g_direct_hash, g_direct_equal);
+		double score_sum = 0;
+		guint n_dets = 0;
+
+		g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+		g_assert_true(json_object_get_null_member(o, "error"));
+		g_assert_cmpfloat(json_object_get_double_member(o, "progress"), ==, 1.0);
+		g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, CLIP_FRAMES);
+		g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, expected);
+		g_assert_nonnull(json_object_get_string_member(o, "started_at"));
+		g_assert_nonnull(json_object_get_string_member(o, "finished_at"));
+		/* the password-free source, and the exact pipeline the job ran */
+		g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, url);
+		g_assert_false(json_object_has_member(o, "source_url"));
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(o, "pipeline"), "pipeline_id"),
+				==,
+				"boxes");
+
+		g_assert_cmpuint(json_array_get_length(frames), ==, expected);
+		for (guint i = 0; i < expected; i++) {
+			JsonObject *fr = json_array_get_object_element(frames, i);
+			JsonArray *dets = json_object_get_array_member(fr, "detections");
+
+			g_assert_cmpint(
+			    json_object_get_int_member(fr, "frame_id"), ==, (gint64)i * s);
+			g_assert_cmpfloat_with_epsilon(
+			    json_object_get_double_member(fr, "pts_ms"), i * s * 1000.0 / 30, 0.01);
+			g_assert_cmpuint(json_array_get_length(dets), ==, 2);
+			for (guint j = 0; j < json_array_get_length(dets); j++) {
+				JsonObject *d = json_array_get_object_element(dets, j);
+				JsonArray *box = json_object_get_array_member(d, "box");
+
+				g_assert_cmpstr(
+				    json_object_get_string_member(d, "label"), ==, "thing");
+				g_assert_cmpfloat(json_array_get_double_element(box, 0), ==, i * s);
+				score_sum += json_object_get_double_member(d, "score");
+				g_hash_table_add(
+				    tracks,
+				    GINT_TO_POINTER(json_object_get_int_member(d, "track_id")));
+				n_dets++;
+			}
+		}
+		g_assert_cmpint(json_object_get_int_member(summary, "total_frames"), ==, expected);
+		g_assert_cmpint(
+		    json_object_get_int_member(summary, "total_detections"), ==, n_dets);
+		g_assert_cmpfloat_with_epsilon(
+		    json_object_get_double_member(summary, "average_confidence"),
+		    score_sum / n_dets,
+		    1e-9);
+		g_assert_cmpint(
+		    json_object_get_int_member(summary, "tracks"), ==, g_hash_table_size(tracks));
+	}
+}
+
+/* max_frames ends the job after that many processed frames, as completed. */
+static void
+test_max_frames(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *id = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autoptr(JsonArray) frames = NULL;
+
+	register_pipeline(f, "boxes", 0, 1);
+	id = submit(f, "boxes", url, "{\"max_frames\":5,\"stride\":2}");
+	job = wait_terminal(f, id);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
+	frames = all_frames(f, id, 100);
+	g_assert_cmpuint(json_array_get_length(frames), ==, 5);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_array_get_object_element(frames, 4), "frame_id"),
+	    ==,
+	    8);
+}
+
+/* Six jobs, two slots: never more than two running at a poll, started in submission order,
+ * all completed. */
+static void
+test_concurrency(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	gboolean started[6] = {FALSE};
+	guint max_running = 0;
+	gboolean all_done = FALSE;
+
+	/* 30 frames at stride 3, 15 ms each: about 150 ms per job */
+	register_pipeline(f, "slow", 15, 1);
+	for (guint i = 0; i < 6; i++)
+		g_ptr_array_add(ids, submit(f, "slow", url, "{\"stride\":3}"));
+	while (!all_done) {
+		guint running = 0;
+
+		all_done = TRUE;
+		for (guint i = 0; i < 6; i++) {
+			g_autofree char *st = job_status(f, g_ptr_array_index(ids, i));
+			if (g_strcmp0(st, "running") == 0)
+				running++;
+			if (g_strcmp0(st, "queued") != 0)
+				started[i] = TRUE;
+			if (!is_terminal(st))
+				all_done = FALSE;
+		}
+		/* FIFO: a job has started only if every earlier one has */
+		for (guint i = 1; i < 6; i++)
+			if (started[i])
+				g_assert_true(started[i - 1]);
+		max_running = MAX(max_running, running);
+		g_assert_cmpuint(running, <=, 2);
+		spin(5);
+	}
+	g_assert_cmpuint(max_running, ==, 2);
+	for (guint i = 0; i < 6; i++) {
+		g_autofree char *st = job_status(f, g_ptr_array_index(ids, i));
+		g_assert_cmpstr(st, ==, "completed");
+	}
+}
+
+/* Returns: the number of frame rows of a job, read through the API */
+static guint
+count_frames(Fixture *f, const char *id)
+{
+	g_autoptr(JsonArray) frames = all_frames(f, id, 1000);
+	return json_array_get_length(frames);
+}
+
+/* A running job stops within 2 s of its cancel and keeps the frames it produced; a terminal
+ * job refuses a second cancel; DELETE is for terminal jobs only and takes everything. */
+static void
+test_cancel_running(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *id = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(SdagTestReply) r = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+	gint64 t0;
+	guint kept;
+
+	register_pipeline(f, "slow", 100, 1);
+	id = submit(f, "slow", url, NULL);
+	/* wait for the first frame rows */
+	while (json_object_get_int_member(json_node_get_object(job = get_job(f, id)),
+					  "frames_processed") < 2) {
+		g_clear_pointer(&job, json_node_unref);
+		spin(20);
+	}
+	g_clear_pointer(&job, json_node_unref);
+	/* a running job is not deleted */
+	path = g_strdup_printf("/jobs/%s", id);
+	r = http(f, "DELETE", path, NULL);
+	sdag_test_assert_error(r, 409, "job_not_terminal");
+	g_clear_pointer(&r, sdag_test_reply_free);
+
+	g_free(path);
+	path = g_strdup_printf("/jobs/%s/cancel", id);
+	t0 = g_get_monotonic_time();
+	r = http(f, "POST", path, NULL);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+	g_assert_cmpuint(r->status, ==, 200);
+	o = sdag_test_reply_object(r);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	kept = (guint)json_object_get_int_member(o, "frames_processed");
+	g_assert_cmpuint(kept, >=, 2);
+	g_assert_cmpuint(kept, <, CLIP_FRAMES);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(o, "summary"), "total_frames"),
+	    ==,
+	    kept);
+	g_clear_pointer(&r, sdag_test_reply_free);
+	g_assert_cmpuint(count_frames(f, id), ==, kept);
+
+	/* terminal: cancel again is refused, nothing changes */
+	r = http(f, "POST", path, NULL);
+	sdag_test_assert_error(r, 409, "job_terminal");
+	g_clear_pointer(&r, sdag_test_reply_free);
+	g_assert_cmpuint(count_frames(f, id), ==, kept);
+
+	/* delete takes the record, the frames and the results */
+	g_free(path);
+	path = g_strdup_printf("/jobs/%s", id);
+	r = http(f, "DELETE", path, NULL);
+	g_assert_cmpuint(r->status, ==, 204);
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "GET", path, NULL);
+	sdag_test_assert_error(r, 404, "job_not_found");
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "DELETE", path, NULL);
+	sdag_test_assert_error(r, 404, "job_not_found");
+	g_clear_pointer(&r, sdag_test_reply_free);
+	g_free(path);
+	path = g_strdup_printf("/jobs/%s/frames", id);
+	r = http(f, "GET", path, NULL);
+	sdag_test_assert_error(r, 404, "job_not_found");
+	g_clear_pointer(&r, sdag_test_reply_free);
+	{
+		/* no row is left behind in any family */
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) res = sdag_store_get(
+		    f->daemon->store, SDAG_STORE_RESULTS, (const guint8 *)id, strlen(id), &error);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND);
+		g_assert_null(res);
+	}
+}
+
+/* With one slot, a queued job that is cancelled never starts. */
+static void
+test_cancel_queued(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(SdagTestReply) r = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+
+	register_pipeline(f, "slow", 20, 1);
+	first = submit(f, "slow", url, NULL);
+	second = submit(f, "slow", url, NULL);
+	path = g_strdup_printf("/jobs/%s", second);
+	r = http(f, "DELETE", path, NULL);
+	sdag_test_assert_error(r, 409, "job_not_terminal");
+	g_clear_pointer(&r, sdag_test_reply_free);
+	g_free(path);
+	path = g_strdup_printf("/jobs/%s/cancel", second);
+	r = http(f, "POST", path, NULL);
+	g_assert_cmpuint(r->status, ==, 200);
+	o = sdag_test_reply_object(r);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	g_assert_true(json_object_get_null_member(o, "started_at"));
+
+	job = wait_terminal(f, first);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
+	g_clear_pointer(&job, json_node_unref);
+	job = get_job(f, second);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	g_assert_true(json_object_get_null_member(o, "started_at"));
+	g_assert_cmpuint(count_frames(f, second), ==, 0);
+}
+
+/* An HTTP server for media: serves the clip at /clip.mp4, 404 elsewhere. */
+static void
+media_server_cb(SoupServer *server,
+		SoupServerMessage *msg,
+		const char *path,
+		GHashTable *query,
+		gpointer user_data)
+{
+	g_autofree char *file = NULL;
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (g_strcmp0(path, "/clip.mp4") != 0) {
+		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+		return;
+	}
+	file = media_path("clip.mp4");
+	g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+	soup_server_message_set_response(msg, "video/mp4", SOUP_MEMORY_COPY, data, len);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+}
+
+/* Each bad source fails its own job with its own code; a good job next to them completes. */
+static void
+test_bad_sources(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
+	g_autoptr(GSList) uris = NULL;
+	guint port;
+	struct {
+		char *url;
+		const char *code;
+		char *id;
+	} cases[7] = {
+	    {media_url("missing.mp4"), "source_not_found"},
+	    {media_url("text.mp4"), "no_video_stream"},
+	    {media_url("audio.wav"), "no_video_stream"},
+	    {media_url("truncated.mp4"), "decode_error"},
+	};
+	g_autofree char *good_url = media_url("clip.mp4");
+	g_autofree char *good = NULL;
+
+	soup_server_add_handler(server, NULL, media_server_cb, NULL, NULL);
+	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+	uris = soup_server_get_uris(server);
+	port = g_uri_get_port(uris->data);
+	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify)g_uri_unref);
+	cases[4].url = g_strdup_printf("http://127.0.0.1:%u/missing.mp4", port);
+	cases[4].code = "source_not_found";
+	/* a port nobody listens on: the server's own port after it stops is racy, port 1 is
+	 * privileged and unused on a test box */
+	cases[5].url = g_strdup("http://127.0.0.1:1/clip.mp4");
+	cases[5].code = "source_unreachable";
+	cases[6].url = g_strdup_printf("http://127.0.0.1:%u/clip.mp4", port);
+	cases[6].code = NULL; /* served: completes */
+
+	register_pipeline(f, "boxes", 0, 1);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+		cases[i].id = submit(f, "boxes", cases[i].url, NULL);
+	good = submit(f, "boxes", good_url, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(JsonNode) job = wait_terminal(f, cases[i].id);
+		JsonObject *o = json_node_get_object(job);
+
+		if (cases[i].code == NULL) {
+			g_assert_cmpstr(
+			    json_object_get_string_member(o, "status"), ==, "completed");
+			g_assert_cmpint(
+			    json_object_get_int_member(o, "frames_processed"), ==, CLIP_FRAMES);
+		} else {
+			JsonObject *err = json_object_get_object_member(o, "error");
+			if (g_strcmp0(error_code_of(o), cases[i].code) != 0)
+				g_error("%s: expected %s, got %s",
+					cases[i].url,
+					cases[i].code,
+					error_code_of(o));
+			g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+			g_assert_cmpstr(json_object_get_string_member(err, "message"), !=, "");
+		}
+		g_free(cases[i].url);
+		g_free(cases[i].id);
+	}
+	{
+		g_autoptr(JsonNode) job = wait_terminal(f, good);
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(job), "status"),
+				==,
+				"completed");
+	}
+}
+
+/* Bad requests get the exact status and code, and change nothing. */
+static void
+test_bad_requests(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *escape = media_url("escape.mp4");
+	g_autofree char *witness = NULL;
+	g_autofree char *witness_json = NULL;
+	g_autofree char *before = NULL;
+	g_autoptr(JsonNode) wj = NULL;
+	const struct {
+		const char *body;
+		guint status;
+		const char *code;
+	} cases[] = {
+	    {"{\"pipeline_id\":", 400, "bad_json"},
+	    {"[1,2]", 400, "bad_request"},
+	    {"{\"video_url\":\"@URL@\"}", 400, "bad_request"},
+	    {"{\"pipeline_id\":\"boxes\"}", 400, "bad_request"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"source\":\"@URL@\"}",
+	     400,
+	     "bad_request"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"priority\":1}",
+	     400,
+	     "bad_request"},
+	    {"{\"pipeline_id\":7,\"video_url\":\"@URL@\"}", 400, "bad_request"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":{\"fast\":true}}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":{\"stride\":0}}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":{\"stride\":1.5}}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":{\"max_frames\":-1}}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":{\"on_interrupt\":"
+	     "\"retry\"}}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@URL@\",\"options\":[]}",
+	     400,
+	     "bad_option"},
+	    {"{\"pipeline_id\":\"nope\",\"video_url\":\"@URL@\"}", 404, "pipeline_not_found"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"ftp://example.com/a.mp4\"}",
+	     400,
+	     "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"not a url\"}", 400, "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"file://elsewhere/a.mp4\"}",
+	     400,
+	     "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"file:///etc/passwd\"}",
+	     403,
+	     "source_forbidden"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"file:///tmp/../etc/passwd\"}",
+	     403,
+	     "source_forbidden"},
+	};
+
+	register_pipeline(f, "boxes", 0, 1);
+	witness = submit(f, "boxes", url, NULL);
+	wj = wait_terminal(f, witness);
+	witness_json = sdag_json_to_string(wj);
+	{
+		g_autoptr(SdagTestReply) r = http(f, "GET", "/jobs", NULL);
+		before = g_strdup(r->text);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *body = NULL;
+		g_autoptr(SdagTestReply) r = NULL;
+
+		g_auto(GStrv) parts = g_strsplit(cases[i].body, "@URL@", -1);
+
+		body = g_strjoinv(url, parts);
+		r = http(f, "POST", "/jobs", body);
+		if (r->status != cases[i].status)
+			g_error("%s: expected %u, got %u %s",
+				body,
+				cases[i].status,
+				r->status,
+				r->text);
+		sdag_test_assert_error(r, cases[i].status, cases[i].code);
+	}
+	/* a symlink inside the media root that leads out of it */
+	{
+		g_autofree char *body =
+		    g_strdup_printf("{\"pipeline_id\":\"boxes\",\"video_url\":\"%s\"}", escape);
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+		sdag_test_assert_error(r, 403, "source_forbidden");
+	}
+	/* query parameters */
+	{
+		g_autofree char *p1 = g_strdup_printf("/jobs/%s/frames?limit=0", witness);
+		g_autofree char *p2 = g_strdup_printf("/jobs/%s/frames?from=x", witness);
+		g_autoptr(SdagTestReply) r1 = http(f, "GET", p1, NULL);
+		g_autoptr(SdagTestReply) r2 = http(f, "GET", p2, NULL);
+		g_autoptr(SdagTestReply) r3 = http(f, "GET", "/jobs?limit=1001", NULL);
+		g_autoptr(SdagTestReply) r4 = http(f, "GET", "/jobs?cursor=zz", NULL);
+		g_autoptr(SdagTestReply) r5 = http(f, "GET", "/jobs/nope/results", NULL);
+		g_autoptr(SdagTestReply) r6 = http(f, "POST", "/jobs/nope/cancel", NULL);
+		g_autoptr(SdagTestReply) r7 = http(f, "PUT", "/jobs", NULL);
+		sdag_test_assert_error(r1, 400, "bad_request");
+		sdag_test_assert_error(r2, 400, "bad_request");
+		sdag_test_assert_error(r3, 400, "bad_request");
+		sdag_test_assert_error(r4, 400, "bad_cursor");
+		sdag_test_assert_error(r5, 404, "job_not_found");
+		sdag_test_assert_error(r6, 404, "job_not_found");
+		sdag_test_assert_error(r7, 405, "method_not_allowed");
+	}
+	/* nothing changed: the list and the earlier job, byte for byte */
+	{
+		g_autoptr(SdagTestReply) r = http(f, "GET", "/jobs", NULL);
+		g_autoptr(JsonNode) wj2 = get_job(f, witness);
+		g_autofree char *now = sdag_json_to_string(wj2);
+		g_assert_cmpstr(r->text, ==, before);
+		g_assert_cmpstr(now, ==, witness_json);
+	}
+}
+
+/* Newest first; the cursor walks every job exactly once even while new ones arrive. */
+static void
+test_list(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *cursor = NULL;
+	guint pages = 0;
+
+	register_pipeline(f, "boxes", 0, 1);
+	for (guint i = 0; i < 7; i++)
+		g_ptr_array_add(ids, submit(f, "boxes", url, "{\"max_frames\":1}"));
+	do {
+		g_autofree char *path = cursor != NULL
+					    ? g_strdup_printf("/jobs?limit=3&cursor=%s", cursor)
+					    : g_strdup("/jobs?limit=3");
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		JsonObject *o = sdag_test_reply_object(r);
+		JsonArray *jobs = json_object_get_array_member(o, "jobs");
+
+		g_assert_cmpuint(r->status, ==, 200);
+		for (guint i = 0; i < json_array_get_length(jobs); i++) {
+			JsonObject *j = json_array_get_object_element(jobs, i);
+			/* the list does not repeat each job's pipeline */
+			g_assert_false(json_object_has_member(j, "pipeline"));
+			g_ptr_array_add(seen, g_strdup(json_object_get_string_member(j, "job_id")));
+		}
+		g_clear_pointer(&cursor, g_free);
+		if (!json_object_get_null_member(o, "next_cursor"))
+			cursor = g_strdup(json_object_get_string_member(o, "next_cursor"));
+		/* a job submitted mid-walk is newer than the cursor: not on later pages */
+		if (pages++ == 0)
+			g_free(submit(f, "boxes", url, "{\"max_frames\":1}"));
+	} while (cursor != NULL);
+	g_assert_cmpuint(pages, ==, 3);
+	g_assert_cmpuint(seen->len, ==, 7);
+	for (guint i = 0; i < 7; i++)
+		g_assert_cmpstr(g_ptr_array_index(seen, i), ==, g_ptr_array_index(ids, 6 - i));
+	for (guint i = 0; i < ids->len; i++) {
+		g_autoptr(JsonNode) j = wait_terminal(f, g_ptr_array_index(ids, i));
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(j), "status"),
+				==,
+				"completed");
+	}
+}
+
+/* /jobs/{id}/results: the summary and the first page; stable once terminal. */
+static void
+test_results(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *id = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *first = NULL;
+	g_autoptr(JsonNode) job = NULL;
+
+	register_pipeline(f, "boxes", 0, 3);
+	id = submit(f, "boxes", url, NULL);
+	job = wait_terminal(f, id);
+	path = g_strdup_printf("/jobs/%s/results", id);
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		JsonObject *o = sdag_test_reply_object(r);
+
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_true(json_object_get_boolean_member(o, "final"));
+		g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+		g_assert_cmpint(
+		    json_object_get_int_member(json_object_get_object_member(o, "summary"),
+					       "total_detections"),
+		    ==,
+		    3 * CLIP_FRAMES);
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "frames")),
+				 ==,
+				 CLIP_FRAMES);
+		g_assert_true(json_object_get_null_member(o, "next_from"));
+		if (first == NULL)
+			first = g_strdup(r->text);
+		else
+			g_assert_cmpstr(r->text, ==, first);
+	}
+	/* no route writes a terminal job */
+	{
+		g_autofree char *jp = g_strdup_printf("/jobs/%s", id);
+		g_autoptr(SdagTestReply) r1 = http(f, "POST", jp, "{}");
+		g_autoptr(SdagTestReply) r2 = http(f, "PUT", jp, "{}");
+		g_autoptr(SdagTestReply) r3 = http(f, "POST", path, "{}");
+		sdag_test_assert_error(r1, 405, "method_not_allowed");
+		sdag_test_assert_error(r2, 405, "method_not_allowed");
+		sdag_test_assert_error(r3, 405, "method_not_allowed");
+	}
+}
+
+/* The transition table: terminal statuses never change. */
+static void
+test_transitions(void)
+{
+	for (guint from = 0; from < SDAG_JOB_N_STATUSES; from++) {
+		SdagJobStatus parsed;
+
+		g_assert_true(
+		    sdag_job_status_from_string(sdag_job_status_to_string(from), &parsed));
+		g_assert_cmpint(parsed, ==, from);
+		for (guint to = 0; to < SDAG_JOB_N_STATUSES; to++) {
+			if (sdag_job_status_is_terminal(from))
+				g_assert_false(sdag_job_status_can_change(from, to));
+		}
+	}
+	g_assert_true(sdag_job_status_can_change(SDAG_JOB_QUEUED, SDAG_JOB_RUNNING));
+	g_assert_true(sdag_job_status_can_change(SDAG_JOB_RUNNING, SDAG_JOB_COMPLETED));
+	g_assert_true(sdag_job_status_can_change(SDAG_JOB_RUNNING, SDAG_JOB_QUEUED));
+	g_assert_false(sdag_job_status_can_change(SDAG_JOB_QUEUED, SDAG_JOB_COMPLETED));
+	g_assert_false(sdag_job_status_can_change(SDAG_JOB_RUNNING, SDAG_JOB_RUNNING));
+	g_assert_false(sdag_job_status_can_change(SDAG_JOB_N_STATUSES, SDAG_JOB_QUEUED));
+	g_assert_false(sdag_job_status_from_string("done", &(SdagJobStatus){0}));
+}
+
+/* GStreamer errors map to the API's job error codes. */
+static void
+test_classify(void)
+{
+	const struct {
+		GQuark domain;
+		gint code;
+		SdagWorkerErrorOrigin origin;
+		gboolean no_video;
+		const char *expected;
+	} cases[] = {
+	    {0, GST_RESOURCE_ERROR_NOT_FOUND, SDAG_WORKER_FROM_SOURCE, FALSE, "source_not_found"},
+	    {0, GST_RESOURCE_ERROR_OPEN_READ, SDAG_WORKER_FROM_SOURCE, FALSE, "source_unreachable"},
+	    {0, GST_RESOURCE_ERROR_NO_SPACE_LEFT, SDAG_WORKER_FROM_PIPELINE, FALSE, "internal"},
+	    {1,
+	     GST_STREAM_ERROR_TYPE_NOT_FOUND,
+	     SDAG_WORKER_FROM_PIPELINE,
+	     FALSE,
+	     "no_video_stream"},
+	    {1, GST_STREAM_ERROR_DEMUX, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_PIPELINE, TRUE, "no_video_stream"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_SOURCE, FALSE, "source_unreachable"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_DAG, FALSE, "node_error"},
+	    {2, GST_CORE_ERROR_MISSING_PLUGIN, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_WORKER_FROM_PIPELINE, FALSE, "internal"},
+	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_WORKER_FROM_DAG, FALSE, "internal"},
+	    {3, SDAG_ERROR_STORE, SDAG_WORKER_FROM_DAG, FALSE, "store_error"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GQuark domains[] = {
+		    GST_RESOURCE_ERROR, GST_STREAM_ERROR, GST_CORE_ERROR, SDAG_ERROR};
+		g_autoptr(GError) e =
+		    g_error_new_literal(domains[cases[i].domain], cases[i].code, "x");
+		g_assert_cmpstr(sdag_worker_classify_error(e, cases[i].origin, cases[i].no_video),
+				==,
+				cases[i].expected);
+	}
+}
+
+/* The source validator: schemes, media roots, private addresses, redaction. */
+static void
+test_source_policy(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *roots_in[] = {media_dir, NULL};
+	g_auto(GStrv) roots = sdag_source_resolve_roots(roots_in, &error);
+	SdagSourcePolicy strict = {.media_roots = roots, .allow_private_networks = FALSE};
+	SdagSourcePolicy open = {.media_roots = roots, .allow_private_networks = TRUE};
+	const char *forbidden[] = {"http://127.0.0.1/a",
+				   "http://10.1.2.3/a",
+				   "http://192.168.0.10:8080/a",
+				   "http://172.16.0.1/a",
+				   "http://169.254.1.1/a",
+				   "http://100.64.0.1/a",
+				   "http://[::1]/a",
+				   "http://[fd00::1]/a",
+				   "http://[fe80::1]/a",
+				   "http://[::ffff:10.0.0.1]/a",
+				   "http://0.0.0.0/a",
+				   "http://localhost/a",
+				   "https://cam.localhost/a"};
+	g_autoptr(SdagSource) pub = NULL;
+	g_autofree char *redacted = NULL;
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(forbidden); i++) {
+		g_autoptr(SdagSource) s = sdag_source_parse(forbidden[i], &strict, &error);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_SOURCE_FORBIDDEN);
+		g_assert_null(s);
+		g_clear_error(&error);
+		s = sdag_source_parse(forbidden[i], &open, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(s);
+	}
+	pub = sdag_source_parse("https://user:hunter2@93.184.216.34/v.mp4", &strict, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(pub->kind, ==, SDAG_SOURCE_HTTP);
+	g_assert_cmpstr(pub->uri, ==, "https://user:hunter2@93.184.216.34/v.mp4");
+	g_assert_null(strstr(pub->redacted_uri, "hunter2"));
+	redacted = sdag_source_redact("rtsp://admin:secret@cam/stream");
+	g_assert_cmpstr(redacted, ==, "rtsp://admin:***@cam/stream");
+	g_clear_pointer(&redacted, g_free);
+	redacted = sdag_source_redact("http://host/no-password");
+	g_assert_cmpstr(redacted, ==, "http://host/no-password");
+	{
+		/* a host with no name, and a root that does not exist */
+		const char *missing[] = {"/nonexistent/streamdag/root", NULL};
+		g_autoptr(SdagSource) s = sdag_source_parse("http:///a", &strict, &error);
+		g_auto(GStrv) none = NULL;
+
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE);
+		g_clear_error(&error);
+		none = sdag_source_resolve_roots(missing, &error);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		g_assert_null(none);
+		g_clear_error(&error);
+	}
+	{
+		/* a file that does not exist yet resolves through its directory */
+		g_autofree char *url = media_url("later.mp4");
+		g_autoptr(SdagSource) s = sdag_source_parse(url, &strict, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(s->kind, ==, SDAG_SOURCE_FILE);
+	}
+}
+
+/* A clean stop with jobs running: the one that asked is queued again (its partial frames
+ * gone), the other failed/interrupted with its frames kept; queued jobs stay queued. The
+ * next daemon on the same data runs them all. */
+static void
+test_restart_clean(void)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	Fixture fa = {0};
+	Fixture *f = &fa;
+	g_autofree char *failing = NULL;
+	g_autofree char *requeued = NULL;
+	g_autofree char *queued = NULL;
+	g_autofree char *dir = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+	guint kept;
+
+	fixture_setup(f, &opts_two);
+	register_pipeline(f, "slow", 40, 1);
+	failing = submit(f, "slow", url, NULL);
+	requeued = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
+	queued = submit(f, "slow", url, NULL);
+	while (json_object_get_int_member(json_node_get_object(job = get_job(f, requeued)),
+					  "frames_processed") < 3) {
+		g_clear_pointer(&job, json_node_unref);
+		spin(20);
+	}
+	g_clear_pointer(&job, json_node_unref);
+	/* stop the daemon, keep its data */
+	dir = g_strdup(f->dir);
+	g_object_unref(f->session);
+	sdag_daemon_free(f->daemon);
+	g_free(f->base);
+	g_free(f->dir);
+	memset(f, 0, sizeof(*f));
+
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagConfig) cfg = sdag_config_new();
+		g_assert_true(sdag_config_set_listen(cfg, "127.0.0.1:0", &error));
+		sdag_config_set_data_dir(cfg, dir);
+		sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"));
+		sdag_config_add_media_root(cfg, media_dir);
+		cfg->max_concurrent_jobs = 2;
+		f->dir = g_steal_pointer(&dir);
+		f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
+		g_assert_no_error(error);
+		f->session = soup_session_new();
+		f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+	}
+	job = get_job(f, failing);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "interrupted");
+	kept = (guint)json_object_get_int_member(o, "frames_processed");
+	g_assert_cmpuint(kept, >, 0);
+	g_assert_cmpuint(count_frames(f, failing), ==, kept);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(o, "summary"), "total_frames"),
+	    ==,
+	    kept);
+	g_clear_pointer(&job, json_node_unref);
+
+	job = wait_terminal(f, requeued);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 2);
+	g_assert_nonnull(json_object_get_string_member(o, "requeued_at"));
+	g_assert_cmpuint(count_frames(f, requeued), ==, CLIP_FRAMES);
+	g_clear_pointer(&job, json_node_unref);
+
+	job = wait_terminal(f, queued);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
+	g_assert_cmpuint(count_frames(f, queued), ==, CLIP_FRAMES);
+	fixture_teardown(f, NULL);
+}
+
+/* A spawned daemon, killed with SIGKILL in the middle of a job. */
+typedef struct {
+	GPid pid;
+	char *base;
+} Spawned;
+
+static void
+spawn_setup(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+spawned_start(Spawned *s, const char *dir)
+{
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = {g_getenv("SDAG_TEST_STREAMDAGD"),
+			      "--listen",
+			      "127.0.0.1:0",
+			      "--data-dir",
+			      dir,
+			      "--plugin-dir",
+			      g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"),
+			      "--media-root",
+			      media_dir,
+			      NULL};
+	gint out_fd = -1;
+	g_autoptr(GIOChannel) ch = NULL;
+	g_autofree char *line = NULL;
+	const char *prefix = "streamdagd: listening on ";
+
+	g_assert_true(
+	    g_spawn_async_with_pipes(NULL,
+				     (char **)argv,
+				     NULL,
+				     G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
+				     spawn_setup,
+				     NULL,
+				     &s->pid,
+				     NULL,
+				     &out_fd,
+				     NULL,
+				     &error));
+	g_assert_no_error(error);
+	ch = g_io_channel_unix_new(out_fd);
+	g_io_channel_set_close_on_unref(ch, TRUE);
+	g_assert_cmpint(
+	    g_io_channel_read_line(ch, &line, NULL, NULL, &error), ==, G_IO_STATUS_NORMAL);
+	g_assert_true(g_str_has_prefix(line, prefix));
+	g_strchomp(line);
+	s->base = g_strndup(line + strlen(prefix), strlen(line) - strlen(prefix) - 1);
+}
+
+static void
+spawned_kill(Spawned *s)
+{
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	g_spawn_close_pid(s->pid);
+	g_clear_pointer(&s->base, g_free);
+}
+
+static void
+test_restart_sigkill(void)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *dir = sdag_test_mkdtemp();
+	Spawned s = {0};
+	Fixture fa = {0};
+	Fixture *f = &fa;
+	g_autofree char *failing = NULL;
+	g_autofree char *requeued = NULL;
+	g_autofree char *queued = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+	guint kept;
+
+	f->session = soup_session_new();
+	spawned_start(&s, dir);
+	f->base = s.base;
+	register_pipeline(f, "slow", 40, 1);
+	failing = submit(f, "slow", url, NULL);
+	requeued = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
+	queued = submit(f, "slow", url, NULL);
+	/* enough frames that some rows are certainly written (batches of 250 ms at most) */
+	while (json_object_get_int_member(json_node_get_object(job = get_job(f, failing)),
+					  "frames_processed") < 15) {
+		g_clear_pointer(&job, json_node_unref);
+		spin(20);
+	}
+	g_clear_pointer(&job, json_node_unref);
+	spin(300);
+	spawned_kill(&s);
+
+	spawned_start(&s, dir);
+	f->base = s.base;
+	job = get_job(f, failing);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "interrupted");
+	/* the rows that reached the store are the job's frames, counted once */
+	kept = count_frames(f, failing);
+	g_assert_cmpuint(kept, >=, 15);
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, kept);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(o, "summary"), "total_frames"),
+	    ==,
+	    kept);
+	g_clear_pointer(&job, json_node_unref);
+
+	job = wait_terminal(f, requeued);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	g_assert_cmpuint(count_frames(f, requeued), ==, CLIP_FRAMES);
+	g_clear_pointer(&job, json_node_unref);
+	job = wait_terminal(f, queued);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
+	g_assert_cmpuint(count_frames(f, queued), ==, CLIP_FRAMES);
+	{
+		/* frame ids of the re-run job: each once, in order */
+		g_autoptr(JsonArray) frames = all_frames(f, requeued, 7);
+		for (guint i = 0; i < json_array_get_length(frames); i++)
+			g_assert_cmpint(json_object_get_int_member(
+					    json_array_get_object_element(frames, i), "frame_id"),
+					==,
+					i);
+	}
+	spawned_kill(&s);
+	g_object_unref(f->session);
+	sdag_test_rmtree(dir);
+}
+
+/* The summary accounts exactly what the rows hold, and rebuilds from them. */
+static void
+test_results_module(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autoptr(SdagStore) store = sdag_store_open(dir, &error);
+	g_autoptr(SdagResults) results = sdag_results_new(store, "job-a");
+	g_autoptr(SdagResults) rebuilt = sdag_results_new(store, "job-a");
+	g_autoptr(GArray) dets = g_array_new(FALSE, TRUE, sizeof(SdagDetection));
+	g_autoptr(GArray) events = g_array_new(FALSE, TRUE, sizeof(SdagEvent));
+	g_autoptr(GArray) counts = g_array_new(FALSE, TRUE, sizeof(SdagCount));
+	gint64 node_ns[1] = {0};
+	g_autoptr(JsonNode) s1 = NULL;
+	g_autoptr(JsonNode) s2 = NULL;
+	g_autofree char *t1 = NULL;
+	g_autofree char *t2 = NULL;
+	g_autoptr(JsonNode) page = NULL;
+
+	g_assert_no_error(error);
+	for (guint64 fid = 0; fid < 150; fid++) {
+		SdagDetection d = {.label = "car", .score = 0.25f, .track_id = (gint64)(fid % 5)};
+		SdagCount c = {.name = "total", .label = "car", .value = (gint64)fid};
+		SdagFrameResult r = {.frame_id = fid,
+				     .pts_ns = (gint64)fid * 1000000,
+				     .detections = dets,
+				     .events = events,
+				     .counts = counts,
+				     .node_ns = node_ns};
+
+		g_array_set_size(dets, 0);
+		g_array_set_size(counts, 0);
+		g_array_append_val(dets, d);
+		g_array_append_val(counts, c);
+		g_assert_true(sdag_results_add(results, &r, &error));
+	}
+	g_assert_true(sdag_results_flush(results, &error));
+	g_assert_cmpuint(sdag_results_get_n_frames(results), ==, 150);
+	s1 = sdag_results_dup_summary(results);
+	g_assert_true(sdag_results_load(rebuilt, &error));
+	s2 = sdag_results_dup_summary(rebuilt);
+	t1 = sdag_json_to_string(s1);
+	t2 = sdag_json_to_string(s2);
+	g_assert_cmpstr(t1, ==, t2);
+	g_assert_cmpstr(
+	    t1,
+	    ==,
+	    "{\"total_frames\":150,\"total_detections\":150,\"total_events\":0,"
+	    "\"average_confidence\":0.25,\"tracks\":5,\"counts\":{\"total\":{\"car\":149}}}");
+	page = sdag_results_read_frames(store, "job-a", 140, 100, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(page), "frames")),
+			 ==,
+			 10);
+	g_clear_pointer(&results, sdag_results_free);
+	g_clear_pointer(&rebuilt, sdag_results_free);
+	g_clear_pointer(&store, sdag_store_free);
+	sdag_test_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret;
+
+	g_test_init(&argc, &argv, NULL);
+	gst_init(&argc, &argv);
+	make_media();
+
+#define ADD(name, opts, func) g_test_add(name, Fixture, opts, fixture_setup, func, fixture_teardown)
+	ADD("/sdag/jobs/stride", &opts_two, test_stride);
+	ADD("/sdag/jobs/max-frames", &opts_two, test_max_frames);
+	ADD("/sdag/jobs/concurrency", &opts_two, test_concurrency);
+	ADD("/sdag/jobs/cancel/running", &opts_two, test_cancel_running);
+	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);
+	ADD("/sdag/jobs/bad-sources", &opts_two, test_bad_sources);
+	ADD("/sdag/jobs/bad-requests", &opts_two, test_bad_requests);
+	ADD("/sdag/jobs/list", &opts_two, test_list);
+	ADD("/sdag/jobs/results", &opts_two, test_results);
+#undef ADD
+	g_test_add_func("/sdag/jobs/transitions", test_transitions);
+	g_test_add_func("/sdag/jobs/classify", test_classify);
+	g_test_add_func("/sdag/jobs/source-policy", test_source_policy);
+	g_test_add_func("/sdag/jobs/results-module", test_results_module);
+	g_test_add_func("/sdag/jobs/restart/clean", test_restart_clean);
+	g_test_add_func("/sdag/jobs/restart/sigkill", test_restart_sigkill);
+
+	ret = g_test_run();
+	sdag_test_rmtree(media_dir);
+	sdag_test_rmtree(outside_dir);
+	g_free(media_dir);
+	g_free(outside_dir);
+	return ret;
+}

@@ -5,7 +5,7 @@ BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
 
-.PHONY: all deps build demo check coverage format format-check sanitize clean
+.PHONY: all deps build demo check bench coverage format format-check sanitize clean
 
 all: build
 
@@ -31,6 +31,10 @@ check: deps format-check
 coverage:
 	@gcovr --root . --filter 'src/' --filter 'plugins/' --print-summary \
 		--fail-under-line $(COVERAGE_MIN) $(COVBUILD) | grep -E '^(lines|branches):'
+
+# Job throughput against a bare GStreamer decode of the same file (see bench/README.md)
+bench: build
+	./bench/job-throughput.sh $(BUILD)
 
 # The same suite under AddressSanitizer, LeakSanitizer and UBSan.
 sanitize: deps

@@ -358,18 +358,18 @@ static JsonNode *
 sdag_jobs_public_json(JsonObject *record, SdagJob *live, gboolean full, JsonNode *summary)
 {
 	JsonObject *out = json_object_new();
-	JsonObjectIter iter;
-	const char *name;
-	JsonNode *value;
+	/* in the record's order, which is the order documented */
+	g_autoptr(GList) names = json_object_get_members(record);
 	JsonNode *root;
 
-	json_object_iter_init(&iter, record);
-	while (json_object_iter_next(&iter, &name, &value)) {
+	for (GList *l = names; l != NULL; l = l->next) {
+		const char *name = l->data;
 		if (g_strcmp0(name, "source_url") == 0 || g_strcmp0(name, "seq") == 0)
 			continue;
 		if (!full && g_strcmp0(name, "pipeline") == 0)
 			continue;
-		json_object_set_member(out, name, json_node_copy(value));
+		json_object_set_member(
+		    out, name, json_node_copy(json_object_get_member(record, name)));
 	}
 	if (live != NULL)
 		sdag_jobs_add_live(live, out);

@@ -29,9 +29,10 @@
  * network I/O, so it runs in a GTask thread; done() follows on the main
  * context after the last frame row is written.
  *
- * A job whose decoder exposes no video pad is told apart from other failures
- * by no_more_pads && !video_linked when the error arrives: decodebin emits
- * no-more-pads before any data flows, so the flag is set by then.
+ * A job whose decoder exposes no video pad fails as no_video_stream as soon
+ * as decodebin says it has exposed every stream (no-more-pads, on the
+ * streaming thread, forwarded as an application message on the bus); an
+ * error that wins that race is classified with the same flags.
  */
 
 struct _SdagWorker {
@@ -52,6 +53,7 @@ struct _SdagWorker {
 	gint64 started_us;
 	SdagResults *results;
 	gint video_linked; /* atomic */
+	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
 
 	gboolean stopping;
@@ -63,6 +65,8 @@ struct _SdagWorker {
 	gint64 duration_ns;
 	JsonNode *metrics;
 };
+
+#define SDAG_WORKER_NO_VIDEO "sdag-no-video"
 
 static void sdag_worker_finish(SdagWorker *self,
 			       SdagWorkerOutcome outcome,
@@ -232,8 +236,10 @@ sdag_worker_pad_added_cb(GstElement *decodebin, GstPad *pad, gpointer user_data)
 		caps = gst_pad_query_caps(pad, NULL);
 	name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
 	/* other streams stay unlinked: decodebin then stops decoding them */
-	if (!g_str_has_prefix(name, "video/"))
+	if (!g_str_has_prefix(name, "video/")) {
+		g_atomic_int_inc(&self->other_pads);
 		return;
+	}
 	sinkpad = gst_element_get_static_pad(self->convert, "sink");
 	if (gst_pad_is_linked(sinkpad))
 		return;
@@ -248,7 +254,15 @@ static void
 sdag_worker_no_more_pads_cb(GstElement *decodebin, gpointer user_data)
 {
 	SdagWorker *self = user_data;
+
 	g_atomic_int_set(&self->no_more_pads, 1);
+	/* Every stream is exposed and none is video: say so now rather than wait for the
+	 * not-linked error, which decodebin does not always let through. */
+	if (!g_atomic_int_get(&self->video_linked))
+		gst_element_post_message(
+		    decodebin,
+		    gst_message_new_application(GST_OBJECT(decodebin),
+						gst_structure_new_empty(SDAG_WORKER_NO_VIDEO)));
 }
 
 static void
@@ -305,6 +319,13 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 		}
 		break;
 	}
+	case GST_MESSAGE_APPLICATION:
+		if (gst_message_has_name(msg, SDAG_WORKER_NO_VIDEO)) {
+			g_autofree char *m =
+			    g_strdup_printf("%s has no video stream", self->display_uri);
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, "no_video_stream", m);
+		}
+		break;
 	case GST_MESSAGE_WARNING: {
 		g_autoptr(GError) error = NULL;
 		gst_message_parse_warning(msg, &error, NULL);
@@ -388,7 +409,13 @@ sdag_worker_start_watch_cb(gpointer user_data)
 	message = g_strdup_printf("%s: no video frame decoded within %u s",
 				  self->display_uri,
 				  self->options.start_timeout_s);
-	sdag_worker_finish(self, SDAG_WORKER_FAILED, "decode_error", message);
+	sdag_worker_finish(self,
+			   SDAG_WORKER_FAILED,
+			   g_atomic_int_get(&self->other_pads) > 0 &&
+				   !g_atomic_int_get(&self->video_linked)
+			       ? "no_video_stream"
+			       : "decode_error",
+			   message);
 	return G_SOURCE_REMOVE;
 }
 

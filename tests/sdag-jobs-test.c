@@ -134,6 +134,11 @@ fixture_setup(Fixture *f, gconstpointer data)
 	sdag_config_set_data_dir(cfg, f->dir);
 	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
 	sdag_config_add_media_root(cfg, media_dir);
+	if (g_getenv("SDAG_TEST_VTEST") != NULL) {
+		g_autofree char *vdir = g_path_get_dirname(g_getenv("SDAG_TEST_VTEST"));
+		if (g_file_test(vdir, G_FILE_TEST_IS_DIR))
+			sdag_config_add_media_root(cfg, vdir);
+	}
 	cfg->max_concurrent_jobs = opts->max_jobs;
 	/* broken files that stall the decoder fail within the test's patience */
 	cfg->start_timeout_s = 3;
@@ -364,6 +369,38 @@ test_stride(Fixture *f, gconstpointer data)
 		g_assert_cmpint(
 		    json_object_get_int_member(summary, "tracks"), ==, g_hash_table_size(tracks));
 	}
+}
+
+/* Real footage: Debian's vtest.avi (MS-MPEG4 v3, 768x576, 10 fps, 795 frames) decodes end to
+ * end; every 5th frame is processed. */
+static void
+test_vtest(Fixture *f, gconstpointer data)
+{
+	const char *vtest = g_getenv("SDAG_TEST_VTEST");
+	g_autofree char *url = NULL;
+	g_autofree char *id = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autoptr(JsonArray) frames = NULL;
+	JsonObject *o;
+
+	if (vtest == NULL || !g_file_test(vtest, G_FILE_TEST_IS_REGULAR))
+		g_error("%s is missing: run scripts/fetch-media.sh (make deps)",
+			vtest != NULL ? vtest : "SDAG_TEST_VTEST");
+	url = g_filename_to_uri(vtest, NULL, NULL);
+	register_pipeline(f, "boxes", 0, 1);
+	id = submit(f, "boxes", url, "{\"stride\":5}");
+	job = wait_terminal(f, id);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 795);
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 159);
+	frames = all_frames(f, id, 1000);
+	g_assert_cmpuint(json_array_get_length(frames), ==, 159);
+	/* 10 fps: frame 790 is at 79 s */
+	g_assert_cmpfloat_with_epsilon(
+	    json_object_get_double_member(json_array_get_object_element(frames, 158), "pts_ms"),
+	    79000.0,
+	    1.0);
 }
 
 /* max_frames ends the job after that many processed frames, as completed. */
@@ -1279,6 +1316,7 @@ main(int argc, char **argv)
 #define ADD(name, opts, func) g_test_add(name, Fixture, opts, fixture_setup, func, fixture_teardown)
 	ADD("/sdag/jobs/stride", &opts_two, test_stride);
 	ADD("/sdag/jobs/max-frames", &opts_two, test_max_frames);
+	ADD("/sdag/jobs/vtest", &opts_two, test_vtest);
 	ADD("/sdag/jobs/concurrency", &opts_two, test_concurrency);
 	ADD("/sdag/jobs/cancel/running", &opts_two, test_cancel_running);
 	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);

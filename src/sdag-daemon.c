@@ -6,13 +6,11 @@
 
 #include "sdag-daemon.h"
 
-#include "sdag-element.h"
+#include <gio/gio.h>
+#include <gst/gst.h>
+
 #include "sdag-error.h"
 #include "sdag-rest.h"
-
-#include <gio/gio.h>
-
-#include "sdag-error.h"
 
 /*
  * The API has no authentication yet, so it must not be reachable from
@@ -65,14 +63,10 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
 		return NULL;
 	self->registry = sdag_registry_new(self->store, self->types);
-	/* idempotent; the daemon's own element needs no plugin search */
+	/* idempotent; the worker makes its sddag elements by type, so no plugin search is
+	 * involved */
 	if (!gst_init_check(NULL, NULL, error))
 		return NULL;
-	if (!sdag_element_register(NULL)) {
-		g_set_error_literal(
-		    error, SDAG_ERROR, SDAG_ERROR_INTERNAL, "cannot register the sddag element");
-		return NULL;
-	}
 	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
 	if (self->jobs == NULL)
 		return NULL;

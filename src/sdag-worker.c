@@ -343,7 +343,9 @@ sdag_worker_build(SdagWorker *self, GError **error)
 {
 	g_autofree char *name = g_strdup_printf("job-%s", self->job_id);
 	GstElement *decode = gst_element_factory_make("uridecodebin", "source");
-	GstElement *element = gst_element_factory_make("sddag", "dag");
+	/* by type, not by factory name: an installed copy of the GStreamer plugin must not
+	 * stand in for the element linked into this binary */
+	GstElement *element = g_object_new(SDAG_TYPE_ELEMENT, "name", "dag", NULL);
 	GstElement *sink = gst_element_factory_make("fakesink", "sink");
 	g_autoptr(GstBus) bus = NULL;
 

@@ -139,7 +139,14 @@ rest_openapi(Fixture *f, gconstpointer data)
 		      {"/pipelines", "get"},
 		      {"/pipelines", "post"},
 		      {"/pipelines/{id}", "get"},
-		      {"/pipelines/{id}", "delete"}};
+		      {"/pipelines/{id}", "delete"},
+		      {"/jobs", "get"},
+		      {"/jobs", "post"},
+		      {"/jobs/{id}", "get"},
+		      {"/jobs/{id}", "delete"},
+		      {"/jobs/{id}/cancel", "post"},
+		      {"/jobs/{id}/results", "get"},
+		      {"/jobs/{id}/frames", "get"}};
 	JsonObject *root;
 	JsonObject *paths;
 
@@ -148,7 +155,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 	root = json_node_get_object(r->json);
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
 	paths = json_object_get_object_member(root, "paths");
-	g_assert_cmpuint(json_object_get_size(paths), ==, 5);
+	g_assert_cmpuint(json_object_get_size(paths), ==, 10);
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
 		g_assert_nonnull(item);

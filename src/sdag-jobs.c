@@ -472,6 +472,7 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	wopts.follow_redirects = self->policy.allow_private_networks;
 	wopts.display_uri = source->redacted_uri;
 	wopts.start_timeout_s = self->start_timeout_s;
+	wopts.resolve_host = source->resolve_host;
 	job->worker = sdag_worker_new(
 	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
 	job->started_mono = g_get_monotonic_time();

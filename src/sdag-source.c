@@ -24,7 +24,8 @@
  *   source_not_found rather than here, and cannot escape through a symlink;
  * - http(s): a host that is an IP literal (or "localhost") in a loopback,
  *   private, link-local, multicast or unspecified range is refused unless
- *   allow_private_networks is set.
+ *   allow_private_networks is set; any other name is left in resolve_host,
+ *   for the worker to resolve and check every address before opening.
  *
  * Everything here is string and path work: no network I/O, so it runs on the
  * main loop in microseconds.
@@ -37,6 +38,7 @@ sdag_source_free(SdagSource *self)
 		return;
 	g_free(self->uri);
 	g_free(self->redacted_uri);
+	g_free(self->resolve_host);
 	g_free(self);
 }
 
@@ -166,7 +168,13 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	return NULL;
 }
 
-static gboolean
+/**
+ * sdag_source_address_is_private:
+ *
+ * Returns: whether @addr is loopback, private (RFC 1918, CGNAT, ULA), link-local, multicast
+ * or unspecified: an address an appliance's job must not reach unless allowed
+ */
+gboolean
 sdag_source_address_is_private(GInetAddress *addr)
 {
 	const guint8 *b = g_inet_address_to_bytes(addr);
@@ -219,6 +227,9 @@ sdag_source_parse_http(GUri *uri, const char *url, const SdagSourcePolicy *polic
 			return NULL;
 		}
 	}
+	/* a name is resolved and checked at start, off the request path */
+	if (!policy->allow_private_networks && !g_hostname_is_ip_address(host))
+		source->resolve_host = g_strdup(host);
 	source->kind = SDAG_SOURCE_HTTP;
 	source->uri = g_strdup(url);
 	source->redacted_uri = g_steal_pointer(&redacted);

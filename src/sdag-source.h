@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -17,6 +17,7 @@ typedef struct {
 	SdagSourceKind kind;
 	char *uri;	    /* what GStreamer opens: for files, the resolved path as a URI */
 	char *redacted_uri; /* what responses and logs show: no password */
+	char *resolve_host; /* a host name to resolve and check before opening, or NULL */
 } SdagSource;
 
 typedef struct {
@@ -27,6 +28,7 @@ typedef struct {
 SdagSource *sdag_source_parse(const char *url, const SdagSourcePolicy *policy, GError **error);
 void sdag_source_free(SdagSource *self);
 char *sdag_source_redact(const char *url);
+gboolean sdag_source_address_is_private(GInetAddress *addr);
 GStrv sdag_source_resolve_roots(const char *const *roots, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagSource, sdag_source_free)

@@ -11,6 +11,7 @@
 #include "sdag-element.h"
 #include "sdag-error.h"
 #include "sdag-results.h"
+#include "sdag-source.h"
 
 /*
  * One running job: a GstPipeline
@@ -56,6 +57,8 @@ struct _SdagWorker {
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
 
+	char *resolve_host;	 /* checked against the network policy before opening */
+	GCancellable *resolving; /* non-NULL while that lookup runs */
 	gboolean stopping;
 	gboolean stopped;
 	SdagWorkerOutcome outcome;
@@ -91,6 +94,8 @@ sdag_worker_new(SdagStore *store,
 	self->options = *options;
 	self->display_uri = g_strdup(options->display_uri != NULL ? options->display_uri : uri);
 	self->options.display_uri = self->display_uri;
+	self->resolve_host = g_strdup(options->resolve_host);
+	self->options.resolve_host = self->resolve_host;
 	self->done = done;
 	self->user_data = user_data;
 	self->results = sdag_results_new(store, job_id);
@@ -122,6 +127,7 @@ sdag_worker_free(SdagWorker *self)
 	g_free(self->job_id);
 	g_free(self->uri);
 	g_free(self->display_uri);
+	g_free(self->resolve_host);
 	g_free(self);
 }
 
@@ -429,8 +435,8 @@ sdag_worker_start_watch_cb(gpointer user_data)
  *
  * Returns: %FALSE only when the pipeline cannot be built
  */
-gboolean
-sdag_worker_start(SdagWorker *self, GError **error)
+static gboolean
+sdag_worker_play(SdagWorker *self, GError **error)
 {
 	if (!sdag_worker_build(self, error))
 		return FALSE;
@@ -440,6 +446,79 @@ sdag_worker_start(SdagWorker *self, GError **error)
 		self->start_watch = g_timeout_add_seconds(1, sdag_worker_start_watch_cb, self);
 	self->started_us = g_get_monotonic_time();
 	return TRUE;
+}
+
+/* Ends a job that never had a pipeline. done() is the last thing that touches self. */
+static void
+sdag_worker_end_unstarted(SdagWorker *self,
+			  SdagWorkerOutcome outcome,
+			  const char *code,
+			  const char *message)
+{
+	if (!self->stopping) {
+		self->stopping = TRUE;
+		self->outcome = outcome;
+		self->error_code = g_strdup(code);
+		self->error_message = g_strdup(message);
+	}
+	self->stopped = TRUE;
+	self->done(self, self->user_data);
+}
+
+/*
+ * A host name could resolve to an address the policy refuses (a name for
+ * 127.0.0.1, or "127.1", which getaddrinfo reads as 127.0.0.1): every address
+ * it resolves to is checked before GStreamer opens anything.
+ */
+static void
+sdag_worker_resolved_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) play_error = NULL;
+	GList *addrs = g_resolver_lookup_by_name_finish(G_RESOLVER(source), res, &error);
+	g_autofree char *refused = NULL;
+
+	g_clear_object(&self->resolving);
+	for (GList *l = addrs; l != NULL && refused == NULL; l = l->next) {
+		if (sdag_source_address_is_private(l->data))
+			refused = g_inet_address_to_string(l->data);
+	}
+	g_resolver_free_addresses(addrs);
+	if (self->stopped)
+		return; /* stop_sync() ended it meanwhile */
+	if (self->stopping) {
+		sdag_worker_end_unstarted(self, self->outcome, NULL, NULL);
+	} else if (error != NULL) {
+		g_autofree char *m = g_strdup_printf("%s: cannot resolve '%s': %s",
+						     self->display_uri,
+						     self->resolve_host,
+						     error->message);
+		sdag_worker_end_unstarted(self, SDAG_WORKER_FAILED, "source_unreachable", m);
+	} else if (refused != NULL) {
+		g_autofree char *m = g_strdup_printf(
+		    "'%s' resolves to %s, a loopback, private or link-local address; set "
+		    "[sources] allow_private_networks=true to allow it",
+		    self->resolve_host,
+		    refused);
+		sdag_worker_end_unstarted(self, SDAG_WORKER_FAILED, "source_forbidden", m);
+	} else if (!sdag_worker_play(self, &play_error)) {
+		sdag_worker_end_unstarted(
+		    self, SDAG_WORKER_FAILED, "internal", play_error->message);
+	}
+}
+
+gboolean
+sdag_worker_start(SdagWorker *self, GError **error)
+{
+	if (self->resolve_host != NULL) {
+		g_autoptr(GResolver) resolver = g_resolver_get_default();
+		self->resolving = g_cancellable_new();
+		g_resolver_lookup_by_name_async(
+		    resolver, self->resolve_host, self->resolving, sdag_worker_resolved_cb, self);
+		return TRUE;
+	}
+	return sdag_worker_play(self, error);
 }
 
 /* Reads position/duration while the pipeline still has them; keeps the last answer. */
@@ -561,6 +640,11 @@ sdag_worker_finish(SdagWorker *self,
 		g_source_remove(self->start_watch);
 		self->start_watch = 0;
 	}
+	if (self->resolving != NULL) {
+		/* the lookup's callback ends the job */
+		g_cancellable_cancel(self->resolving);
+		return;
+	}
 	task = g_task_new(NULL, NULL, sdag_worker_stop_done_cb, self);
 	g_task_set_task_data(task, self, NULL);
 	g_task_run_in_thread(task, sdag_worker_stop_thread);
@@ -597,6 +681,13 @@ sdag_worker_stop_sync(SdagWorker *self)
 	if (self->start_watch != 0) {
 		g_source_remove(self->start_watch);
 		self->start_watch = 0;
+	}
+	if (self->resolving != NULL) {
+		g_cancellable_cancel(self->resolving);
+		self->stopped = TRUE;
+		while (self->resolving != NULL)
+			g_main_context_iteration(NULL, TRUE);
+		self->stopped = FALSE;
 	}
 	if (self->pipeline != NULL)
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);

@@ -27,6 +27,7 @@ typedef struct {
 	gboolean follow_redirects; /* http(s): only when redirects cannot reach a refused address */
 	const char *display_uri;   /* for messages: the source without its password */
 	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: wait forever */
+	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
 } SdagWorkerOptions;
 
 /* Called on the main context once the pipeline is down and every frame row is written. */

@@ -41,10 +41,12 @@ typedef struct {
 
 typedef struct {
 	guint max_jobs;
+	gboolean strict; /* private networks refused, as shipped */
 } FixtureOpts;
 
-static const FixtureOpts opts_two = {2};
-static const FixtureOpts opts_one = {1};
+static const FixtureOpts opts_two = {2, FALSE};
+static const FixtureOpts opts_one = {1, FALSE};
+static const FixtureOpts opts_strict = {2, TRUE};
 
 static char *
 media_path(const char *name)
@@ -143,7 +145,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 	/* broken files that stall the decoder fail within the test's patience */
 	cfg->start_timeout_s = 3;
 	/* the HTTP media server of these tests is on loopback */
-	cfg->allow_private_networks = TRUE;
+	cfg->allow_private_networks = !opts->strict;
 	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
 	g_assert_no_error(error);
 	g_assert_true(sdag_node_types_load_dir(
@@ -685,6 +687,126 @@ test_bad_sources(Fixture *f, gconstpointer data)
 	}
 }
 
+/*
+ * The test's name service: names under ".test" (reserved for testing, RFC 6761) resolve to
+ * fixed addresses, the way /etc/hosts would on a box, without depending on the machine's
+ * own files. Installed as the process's default GResolver, so the daemon's lookups and
+ * GStreamer's go through it; IP literals never reach it.
+ */
+typedef struct {
+	GResolver parent;
+} TestResolver;
+typedef struct {
+	GResolverClass parent_class;
+} TestResolverClass;
+GType test_resolver_get_type(void);
+G_DEFINE_TYPE(TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static GList *
+test_resolver_lookup(const char *host, GError **error)
+{
+	const struct {
+		const char *name;
+		const char *addr;
+	} hosts[] = {
+	    {"camera.test", "127.0.0.1"}, {"nvr.test", "192.168.1.10"}, {"dual.test", "fd00::7"}};
+
+	for (guint i = 0; i < G_N_ELEMENTS(hosts); i++) {
+		if (g_strcmp0(host, hosts[i].name) == 0)
+			return g_list_append(NULL, g_inet_address_new_from_string(hosts[i].addr));
+	}
+	g_set_error(error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no host %s", host);
+	return NULL;
+}
+
+static GList *
+test_resolver_lookup_by_name(GResolver *resolver,
+			     const char *host,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	return test_resolver_lookup(host, error);
+}
+
+static void
+test_resolver_lookup_by_name_async(GResolver *resolver,
+				   const char *host,
+				   GCancellable *cancellable,
+				   GAsyncReadyCallback callback,
+				   gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(resolver, cancellable, callback, user_data);
+	GError *error = NULL;
+	GList *addrs = test_resolver_lookup(host, &error);
+
+	if (addrs == NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_pointer(task, addrs, (GDestroyNotify)g_resolver_free_addresses);
+}
+
+static GList *
+test_resolver_lookup_by_name_finish(GResolver *resolver, GAsyncResult *result, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void
+test_resolver_class_init(TestResolverClass *klass)
+{
+	GResolverClass *rc = G_RESOLVER_CLASS(klass);
+
+	rc->lookup_by_name = test_resolver_lookup_by_name;
+	rc->lookup_by_name_async = test_resolver_lookup_by_name_async;
+	rc->lookup_by_name_finish = test_resolver_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init(TestResolver *self)
+{
+}
+
+/* With private networks refused (the shipped default), a host name is resolved before
+ * anything is opened and every address it gives is checked; a name that does not resolve
+ * fails the job as unreachable. */
+static void
+test_resolved_private(Fixture *f, gconstpointer data)
+{
+	const struct {
+		const char *url;
+		const char *code;
+		const char *addr;
+	} cases[] = {
+	    {"http://camera.test/clip.mp4", "source_forbidden", "127.0.0.1"},
+	    {"http://nvr.test:8080/clip.mp4", "source_forbidden", "192.168.1.10"},
+	    {"https://dual.test/clip.mp4", "source_forbidden", "fd00::7"},
+	    {"http://gone.test/clip.mp4", "source_unreachable", "gone.test"},
+	};
+
+	register_pipeline(f, "boxes", 0, 1);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *id = submit(f, "boxes", cases[i].url, NULL);
+		g_autoptr(JsonNode) job = wait_terminal(f, id);
+		JsonObject *o = json_node_get_object(job);
+		JsonObject *err = json_object_get_object_member(o, "error");
+
+		g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+		g_assert_cmpstr(error_code_of(o), ==, cases[i].code);
+		g_assert_nonnull(
+		    strstr(json_object_get_string_member(err, "message"), cases[i].addr));
+		g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 0);
+	}
+	/* an IP literal is refused at once, before a job exists */
+	{
+		g_autoptr(SdagTestReply) r =
+		    http(f,
+			 "POST",
+			 "/jobs",
+			 "{\"pipeline_id\":\"boxes\",\"video_url\":\"http://127.0.0.1/a\"}");
+		sdag_test_assert_error(r, 403, "source_forbidden");
+	}
+}
+
 /* Bad requests get the exact status and code, and change nothing. */
 static void
 test_bad_requests(Fixture *f, gconstpointer data)
@@ -991,6 +1113,16 @@ test_source_policy(void)
 	g_autofree char *redacted = NULL;
 
 	g_assert_no_error(error);
+	{
+		/* names are resolved later, by the worker; literals and localhost never are */
+		g_autoptr(SdagSource) s1 =
+		    sdag_source_parse("http://camera.example/a", &strict, &error);
+		g_autoptr(SdagSource) s2 =
+		    sdag_source_parse("http://camera.example/a", &open, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(s1->resolve_host, ==, "camera.example");
+		g_assert_null(s2->resolve_host);
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(forbidden); i++) {
 		g_autoptr(SdagSource) s = sdag_source_parse(forbidden[i], &strict, &error);
 		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_SOURCE_FORBIDDEN);
@@ -1311,6 +1443,10 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	gst_init(&argc, &argv);
+	{
+		g_autoptr(GResolver) resolver = g_object_new(test_resolver_get_type(), NULL);
+		g_resolver_set_default(resolver);
+	}
 	make_media();
 
 #define ADD(name, opts, func) g_test_add(name, Fixture, opts, fixture_setup, func, fixture_teardown)
@@ -1322,6 +1458,7 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);
 	ADD("/sdag/jobs/bad-sources", &opts_two, test_bad_sources);
 	ADD("/sdag/jobs/bad-requests", &opts_two, test_bad_requests);
+	ADD("/sdag/jobs/resolved-private", &opts_strict, test_resolved_private);
 	ADD("/sdag/jobs/list", &opts_two, test_list);
 	ADD("/sdag/jobs/results", &opts_two, test_results);
 #undef ADD

@@ -341,6 +341,30 @@ sdag_rest_query_uint(SoupServerMessage *msg,
 	return TRUE;
 }
 
+/* Answers 400 itself when the query holds a parameter not in @known. */
+static gboolean
+sdag_rest_query_known(SoupServerMessage *msg, GHashTable *query, const char *const *known)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	if (query == NULL)
+		return TRUE;
+	g_hash_table_iter_init(&iter, query);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (!g_strv_contains(known, key)) {
+			g_autofree char *list = g_strjoinv(", ", (char **)known);
+			sdag_rest_reply_new_error(msg,
+						  SDAG_ERROR_BAD_REQUEST,
+						  "unknown query parameter '%s' (known: %s)",
+						  (const char *)key,
+						  list);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static void
 sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
@@ -369,8 +393,11 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 	g_autoptr(JsonNode) answer = NULL;
 	g_autoptr(GError) error = NULL;
 	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
+	const char *const known[] = {"limit", "cursor", NULL};
 
-	if (!sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_LIST_MAX, &limit))
+	/* a filter this version does not have must not quietly return everything */
+	if (!sdag_rest_query_known(msg, query, known) ||
+	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_LIST_MAX, &limit))
 		return;
 	answer = sdag_jobs_list(self->daemon->jobs,
 				(guint)limit,
@@ -456,7 +483,10 @@ sdag_rest_job_frames(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	guint64 from = 0;
 	guint64 limit = SDAG_JOBS_FRAMES_DEFAULT;
 
-	if (!sdag_rest_query_uint(msg, query, "from", 0, G_MAXINT64, &from) ||
+	const char *const known[] = {"from", "limit", NULL};
+
+	if (!sdag_rest_query_known(msg, query, known) ||
+	    !sdag_rest_query_uint(msg, query, "from", 0, G_MAXINT64, &from) ||
 	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_FRAMES_MAX, &limit))
 		return;
 	answer = sdag_jobs_get_frames(self->daemon->jobs, arg, from, (guint)limit, &error);

@@ -137,11 +137,12 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	g_autoptr(SdagSource) source = g_new0(SdagSource, 1);
 
 	if (host != NULL && host[0] != '\0' && g_ascii_strcasecmp(host, "localhost") != 0) {
+		g_autofree char *redacted = sdag_source_redact(url);
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_UNSUPPORTED_SOURCE,
 			    "file URL '%s' names a remote host",
-			    url);
+			    redacted);
 		return NULL;
 	}
 	path = g_uri_unescape_string(g_uri_get_path(uri), NULL);
@@ -153,9 +154,17 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	resolved = sdag_source_resolve_path(path);
 	for (guint i = 0; policy->media_roots != NULL && policy->media_roots[i] != NULL; i++) {
 		if (sdag_source_path_is_under(resolved, policy->media_roots[i])) {
+			if (g_file_test(resolved, G_FILE_TEST_IS_DIR)) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_UNSUPPORTED_SOURCE,
+					    "'%s' is a directory, not a video file",
+					    path);
+				return NULL;
+			}
 			source->kind = SDAG_SOURCE_FILE;
 			source->uri = g_filename_to_uri(resolved, NULL, NULL);
-			source->redacted_uri = g_strdup(url);
+			source->redacted_uri = sdag_source_redact(url);
 			return g_steal_pointer(&source);
 		}
 	}

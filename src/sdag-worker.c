@@ -7,6 +7,7 @@
 #include "sdag-worker.h"
 
 #include <gst/base/gstbasesrc.h>
+#include <string.h>
 
 #include "sdag-element.h"
 #include "sdag-error.h"
@@ -57,7 +58,9 @@ struct _SdagWorker {
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
 
-	char *resolve_host;	 /* checked against the network policy before opening */
+	char *resolve_host; /* checked against the network policy before opening */
+	char *password;	    /* the source's, kept out of logs and messages */
+	guint flush_timer;
 	GCancellable *resolving; /* non-NULL while that lookup runs */
 	gboolean stopping;
 	gboolean stopped;
@@ -96,6 +99,13 @@ sdag_worker_new(SdagStore *store,
 	self->options.display_uri = self->display_uri;
 	self->resolve_host = g_strdup(options->resolve_host);
 	self->options.resolve_host = self->resolve_host;
+	{
+		g_autoptr(GUri) parsed =
+		    g_uri_parse(uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+		if (parsed != NULL && g_uri_get_password(parsed) != NULL &&
+		    g_uri_get_password(parsed)[0] != '\0')
+			self->password = g_strdup(g_uri_get_password(parsed));
+	}
 	self->done = done;
 	self->user_data = user_data;
 	self->results = sdag_results_new(store, job_id);
@@ -115,6 +125,7 @@ sdag_worker_free(SdagWorker *self)
 		g_source_remove(self->bus_watch);
 	if (self->start_watch != 0)
 		g_source_remove(self->start_watch);
+	g_clear_handle_id(&self->flush_timer, g_source_remove);
 	if (self->pipeline != NULL) {
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
 		gst_object_unref(self->pipeline);
@@ -128,6 +139,7 @@ sdag_worker_free(SdagWorker *self)
 	g_free(self->uri);
 	g_free(self->display_uri);
 	g_free(self->resolve_host);
+	g_free(self->password);
 	g_free(self);
 }
 
@@ -187,8 +199,9 @@ sdag_worker_classify_error(const GError *error, SdagWorkerErrorOrigin origin, gb
 {
 	if (error->domain == SDAG_ERROR)
 		return sdag_error_code_to_string(error->code);
+	/* a node that fails to start, to read the format or to process a frame */
 	if (origin == SDAG_WORKER_FROM_DAG)
-		return error->domain == GST_STREAM_ERROR ? "node_error" : "internal";
+		return error->domain == GST_RESOURCE_ERROR ? "internal" : "node_error";
 	if (no_video)
 		return "no_video_stream";
 	/* a source that cannot deliver (connection refused, reset) says only "streaming
@@ -283,6 +296,19 @@ sdag_worker_source_setup_cb(GstElement *decodebin, GstElement *source, gpointer 
 		g_object_set(source, "timeout", 15u, NULL);
 }
 
+/* Replaces the source's password, wherever it appears in *text, with "***". */
+static void
+sdag_worker_redact(SdagWorker *self, char **text)
+{
+	g_auto(GStrv) parts = NULL;
+
+	if (self->password == NULL || *text == NULL || strstr(*text, self->password) == NULL)
+		return;
+	parts = g_strsplit(*text, self->password, -1);
+	g_free(*text);
+	*text = g_strjoinv("***", parts);
+}
+
 static gboolean
 sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 {
@@ -306,6 +332,9 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 			origin = SDAG_WORKER_FROM_SOURCE;
 		gst_message_parse_error(msg, &error, &debug);
 		code = sdag_worker_classify_error(error, origin, no_video);
+		/* GStreamer's texts may quote the URL it opened, password and all */
+		sdag_worker_redact(self, &error->message);
+		sdag_worker_redact(self, &debug);
 		g_info("job %s: %s: %s (%s)",
 		       self->job_id,
 		       code,
@@ -335,6 +364,7 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 	case GST_MESSAGE_WARNING: {
 		g_autoptr(GError) error = NULL;
 		gst_message_parse_warning(msg, &error, NULL);
+		sdag_worker_redact(self, &error->message);
 		g_info("job %s: warning: %s", self->job_id, error->message);
 		break;
 	}
@@ -435,6 +465,20 @@ sdag_worker_start_watch_cb(gpointer user_data)
  *
  * Returns: %FALSE only when the pipeline cannot be built
  */
+/* A source that stalls mid-stream must not keep frame rows in memory: they are written
+ * within SDAG_RESULTS_BATCH_US even when no further frame comes to push them out. A batch of
+ * at most SDAG_RESULTS_BATCH_FRAMES unsynced rows is a sub-millisecond write. */
+static gboolean
+sdag_worker_flush_cb(gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_results_flush(self->results, &error))
+		g_warning("job %s: %s", self->job_id, error->message);
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 sdag_worker_play(SdagWorker *self, GError **error)
 {
@@ -442,6 +486,7 @@ sdag_worker_play(SdagWorker *self, GError **error)
 		return FALSE;
 	/* FAILURE comes with an error message on the bus, handled there */
 	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	self->flush_timer = g_timeout_add(SDAG_RESULTS_BATCH_US / 1000, sdag_worker_flush_cb, self);
 	if (self->options.start_timeout_s > 0)
 		self->start_watch = g_timeout_add_seconds(1, sdag_worker_start_watch_cb, self);
 	self->started_us = g_get_monotonic_time();
@@ -640,6 +685,7 @@ sdag_worker_finish(SdagWorker *self,
 		g_source_remove(self->start_watch);
 		self->start_watch = 0;
 	}
+	g_clear_handle_id(&self->flush_timer, g_source_remove);
 	if (self->resolving != NULL) {
 		/* the lookup's callback ends the job */
 		g_cancellable_cancel(self->resolving);
@@ -673,7 +719,9 @@ sdag_worker_stop_sync(SdagWorker *self)
 {
 	/* an asynchronous stop in flight ends with done(): the owner waits for that instead */
 	g_return_if_fail(!self->stopping);
+	sdag_worker_update_progress(self);
 	self->stopping = TRUE;
+	g_clear_handle_id(&self->flush_timer, g_source_remove);
 	if (self->bus_watch != 0) {
 		g_source_remove(self->bus_watch);
 		self->bus_watch = 0;

@@ -26,7 +26,7 @@ typedef struct {
 	guint64 max_frames;	   /* 0: no limit */
 	gboolean follow_redirects; /* http(s): only when redirects cannot reach a refused address */
 	const char *display_uri;   /* for messages: the source without its password */
-	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: wait forever */
+	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: no limit */
 	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
 } SdagWorkerOptions;
 

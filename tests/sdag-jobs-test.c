@@ -630,7 +630,7 @@ test_bad_sources(Fixture *f, gconstpointer data)
 		char *url;
 		const char *code;
 		char *id;
-	} cases[7] = {
+	} cases[8] = {
 	    {media_url("missing.mp4"), "source_not_found"},
 	    {media_url("text.mp4"), "no_video_stream"},
 	    {media_url("audio.wav"), "no_video_stream"},
@@ -652,6 +652,9 @@ test_bad_sources(Fixture *f, gconstpointer data)
 	cases[5].code = "source_unreachable";
 	cases[6].url = g_strdup_printf("http://127.0.0.1:%u/clip.mp4", port);
 	cases[6].code = NULL; /* served: completes */
+	/* a password never comes back, not even through GStreamer's messages */
+	cases[7].url = g_strdup_printf("http://viewer:hunter2@127.0.0.1:%u/missing.mp4", port);
+	cases[7].code = "source_not_found";
 
 	register_pipeline(f, "boxes", 0, 1);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
@@ -660,7 +663,9 @@ test_bad_sources(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(JsonNode) job = wait_terminal(f, cases[i].id);
 		JsonObject *o = json_node_get_object(job);
+		g_autofree char *text = sdag_json_to_string(job);
 
+		g_assert_null(strstr(text, "hunter2"));
 		if (cases[i].code == NULL) {
 			g_assert_cmpstr(
 			    json_object_get_string_member(o, "status"), ==, "completed");
@@ -866,6 +871,7 @@ test_bad_requests(Fixture *f, gconstpointer data)
 	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"file:///tmp/../etc/passwd\"}",
 	     403,
 	     "source_forbidden"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@DIR@\"}", 400, "unsupported_source"},
 	};
 
 	register_pipeline(f, "boxes", 0, 1);
@@ -881,8 +887,11 @@ test_bad_requests(Fixture *f, gconstpointer data)
 		g_autoptr(SdagTestReply) r = NULL;
 
 		g_auto(GStrv) parts = g_strsplit(cases[i].body, "@URL@", -1);
+		g_autofree char *with_url = g_strjoinv(url, parts);
+		g_auto(GStrv) dparts = g_strsplit(with_url, "@DIR@", -1);
+		g_autofree char *dir_url = g_filename_to_uri(media_dir, NULL, NULL);
 
-		body = g_strjoinv(url, parts);
+		body = g_strjoinv(dir_url, dparts);
 		r = http(f, "POST", "/jobs", body);
 		if (r->status != cases[i].status)
 			g_error("%s: expected %u, got %u %s",
@@ -910,6 +919,9 @@ test_bad_requests(Fixture *f, gconstpointer data)
 		g_autoptr(SdagTestReply) r5 = http(f, "GET", "/jobs/nope/results", NULL);
 		g_autoptr(SdagTestReply) r6 = http(f, "POST", "/jobs/nope/cancel", NULL);
 		g_autoptr(SdagTestReply) r7 = http(f, "PUT", "/jobs", NULL);
+		g_autoptr(SdagTestReply) r8 = http(f, "GET", "/jobs?status=running", NULL);
+		g_autofree char *p9 = g_strdup_printf("/jobs/%s/frames?to=3", witness);
+		g_autoptr(SdagTestReply) r9 = http(f, "GET", p9, NULL);
 		sdag_test_assert_error(r1, 400, "bad_request");
 		sdag_test_assert_error(r2, 400, "bad_request");
 		sdag_test_assert_error(r3, 400, "bad_request");
@@ -917,6 +929,9 @@ test_bad_requests(Fixture *f, gconstpointer data)
 		sdag_test_assert_error(r5, 404, "job_not_found");
 		sdag_test_assert_error(r6, 404, "job_not_found");
 		sdag_test_assert_error(r7, 405, "method_not_allowed");
+		/* a filter this version does not have is refused, not ignored */
+		sdag_test_assert_error(r8, 400, "bad_request");
+		sdag_test_assert_error(r9, 400, "bad_request");
 	}
 	/* nothing changed: the list and the earlier job, byte for byte */
 	{
@@ -1072,7 +1087,8 @@ test_classify(void)
 	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_DAG, FALSE, "node_error"},
 	    {2, GST_CORE_ERROR_MISSING_PLUGIN, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
 	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_WORKER_FROM_PIPELINE, FALSE, "internal"},
-	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_WORKER_FROM_DAG, FALSE, "internal"},
+	    {2, GST_CORE_ERROR_NEGOTIATION, SDAG_WORKER_FROM_DAG, FALSE, "node_error"},
+	    {0, GST_RESOURCE_ERROR_SETTINGS, SDAG_WORKER_FROM_DAG, FALSE, "internal"},
 	    {3, SDAG_ERROR_STORE, SDAG_WORKER_FROM_DAG, FALSE, "store_error"},
 	};
 
@@ -1220,6 +1236,9 @@ test_restart_clean(void)
 	g_assert_cmpstr(error_code_of(o), ==, "interrupted");
 	kept = (guint)json_object_get_int_member(o, "frames_processed");
 	g_assert_cmpuint(kept, >, 0);
+	/* measured as the daemon stopped, not left unknown */
+	g_assert_cmpfloat(json_object_get_double_member(o, "progress"), >, 0.0);
+	g_assert_cmpfloat(json_object_get_double_member(o, "progress"), <, 1.0);
 	g_assert_cmpuint(count_frames(f, failing), ==, kept);
 	g_assert_cmpint(
 	    json_object_get_int_member(json_object_get_object_member(o, "summary"), "total_frames"),

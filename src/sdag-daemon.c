@@ -89,9 +89,12 @@ sdag_daemon_free(SdagDaemon *self)
 {
 	if (self == NULL)
 		return;
-	/* stop taking requests before the state they touch goes away */
-	sdag_rest_free(self->rest);
+	/* Jobs first, while the server still holds its connections: a cancel waiting for its
+	 * job gets its answer. The requests served meanwhile find the job manager whole; it
+	 * starts no job once it is closing. */
 	sdag_jobs_free(self->jobs);
+	self->jobs = NULL;
+	sdag_rest_free(self->rest);
 	sdag_registry_free(self->registry);
 	sdag_node_types_free(self->types);
 	sdag_store_free(self->store);

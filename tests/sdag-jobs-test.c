@@ -558,6 +558,67 @@ test_cancel_running(Fixture *f, gconstpointer data)
 	}
 }
 
+static void
+cancel_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GBytes) body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL);
+	*(gboolean *)user_data = TRUE;
+}
+
+/* The daemon stops while a cancel waits for its job to stop: no crash, and the job ends
+ * cancelled on disk. */
+static void
+test_cancel_at_shutdown(void)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *id = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *uri = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = NULL;
+	g_autoptr(GBytes) record = NULL;
+	g_autoptr(JsonNode) parsed = NULL;
+	gboolean answered = FALSE;
+	Fixture fa = {0};
+	Fixture *f = &fa;
+	g_autofree char *db = NULL;
+
+	fixture_setup(f, &opts_two);
+	register_pipeline(f, "slow", 100, 1);
+	id = submit(f, "slow", url, NULL);
+	while (json_object_get_int_member(json_node_get_object(job = get_job(f, id)),
+					  "frames_processed") < 1) {
+		g_clear_pointer(&job, json_node_unref);
+		spin(20);
+	}
+	uri = g_strdup_printf("%s/jobs/%s/cancel", f->base, id);
+	msg = soup_message_new("POST", uri);
+	soup_session_send_and_read_async(
+	    f->session, msg, G_PRIORITY_DEFAULT, NULL, cancel_sent_cb, &answered);
+	/* long enough for the request to arrive, shorter than a frame */
+	spin(30);
+	sdag_daemon_free(g_steal_pointer(&f->daemon));
+	while (!answered)
+		g_main_context_iteration(NULL, TRUE);
+
+	db = g_build_filename(f->dir, "db", NULL);
+	store = sdag_store_open(db, &error);
+	g_assert_no_error(error);
+	record = sdag_store_get(store, SDAG_STORE_JOBS, (const guint8 *)id, strlen(id), &error);
+	g_assert_no_error(error);
+	parsed = sdag_json_parse(g_bytes_get_data(record, NULL), g_bytes_get_size(record), &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(parsed), "status"), ==, "cancelled");
+	g_clear_pointer(&store, sdag_store_free);
+	g_object_unref(f->session);
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->base);
+}
+
 /* With one slot, a queued job that is cancelled never starts. */
 static void
 test_cancel_queued(Fixture *f, gconstpointer data)
@@ -1486,6 +1547,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/jobs/source-policy", test_source_policy);
 	g_test_add_func("/sdag/jobs/results-module", test_results_module);
 	g_test_add_func("/sdag/jobs/restart/clean", test_restart_clean);
+	g_test_add_func("/sdag/jobs/cancel/at-shutdown", test_cancel_at_shutdown);
 	g_test_add_func("/sdag/jobs/restart/sigkill", test_restart_sigkill);
 
 	ret = g_test_run();

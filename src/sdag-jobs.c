@@ -407,7 +407,8 @@ sdag_jobs_answer_waiters(SdagJobs *self, SdagJob *job)
 	g_slist_free_full(waiters, g_free);
 }
 
-/* Ends a job that could not start: queued → failed. */
+/* Ends a job that could not start (queued or just running → failed), with an empty
+ * summary. */
 static void
 sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char *message)
 {
@@ -479,21 +480,9 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	self->n_running++;
 	if (!sdag_worker_start(job->worker, &error)) {
 		/* nothing ran: the worker's own done path is not coming */
-		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
-		g_autoptr(JsonNode) summary = sdag_worker_dup_summary(job->worker);
-		g_autoptr(GError) error2 = NULL;
-		g_autofree char *end = sdag_jobs_now();
-
 		g_clear_pointer(&job->worker, sdag_worker_free);
 		self->n_running--;
-		sdag_jobs_set_error_member(job->record, "internal", error->message);
-		json_object_set_string_member(job->record, "finished_at", end);
-		sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
-		if (!sdag_jobs_set_status(
-			self, job, SDAG_JOB_FAILED, g_steal_pointer(&batch), &error2))
-			g_warning("%s", error2->message);
-		g_hash_table_steal(self->active, job->id);
-		sdag_job_free(job);
+		sdag_jobs_fail_start(self, job, "internal", error->message);
 	}
 }
 

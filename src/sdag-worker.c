@@ -121,10 +121,8 @@ sdag_worker_free(SdagWorker *self)
 		return;
 	/* the owner waits for done() or calls stop_sync() first */
 	g_warn_if_fail(self->pipeline == NULL || self->stopped);
-	if (self->bus_watch != 0)
-		g_source_remove(self->bus_watch);
-	if (self->start_watch != 0)
-		g_source_remove(self->start_watch);
+	g_clear_handle_id(&self->bus_watch, g_source_remove);
+	g_clear_handle_id(&self->start_watch, g_source_remove);
 	g_clear_handle_id(&self->flush_timer, g_source_remove);
 	if (self->pipeline != NULL) {
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
@@ -662,6 +660,17 @@ sdag_worker_stop_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	self->done(self, self->user_data);
 }
 
+/* The last progress reading, then no more bus messages, watches or timers. */
+static void
+sdag_worker_begin_stop(SdagWorker *self)
+{
+	sdag_worker_update_progress(self);
+	self->stopping = TRUE;
+	g_clear_handle_id(&self->bus_watch, g_source_remove);
+	g_clear_handle_id(&self->start_watch, g_source_remove);
+	g_clear_handle_id(&self->flush_timer, g_source_remove);
+}
+
 static void
 sdag_worker_finish(SdagWorker *self,
 		   SdagWorkerOutcome outcome,
@@ -672,20 +681,10 @@ sdag_worker_finish(SdagWorker *self,
 
 	if (self->stopping)
 		return;
-	sdag_worker_update_progress(self);
-	self->stopping = TRUE;
+	sdag_worker_begin_stop(self);
 	self->outcome = outcome;
 	self->error_code = g_strdup(code);
 	self->error_message = g_strdup(message);
-	if (self->bus_watch != 0) {
-		g_source_remove(self->bus_watch);
-		self->bus_watch = 0;
-	}
-	if (self->start_watch != 0) {
-		g_source_remove(self->start_watch);
-		self->start_watch = 0;
-	}
-	g_clear_handle_id(&self->flush_timer, g_source_remove);
 	if (self->resolving != NULL) {
 		/* the lookup's callback ends the job */
 		g_cancellable_cancel(self->resolving);
@@ -719,17 +718,7 @@ sdag_worker_stop_sync(SdagWorker *self)
 {
 	/* an asynchronous stop in flight ends with done(): the owner waits for that instead */
 	g_return_if_fail(!self->stopping);
-	sdag_worker_update_progress(self);
-	self->stopping = TRUE;
-	g_clear_handle_id(&self->flush_timer, g_source_remove);
-	if (self->bus_watch != 0) {
-		g_source_remove(self->bus_watch);
-		self->bus_watch = 0;
-	}
-	if (self->start_watch != 0) {
-		g_source_remove(self->start_watch);
-		self->start_watch = 0;
-	}
+	sdag_worker_begin_stop(self);
 	if (self->resolving != NULL) {
 		g_cancellable_cancel(self->resolving);
 		self->stopped = TRUE;

@@ -267,6 +267,18 @@ wait_terminal(Fixture *f, const char *id)
 	g_error("job %s did not end", id);
 }
 
+/* Polls until the job has processed at least @n frames. */
+static void
+wait_processed(Fixture *f, const char *id, gint64 n)
+{
+	for (;;) {
+		g_autoptr(JsonNode) job = get_job(f, id);
+		if (json_object_get_int_member(json_node_get_object(job), "frames_processed") >= n)
+			return;
+		spin(20);
+	}
+}
+
 /* Every frame row of a job, through the paging route. */
 static JsonArray *
 all_frames(Fixture *f, const char *id, guint page)
@@ -495,12 +507,7 @@ test_cancel_running(Fixture *f, gconstpointer data)
 	register_pipeline(f, "slow", 100, 1);
 	id = submit(f, "slow", url, NULL);
 	/* wait for the first frame rows */
-	while (json_object_get_int_member(json_node_get_object(job = get_job(f, id)),
-					  "frames_processed") < 2) {
-		g_clear_pointer(&job, json_node_unref);
-		spin(20);
-	}
-	g_clear_pointer(&job, json_node_unref);
+	wait_processed(f, id, 2);
 	/* a running job is not deleted */
 	path = g_strdup_printf("/jobs/%s", id);
 	r = http(f, "DELETE", path, NULL);
@@ -588,11 +595,7 @@ test_cancel_at_shutdown(void)
 	fixture_setup(f, &opts_two);
 	register_pipeline(f, "slow", 100, 1);
 	id = submit(f, "slow", url, NULL);
-	while (json_object_get_int_member(json_node_get_object(job = get_job(f, id)),
-					  "frames_processed") < 1) {
-		g_clear_pointer(&job, json_node_unref);
-		spin(20);
-	}
+	wait_processed(f, id, 1);
 	uri = g_strdup_printf("%s/jobs/%s/cancel", f->base, id);
 	msg = soup_message_new("POST", uri);
 	soup_session_send_and_read_async(
@@ -1241,6 +1244,32 @@ test_source_policy(void)
 	}
 }
 
+/* After a restart: the job that asked for it ran again from the start under its id, each
+ * frame once and in order; the job that was queued ran. */
+static void
+assert_rerun(Fixture *f, const char *requeued, const char *queued)
+{
+	g_autoptr(JsonNode) job = wait_terminal(f, requeued);
+	g_autoptr(JsonNode) other = NULL;
+	g_autoptr(JsonArray) frames = NULL;
+	JsonObject *o = json_node_get_object(job);
+
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 2);
+	g_assert_nonnull(json_object_get_string_member(o, "requeued_at"));
+	frames = all_frames(f, requeued, 7);
+	g_assert_cmpuint(json_array_get_length(frames), ==, CLIP_FRAMES);
+	for (guint i = 0; i < json_array_get_length(frames); i++)
+		g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(frames, i),
+							   "frame_id"),
+				==,
+				i);
+	other = wait_terminal(f, queued);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(other), "status"), ==, "completed");
+	g_assert_cmpuint(count_frames(f, queued), ==, CLIP_FRAMES);
+}
+
 /* A clean stop with jobs running: the one that asked is queued again (its partial frames
  * gone), the other failed/interrupted with its frames kept; queued jobs stay queued. The
  * next daemon on the same data runs them all. */
@@ -1263,12 +1292,7 @@ test_restart_clean(void)
 	failing = submit(f, "slow", url, NULL);
 	requeued = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
 	queued = submit(f, "slow", url, NULL);
-	while (json_object_get_int_member(json_node_get_object(job = get_job(f, requeued)),
-					  "frames_processed") < 3) {
-		g_clear_pointer(&job, json_node_unref);
-		spin(20);
-	}
-	g_clear_pointer(&job, json_node_unref);
+	wait_processed(f, requeued, 3);
 	/* stop the daemon, keep its data */
 	dir = g_strdup(f->dir);
 	g_object_unref(f->session);
@@ -1307,18 +1331,7 @@ test_restart_clean(void)
 	    kept);
 	g_clear_pointer(&job, json_node_unref);
 
-	job = wait_terminal(f, requeued);
-	o = json_node_get_object(job);
-	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
-	g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 2);
-	g_assert_nonnull(json_object_get_string_member(o, "requeued_at"));
-	g_assert_cmpuint(count_frames(f, requeued), ==, CLIP_FRAMES);
-	g_clear_pointer(&job, json_node_unref);
-
-	job = wait_terminal(f, queued);
-	g_assert_cmpstr(
-	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
-	g_assert_cmpuint(count_frames(f, queued), ==, CLIP_FRAMES);
+	assert_rerun(f, requeued, queued);
 	fixture_teardown(f, NULL);
 }
 
@@ -1407,12 +1420,7 @@ test_restart_sigkill(void)
 	requeued = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
 	queued = submit(f, "slow", url, NULL);
 	/* enough frames that some rows are certainly written (batches of 250 ms at most) */
-	while (json_object_get_int_member(json_node_get_object(job = get_job(f, failing)),
-					  "frames_processed") < 15) {
-		g_clear_pointer(&job, json_node_unref);
-		spin(20);
-	}
-	g_clear_pointer(&job, json_node_unref);
+	wait_processed(f, failing, 15);
 	spin(300);
 	spawned_kill(&s);
 
@@ -1432,24 +1440,7 @@ test_restart_sigkill(void)
 	    kept);
 	g_clear_pointer(&job, json_node_unref);
 
-	job = wait_terminal(f, requeued);
-	o = json_node_get_object(job);
-	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
-	g_assert_cmpuint(count_frames(f, requeued), ==, CLIP_FRAMES);
-	g_clear_pointer(&job, json_node_unref);
-	job = wait_terminal(f, queued);
-	g_assert_cmpstr(
-	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
-	g_assert_cmpuint(count_frames(f, queued), ==, CLIP_FRAMES);
-	{
-		/* frame ids of the re-run job: each once, in order */
-		g_autoptr(JsonArray) frames = all_frames(f, requeued, 7);
-		for (guint i = 0; i < json_array_get_length(frames); i++)
-			g_assert_cmpint(json_object_get_int_member(
-					    json_array_get_object_element(frames, i), "frame_id"),
-					==,
-					i);
-	}
+	assert_rerun(f, requeued, queued);
 	spawned_kill(&s);
 	g_object_unref(f->session);
 	sdag_test_rmtree(dir);

@@ -40,7 +40,7 @@ bench: build
 sanitize: deps
 	@test -f build-asan/build.ninja || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	meson compile -C build-asan
-	ASAN_OPTIONS=fast_unwind_on_malloc=0 \
+	SDAG_TEST_SLOW=1 ASAN_OPTIONS=fast_unwind_on_malloc=0 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		meson test -C build-asan --print-errorlogs
 

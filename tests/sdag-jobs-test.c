@@ -142,8 +142,9 @@ fixture_setup(Fixture *f, gconstpointer data)
 			sdag_config_add_media_root(cfg, vdir);
 	}
 	cfg->max_concurrent_jobs = opts->max_jobs;
-	/* broken files that stall the decoder fail within the test's patience */
-	cfg->start_timeout_s = 3;
+	/* broken files that stall the decoder fail within the test's patience; under
+	 * valgrind (SDAG_TEST_SLOW) a good file can take seconds to its first frame */
+	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
 	/* the HTTP media server of these tests is on loopback */
 	cfg->allow_private_networks = !opts->strict;
 	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);

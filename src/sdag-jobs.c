@@ -333,6 +333,8 @@ sdag_jobs_set_error_member(JsonObject *record, const char *code, const char *mes
 
 /* public JSON */
 
+/* The figures only the running pipeline knows, into a public answer or, as the job ends,
+ * into its record. */
 static void
 sdag_jobs_add_live(SdagJob *job, JsonObject *out)
 {
@@ -507,23 +509,6 @@ sdag_jobs_schedule(SdagJobs *self)
 }
 
 static void
-sdag_jobs_record_final_counts(SdagJob *job)
-{
-	guint64 decoded = 0;
-	guint64 processed = 0;
-	double progress = sdag_worker_get_progress(job->worker);
-	double elapsed = (double)(g_get_monotonic_time() - job->started_mono) / G_USEC_PER_SEC;
-
-	sdag_worker_get_counts(job->worker, &decoded, &processed);
-	if (progress >= 0)
-		json_object_set_double_member(job->record, "progress", progress);
-	json_object_set_int_member(job->record, "frames_decoded", (gint64)decoded);
-	json_object_set_int_member(job->record, "frames_processed", (gint64)processed);
-	json_object_set_double_member(
-	    job->record, "fps", elapsed > 0 ? (double)processed / elapsed : 0.0);
-}
-
-static void
 sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 {
 	SdagJob *job = user_data;
@@ -548,7 +533,7 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 					   sdag_worker_get_error_message(worker));
 		break;
 	}
-	sdag_jobs_record_final_counts(job);
+	sdag_jobs_add_live(job, job->record);
 	json_object_set_string_member(job->record, "finished_at", now);
 	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
 	if (metrics != NULL)
@@ -779,7 +764,7 @@ sdag_jobs_free(SdagJobs *self)
 
 			sdag_worker_stop_sync(job->worker);
 			summary = sdag_worker_dup_summary(job->worker);
-			sdag_jobs_record_final_counts(job);
+			sdag_jobs_add_live(job, job->record);
 			g_clear_pointer(&job->worker, sdag_worker_free);
 			sdag_jobs_interrupt(self, job, summary);
 		}

@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <string.h>
 #include <pty.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #define CLIP_FRAMES 30
@@ -23,8 +22,8 @@ typedef struct {
 	char *dir;   /* everything of the fixture lives under it */
 	char *media; /* the daemon's --media-root */
 	char *clip;  /* CLIP_FRAMES frames of H.264 in MP4, in the media root */
-	GSubprocess *proc;
-	char *url; /* --url=http://127.0.0.1:PORT */
+	SdagTestDaemon *daemon;
+	char *url; /* --url=http://127.0.0.1:PORT/ */
 } Fixture;
 
 typedef struct {
@@ -40,12 +39,6 @@ run_clear(Run *r)
 	g_clear_pointer(&r->err, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
 
 /* Makes @path: a small H.264 clip in MP4, as the operator's cameras would send,
  * with gst-launch-1.0 (gstreamer1.0-tools, x264enc from -plugins-ugly). */
@@ -137,15 +130,10 @@ parse_object(const char *text)
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *data_dir = NULL;
 	g_autofree char *conf = NULL;
-	g_autofree char *line = NULL;
 	g_autofree char *example = NULL;
 	g_auto(Run) add = {0};
-	const char *url;
 
 	f->dir = sdag_test_mkdtemp();
 	f->media = g_build_filename(f->dir, "media", NULL);
@@ -157,31 +145,11 @@ fixture_setup(Fixture *f, gconstpointer data)
 	/* one job at a time: a second job waits in the queue, where it can be cancelled */
 	g_assert_true(g_file_set_contents(conf, "[jobs]\nmax_concurrent_jobs=1\n", -1, NULL));
 
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	/* a failed assertion here must not leave a daemon holding the test's pipes */
-	g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
-	f->proc = g_subprocess_launcher_spawn(launcher,
-					      &error,
-					      g_getenv("SDAG_TEST_STREAMDAGD"),
-					      "--listen",
-					      "127.0.0.1:0",
-					      "--config",
-					      conf,
-					      "--data-dir",
-					      data_dir,
-					      "--plugin-dir",
-					      g_getenv("SDAG_TEST_PLUGIN_DIR"),
-					      "--media-root",
-					      f->media,
-					      NULL);
-	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	url = strstr(line, "http://");
-	g_assert_nonnull(url);
-	f->url = g_strdup_printf("--url=%s", url);
+	f->daemon = sdag_test_daemon_start(
+	    data_dir,
+	    g_getenv("SDAG_TEST_PLUGIN_DIR"),
+	    (const char *const[]){"--config", conf, "--media-root", f->media, NULL});
+	f->url = g_strdup_printf("--url=%s/", f->daemon->base);
 
 	example = g_build_filename(
 	    g_getenv("SDAG_TEST_SOURCE_ROOT"), "data", "pipelines", "passthrough_v1.json", NULL);
@@ -192,14 +160,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_send_signal(f->proc, SIGTERM);
-	g_assert_true(g_subprocess_wait(f->proc, NULL, &error));
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(f->proc));
-	g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
-	g_clear_object(&f->proc);
+	sdag_test_daemon_stop(f->daemon, SIGTERM);
 	sdag_test_rmtree(f->dir);
 	g_free(f->dir);
 	g_free(f->media);

@@ -22,8 +22,6 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define CLIP_FRAMES 30
@@ -1336,74 +1334,22 @@ test_restart_clean(void)
 	fixture_teardown(f, NULL);
 }
 
-/* A spawned daemon, killed with SIGKILL in the middle of a job. */
-typedef struct {
-	GPid pid;
-	char *base;
-} Spawned;
-
-static void
-spawn_setup(gpointer data)
+/* A spawned daemon over @dir, with the job test plugins and the media root. */
+static SdagTestDaemon *
+spawned_start(const char *dir)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return sdag_test_daemon_start(dir,
+				      g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"),
+				      (const char *const[]){"--media-root", media_dir, NULL});
 }
 
-static void
-spawned_start(Spawned *s, const char *dir)
-{
-	g_autoptr(GError) error = NULL;
-	const char *argv[] = {g_getenv("SDAG_TEST_STREAMDAGD"),
-			      "--listen",
-			      "127.0.0.1:0",
-			      "--data-dir",
-			      dir,
-			      "--plugin-dir",
-			      g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"),
-			      "--media-root",
-			      media_dir,
-			      NULL};
-	gint out_fd = -1;
-	g_autoptr(GIOChannel) ch = NULL;
-	g_autofree char *line = NULL;
-	const char *prefix = "streamdagd: listening on ";
-
-	g_assert_true(
-	    g_spawn_async_with_pipes(NULL,
-				     (char **)argv,
-				     NULL,
-				     G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
-				     spawn_setup,
-				     NULL,
-				     &s->pid,
-				     NULL,
-				     &out_fd,
-				     NULL,
-				     &error));
-	g_assert_no_error(error);
-	ch = g_io_channel_unix_new(out_fd);
-	g_io_channel_set_close_on_unref(ch, TRUE);
-	g_assert_cmpint(
-	    g_io_channel_read_line(ch, &line, NULL, NULL, &error), ==, G_IO_STATUS_NORMAL);
-	g_assert_true(g_str_has_prefix(line, prefix));
-	g_strchomp(line);
-	s->base = g_strndup(line + strlen(prefix), strlen(line) - strlen(prefix) - 1);
-}
-
-static void
-spawned_kill(Spawned *s)
-{
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
-	g_spawn_close_pid(s->pid);
-	g_clear_pointer(&s->base, g_free);
-}
-
+/* Killed with SIGKILL in the middle of a job. */
 static void
 test_restart_sigkill(void)
 {
 	g_autofree char *url = media_url("clip.mp4");
 	g_autofree char *dir = sdag_test_mkdtemp();
-	Spawned s = {0};
+	SdagTestDaemon *d = NULL;
 	Fixture fa = {0};
 	Fixture *f = &fa;
 	g_autofree char *failing = NULL;
@@ -1414,8 +1360,8 @@ test_restart_sigkill(void)
 	guint kept;
 
 	f->session = soup_session_new();
-	spawned_start(&s, dir);
-	f->base = s.base;
+	d = spawned_start(dir);
+	f->base = d->base;
 	register_pipeline(f, "slow", 40, 1);
 	failing = submit(f, "slow", url, NULL);
 	requeued = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
@@ -1423,10 +1369,10 @@ test_restart_sigkill(void)
 	/* enough frames that some rows are certainly written (batches of 250 ms at most) */
 	wait_processed(f, failing, 15);
 	spin(300);
-	spawned_kill(&s);
+	sdag_test_daemon_kill(d);
 
-	spawned_start(&s, dir);
-	f->base = s.base;
+	d = spawned_start(dir);
+	f->base = d->base;
 	job = get_job(f, failing);
 	o = json_node_get_object(job);
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
@@ -1442,7 +1388,7 @@ test_restart_sigkill(void)
 	g_clear_pointer(&job, json_node_unref);
 
 	assert_rerun(f, requeued, queued);
-	spawned_kill(&s);
+	sdag_test_daemon_kill(d);
 	g_object_unref(f->session);
 	sdag_test_rmtree(dir);
 }

@@ -5,6 +5,8 @@
 #include "sdag-test-util.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -394,4 +396,90 @@ sdag_test_rmtree(const char *path)
 	}
 	if (g_remove(path) != 0)
 		g_warning("failed to remove %s: %s", path, g_strerror(errno));
+}
+
+static void
+sdag_test_daemon_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * sdag_test_daemon_start:
+ * @extra: (nullable): more arguments
+ *
+ * Starts streamdagd with --listen 127.0.0.1:0, @data_dir and @plugin_dir, and waits for
+ * its "listening on URL" line.
+ */
+SdagTestDaemon *
+sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char *const *extra)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autofree char *line = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	SdagTestDaemon *d = g_new0(SdagTestDaemon, 1);
+	const char *url;
+
+	g_strv_builder_add_many(b,
+				g_getenv("SDAG_TEST_STREAMDAGD"),
+				"--listen",
+				"127.0.0.1:0",
+				"--data-dir",
+				data_dir,
+				"--plugin-dir",
+				plugin_dir,
+				NULL);
+	if (extra != NULL)
+		g_strv_builder_addv(b, (const char **)extra);
+	argv = g_strv_builder_end(b);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	/* a failed assertion here must not leave a daemon holding the test's pipes */
+	g_subprocess_launcher_set_child_setup(launcher, sdag_test_daemon_child_setup, NULL, NULL);
+	d->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &error);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(d->proc));
+	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	url = strstr(line, "http://");
+	g_assert_nonnull(url);
+	d->base = g_strndup(url, strlen(url) - 1); /* without the final '/' */
+	d->port = (guint16)g_ascii_strtoull(strrchr(d->base, ':') + 1, NULL, 10);
+	g_assert_cmpuint(d->port, >, 0);
+	return d;
+}
+
+static void
+sdag_test_daemon_free(SdagTestDaemon *d)
+{
+	g_object_unref(d->proc);
+	g_free(d->base);
+	g_free(d);
+}
+
+/* Stops the daemon with @sig and asserts that it exits cleanly. */
+void
+sdag_test_daemon_stop(SdagTestDaemon *d, int sig)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_send_signal(d->proc, sig);
+	g_assert_true(g_subprocess_wait(d->proc, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(d->proc));
+	g_assert_cmpint(g_subprocess_get_exit_status(d->proc), ==, 0);
+	sdag_test_daemon_free(d);
+}
+
+/* Kills the daemon as a crash would: no clean-up of its own. */
+void
+sdag_test_daemon_kill(SdagTestDaemon *d)
+{
+	g_subprocess_force_exit(d->proc);
+	g_assert_true(g_subprocess_wait(d->proc, NULL, NULL));
+	g_assert_true(g_subprocess_get_if_signaled(d->proc));
+	sdag_test_daemon_free(d);
 }

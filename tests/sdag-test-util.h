@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "sdag-dag.h"
 #include "sdag-nodetypes.h"
 
@@ -39,5 +41,18 @@ SdagDag *sdag_test_compile(SdagNodeTypes *types, const char *json);
 /* A fresh temporary directory, and its recursive removal. */
 char *sdag_test_mkdtemp(void);
 void sdag_test_rmtree(const char *path);
+
+/* streamdagd as a process ($SDAG_TEST_STREAMDAGD), on a free loopback port read back from
+ * its first line; it dies with the test. */
+typedef struct {
+	GSubprocess *proc;
+	char *base; /* http://127.0.0.1:PORT, no final '/' */
+	guint16 port;
+} SdagTestDaemon;
+
+SdagTestDaemon *
+sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char *const *extra);
+void sdag_test_daemon_stop(SdagTestDaemon *d, int sig);
+void sdag_test_daemon_kill(SdagTestDaemon *d);
 
 G_END_DECLS

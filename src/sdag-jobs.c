@@ -64,8 +64,14 @@ struct _SdagJobs {
 	GQueue queue;	    /* SdagJob, queued, by seq */
 	guint n_running;
 	guint schedule_id;
-	gboolean closing; /* no job starts any more */
+	gboolean closing;  /* no job starts any more */
+	GArray *listeners; /* SdagJobsListenerEntry; fixed while any job runs */
 };
+
+typedef struct {
+	SdagJobsListener vtable;
+	gpointer user_data;
+} SdagJobsListenerEntry;
 
 struct _SdagJob {
 	SdagJobs *jobs;
@@ -275,6 +281,8 @@ sdag_job_new(SdagJobs *self, JsonObject *record)
 	return job;
 }
 
+static void sdag_jobs_notify_status(SdagJobs *self, SdagJob *job);
+
 /**
  * sdag_jobs_set_status:
  * @extra: (nullable): more operations to write in the same batch
@@ -318,6 +326,7 @@ sdag_jobs_set_status(SdagJobs *self,
 	}
 	job->status = to;
 	g_info("job %s: %s -> %s", job->id, sdag_job_status_names[from], sdag_job_status_names[to]);
+	sdag_jobs_notify_status(self, job);
 	return TRUE;
 }
 
@@ -390,6 +399,58 @@ sdag_jobs_job_json(SdagJobs *self, SdagJob *job)
 	if (sdag_job_status_is_terminal(job->status))
 		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job->id);
 	return sdag_jobs_public_json(job->record, job, TRUE, summary);
+}
+
+/* listeners */
+
+static void
+sdag_jobs_notify_status(SdagJobs *self, SdagJob *job)
+{
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(JsonNode) summary = NULL;
+
+	for (guint i = 0; i < self->listeners->len; i++) {
+		SdagJobsListenerEntry *e =
+		    &g_array_index(self->listeners, SdagJobsListenerEntry, i);
+		if (e->vtable.status_changed == NULL)
+			continue;
+		if (node == NULL) {
+			if (sdag_job_status_is_terminal(job->status))
+				summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job->id);
+			node = sdag_jobs_public_json(job->record, job, FALSE, summary);
+		}
+		e->vtable.status_changed(job->id, node, e->user_data);
+	}
+}
+
+/* A streaming thread: the listener array does not change while a worker runs. */
+static void
+sdag_jobs_frame_cb(SdagWorker *worker, const SdagFrameResult *result, gpointer user_data)
+{
+	SdagJobs *self = user_data;
+
+	for (guint i = 0; i < self->listeners->len; i++) {
+		SdagJobsListenerEntry *e =
+		    &g_array_index(self->listeners, SdagJobsListenerEntry, i);
+		if (e->vtable.frame != NULL)
+			e->vtable.frame(sdag_worker_get_job_id(worker), result, e->user_data);
+	}
+}
+
+/**
+ * sdag_jobs_add_listener:
+ *
+ * Adds a listener for every job's status changes and frames, for as long as @self lives.
+ * Listeners are added while no job runs (when the daemon is wired), since streaming
+ * threads read them without a lock.
+ */
+void
+sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data)
+{
+	SdagJobsListenerEntry e = {.vtable = *listener, .user_data = user_data};
+
+	g_return_if_fail(self->n_running == 0);
+	g_array_append_val(self->listeners, e);
 }
 
 /* scheduling */
@@ -478,6 +539,8 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	wopts.resolve_host = source->resolve_host;
 	job->worker = sdag_worker_new(
 	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
+	if (self->listeners->len > 0)
+		sdag_worker_set_frame_func(job->worker, sdag_jobs_frame_cb, self);
 	job->started_mono = g_get_monotonic_time();
 	self->n_running++;
 	if (!sdag_worker_start(job->worker, &error)) {
@@ -712,6 +775,7 @@ sdag_jobs_new(SdagStore *store,
 	self->start_timeout_s = config->start_timeout_s;
 	self->policy.allow_private_networks = config->allow_private_networks;
 	self->active = g_hash_table_new(g_str_hash, g_str_equal);
+	self->listeners = g_array_new(FALSE, FALSE, sizeof(SdagJobsListenerEntry));
 	g_queue_init(&self->queue);
 	self->policy.media_roots =
 	    sdag_source_resolve_roots((const char *const *)config->media_roots, error);
@@ -774,6 +838,7 @@ sdag_jobs_free(SdagJobs *self)
 		sdag_job_free(job);
 	}
 	g_hash_table_unref(self->active);
+	g_array_unref(self->listeners);
 	g_queue_clear(&self->queue);
 	g_strfreev(self->policy.media_roots);
 	g_free(self);
@@ -1040,6 +1105,7 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	g_queue_push_tail(&self->queue, job);
 	sdag_jobs_schedule(self);
 	g_info("job %s: queued (pipeline %s, %s)", job_id, pipeline_id, source->redacted_uri);
+	sdag_jobs_notify_status(self, job);
 
 	answer = json_object_new();
 	json_object_set_string_member(answer, "job_id", job_id);

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sdag-config.h"
+#include "sdag-exec.h"
 #include "sdag-nodetypes.h"
 #include "sdag-registry.h"
 #include "sdag-store.h"
@@ -29,6 +30,21 @@ typedef enum {
 
 typedef struct _SdagJobs SdagJobs;
 
+/**
+ * SdagJobsListener:
+ * @status_changed: on the main context, once the change is on disk: at submission (queued)
+ *   and on every later status change. @job is the job's public JSON without its pipeline,
+ *   with its summary once terminal; borrowed for the call.
+ * @frame: on a streaming thread, for every processed frame of a running job. It must not
+ *   block and must copy what it keeps: @result is valid only during the call.
+ *
+ * What other modules (publishers, history) learn about jobs. Either member may be NULL.
+ */
+typedef struct {
+	void (*status_changed)(const char *job_id, JsonNode *job, gpointer user_data);
+	void (*frame)(const char *job_id, const SdagFrameResult *result, gpointer user_data);
+} SdagJobsListener;
+
 /* @job is the job's public JSON, or NULL with @error set. */
 typedef void (*SdagJobsReplyFunc)(JsonNode *job, const GError *error, gpointer user_data);
 
@@ -43,6 +59,7 @@ SdagJobs *sdag_jobs_new(SdagStore *store,
 			const SdagConfig *config,
 			GError **error);
 void sdag_jobs_free(SdagJobs *self);
+void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data);
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
 JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error);

@@ -54,6 +54,8 @@ struct _SdagWorker {
 	guint start_watch;
 	gint64 started_us;
 	SdagResults *results;
+	SdagWorkerFrameFunc frame_func; /* set before the pipeline starts */
+	gpointer frame_data;
 	gint video_linked; /* atomic */
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
@@ -112,6 +114,18 @@ sdag_worker_new(SdagStore *store,
 	self->progress = -1;
 	self->duration_ns = -1;
 	return self;
+}
+
+/**
+ * sdag_worker_set_frame_func:
+ *
+ * Sets who hears of every processed frame; only before sdag_worker_start().
+ */
+void
+sdag_worker_set_frame_func(SdagWorker *self, SdagWorkerFrameFunc func, gpointer user_data)
+{
+	self->frame_func = func;
+	self->frame_data = user_data;
 }
 
 void
@@ -238,7 +252,10 @@ sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpoin
 		gst_element_post_message(
 		    GST_ELEMENT(element),
 		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
+		return;
 	}
+	if (self->frame_func != NULL)
+		self->frame_func(self, result, self->frame_data);
 }
 
 static void

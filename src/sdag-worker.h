@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sdag-dag.h"
+#include "sdag-exec.h"
 #include "sdag-store.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,12 @@ typedef struct {
 	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
 } SdagWorkerOptions;
 
+/* Called on a streaming thread for every processed frame, after its row is queued for the
+ * store; @result is valid only during the call. */
+typedef void (*SdagWorkerFrameFunc)(SdagWorker *worker,
+				    const SdagFrameResult *result,
+				    gpointer user_data);
+
 /* Called on the main context once the pipeline is down and every frame row is written. */
 typedef void (*SdagWorkerDoneFunc)(SdagWorker *worker, gpointer user_data);
 
@@ -41,6 +48,7 @@ SdagWorker *sdag_worker_new(SdagStore *store,
 			    SdagWorkerDoneFunc done,
 			    gpointer user_data);
 void sdag_worker_free(SdagWorker *self);
+void sdag_worker_set_frame_func(SdagWorker *self, SdagWorkerFrameFunc func, gpointer user_data);
 gboolean sdag_worker_start(SdagWorker *self, GError **error);
 void sdag_worker_cancel(SdagWorker *self);
 void sdag_worker_stop_sync(SdagWorker *self);

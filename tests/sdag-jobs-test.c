@@ -311,6 +311,76 @@ error_code_of(JsonObject *job)
 	return err != NULL ? json_object_get_string_member(err, "code") : NULL;
 }
 
+typedef struct {
+	GMutex lock;
+	GPtrArray *statuses; /* "<job id> <status>", main context */
+	guint frames;	     /* streaming threads */
+	guint64 detections;
+	gboolean summary_at_end;
+} Heard;
+
+static void
+heard_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
+{
+	Heard *h = user_data;
+	JsonObject *o = json_node_get_object(job);
+	const char *status = json_object_get_string_member(o, "status");
+
+	g_assert_true(g_main_context_is_owner(g_main_context_default()));
+	g_assert_cmpstr(json_object_get_string_member(o, "job_id"), ==, job_id);
+	g_assert_false(json_object_has_member(o, "pipeline"));
+	g_assert_false(json_object_has_member(o, "source_url"));
+	if (is_terminal(status))
+		h->summary_at_end = json_object_has_member(o, "summary");
+	g_ptr_array_add(h->statuses, g_strdup_printf("%s %s", job_id, status));
+}
+
+static void
+heard_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer user_data)
+{
+	Heard *h = user_data;
+
+	g_mutex_lock(&h->lock);
+	h->frames++;
+	h->detections += result->detections->len;
+	g_mutex_unlock(&h->lock);
+}
+
+/* A listener hears every status change after it is stored, and every processed frame. */
+static void
+test_listener(Fixture *f, gconstpointer data)
+{
+	const SdagJobsListener listener = {heard_status_cb, heard_frame_cb};
+	Heard h = {.statuses = g_ptr_array_new_with_free_func(g_free)};
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *id = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autofree char *queued = NULL;
+	g_autofree char *running = NULL;
+	g_autofree char *completed = NULL;
+	JsonObject *summary;
+
+	g_mutex_init(&h.lock);
+	sdag_jobs_add_listener(f->daemon->jobs, &listener, &h);
+	register_pipeline(f, "boxes", 0, 3);
+	id = submit(f, "boxes", url, "{\"stride\":2}");
+	job = wait_terminal(f, id);
+	queued = g_strdup_printf("%s queued", id);
+	running = g_strdup_printf("%s running", id);
+	completed = g_strdup_printf("%s completed", id);
+	g_assert_cmpuint(h.statuses->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(h.statuses, 0), ==, queued);
+	g_assert_cmpstr(g_ptr_array_index(h.statuses, 1), ==, running);
+	g_assert_cmpstr(g_ptr_array_index(h.statuses, 2), ==, completed);
+	g_assert_true(h.summary_at_end);
+	summary = json_object_get_object_member(json_node_get_object(job), "summary");
+	g_assert_cmpuint(h.frames, ==, (CLIP_FRAMES + 1) / 2);
+	g_assert_cmpint(h.frames, ==, json_object_get_int_member(summary, "total_frames"));
+	g_assert_cmpint(h.detections, ==, json_object_get_int_member(summary, "total_detections"));
+	g_ptr_array_unref(h.statuses);
+	g_mutex_clear(&h.lock);
+}
+
 /* N frames at stride S give exactly ceil(N/S) rows, in order, and a summary that is the sum
  * of the rows. */
 static void
@@ -1479,6 +1549,7 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/resolved-private", &opts_strict, test_resolved_private);
 	ADD("/sdag/jobs/list", &opts_two, test_list);
 	ADD("/sdag/jobs/results", &opts_two, test_results);
+	ADD("/sdag/jobs/listener", &opts_two, test_listener);
 #undef ADD
 	g_test_add_func("/sdag/jobs/transitions", test_transitions);
 	g_test_add_func("/sdag/jobs/classify", test_classify);

@@ -16,7 +16,7 @@
  * outputs (the snapshot node makes one every N frames), as JPEG.
  *
  * The worker encodes each image as it comes, on the job's streaming thread
- * (so only every Nth frame costs an encode, about 5 ms for 768x576), and
+ * (so only every Nth frame costs an encode), and
  * writes it, unsynced, over the previous one. It lives in the results family
  * under "<job id>/snapshot.jpg", beside the summary ("<job id>"): it outlives
  * the job and a daemon restart, and goes with DELETE /jobs/{id} or a requeue.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -81,9 +82,9 @@ extern "C" SdagCvHog *
 sdag_cv_hog_new(char **error)
 {
 	try {
-		SdagCvHog *hog = new SdagCvHog();
+		std::unique_ptr<SdagCvHog> hog(new SdagCvHog());
 		hog->hog.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
-		return hog;
+		return hog.release();
 	} catch (const std::exception &e) {
 		set_error(error, e.what());
 		return nullptr;
@@ -151,13 +152,13 @@ extern "C" SdagCvCascade *
 sdag_cv_cascade_new(const char *path, char **error)
 {
 	try {
-		SdagCvCascade *c = new SdagCvCascade();
+		/* owned until handed out: load() throws on some bad files */
+		std::unique_ptr<SdagCvCascade> c(new SdagCvCascade());
 		if (!c->cascade.load(std::string(path)) || c->cascade.empty()) {
-			delete c;
 			set_error(error, "not a cascade OpenCV can load");
 			return nullptr;
 		}
-		return c;
+		return c.release();
 	} catch (const std::exception &e) {
 		set_error(error, e.what());
 		return nullptr;

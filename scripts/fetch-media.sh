@@ -1,9 +1,10 @@
 #!/bin/sh
 # Puts the reference footage into DIR (default: media/ at the top of the
 # repository): vtest.avi from Debian's opencv-doc package (pedestrians,
-# 768x576, 10 fps, 795 frames, MS-MPEG4 v3). The package is downloaded and
-# unpacked in a temporary directory, not installed.
-# Idempotent: does nothing when DIR/vtest.avi is already there.
+# 768x576, 10 fps, 795 frames, MS-MPEG4 v3), and messi5.jpg from the same
+# package (a photograph with a face, for the haar node's tests). The package
+# is downloaded and unpacked in a temporary directory, not installed.
+# Idempotent: does nothing when both are already there.
 #
 #   scripts/fetch-media.sh [DIR]
 set -eu
@@ -15,7 +16,9 @@ MIN_BYTES=1000000
 
 size_of() { wc -c <"$1" | tr -d ' '; }
 
-if [ -f "$OUT" ] && [ "$(size_of "$OUT")" -gt $MIN_BYTES ]; then
+FACE=$DIR/messi5.jpg
+
+if [ -f "$OUT" ] && [ "$(size_of "$OUT")" -gt $MIN_BYTES ] && [ -s "$FACE" ]; then
 	exit 0
 fi
 
@@ -57,4 +60,11 @@ mkdir -p "$DIR"
 # copy under a temporary name, so an interrupted run leaves no truncated file
 cp "$src" "$OUT.part"
 mv "$OUT.part" "$OUT"
+face=$tmp/root/usr/share/doc/opencv-doc/examples/data/messi5.jpg
+if [ ! -s "$face" ]; then
+	echo "streamdag: $(basename "$deb") holds no examples/data/messi5.jpg" >&2
+	exit 1
+fi
+cp "$face" "$FACE.part"
+mv "$FACE.part" "$FACE"
 echo "streamdag: $OUT ($(size_of "$OUT") bytes)"

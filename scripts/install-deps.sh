@@ -7,6 +7,8 @@
 # the watchdog element for live sources, -ugly has x264enc (the tests and the
 # benchmark encode their clips with it), -libav decodes H.264 and the MS-MPEG4
 # v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
+# OpenCV (C++, hence g++): the hog_people and haar nodes need only its core,
+# imgproc and objdetect modules; opencv-data has the Haar cascades.
 set -eu
 
 PACKAGES="
@@ -32,6 +34,11 @@ PACKAGES="
   gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
+  g++
+  libopencv-core-dev
+  libopencv-imgproc-dev
+  libopencv-objdetect-dev
+  opencv-data
 "
 
 missing=""

@@ -35,6 +35,8 @@ static const struct {
     [SDAG_ERROR_JOB_NOT_FOUND] = {"job_not_found", 404},
     [SDAG_ERROR_JOB_TERMINAL] = {"job_terminal", 409},
     [SDAG_ERROR_JOB_NOT_TERMINAL] = {"job_not_terminal", 409},
+    [SDAG_ERROR_BAD_IMAGE] = {"bad_image", 400},
+    [SDAG_ERROR_SNAPSHOT_NOT_FOUND] = {"snapshot_not_found", 404},
 };
 
 const char *

@@ -355,6 +355,7 @@ sdag_exec_gather(SdagExec *self)
 	g_array_set_size(self->result.detections, 0);
 	g_array_set_size(self->result.events, 0);
 	g_array_set_size(self->result.counts, 0);
+	self->result.image = NULL;
 	for (guint i = 0; i < self->dag->outputs->len; i++) {
 		SdagDagLink link = g_array_index(self->dag->outputs, SdagDagLink, i);
 		SdagExecNode *en;
@@ -376,8 +377,13 @@ sdag_exec_gather(SdagExec *self)
 		case SDAG_PORT_COUNTS:
 			dest = self->result.counts;
 			break;
+		case SDAG_PORT_IMAGE:
+			/* not a result row: handed to the caller (the job's snapshot) */
+			if (self->result.image == NULL)
+				self->result.image = en->outputs[link.port].frame;
+			continue;
 		default:
-			/* frames and images are not results */
+			/* frames are not results */
 			continue;
 		}
 		if (items->len > 0)

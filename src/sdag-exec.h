@@ -32,7 +32,10 @@ typedef struct {
 	GArray *detections; /* SdagDetection: every DETECTIONS and TRACKS output, in output order */
 	GArray *events;	    /* SdagEvent */
 	GArray *counts;	    /* SdagCount */
-	gint64 dag_ns;	    /* monotonic wall time of the whole DAG for this frame */
+	/* the first image on the declared outputs this frame (a node's memory, like the rest
+	 * of the result valid until the next run), NULL when none carried one */
+	const SdagFrame *image;
+	gint64 dag_ns;	       /* monotonic wall time of the whole DAG for this frame */
 	const gint64 *node_ns; /* per node, in SdagDag.nodes order; dag->nodes->len entries */
 } SdagFrameResult;
 

@@ -11,6 +11,7 @@
 #include "sdag-error.h"
 #include "sdag-json.h"
 #include "sdag-results.h"
+#include "sdag-snapshot.h"
 #include "sdag-source.h"
 #include "sdag-worker.h"
 
@@ -632,6 +633,7 @@ sdag_jobs_interrupt(SdagJobs *self, SdagJob *job, JsonNode *summary)
 		    batch, SDAG_STORE_RESULTS, (const guint8 *)job->id, strlen(job->id));
 		sdag_store_batch_delete(
 		    batch, SDAG_STORE_METRICS, (const guint8 *)job->id, strlen(job->id));
+		sdag_snapshot_batch_delete(batch, job->id);
 		json_object_set_null_member(job->record, "started_at");
 		json_object_set_null_member(job->record, "progress");
 		json_object_set_int_member(job->record, "frames_decoded", 0);
@@ -1437,6 +1439,7 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 	sdag_store_batch_delete(batch, SDAG_STORE_RESULTS, (const guint8 *)job_id, strlen(job_id));
 	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));
 	sdag_store_batch_delete(batch, SDAG_STORE_STATE, (const guint8 *)job_id, strlen(job_id));
+	sdag_snapshot_batch_delete(batch, job_id);
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return FALSE;
 	g_info("job %s: deleted", job_id);

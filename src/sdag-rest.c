@@ -14,6 +14,8 @@
 #include "sdag-dag.h"
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-runonce.h"
+#include "sdag-snapshot.h"
 
 /*
  * The REST API. One handler is registered for "/", and requests are routed
@@ -27,6 +29,7 @@ struct _SdagRest {
 	SdagDaemon *daemon;
 	SoupServer *server;
 	guint16 port;
+	SdagRunonce *runonce;
 };
 
 typedef void (*SdagRouteFunc)(SdagRest *self,
@@ -497,6 +500,61 @@ sdag_rest_job_frames(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
 }
 
+static void
+sdag_rest_job_snapshot(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) job = sdag_jobs_get(self->daemon->jobs, arg, &error);
+	g_autoptr(GBytes) jpeg = NULL;
+
+	if (job != NULL)
+		jpeg = sdag_snapshot_load(self->daemon->store, arg, &error);
+	if (jpeg == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	/* replaced every few frames while the job runs */
+	soup_message_headers_replace(
+	    soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "image/jpeg", jpeg);
+}
+
+static void
+sdag_rest_pipeline_ran_cb(JsonNode *result, const GError *error, gpointer user_data)
+{
+	g_autoptr(SoupServerMessage) msg = user_data;
+
+	if (result != NULL)
+		sdag_rest_reply_json(msg, SOUP_STATUS_OK, result);
+	else
+		sdag_rest_reply_error(msg, error);
+	soup_server_message_unpause(msg);
+}
+
+/* The answer waits, without blocking the loop, for the run in a worker thread. */
+static void
+sdag_rest_pipeline_run(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
+	const char *ctype = soup_message_headers_get_content_type(hdrs, NULL);
+	g_autoptr(GBytes) body =
+	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	g_autoptr(GError) error = NULL;
+
+	soup_server_message_pause(msg);
+	if (!sdag_runonce_run(self->runonce,
+			      arg,
+			      ctype,
+			      body,
+			      sdag_rest_pipeline_ran_cb,
+			      g_object_ref(msg),
+			      &error)) {
+		g_object_unref(msg);
+		sdag_rest_reply_error(msg, error);
+		soup_server_message_unpause(msg);
+	}
+}
+
 static const SdagRoute sdag_rest_routes[] = {
     {"/healthz", "GET", sdag_rest_healthz},
     {"/openapi.json", "GET", sdag_rest_openapi},
@@ -505,6 +563,7 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/pipelines", "POST", sdag_rest_pipelines_post},
     {"/pipelines/*", "GET", sdag_rest_pipeline_get},
     {"/pipelines/*", "DELETE", sdag_rest_pipeline_delete},
+    {"/pipelines/*/run", "POST", sdag_rest_pipeline_run},
     {"/jobs", "GET", sdag_rest_jobs_list},
     {"/jobs", "POST", sdag_rest_jobs_post},
     {"/jobs/*", "GET", sdag_rest_job_get},
@@ -512,6 +571,7 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/jobs/*/cancel", "POST", sdag_rest_job_cancel},
     {"/jobs/*/results", "GET", sdag_rest_job_results},
     {"/jobs/*/frames", "GET", sdag_rest_job_frames},
+    {"/jobs/*/snapshot.jpg", "GET", sdag_rest_job_snapshot},
 };
 
 /*
@@ -666,6 +726,7 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 	saddr = g_inet_socket_address_new(iaddr, daemon->config->listen_port);
 	self = g_new0(SdagRest, 1);
 	self->daemon = daemon;
+	self->runonce = sdag_runonce_new(daemon->registry);
 	self->server = soup_server_new("server-header", "streamdag/" SDAG_VERSION " ", NULL);
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
@@ -698,6 +759,8 @@ sdag_rest_free(SdagRest *self)
 {
 	if (self == NULL)
 		return;
+	/* runs in flight answer on the still-open connections first */
+	sdag_runonce_free(self->runonce);
 	if (self->server != NULL) {
 		soup_server_disconnect(self->server);
 		g_object_unref(self->server);

@@ -12,6 +12,7 @@
 #include "sdag-element.h"
 #include "sdag-error.h"
 #include "sdag-results.h"
+#include "sdag-snapshot.h"
 #include "sdag-source.h"
 
 /*
@@ -245,6 +246,18 @@ sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpoin
 	SdagWorker *self = user_data;
 	g_autoptr(GError) error = NULL;
 
+	if (result->image != NULL) {
+		g_autoptr(GBytes) jpeg = sdag_snapshot_encode_jpeg(result->image, &error);
+
+		/* a snapshot is a view, not a result: losing one does not fail the job */
+		if (jpeg == NULL || !sdag_snapshot_save(self->store, self->job_id, jpeg, &error)) {
+			g_warning("job %s: snapshot of frame %" G_GUINT64_FORMAT ": %s",
+				  self->job_id,
+				  result->frame_id,
+				  error->message);
+			g_clear_error(&error);
+		}
+	}
 	if (!sdag_results_add(self->results, result, &error)) {
 		/* the bus carries it to the main loop, which fails the job */
 		g_autoptr(GError) store_error =

@@ -49,16 +49,18 @@ types_shipped(void)
 	g_autoptr(GPtrArray) list = sdag_node_types_list(types);
 	const SdagNodeDesc *count;
 
-	g_assert_cmpuint(list->len, ==, 2);
-	g_assert_cmpstr(((const SdagNodeDesc *)g_ptr_array_index(list, 0))->name, ==, "count");
-	g_assert_cmpstr(
-	    ((const SdagNodeDesc *)g_ptr_array_index(list, 1))->name, ==, "passthrough");
+	const char *names[] = {"count", "haar", "hog_people", "passthrough", "snapshot"};
+
+	g_assert_cmpuint(list->len, ==, G_N_ELEMENTS(names));
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		g_assert_cmpstr(
+		    ((const SdagNodeDesc *)g_ptr_array_index(list, i))->name, ==, names[i]);
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 0);
 	count = sdag_node_types_lookup(types, "count");
 	g_assert_nonnull(count);
 	g_assert_cmpuint(count->inputs[0].type, ==, SDAG_PORT_DETECTIONS);
 	g_assert_cmpuint(count->outputs[0].type, ==, SDAG_PORT_COUNTS);
-	g_assert_null(sdag_node_types_lookup(types, "hog_people"));
+	g_assert_null(sdag_node_types_lookup(types, "no_such_type"));
 }
 
 static const char *
@@ -93,7 +95,8 @@ types_broken_plugins(void)
 					       "skipping node plugin /"));
 
 	list = sdag_node_types_list(types);
-	g_assert_cmpuint(list->len, ==, 3);
+	/* the 5 shipped types and test_detector */
+	g_assert_cmpuint(list->len, ==, 6);
 	g_assert_nonnull(sdag_node_types_lookup(types, "test_detector"));
 	/* the shipped passthrough was not replaced by the impostor */
 	g_assert_cmpstr(sdag_node_types_lookup(types, "passthrough")->version, ==, "1.0.0");

@@ -116,7 +116,7 @@ rest_healthz(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(r->ctype, ==, "application/json");
 	o = json_node_get_object(r->json);
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "ok");
-	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 7);
+	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 10);
 	g_assert_cmpint(
 	    json_object_get_int_member(json_object_get_object_member(o, "store"), "schema_version"),
 	    ==,
@@ -140,13 +140,15 @@ rest_openapi(Fixture *f, gconstpointer data)
 		      {"/pipelines", "post"},
 		      {"/pipelines/{id}", "get"},
 		      {"/pipelines/{id}", "delete"},
+		      {"/pipelines/{id}/run", "post"},
 		      {"/jobs", "get"},
 		      {"/jobs", "post"},
 		      {"/jobs/{id}", "get"},
 		      {"/jobs/{id}", "delete"},
 		      {"/jobs/{id}/cancel", "post"},
 		      {"/jobs/{id}/results", "get"},
-		      {"/jobs/{id}/frames", "get"}};
+		      {"/jobs/{id}/frames", "get"},
+		      {"/jobs/{id}/snapshot.jpg", "get"}};
 	JsonObject *root;
 	JsonObject *paths;
 
@@ -155,7 +157,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 	root = json_node_get_object(r->json);
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
 	paths = json_object_get_object_member(root, "paths");
-	g_assert_cmpuint(json_object_get_size(paths), ==, 10);
+	g_assert_cmpuint(json_object_get_size(paths), ==, 12);
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
 		g_assert_nonnull(item);
@@ -172,13 +174,13 @@ rest_node_types(Fixture *f, gconstpointer data)
 
 	g_assert_cmpuint(r->status, ==, 200);
 	arr = json_object_get_array_member(json_node_get_object(r->json), "node_types");
-	g_assert_cmpuint(json_array_get_length(arr), ==, 7);
+	g_assert_cmpuint(json_array_get_length(arr), ==, 10);
 	first = json_array_get_object_element(arr, 0);
 	g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "count");
 	g_assert_cmpuint(
 	    json_array_get_length(json_object_get_array_member(first, "params")), ==, 2);
 	g_assert_cmpstr(
-	    json_object_get_string_member(json_array_get_object_element(arr, 6), "name"),
+	    json_object_get_string_member(json_array_get_object_element(arr, 9), "name"),
 	    ==,
 	    "trk");
 }

@@ -42,7 +42,7 @@ sanitize: deps
 	meson compile -C build-asan
 	SDAG_TEST_SLOW=1 ASAN_OPTIONS=fast_unwind_on_malloc=0 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-		meson test -C build-asan --print-errorlogs
+		meson test -C build-asan --timeout-multiplier 5 --print-errorlogs
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -32,6 +32,7 @@ PACKAGES="
   gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
+  gstreamer1.0-opencv
 "
 
 missing=""

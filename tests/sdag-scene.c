@@ -267,11 +267,13 @@ sdag_scene_write_clip(const SdagScene *scene, const char *path, GError **error)
 	g_autofree char *launch =
 	    g_strdup_printf("appsrc name=src format=time block=true ! "
 			    "video/x-raw,format=I420,width=%u,height=%u,framerate=%d/1 ! "
-			    "x264enc speed-preset=ultrafast pass=quant quantizer=18 ! mp4mux ! "
+			    "x264enc speed-preset=ultrafast bitrate=%u ! mp4mux ! "
 			    "filesink location=\"%s\"",
 			    scene->width,
 			    scene->height,
 			    SCENE_FPS,
+			    /* kbit/s, as a camera would send: 4 Mbit/s at 720p30 */
+			    CLAMP(scene->width * scene->height / 230, 300u, 16000u),
 			    path);
 	g_autoptr(GstElement) pipeline = gst_parse_launch(launch, error);
 	g_autoptr(GstElement) src = NULL;

@@ -131,7 +131,7 @@ quality_direct(gconstpointer data)
 	g_autofree guint8 *buf = g_malloc((gsize)QW * QH * 3 / 2);
 	g_autoptr(JsonNode) truth = sdag_scene_truth_to_json(scene);
 	JsonArray *truth_rows = json_object_get_array_member(json_node_get_object(truth), "truth");
-	JsonArray *rows = json_array_new();
+	g_autoptr(JsonArray) rows = json_array_new();
 	g_autoptr(JsonNode) rows_node = json_node_init_array(json_node_alloc(), rows);
 	g_autoptr(SdagScoreSeq) gt = NULL;
 	g_autoptr(SdagScoreSeq) hyp = NULL;
@@ -393,7 +393,10 @@ quality_job(void)
 		g_usleep(50000);
 	}
 	job_id = job_path + strlen("/jobs/");
-	rows = json_node_init_array(json_node_alloc(), job_frames(session, d->base, job_id));
+	{
+		g_autoptr(JsonArray) frames = job_frames(session, d->base, job_id);
+		rows = json_node_init_array(json_node_alloc(), frames);
+	}
 	sdag_test_daemon_stop(d, SIGTERM);
 
 	gt = sdag_score_seq_from_truth_json(truth, &error);

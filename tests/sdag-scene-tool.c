@@ -122,7 +122,7 @@ cmd_run(char **argv, const char *out_path)
 	g_autoptr(SdagScoreSeq) gt = NULL;
 	g_autoptr(SdagScoreSeq) hyp = NULL;
 	g_autofree guint8 *buf = g_malloc((gsize)scene->width * scene->height * 3 / 2);
-	JsonArray *rows = json_array_new();
+	g_autoptr(JsonArray) rows = json_array_new();
 	g_autoptr(JsonNode) rows_node = json_node_init_array(json_node_alloc(), rows);
 	SdagDag *dag;
 	SdagScore s;

@@ -5,7 +5,7 @@ BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
 
-.PHONY: all deps build demo check bench coverage format format-check sanitize clean
+.PHONY: all deps build demo check bench bench-motion coverage format format-check sanitize clean
 
 all: build
 
@@ -35,6 +35,10 @@ coverage:
 # Job throughput against a bare GStreamer decode of the same file (see bench/README.md)
 bench: build
 	./bench/job-throughput.sh $(BUILD)
+
+# The motion pipeline against GStreamer's motioncells on a generated 720p scene
+bench-motion: build
+	./bench/motion-vs-motioncells.sh $(BUILD)
 
 # The same suite under AddressSanitizer, LeakSanitizer and UBSan.
 sanitize: deps

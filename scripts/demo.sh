@@ -53,7 +53,7 @@ echo "demo: registering the example pipelines"
 # the richest example pipeline the daemon has, unless one is asked for
 pipeline=${DEMO_PIPELINE:-}
 if [ -z "$pipeline" ]; then
-	for p in player_tracking_v1 people_count_v1 motion_v1 passthrough_v1; do
+	for p in player_tracking_v1 people_count_v1 motion_tracking_v1 passthrough_v1; do
 		if "$CTL" --url "$URL" pipelines get "$p" >/dev/null 2>&1; then
 			pipeline=$p
 			break

@@ -39,6 +39,7 @@ PACKAGES="
   libopencv-imgproc-dev
   libopencv-objdetect-dev
   opencv-data
+  gstreamer1.0-opencv
 "
 
 missing=""

@@ -45,16 +45,16 @@ types_load_shipped(void)
 static void
 types_shipped(void)
 {
+	static const char *const shipped[] = {
+	    "count", "filter", "haar", "hog_people", "line_counter", "motion", "passthrough", "snapshot", "tracker", "zone"};
 	g_autoptr(SdagNodeTypes) types = types_load_shipped();
 	g_autoptr(GPtrArray) list = sdag_node_types_list(types);
 	const SdagNodeDesc *count;
 
-	const char *names[] = {"count", "haar", "hog_people", "passthrough", "snapshot"};
-
-	g_assert_cmpuint(list->len, ==, G_N_ELEMENTS(names));
-	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+	g_assert_cmpuint(list->len, ==, G_N_ELEMENTS(shipped));
+	for (guint i = 0; i < G_N_ELEMENTS(shipped); i++)
 		g_assert_cmpstr(
-		    ((const SdagNodeDesc *)g_ptr_array_index(list, i))->name, ==, names[i]);
+		    ((const SdagNodeDesc *)g_ptr_array_index(list, i))->name, ==, shipped[i]);
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 0);
 	count = sdag_node_types_lookup(types, "count");
 	g_assert_nonnull(count);
@@ -95,8 +95,8 @@ types_broken_plugins(void)
 					       "skipping node plugin /"));
 
 	list = sdag_node_types_list(types);
-	/* the 5 shipped types and test_detector */
-	g_assert_cmpuint(list->len, ==, 6);
+	/* the 10 shipped types and test_detector */
+	g_assert_cmpuint(list->len, ==, 11);
 	g_assert_nonnull(sdag_node_types_lookup(types, "test_detector"));
 	/* the shipped passthrough was not replaced by the impostor */
 	g_assert_cmpstr(sdag_node_types_lookup(types, "passthrough")->version, ==, "1.0.0");

@@ -116,7 +116,7 @@ rest_healthz(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(r->ctype, ==, "application/json");
 	o = json_node_get_object(r->json);
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "ok");
-	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 10);
+	g_assert_cmpint(json_object_get_int_member(o, "node_types"), ==, 15);
 	g_assert_cmpint(
 	    json_object_get_int_member(json_object_get_object_member(o, "store"), "schema_version"),
 	    ==,
@@ -174,13 +174,13 @@ rest_node_types(Fixture *f, gconstpointer data)
 
 	g_assert_cmpuint(r->status, ==, 200);
 	arr = json_object_get_array_member(json_node_get_object(r->json), "node_types");
-	g_assert_cmpuint(json_array_get_length(arr), ==, 10);
+	g_assert_cmpuint(json_array_get_length(arr), ==, 15);
 	first = json_array_get_object_element(arr, 0);
 	g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "count");
 	g_assert_cmpuint(
 	    json_array_get_length(json_object_get_array_member(first, "params")), ==, 2);
 	g_assert_cmpstr(
-	    json_object_get_string_member(json_array_get_object_element(arr, 9), "name"),
+	    json_object_get_string_member(json_array_get_object_element(arr, 13), "name"),
 	    ==,
 	    "trk");
 }

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Motion detection: a streamdag job of motion_tracking_v1 against GStreamer's
+# OpenCV motioncells element, over the same generated 720p clip, in one run.
+#
+#   (a) gst-launch-1.0 -m filesrc ! decodebin ! videoconvert ! motioncells
+#       display=false postallmotion=true ! fakesink sync=false: the wall time
+#       of the whole process (motioncells reads RGB only, so the decoded I420
+#       is converted, as any user of it must);
+#   (b) a job of motion_tracking_v1 (motion -> filter -> tracker ->
+#       line_counter, on the luma plane, no conversion) at stride 1, end to
+#       end: from sending POST /jobs to reading status "completed".
+#
+# Each the median of REPS runs, taken in turns. Prints frames/s of each, the
+# ratio (b)/(a) (target 2.0), and the recall of both against the scene's
+# ground truth (see bench/README.md for how each is counted).
+#
+#   bench/motion-vs-motioncells.sh [BUILD_DIR] [REPS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${1:-build}
+REPS=${2:-5}
+FRAMES=600
+SEED=1
+TARGET=2.0
+CACHE=bench/.cache
+CLIP=$CACHE/scene-720p30-$FRAMES-seed$SEED.mp4
+TRUTH=$CACHE/scene-720p30-$FRAMES-seed$SEED.truth.json
+TOOL=$BUILD/tests/sdag-scene-tool
+
+for tool in gst-launch-1.0 gst-inspect-1.0 python3 curl; do
+	command -v $tool >/dev/null || {
+		echo "bench: $tool is missing: run make deps" >&2
+		exit 1
+	}
+done
+gst-inspect-1.0 motioncells >/dev/null 2>&1 || {
+	echo "bench: no motioncells element (gstreamer1.0-opencv): run make deps" >&2
+	exit 1
+}
+for f in "$BUILD/src/streamdagd" "$TOOL"; do
+	test -x "$f" || {
+		echo "bench: no $f: run make build" >&2
+		exit 1
+	}
+done
+
+mkdir -p "$CACHE"
+if [ ! -s "$CLIP" ] || [ ! -s "$TRUTH" ]; then
+	echo "bench: making $CLIP and its ground truth (once)"
+	"$TOOL" make 1280 720 $FRAMES $SEED "$CLIP.part" "$TRUTH"
+	mv "$CLIP.part" "$CLIP"
+fi
+CLIP_ABS=$(realpath "$CLIP")
+
+tmp=$(mktemp -d)
+cleanup() {
+	if [ -n "${sd_pid:-}" ]; then
+		kill "$sd_pid" 2>/dev/null || true
+		wait "$sd_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "bench: $CLIP: $FRAMES frames 1280x720 H.264, generated scene (seed $SEED); $REPS runs of each; $(nproc) cores"
+
+mkfifo "$tmp/out"
+"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+	--plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$CLIP_ABS")" \
+	>"$tmp/out" 2>"$tmp/sd.log" &
+sd_pid=$!
+read -r line <"$tmp/out"
+SD=${line#*listening on }
+SD=${SD%/}
+curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+	--data-binary @data/pipelines/motion_tracking_v1.json "$SD/pipelines"
+
+: >"$tmp/a"
+: >"$tmp/b"
+for _ in $(seq "$REPS"); do
+	# (a) the reference; its bus messages kept for the recall
+	python3 - "$CLIP_ABS" "$tmp/messages" >>"$tmp/a" <<'PY'
+import subprocess, sys, time
+t0 = time.monotonic()
+with open(sys.argv[2], "w") as out:
+    subprocess.run(["gst-launch-1.0", "-m", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
+                    "!", "videoconvert", "!", "motioncells", "display=false", "postallmotion=true",
+                    "!", "fakesink", "sync=false"], check=True, stdout=out)
+print(f"{time.monotonic() - t0:.4f}")
+PY
+	# (b) the same file as a streamdag job; its frame rows kept for the recall
+	python3 - "$SD" "$CLIP_ABS" "$tmp/rows.json" >>"$tmp/b" <<'PY'
+import json, pathlib, sys, time, urllib.request
+base, clip, rows_path = sys.argv[1], sys.argv[2], sys.argv[3]
+body = json.dumps({"pipeline_id": "motion_tracking_v1", "video_url": pathlib.Path(clip).as_uri(),
+                   "options": {"stride": 1}}).encode()
+req = urllib.request.Request(base + "/jobs", data=body, method="POST",
+                             headers={"Content-Type": "application/json"})
+t0 = time.monotonic()
+with urllib.request.urlopen(req) as r:
+    job_id = json.load(r)["job_id"]
+while True:
+    with urllib.request.urlopen(f"{base}/jobs/{job_id}") as r:
+        job = json.load(r)
+    if job["status"] in ("completed", "failed", "cancelled"):
+        break
+    time.sleep(0.02)
+secs = time.monotonic() - t0
+if job["status"] != "completed":
+    sys.exit(f"bench: job {job_id} {job['status']}: {job.get('error')}")
+rows, start = [], 0
+while start is not None:
+    with urllib.request.urlopen(f"{base}/jobs/{job_id}/frames?from={start}&limit=500") as r:
+        page = json.load(r)
+    rows += page["frames"]
+    start = page["next_from"]
+json.dump(rows, open(rows_path, "w"))
+print(f"{secs:.4f} {job['frames_processed']} {job['fps']}")
+PY
+done
+a_secs=$(median <"$tmp/a")
+b_secs=$(cut -d' ' -f1 "$tmp/b" | median)
+b_frames=$(cut -d' ' -f2 "$tmp/b" | sort -u | tr '\n' ' ')
+if [ "$b_frames" != "$FRAMES " ]; then
+	echo "bench: the jobs processed ${b_frames}frames, not $FRAMES" >&2
+	exit 1
+fi
+"$TOOL" score "$TRUTH" "$tmp/rows.json" >"$tmp/score.json"
+
+python3 - "$FRAMES" "$a_secs" "$b_secs" "$TARGET" "$tmp/a" "$tmp/b" "$TRUTH" "$tmp/messages" \
+	"$tmp/rows.json" "$tmp/score.json" <<'PY'
+import json, re, sys
+frames, a, b, target = int(sys.argv[1]), *map(float, sys.argv[2:5])
+runs_a = [float(l) for l in open(sys.argv[5])]
+runs_b = [float(l.split()[0]) for l in open(sys.argv[6])]
+truth = json.load(open(sys.argv[7]))
+W, H, fps = truth["width"], truth["height"], truth["fps"]
+fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)
+print(f"{'case':<52} {'median s':>9} {'frames/s':>9}   runs (s)")
+print(f"{'(a) gst-launch ... videoconvert ! motioncells':<52} {a:9.2f} {frames / a:9.1f}   {fmt(runs_a)}")
+print(f"{'(b) streamdag job, motion_tracking_v1, stride 1':<52} {b:9.2f} {frames / b:9.1f}   {fmt(runs_b)}")
+ratio = a / b
+print()
+print(f"ratio streamdag/motioncells (b)/(a): {ratio:.2f} (target {target:.1f}: {'met' if ratio >= target else 'not met'})")
+
+# Recall on motioncells' own terms: its default 10 x 10 grid. A truth box is
+# found in a frame when a cell it overlaps is reported moving in that frame.
+GX = GY = 10
+cw, ch = W / GX, H / GY
+def cells_of(box):
+    x, y, w, h = box
+    return {(r, c) for r in range(int(y // ch), min(GY - 1, int((y + h - 1e-9) // ch)) + 1)
+            for c in range(int(x // cw), min(GX - 1, int((x + w - 1e-9) // cw)) + 1)}
+mc = {}
+for line in open(sys.argv[8]):
+    m = re.search(r'motion_cells_indices=\(string\)"([^"]*)", motion(?:_begin)?=\(guint64\)(\d+)', line)
+    if not m:
+        continue
+    f = round(int(m.group(2)) * fps / 1e9)
+    mc[f] = {tuple(map(int, rc.split(":"))) for rc in m.group(1).replace("\\,", ",").split(",") if rc}
+sd = {}
+for row in json.load(open(sys.argv[9])):
+    sd[row["frame_id"]] = set().union(*[cells_of(d["box"]) for d in row["detections"]]) if row["detections"] else set()
+def cell_recall(flagged, frames=None):
+    total = found = 0
+    for row in truth["truth"]:
+        if frames is not None and row["frame_id"] not in frames:
+            continue
+        for o in row["objects"]:
+            total += 1
+            found += bool(cells_of(o["box"]) & flagged.get(row["frame_id"], set()))
+    return found / total if total else 1.0
+def cell_precision(flagged, frames=None):
+    # share of reported cells that overlap some truth box
+    rep = hit = 0
+    for row in truth["truth"]:
+        if frames is not None and row["frame_id"] not in frames:
+            continue
+        gt = set().union(*[cells_of(o["box"]) for o in row["objects"]]) if row["objects"] else set()
+        got = flagged.get(row["frame_id"], set())
+        rep += len(got)
+        hit += len(got & gt)
+    return hit / rep if rep else 1.0
+# motioncells decides about motion a few times a second, not per frame: its
+# reports, held until the next one, are what a consumer of its messages has
+held, cur = {}, set()
+for f in range(frames):
+    cur = mc.get(f, cur)
+    held[f] = cur
+evaluated = set(mc)
+score = json.load(open(sys.argv[10]))
+print()
+print("recall against the ground truth (%d truth boxes):" % score["truth"])
+print(f"  cells (10 x 10 grid, a truth box found when a cell it overlaps is reported moving):")
+print(f"    (a) motioncells, every frame, each report held until the next one:")
+print(f"                     recall {cell_recall(held):.4f}  cell precision {cell_precision(held):.4f}")
+print(f"    (a) motioncells, only the {len(evaluated)} frames it reported on:")
+print(f"                     recall {cell_recall(mc, evaluated):.4f}  cell precision {cell_precision(mc, evaluated):.4f}")
+print(f"    (b) streamdag, every frame:")
+print(f"                     recall {cell_recall(sd):.4f}  cell precision {cell_precision(sd):.4f}")
+print(f"    (b) streamdag, the same {len(evaluated)} frames:")
+print(f"                     recall {cell_recall(sd, evaluated):.4f}  cell precision {cell_precision(sd, evaluated):.4f}")
+print(f"  boxes at IoU >= 0.5 (motioncells gives no boxes):")
+print(f"    (b) streamdag    recall {score['recall']:.4f}  precision {score['precision']:.4f}  "
+      f"MOTA {score['mota']:.4f}  IDF1 {score['idf1']:.4f}  ID switches {score['id_switches']}")
+PY

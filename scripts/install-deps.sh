@@ -7,6 +7,8 @@
 # the watchdog element for live sources, -ugly has x264enc (the tests and the
 # benchmark encode their clips with it), -libav decodes H.264 and the MS-MPEG4
 # v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
+# Live sources: the tests serve RTSP with gst-rtsp-server (libgstrtspserver)
+# and RTMP with Debian's nginx and its rtmp module (libnginx-mod-rtmp).
 set -eu
 
 PACKAGES="
@@ -32,6 +34,9 @@ PACKAGES="
   gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
+  libgstrtspserver-1.0-dev
+  nginx
+  libnginx-mod-rtmp
 "
 
 missing=""

@@ -973,6 +973,112 @@ test_independent(Fixture *f, gconstpointer data)
 		json_object_unref(cancel(f, ids[i]));
 }
 
+/* Options of live jobs: each refusal is 400 bad_option, and nothing is stored. */
+static void
+test_bad_options(Fixture *f, gconstpointer data)
+{
+	const struct {
+		const char *url;
+		const char *options;
+		guint status;
+		const char *code;
+	} cases[] = {
+	    {"rtsp://127.0.0.1/x", "{\"transport\":\"quic\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"latency_ms\":-1}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"fail_fast\":\"yes\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"end_on_eos\":1}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_factor\":0.5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_factor\":\"2\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_initial_ms\":5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"user\":\"\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"password\":7}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"max_duration_s\":1.5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"keyframe\":1}", 400, "bad_option"},
+	    {"http://example.com/a.mp4", "{\"transport\":\"tcp\"}", 400, "bad_option"},
+	    {"rtsp:///nohost", "{}", 400, "unsupported_source"},
+	    {"rtmp://", "{}", 400, "unsupported_source"},
+	};
+	g_autoptr(SdagTestReply) list = NULL;
+
+	register_counting(f);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"counting\",\"video_url\":\"%s\",\"options\":%s}",
+		    cases[i].url,
+		    cases[i].options);
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+		g_test_message("case %u: %s", i, r->text);
+		sdag_test_assert_error(r, cases[i].status, cases[i].code);
+	}
+	list = http(f, "GET", "/jobs", NULL);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(sdag_test_reply_object(list), "jobs")),
+			 ==,
+			 0);
+}
+
+/* A DAG slower than the stream: frames are dropped before the DAG, counted, and the stride
+ * applies to those that reach it; max_duration_s ends the job. */
+static void
+test_realtime(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = rtsp_url(&rtsp_main, "/cam");
+	g_autofree char *id = NULL;
+	g_autoptr(SdagTestReply) reg = NULL;
+	g_autoptr(SdagTestReply) frames = NULL;
+	g_autofree char *path = NULL;
+	JsonObject *o;
+	JsonArray *rows;
+	gint64 t0;
+
+	reg =
+	    http(f,
+		 "POST",
+		 "/pipelines",
+		 "{\"pipeline_id\":\"slow\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+		 "{\"sleep_ms\":200,\"boxes\":1}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+		 "\"s.frame\"}],\"outputs\":[\"s.detections\"]}");
+	g_assert_cmpuint(reg->status, ==, 201);
+	{
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"slow\",\"video_url\":\"%s\",\"options\":{\"stride\":2,"
+		    "\"transport\":\"tcp\",\"max_duration_s\":5}}",
+		    url);
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+		g_assert_cmpuint(r->status, ==, 202);
+		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+	}
+	t0 = g_get_monotonic_time();
+	json_object_unref(wait_state(f, id, "online", "frames", 20));
+	for (;;) {
+		o = get_job(f, id);
+		if (g_strcmp0(json_object_get_string_member(o, "status"), "running") != 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * G_USEC_PER_SEC);
+		json_object_unref(o);
+		spin(100);
+	}
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames"), >, 0);
+	/* 200 ms per processed frame at stride 2: at most about 10 frames reach the DAG a
+	 * second, out of 15 */
+	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames") +
+			    json_object_get_int_member(o, "frames_processed"),
+			<=,
+			json_object_get_int_member(o, "frames_decoded"));
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >, 0);
+	json_object_unref(o);
+	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
+	frames = http(f, "GET", path, NULL);
+	rows = json_object_get_array_member(sdag_test_reply_object(frames), "frames");
+	g_assert_cmpuint(json_array_get_length(rows), >, 0);
+	for (guint i = 0; i < json_array_get_length(rows); i++)
+		g_assert_cmpint(
+		    json_object_get_int_member(json_array_get_object_element(rows, i), "frame_id"),
+		    ==,
+		    2 * i);
+}
+
 /* ---- RTMP through nginx ---- */
 
 typedef struct {
@@ -1351,6 +1457,18 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   test_independent,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/bad-options",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_bad_options,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/realtime",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_realtime,
 		   fixture_teardown);
 	g_test_add("/sdag/live/rtmp/stall",
 		   Fixture,

@@ -22,6 +22,11 @@
 #include "tests/sdag-test-util.h"
 
 #define PASSWORD "s3cret-Pw9"
+
+/* Under valgrind and the sanitizers (SDAG_TEST_SLOW) everything takes longer: waits and
+ * timeouts are this many times longer, and frame rates are not held to real time. */
+static guint slow = 1;
+#define MIN_FPS(fps) (slow > 1 ? 0.0 : (fps))
 #define MS (G_USEC_PER_SEC / 1000)
 
 /* ---- supervisor, without I/O ---- */
@@ -561,8 +566,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 	/* short waits, for tests */
 	cfg->live.backoff_initial_ms = 300;
 	cfg->live.backoff_max_ms = 1000;
-	cfg->live.stall_timeout_floor_ms = 1500;
-	cfg->live.connect_timeout_ms = 5000;
+	cfg->live.stall_timeout_floor_ms = 1500 * slow;
+	cfg->live.connect_timeout_ms = 5000 * slow;
 	cfg->live.checkpoint_interval_ms = 500;
 	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
 	g_assert_no_error(error);
@@ -661,7 +666,7 @@ spin(guint ms)
 static JsonObject *
 wait_state(Fixture *f, const char *id, const char *state, const char *reason, guint secs)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
+	gint64 deadline = g_get_monotonic_time() + (gint64)secs * slow * G_USEC_PER_SEC;
 
 	while (g_get_monotonic_time() < deadline) {
 		JsonObject *o = get_job(f, id);
@@ -679,7 +684,7 @@ wait_state(Fixture *f, const char *id, const char *state, const char *reason, gu
 static JsonObject *
 wait_frames(Fixture *f, const char *id, gint64 n)
 {
-	gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	gint64 deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
 
 	while (g_get_monotonic_time() < deadline) {
 		JsonObject *o = get_job(f, id);
@@ -786,7 +791,7 @@ test_rtsp_reconnect(Fixture *f, gconstpointer data)
 	json_object_unref(o);
 	o = wait_frames(f, id, 20);
 	g_assert_false(json_object_get_null_member(o, "last_frame_at"));
-	g_assert_cmpfloat(json_object_get_double_member(o, "input_fps"), >, 5.0);
+	g_assert_cmpfloat(json_object_get_double_member(o, "input_fps"), >, MIN_FPS(5.0));
 	json_object_unref(o);
 
 	rtsp_stop(&rtsp_main);
@@ -880,7 +885,7 @@ test_rtsp_refusals(Fixture *f, gconstpointer data)
 	json_object_unref(o);
 	for (guint i = 0; i < 2; i++) {
 		const char *id = i == 0 ? c : d;
-		gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+		gint64 deadline = g_get_monotonic_time() + 15 * slow * G_USEC_PER_SEC;
 		for (;;) {
 			o = get_job(f, id);
 			if (g_strcmp0(json_object_get_string_member(o, "status"), "failed") == 0)
@@ -929,7 +934,7 @@ test_cancel_in_backoff(Fixture *f, gconstpointer data)
 	json_object_unref(wait_state(f, id, "backoff", "connect_refused", 10));
 	t0 = g_get_monotonic_time();
 	o = cancel(f, id);
-	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * slow * G_USEC_PER_SEC);
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
 	json_object_unref(o);
 }
@@ -956,7 +961,7 @@ test_independent(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < 3; i++) {
 		o = get_job(f, ids[i]);
 		fps_before[i] = json_object_get_double_member(o, "processed_fps");
-		g_assert_cmpfloat(fps_before[i], >, 10.0);
+		g_assert_cmpfloat(fps_before[i], >, MIN_FPS(10.0));
 		json_object_unref(o);
 	}
 	rtsp_stop(&victim);
@@ -965,7 +970,8 @@ test_independent(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < 3; i++) {
 		o = get_job(f, ids[i]);
 		g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "online");
-		g_assert_cmpfloat(json_object_get_double_member(o, "processed_fps"), >, 10.0);
+		g_assert_cmpfloat(
+		    json_object_get_double_member(o, "processed_fps"), >, MIN_FPS(10.0));
 		g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
 		json_object_unref(o);
 	}
@@ -1054,12 +1060,13 @@ test_realtime(Fixture *f, gconstpointer data)
 		o = get_job(f, id);
 		if (g_strcmp0(json_object_get_string_member(o, "status"), "running") != 0)
 			break;
-		g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * G_USEC_PER_SEC);
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * slow * G_USEC_PER_SEC);
 		json_object_unref(o);
 		spin(100);
 	}
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
-	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames"), >, 0);
+	/* under valgrind the decoder itself may be slower than the DAG */
+	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames"), >=, slow > 1 ? 0 : 1);
 	/* 200 ms per processed frame at stride 2: at most about 10 frames reach the DAG a
 	 * second, out of 15 */
 	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames") +
@@ -1198,7 +1205,11 @@ test_rtmp_stall(Fixture *f, gconstpointer data)
 	publisher_start(&p, n.port);
 	url = g_strdup_printf("rtmp://127.0.0.1:%u/live/feed", n.port);
 	register_counting(f);
-	id = submit(f, url, "{\"stall_timeout_floor_ms\":1000}");
+	{
+		g_autofree char *opts =
+		    g_strdup_printf("{\"stall_timeout_floor_ms\":%u}", 1000 * slow);
+		id = submit(f, url, opts);
+	}
 	o = wait_state(f, id, "online", "frames", 30);
 	json_object_unref(o);
 	o = wait_frames(f, id, 15);
@@ -1237,7 +1248,7 @@ test_rtmp_ends(Fixture *f, gconstpointer data)
 	a = submit(f, url, "{\"end_on_eos\":true}");
 	b = submit(f, url, "{\"max_frames\":10}");
 	json_object_unref(wait_state(f, a, "online", "frames", 30));
-	deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
 	for (;;) {
 		o = get_job(f, b);
 		if (g_strcmp0(json_object_get_string_member(o, "status"), "completed") == 0)
@@ -1250,7 +1261,7 @@ test_rtmp_ends(Fixture *f, gconstpointer data)
 	json_object_unref(o);
 	/* the publisher goes: nginx ends the stream for its players */
 	publisher_stop(&p);
-	deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
 	for (;;) {
 		o = get_job(f, a);
 		if (g_strcmp0(json_object_get_string_member(o, "status"), "running") != 0)
@@ -1419,6 +1430,8 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	gst_init(NULL, NULL);
+	if (g_getenv("SDAG_TEST_SLOW") != NULL)
+		slow = 6;
 	bodies = g_string_new(NULL);
 	rtsp_start(&rtsp_main);
 	rtsp_start(&rtsp_auth);

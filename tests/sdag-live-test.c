@@ -944,7 +944,7 @@ static void
 test_independent(Fixture *f, gconstpointer data)
 {
 	RtspServer victim = {0};
-	g_autofree char *ids[4] = {NULL};
+	char *ids[4] = {NULL};
 	double fps_before[3];
 	JsonObject *o;
 
@@ -975,8 +975,10 @@ test_independent(Fixture *f, gconstpointer data)
 		g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
 		json_object_unref(o);
 	}
-	for (guint i = 0; i < 4; i++)
+	for (guint i = 0; i < 4; i++) {
 		json_object_unref(cancel(f, ids[i]));
+		g_free(ids[i]);
+	}
 }
 
 /* Options of live jobs: each refusal is 400 bad_option, and nothing is stored. */

@@ -9,6 +9,8 @@
 # v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
 # OpenCV (C++, hence g++): the hog_people and haar nodes need only its core,
 # imgproc and objdetect modules; opencv-data has the Haar cascades.
+# Live sources: the tests serve RTSP with gst-rtsp-server (libgstrtspserver)
+# and RTMP with Debian's nginx and its rtmp module (libnginx-mod-rtmp).
 set -eu
 
 PACKAGES="
@@ -40,6 +42,9 @@ PACKAGES="
   libopencv-objdetect-dev
   opencv-data
   gstreamer1.0-opencv
+  libgstrtspserver-1.0-dev
+  nginx
+  libnginx-mod-rtmp
 "
 
 missing=""

@@ -172,6 +172,76 @@ sdag_config_set_allow_private_cb(SdagConfig *self, const char *value, GError **e
 	return sdag_config_parse_bool(value, &self->allow_private_networks, error);
 }
 
+/* [live]: unsigned keys, each with its range */
+static gboolean
+sdag_config_set_live_uint(const char *value, guint64 lo, guint64 hi, guint *out, GError **error)
+{
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, lo, hi, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+			    ", got '%s'",
+			    lo,
+			    hi,
+			    value);
+		return FALSE;
+	}
+	*out = (guint)v;
+	return TRUE;
+}
+
+#define SDAG_CONFIG_LIVE_UINT(field, lo, hi)                                               \
+	static gboolean sdag_config_set_live_##field##_cb(                                 \
+	    SdagConfig *self, const char *value, GError **error)                           \
+	{                                                                                  \
+		return sdag_config_set_live_uint(value, lo, hi, &self->live.field, error); \
+	}
+SDAG_CONFIG_LIVE_UINT(max_live_jobs, 1, 1024)
+SDAG_CONFIG_LIVE_UINT(backoff_initial_ms, 10, 3600000)
+SDAG_CONFIG_LIVE_UINT(backoff_max_ms, 10, 3600000)
+SDAG_CONFIG_LIVE_UINT(stall_timeout_floor_ms, 100, 600000)
+SDAG_CONFIG_LIVE_UINT(connect_timeout_ms, 100, 600000)
+SDAG_CONFIG_LIVE_UINT(checkpoint_interval_ms, 100, 3600000)
+SDAG_CONFIG_LIVE_UINT(latency_ms, 0, 60000)
+
+static gboolean
+sdag_config_set_live_backoff_factor_cb(SdagConfig *self, const char *value, GError **error)
+{
+	char *end = NULL;
+	double v = g_ascii_strtod(value, &end);
+
+	if (end == value || *end != '\0' || !(v >= 1.0 && v <= 10.0)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected a number from 1 to 10, got '%s'",
+			    value);
+		return FALSE;
+	}
+	self->live.backoff_factor = v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_live_transport_cb(SdagConfig *self, const char *value, GError **error)
+{
+	if (g_strcmp0(value, "auto") != 0 && g_strcmp0(value, "tcp") != 0 &&
+	    g_strcmp0(value, "udp") != 0) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected auto, tcp or udp, got '%s'",
+			    value);
+		return FALSE;
+	}
+	g_free(self->live.transport);
+	self->live.transport = g_strdup(value);
+	return TRUE;
+}
+
 static const struct {
 	const char *group;
 	const char *key;
@@ -186,6 +256,15 @@ static const struct {
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
+    {"live", "max_live_jobs", sdag_config_set_live_max_live_jobs_cb},
+    {"live", "backoff_initial_ms", sdag_config_set_live_backoff_initial_ms_cb},
+    {"live", "backoff_max_ms", sdag_config_set_live_backoff_max_ms_cb},
+    {"live", "backoff_factor", sdag_config_set_live_backoff_factor_cb},
+    {"live", "stall_timeout_floor_ms", sdag_config_set_live_stall_timeout_floor_ms_cb},
+    {"live", "connect_timeout_ms", sdag_config_set_live_connect_timeout_ms_cb},
+    {"live", "checkpoint_interval_ms", sdag_config_set_live_checkpoint_interval_ms_cb},
+    {"live", "latency_ms", sdag_config_set_live_latency_ms_cb},
+    {"live", "transport", sdag_config_set_live_transport_cb},
 };
 
 static gboolean
@@ -243,6 +322,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->plugin_dir);
 	g_free(self->device_id);
 	g_strfreev(self->media_roots);
+	g_free(self->live.transport);
 	g_free(self);
 }
 

@@ -8,6 +8,19 @@
 
 G_BEGIN_DECLS
 
+/* [live]: the defaults of live (rtsp/rtmp) jobs; a job's options override most */
+typedef struct {
+	guint max_live_jobs;
+	guint backoff_initial_ms;
+	guint backoff_max_ms;
+	double backoff_factor;
+	guint stall_timeout_floor_ms;
+	guint connect_timeout_ms;
+	guint checkpoint_interval_ms;
+	guint latency_ms;
+	char *transport; /* "auto", "tcp" or "udp" */
+} SdagLiveConfig;
+
 typedef struct {
 	char *listen_host; /* an IP literal */
 	guint16 listen_port;
@@ -19,6 +32,7 @@ typedef struct {
 	guint start_timeout_s;
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
 	gboolean allow_private_networks;
+	SdagLiveConfig live;
 } SdagConfig;
 
 SdagConfig *sdag_config_new(void);

@@ -10,6 +10,7 @@
 
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-live.h"
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
 #include "sdag-source.h"
@@ -44,6 +45,11 @@
  *
  * Memory holds only the active jobs (queued and running); terminal ones are
  * read from the store when asked. Everything here runs on the main context.
+ *
+ * Live jobs (rtsp, rtmp sources; sdag-live.c) share the queue but have their
+ * own slots ([live] max_live_jobs), and a daemon stop does not interrupt
+ * them: they stay running on disk and resume from their checkpoint at the
+ * next start, with resumed_at set.
  */
 
 #define SDAG_JOBS_SEQ_KEY "meta/seq"
@@ -60,6 +66,9 @@ struct _SdagJobs {
 	SdagSourcePolicy policy;
 	guint max_running;
 	guint start_timeout_s;
+	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
+	guint max_live;
+	guint n_live;
 	guint64 last_seq;
 	GHashTable *active; /* job id -> SdagJob, queued and running */
 	GQueue queue;	    /* SdagJob, queued, by seq */
@@ -81,6 +90,7 @@ struct _SdagJob {
 	SdagJobStatus status;
 	JsonObject *record;
 	SdagWorker *worker;
+	gboolean live; /* its source is rtsp or rtmp */
 	gint64 started_mono;
 	GSList *waiters; /* SdagJobsWaiter: cancels answered when the job has stopped */
 };
@@ -279,6 +289,8 @@ sdag_job_new(SdagJobs *self, JsonObject *record)
 	job->id = g_strdup(json_object_get_string_member(record, "job_id"));
 	job->seq = (guint64)json_object_get_int_member(record, "seq");
 	job->status = sdag_jobs_record_status(record);
+	job->live = sdag_source_url_is_live(
+	    json_object_get_string_member_with_default(record, "source_url", ""));
 	return job;
 }
 
@@ -363,6 +375,7 @@ sdag_jobs_add_live(SdagJob *job, JsonObject *out)
 	json_object_set_int_member(out, "frames_decoded", (gint64)decoded);
 	json_object_set_int_member(out, "frames_processed", (gint64)processed);
 	json_object_set_double_member(out, "fps", elapsed > 0 ? (double)processed / elapsed : 0.0);
+	sdag_worker_add_live_json(job->worker, out);
 }
 
 /* The record as clients see it: no raw source URL (it may hold a password), no seq. */
@@ -383,6 +396,11 @@ sdag_jobs_public_json(JsonObject *record, SdagJob *live, gboolean full, JsonNode
 		json_object_set_member(
 		    out, name, json_node_copy(json_object_get_member(record, name)));
 	}
+	if (json_object_has_member(out, "options"))
+		json_object_set_member(
+		    out,
+		    "options",
+		    sdag_live_redact_options(json_object_get_object_member(out, "options")));
 	if (live != NULL)
 		sdag_jobs_add_live(live, out);
 	if (summary != NULL)
@@ -502,6 +520,7 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	g_autofree char *now = sdag_jobs_now();
 	JsonObject *options = json_object_get_object_member(job->record, "options");
 	SdagWorkerOptions wopts = {0};
+	SdagLiveOptions lopts = {0};
 	SdagDag *dag;
 
 	/* the policy may have changed since the job was submitted: it is checked again */
@@ -522,15 +541,27 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 		return;
 	}
 
-	json_object_set_string_member(job->record, "started_at", now);
-	json_object_set_int_member(
-	    job->record,
-	    "attempts",
-	    json_object_get_int_member_with_default(job->record, "attempts", 0) + 1);
-	if (!sdag_jobs_set_status(self, job, SDAG_JOB_RUNNING, NULL, &error)) {
-		sdag_dag_free(dag);
-		g_warning("%s", error->message);
-		return;
+	if (job->status == SDAG_JOB_RUNNING) {
+		/* a live job resumed after a daemon stop: running it was, running it stays */
+		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+		json_object_set_string_member(job->record, "resumed_at", now);
+		sdag_jobs_batch_put_record(batch, job->id, job->record);
+		if (!sdag_store_write(self->store, batch, TRUE, &error)) {
+			sdag_dag_free(dag);
+			g_warning("%s", error->message);
+			return;
+		}
+	} else {
+		json_object_set_string_member(job->record, "started_at", now);
+		json_object_set_int_member(
+		    job->record,
+		    "attempts",
+		    json_object_get_int_member_with_default(job->record, "attempts", 0) + 1);
+		if (!sdag_jobs_set_status(self, job, SDAG_JOB_RUNNING, NULL, &error)) {
+			sdag_dag_free(dag);
+			g_warning("%s", error->message);
+			return;
+		}
 	}
 	wopts.stride = (guint)json_object_get_int_member(options, "stride");
 	wopts.max_frames = (guint64)json_object_get_int_member(options, "max_frames");
@@ -538,16 +569,32 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	wopts.display_uri = source->redacted_uri;
 	wopts.start_timeout_s = self->start_timeout_s;
 	wopts.resolve_host = source->resolve_host;
+	if (job->live) {
+		g_autoptr(GDateTime) started = g_date_time_new_from_iso8601(
+		    json_object_get_string_member(job->record, "started_at"), NULL);
+		sdag_live_options_init(&lopts, self->live_config, options, source);
+		if (started != NULL)
+			lopts.started_real_us = g_date_time_to_unix(started) * G_USEC_PER_SEC +
+						g_date_time_get_microsecond(started);
+		wopts.live = &lopts;
+	}
 	job->worker = sdag_worker_new(
 	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
 	if (self->listeners->len > 0)
 		sdag_worker_set_frame_func(job->worker, sdag_jobs_frame_cb, self);
+	sdag_live_options_clear(&lopts);
 	job->started_mono = g_get_monotonic_time();
-	self->n_running++;
+	if (job->live)
+		self->n_live++;
+	else
+		self->n_running++;
 	if (!sdag_worker_start(job->worker, &error)) {
 		/* nothing ran: the worker's own done path is not coming */
 		g_clear_pointer(&job->worker, sdag_worker_free);
-		self->n_running--;
+		if (job->live)
+			self->n_live--;
+		else
+			self->n_running--;
 		sdag_jobs_fail_start(self, job, "internal", error->message);
 	}
 }
@@ -557,9 +604,21 @@ sdag_jobs_schedule_cb(gpointer user_data)
 {
 	SdagJobs *self = user_data;
 
+	GList *l = self->queue.head;
+
 	self->schedule_id = 0;
-	while (self->n_running < self->max_running && !g_queue_is_empty(&self->queue))
-		sdag_jobs_start(self, g_queue_pop_head(&self->queue));
+	/* FIFO within each kind of slot: a live job does not wait for a file job's slot */
+	while (l != NULL) {
+		SdagJob *job = l->data;
+		GList *next = l->next;
+
+		if (job->live ? self->n_live < self->max_live
+			      : self->n_running < self->max_running) {
+			g_queue_delete_link(&self->queue, l);
+			sdag_jobs_start(self, job);
+		}
+		l = next;
+	}
 	return G_SOURCE_REMOVE;
 }
 
@@ -606,7 +665,10 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 		g_warning("%s", error->message);
 
 	g_clear_pointer(&job->worker, sdag_worker_free);
-	self->n_running--;
+	if (job->live)
+		self->n_live--;
+	else
+		self->n_running--;
 	sdag_jobs_answer_waiters(self, job);
 	g_hash_table_steal(self->active, job->id);
 	sdag_job_free(job);
@@ -722,6 +784,13 @@ sdag_jobs_recover(SdagJobs *self, GError **error)
 		if (record == NULL)
 			return FALSE;
 		job = sdag_job_new(self, record);
+		if (job->live) {
+			/* it goes on from its checkpoint, ahead of the queued jobs */
+			g_message("job %s: live, resumed after a daemon stop", job->id);
+			g_hash_table_insert(self->active, job->id, job);
+			g_queue_push_tail(&self->queue, job);
+			continue;
+		}
 		results = sdag_results_new(self->store, job->id);
 		if (!sdag_results_load(results, error)) {
 			sdag_job_free(job);
@@ -775,6 +844,8 @@ sdag_jobs_new(SdagStore *store,
 	self->types = types;
 	self->max_running = config->max_concurrent_jobs;
 	self->start_timeout_s = config->start_timeout_s;
+	self->live_config = &config->live;
+	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;
 	self->active = g_hash_table_new(g_str_hash, g_str_equal);
 	self->listeners = g_array_new(FALSE, FALSE, sizeof(SdagJobsListenerEntry));
@@ -825,7 +896,18 @@ sdag_jobs_free(SdagJobs *self)
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		SdagJob *job = value;
 
-		if (job->worker != NULL) {
+		if (job->worker != NULL && job->live) {
+			/* stays running on disk: it resumes at the next start */
+			g_autoptr(GError) error = NULL;
+			g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+
+			sdag_worker_stop_sync(job->worker);
+			sdag_jobs_add_live(job, job->record);
+			g_clear_pointer(&job->worker, sdag_worker_free);
+			sdag_jobs_batch_put_record(batch, job->id, job->record);
+			if (!sdag_store_write(self->store, batch, TRUE, &error))
+				g_warning("%s", error->message);
+		} else if (job->worker != NULL) {
 			g_autoptr(JsonNode) summary = NULL;
 
 			sdag_worker_stop_sync(job->worker);
@@ -908,11 +990,18 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 				return FALSE;
 			}
 			json_object_set_string_member(out, "on_interrupt", s);
+		} else if (sdag_live_is_option(name)) {
+			if (!sdag_live_parse_option(name, value, out, error))
+				return FALSE;
 		} else {
 			g_set_error(error,
 				    SDAG_ERROR,
 				    SDAG_ERROR_BAD_OPTION,
-				    "unknown option '%s' (known: stride, max_frames, on_interrupt)",
+				    "unknown option '%s' (known: stride, max_frames, on_interrupt; "
+				    "for live sources also transport, latency_ms, user, password, "
+				    "end_on_eos, fail_fast, max_duration_s, backoff_initial_ms, "
+				    "backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
+				    "connect_timeout_ms)",
 				    name);
 			return FALSE;
 		}
@@ -1066,6 +1155,19 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	source = sdag_source_parse(url, &self->policy, error);
 	if (source == NULL)
 		return NULL;
+	if (!sdag_source_kind_is_live(source->kind)) {
+		g_autoptr(GList) given = json_object_get_members(options);
+		for (GList *l = given; l != NULL; l = l->next) {
+			if (sdag_live_is_option(l->data)) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_BAD_OPTION,
+					    "option '%s' is for live sources (rtsp, rtmp) only",
+					    (const char *)l->data);
+				return NULL;
+			}
+		}
+	}
 
 	seq = self->last_seq + 1;
 	json_object_set_string_member(record, "job_id", job_id);
@@ -1363,7 +1465,8 @@ sdag_jobs_cancel(SdagJobs *self,
 			    sdag_job_status_names[status]);
 		return FALSE;
 	}
-	if (job->status == SDAG_JOB_QUEUED) {
+	if (job->worker == NULL) {
+		/* queued, or a live job waiting in the queue to resume */
 		g_autofree char *now = sdag_jobs_now();
 		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
 		g_autoptr(SdagResults) empty = sdag_results_new(self->store, job->id);
@@ -1450,5 +1553,5 @@ void
 sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running)
 {
 	*queued = g_queue_get_length(&self->queue);
-	*running = self->n_running;
+	*running = self->n_running + self->n_live;
 }

@@ -25,7 +25,12 @@
  * - http(s): a host that is an IP literal (or "localhost") in a loopback,
  *   private, link-local, multicast or unspecified range is refused unless
  *   allow_private_networks is set; any other name is left in resolve_host,
- *   for the worker to resolve and check every address before opening.
+ *   for the worker to resolve and check every address before opening;
+ * - rtsp(s), rtmp(s): live sources. Cameras and encoders sit on private
+ *   networks, so any address is allowed, loopback included (documented in
+ *   docs/live.md); the credentials of the URL are taken out of it into
+ *   user/password, so that the URL GStreamer sees (and may quote in its
+ *   messages) holds none.
  *
  * Everything here is string and path work: no network I/O, so it runs on the
  * main loop in microseconds.
@@ -39,6 +44,10 @@ sdag_source_free(SdagSource *self)
 	g_free(self->uri);
 	g_free(self->redacted_uri);
 	g_free(self->resolve_host);
+	g_free(self->user);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_free(self->password);
 	g_free(self);
 }
 
@@ -245,6 +254,56 @@ sdag_source_parse_http(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	return g_steal_pointer(&source);
 }
 
+gboolean
+sdag_source_kind_is_live(SdagSourceKind kind)
+{
+	return kind == SDAG_SOURCE_RTSP || kind == SDAG_SOURCE_RTMP;
+}
+
+/* Returns: whether @url is of a live scheme; no other check */
+gboolean
+sdag_source_url_is_live(const char *url)
+{
+	g_autofree char *scheme = g_uri_parse_scheme(url);
+
+	return scheme != NULL && (g_ascii_strcasecmp(scheme, "rtsp") == 0 ||
+				  g_ascii_strcasecmp(scheme, "rtsps") == 0 ||
+				  g_ascii_strcasecmp(scheme, "rtmp") == 0 ||
+				  g_ascii_strcasecmp(scheme, "rtmps") == 0);
+}
+
+static SdagSource *
+sdag_source_parse_live(GUri *uri, const char *url, SdagSourceKind kind, GError **error)
+{
+	const char *host = g_uri_get_host(uri);
+	g_autoptr(SdagSource) source = g_new0(SdagSource, 1);
+	g_autofree char *redacted = sdag_source_redact(url);
+
+	if (host == NULL || host[0] == '\0') {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_UNSUPPORTED_SOURCE,
+			    "URL '%s' has no host",
+			    redacted);
+		return NULL;
+	}
+	if (g_uri_get_user(uri) != NULL && g_uri_get_user(uri)[0] != '\0')
+		source->user = g_uri_unescape_string(g_uri_get_user(uri), NULL);
+	if (g_uri_get_password(uri) != NULL && g_uri_get_password(uri)[0] != '\0')
+		source->password = g_uri_unescape_string(g_uri_get_password(uri), NULL);
+	source->kind = kind;
+	source->uri = g_uri_join(G_URI_FLAGS_ENCODED,
+				 g_uri_get_scheme(uri),
+				 NULL,
+				 host,
+				 g_uri_get_port(uri),
+				 g_uri_get_path(uri),
+				 g_uri_get_query(uri),
+				 g_uri_get_fragment(uri));
+	source->redacted_uri = g_steal_pointer(&redacted);
+	return g_steal_pointer(&source);
+}
+
 /**
  * sdag_source_parse:
  * @url: the source as submitted
@@ -274,10 +333,14 @@ sdag_source_parse(const char *url, const SdagSourcePolicy *policy, GError **erro
 		return sdag_source_parse_file(uri, url, policy, error);
 	if (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "https") == 0)
 		return sdag_source_parse_http(uri, url, policy, error);
+	if (g_ascii_strcasecmp(scheme, "rtsp") == 0 || g_ascii_strcasecmp(scheme, "rtsps") == 0)
+		return sdag_source_parse_live(uri, url, SDAG_SOURCE_RTSP, error);
+	if (g_ascii_strcasecmp(scheme, "rtmp") == 0 || g_ascii_strcasecmp(scheme, "rtmps") == 0)
+		return sdag_source_parse_live(uri, url, SDAG_SOURCE_RTMP, error);
 	g_set_error(error,
 		    SDAG_ERROR,
 		    SDAG_ERROR_UNSUPPORTED_SOURCE,
-		    "scheme '%s' is not supported (file, http, https)",
+		    "scheme '%s' is not supported (file, http, https, rtsp, rtsps, rtmp, rtmps)",
 		    scheme);
 	return NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "sdag-element.h"
 #include "sdag-error.h"
+#include "sdag-live.h"
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
 #include "sdag-source.h"
@@ -36,6 +37,9 @@
  * as decodebin says it has exposed every stream (no-more-pads, on the
  * streaming thread, forwarded as an application message on the bus); an
  * error that wins that race is classified with the same flags.
+ *
+ * A live source (options->live) is run by SdagLive (sdag-live.c) instead:
+ * every public function here forwards to it.
  */
 
 struct _SdagWorker {
@@ -73,6 +77,7 @@ struct _SdagWorker {
 	double progress;
 	gint64 duration_ns;
 	JsonNode *metrics;
+	SdagLive *live; /* a live source: it does the work */
 };
 
 #define SDAG_WORKER_NO_VIDEO "sdag-no-video"
@@ -81,6 +86,14 @@ static void sdag_worker_finish(SdagWorker *self,
 			       SdagWorkerOutcome outcome,
 			       const char *code,
 			       const char *message);
+static void sdag_worker_live_frame_cb(const SdagFrameResult *result, gpointer user_data);
+
+static void
+sdag_worker_live_done_cb(SdagLive *live, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	self->done(self, self->user_data);
+}
 
 SdagWorker *
 sdag_worker_new(SdagStore *store,
@@ -95,6 +108,14 @@ sdag_worker_new(SdagStore *store,
 
 	self->store = store;
 	self->job_id = g_strdup(job_id);
+	self->done = done;
+	self->user_data = user_data;
+	if (options->live != NULL) {
+		self->live =
+		    sdag_live_new(store, job_id, uri, dag, options, sdag_worker_live_done_cb, self);
+		sdag_live_set_frame_func(self->live, sdag_worker_live_frame_cb, self);
+		return self;
+	}
 	self->uri = g_strdup(uri);
 	self->dag = dag;
 	self->options = *options;
@@ -109,8 +130,6 @@ sdag_worker_new(SdagStore *store,
 		    g_uri_get_password(parsed)[0] != '\0')
 			self->password = g_strdup(g_uri_get_password(parsed));
 	}
-	self->done = done;
-	self->user_data = user_data;
 	self->results = sdag_results_new(store, job_id);
 	self->progress = -1;
 	self->duration_ns = -1;
@@ -134,6 +153,12 @@ sdag_worker_free(SdagWorker *self)
 {
 	if (self == NULL)
 		return;
+	if (self->live != NULL) {
+		sdag_live_free(self->live);
+		g_free(self->job_id);
+		g_free(self);
+		return;
+	}
 	/* the owner waits for done() or calls stop_sync() first */
 	g_warn_if_fail(self->pipeline == NULL || self->stopped);
 	g_clear_handle_id(&self->bus_watch, g_source_remove);
@@ -164,6 +189,8 @@ sdag_worker_free(SdagWorker *self)
 gboolean
 sdag_worker_is_stopping(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_is_stopping(self->live);
 	return self->stopping;
 }
 
@@ -176,24 +203,32 @@ sdag_worker_get_job_id(SdagWorker *self)
 SdagWorkerOutcome
 sdag_worker_get_outcome(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_get_outcome(self->live);
 	return self->outcome;
 }
 
 const char *
 sdag_worker_get_error_code(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_get_error_code(self->live);
 	return self->error_code;
 }
 
 const char *
 sdag_worker_get_error_message(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_get_error_message(self->live);
 	return self->error_message;
 }
 
 GstElement *
 sdag_worker_get_pipeline(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_get_pipeline(self->live);
 	return self->pipeline;
 }
 
@@ -240,24 +275,39 @@ sdag_worker_classify_error(const GError *error, SdagWorkerErrorOrigin origin, gb
 	return "internal";
 }
 
+/* What every processed frame gets beyond its row, finite or live: its snapshot, if the
+ * pipeline draws one, and the frame listener. */
 static void
-sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpointer user_data)
+sdag_worker_frame_done(SdagWorker *self, const SdagFrameResult *result)
 {
-	SdagWorker *self = user_data;
 	g_autoptr(GError) error = NULL;
 
 	if (result->image != NULL) {
 		g_autoptr(GBytes) jpeg = sdag_snapshot_encode_jpeg(result->image, &error);
 
 		/* a snapshot is a view, not a result: losing one does not fail the job */
-		if (jpeg == NULL || !sdag_snapshot_save(self->store, self->job_id, jpeg, &error)) {
+		if (jpeg == NULL || !sdag_snapshot_save(self->store, self->job_id, jpeg, &error))
 			g_warning("job %s: snapshot of frame %" G_GUINT64_FORMAT ": %s",
 				  self->job_id,
 				  result->frame_id,
 				  error->message);
-			g_clear_error(&error);
-		}
 	}
+	if (self->frame_func != NULL)
+		self->frame_func(self, result, self->frame_data);
+}
+
+static void
+sdag_worker_live_frame_cb(const SdagFrameResult *result, gpointer user_data)
+{
+	sdag_worker_frame_done(user_data, result);
+}
+
+static void
+sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpointer user_data)
+{
+	SdagWorker *self = user_data;
+	g_autoptr(GError) error = NULL;
+
 	if (!sdag_results_add(self->results, result, &error)) {
 		/* the bus carries it to the main loop, which fails the job */
 		g_autoptr(GError) store_error =
@@ -267,8 +317,7 @@ sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpoin
 		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
 		return;
 	}
-	if (self->frame_func != NULL)
-		self->frame_func(self, result, self->frame_data);
+	sdag_worker_frame_done(self, result);
 }
 
 static void
@@ -584,6 +633,8 @@ sdag_worker_resolved_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 gboolean
 sdag_worker_start(SdagWorker *self, GError **error)
 {
+	if (self->live != NULL)
+		return sdag_live_start(self->live, error);
 	if (self->resolve_host != NULL) {
 		g_autoptr(GResolver) resolver = g_resolver_get_default();
 		self->resolving = g_cancellable_new();
@@ -618,6 +669,8 @@ sdag_worker_update_progress(SdagWorker *self)
 double
 sdag_worker_get_progress(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return -1;
 	if (self->outcome == SDAG_WORKER_COMPLETED)
 		return 1.0;
 	sdag_worker_update_progress(self);
@@ -627,6 +680,10 @@ sdag_worker_get_progress(SdagWorker *self)
 void
 sdag_worker_get_counts(SdagWorker *self, guint64 *frames_decoded, guint64 *frames_processed)
 {
+	if (self->live != NULL) {
+		sdag_live_get_counts(self->live, frames_decoded, frames_processed);
+		return;
+	}
 	*frames_decoded = 0;
 	*frames_processed = 0;
 	if (self->element != NULL)
@@ -636,6 +693,8 @@ sdag_worker_get_counts(SdagWorker *self, guint64 *frames_decoded, guint64 *frame
 JsonNode *
 sdag_worker_dup_summary(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_dup_summary(self->live);
 	return sdag_results_dup_summary(self->results);
 }
 
@@ -647,6 +706,8 @@ sdag_worker_dup_summary(SdagWorker *self)
 JsonNode *
 sdag_worker_dup_metrics(SdagWorker *self)
 {
+	if (self->live != NULL)
+		return sdag_live_dup_metrics(self->live);
 	return self->metrics != NULL ? json_node_copy(self->metrics) : NULL;
 }
 
@@ -734,6 +795,10 @@ sdag_worker_finish(SdagWorker *self,
 void
 sdag_worker_cancel(SdagWorker *self)
 {
+	if (self->live != NULL) {
+		sdag_live_cancel(self->live);
+		return;
+	}
 	sdag_worker_finish(self, SDAG_WORKER_CANCELLED, NULL, NULL);
 }
 
@@ -746,6 +811,10 @@ sdag_worker_cancel(SdagWorker *self)
 void
 sdag_worker_stop_sync(SdagWorker *self)
 {
+	if (self->live != NULL) {
+		sdag_live_stop_sync(self->live);
+		return;
+	}
 	/* an asynchronous stop in flight ends with done(): the owner waits for that instead */
 	g_return_if_fail(!self->stopping);
 	sdag_worker_begin_stop(self);
@@ -759,4 +828,23 @@ sdag_worker_stop_sync(SdagWorker *self)
 	if (self->pipeline != NULL)
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	sdag_worker_stopped(self);
+}
+
+/* Returns: whether the job's source is live (rtsp, rtmp) */
+gboolean
+sdag_worker_is_live(SdagWorker *self)
+{
+	return self->live != NULL;
+}
+
+/**
+ * sdag_worker_add_live_json:
+ *
+ * Adds a live job's source members (sdag_live_add_json()) to @out; nothing for a file job.
+ */
+void
+sdag_worker_add_live_json(SdagWorker *self, JsonObject *out)
+{
+	if (self->live != NULL)
+		sdag_live_add_json(self->live, out);
 }

@@ -14,6 +14,7 @@
 G_BEGIN_DECLS
 
 typedef struct _SdagWorker SdagWorker;
+typedef struct _SdagLiveOptions SdagLiveOptions; /* sdag-live.h */
 
 typedef enum {
 	SDAG_WORKER_RUNNING,
@@ -29,6 +30,7 @@ typedef struct {
 	const char *display_uri;   /* for messages: the source without its password */
 	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: no limit */
 	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
+	const SdagLiveOptions *live; /* a live source (sdag-live.c runs it), or NULL */
 } SdagWorkerOptions;
 
 /* Called on a streaming thread for every processed frame, after its row is queued for the
@@ -63,6 +65,8 @@ void sdag_worker_get_counts(SdagWorker *self, guint64 *frames_decoded, guint64 *
 JsonNode *sdag_worker_dup_summary(SdagWorker *self);
 JsonNode *sdag_worker_dup_metrics(SdagWorker *self);
 GstElement *sdag_worker_get_pipeline(SdagWorker *self);
+gboolean sdag_worker_is_live(SdagWorker *self);
+void sdag_worker_add_live_json(SdagWorker *self, JsonObject *out);
 
 typedef enum {
 	SDAG_WORKER_FROM_PIPELINE, /* decoders, demuxers, the rest */

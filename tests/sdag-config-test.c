@@ -22,6 +22,15 @@ config_defaults(void)
 	g_assert_cmpstr(cfg->plugin_dir, ==, SDAG_NODEDIR);
 	g_assert_cmpstr(cfg->device_id, ==, g_get_host_name());
 	g_assert_cmpuint(cfg->max_body_bytes, ==, 1048576);
+	g_assert_cmpuint(cfg->live.max_live_jobs, ==, 16);
+	g_assert_cmpuint(cfg->live.backoff_initial_ms, ==, 1000);
+	g_assert_cmpuint(cfg->live.backoff_max_ms, ==, 30000);
+	g_assert_cmpfloat(cfg->live.backoff_factor, ==, 2.0);
+	g_assert_cmpuint(cfg->live.stall_timeout_floor_ms, ==, 5000);
+	g_assert_cmpuint(cfg->live.connect_timeout_ms, ==, 10000);
+	g_assert_cmpuint(cfg->live.checkpoint_interval_ms, ==, 10000);
+	g_assert_cmpuint(cfg->live.latency_ms, ==, 200);
+	g_assert_cmpstr(cfg->live.transport, ==, "auto");
 }
 
 /* The documented file is the embedded default: loading it changes nothing. */
@@ -58,6 +67,21 @@ config_values(void)
 	g_assert_cmpstr(cfg->device_id, ==, "gate-2_east");
 	g_assert_cmpuint(cfg->max_body_bytes, ==, 4096);
 
+	text = "[live]\nmax_live_jobs=64\nbackoff_initial_ms=250\nbackoff_max_ms=60000\n"
+	       "backoff_factor=1.5\nstall_timeout_floor_ms=2000\nconnect_timeout_ms=30000\n"
+	       "checkpoint_interval_ms=1000\nlatency_ms=0\ntransport=tcp\n";
+	g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->live.max_live_jobs, ==, 64);
+	g_assert_cmpuint(cfg->live.backoff_initial_ms, ==, 250);
+	g_assert_cmpuint(cfg->live.backoff_max_ms, ==, 60000);
+	g_assert_cmpfloat(cfg->live.backoff_factor, ==, 1.5);
+	g_assert_cmpuint(cfg->live.stall_timeout_floor_ms, ==, 2000);
+	g_assert_cmpuint(cfg->live.connect_timeout_ms, ==, 30000);
+	g_assert_cmpuint(cfg->live.checkpoint_interval_ms, ==, 1000);
+	g_assert_cmpuint(cfg->live.latency_ms, ==, 0);
+	g_assert_cmpstr(cfg->live.transport, ==, "tcp");
+
 	g_assert_true(sdag_config_set_listen(cfg, "0.0.0.0:65535", &error));
 	g_assert_cmpstr(cfg->listen_host, ==, "0.0.0.0");
 	g_assert_cmpuint(cfg->listen_port, ==, 65535);
@@ -84,6 +108,12 @@ static const ConfigBadCase config_bad_cases[] = {
     {"[rest]\nmax_body_bytes=10\n", "[rest] max_body_bytes: expected an integer from 1024"},
     {"[rest]\nmax_body_bytes=-5\n", "[rest] max_body_bytes:"},
     {"[mqtt]\nbroker=tcp://x\n", "unknown group [mqtt]"},
+    {"[live]\nmax_live_jobs=0\n", "[live] max_live_jobs: expected an integer from 1 to 1024"},
+    {"[live]\nbackoff_initial_ms=fast\n", "[live] backoff_initial_ms: expected an integer"},
+    {"[live]\nbackoff_factor=0.5\n", "[live] backoff_factor: expected a number from 1 to 10"},
+    {"[live]\nbackoff_factor=2x\n", "[live] backoff_factor: expected a number from 1 to 10"},
+    {"[live]\ntransport=quic\n", "[live] transport: expected auto, tcp or udp"},
+    {"[live]\nstall_timeout_floor_ms=50\n", "[live] stall_timeout_floor_ms: expected"},
     {"listen=1\n", "Key file does not start with a group"},
 };
 

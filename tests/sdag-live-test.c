@@ -1,0 +1,1499 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Live sources: the supervisor's state machine and timings (no I/O), then
+ * real RTSP servers (gst-rtsp-server, in this process, port 0) and a real
+ * RTMP server (Debian's nginx with its rtmp module, spawned on a free port)
+ * feeding jobs of an in-process or spawned daemon.
+ */
+#include <glib/gstdio.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <signal.h>
+#include <string.h>
+
+#include "src/sdag-daemon.h"
+#include "src/sdag-error.h"
+#include "src/sdag-live.h"
+#include "src/sdag-source.h"
+#include "src/sdag-supervisor.h"
+#include "tests/sdag-test-http.h"
+#include "tests/sdag-test-util.h"
+
+#define PASSWORD "s3cret-Pw9"
+
+/* Under valgrind and the sanitizers (SDAG_TEST_SLOW) everything takes longer: waits and
+ * timeouts are this many times longer, and frame rates are not held to real time. */
+static guint slow = 1;
+#define MIN_FPS(fps) (slow > 1 ? 0.0 : (fps))
+#define MS (G_USEC_PER_SEC / 1000)
+
+/* ---- supervisor, without I/O ---- */
+
+static const SdagSupervisorParams params = {
+    .backoff_initial_us = 1000 * MS,
+    .backoff_max_us = 30000 * MS,
+    .backoff_factor = 2.0,
+    .backoff_jitter = 0.2,
+    .stall_floor_us = 5000 * MS,
+    .connect_timeout_us = 10000 * MS,
+};
+
+static void
+test_backoff_delay(void)
+{
+	const struct {
+		guint attempt;
+		double r;
+		gint64 want_ms;
+	} cases[] = {
+	    {0, 0.5, 1000}, /* no jitter at the middle */
+	    {1, 0.5, 2000},
+	    {2, 0.5, 4000},
+	    {4, 0.5, 16000},
+	    {5, 0.5, 30000}, /* capped */
+	    {40, 0.5, 30000},
+	    {0, 0.0, 800},   /* -20% */
+	    {0, 1.0, 1200},  /* +20% */
+	    {5, 1.0, 30000}, /* the jitter never passes the max */
+	    {5, 0.0, 24000},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gint64 d = sdag_supervisor_backoff_delay(&params, cases[i].attempt, cases[i].r);
+		g_assert_cmpint(d / MS, ==, cases[i].want_ms);
+	}
+}
+
+static void
+test_timeouts(void)
+{
+	const struct {
+		gint64 frame_ms;
+		gint64 key_ms;
+		gint64 want_ms;
+	} stall[] = {
+	    {0, 0, 5000},	  /* nothing measured: the floor */
+	    {66, 1000, 5000},	  /* 15 fps, 1 s GOP: the floor */
+	    {2000, 0, 8000},	  /* 0.5 fps: 4 frame intervals */
+	    {66, 10000, 20000},	  /* 10 s GOP: 2 keyframe intervals */
+	    {66, 100000, 120000}, /* capped */
+	};
+	const struct {
+		gint64 key_ms;
+		guint timeouts;
+		gint64 want_ms;
+	} connect[] = {
+	    {0, 0, 10000},
+	    {0, 1, 20000},
+	    {0, 2, 40000},
+	    {0, 3, 80000},
+	    {0, 9, 80000}, /* at most 8x */
+	    {8000, 0, 16000},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(stall); i++)
+		g_assert_cmpint(sdag_supervisor_stall_timeout(
+				    &params, stall[i].frame_ms * MS, stall[i].key_ms * MS) /
+				    MS,
+				==,
+				stall[i].want_ms);
+	for (guint i = 0; i < G_N_ELEMENTS(connect); i++)
+		g_assert_cmpint(sdag_supervisor_connect_timeout(
+				    &params, connect[i].key_ms * MS, connect[i].timeouts) /
+				    MS,
+				==,
+				connect[i].want_ms);
+}
+
+typedef enum { EV_START, EV_FRAME, EV_KEY, EV_FAIL, EV_TICK } Ev;
+
+/* A scripted run: each step an event at a time (ms) and what must follow. */
+static void
+test_state_machine(void)
+{
+	const struct {
+		Ev ev;
+		gint64 at_ms;
+		SdagSourceReason reason; /* for EV_FAIL */
+		SdagSupervisorAction want_action;
+		SdagSourceState want_state;
+		SdagSourceReason want_reason;
+		guint want_reconnects;
+	} steps[] = {
+	    {EV_START,
+	     0,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_START,
+	     0},
+	    /* refused at once: backoff 1 s (r = 0.5), then retry */
+	    {EV_FAIL,
+	     10,
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED,
+	     SDAG_SUPERVISOR_TEAR_DOWN,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED,
+	     0},
+	    {EV_TICK,
+	     900,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED,
+	     0},
+	    {EV_TICK,
+	     1010,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    /* 401 twice: the second backoff is 2 s */
+	    {EV_FAIL,
+	     1100,
+	     SDAG_SOURCE_REASON_AUTH_FAILED,
+	     SDAG_SUPERVISOR_TEAR_DOWN,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_AUTH_FAILED,
+	     0},
+	    {EV_TICK,
+	     3000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_AUTH_FAILED,
+	     0},
+	    {EV_TICK,
+	     3100,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    /* no first frame within 10 s: timeout */
+	    {EV_TICK,
+	     13000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    {EV_TICK,
+	     13200,
+	     0,
+	     SDAG_SUPERVISOR_TEAR_DOWN,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_TIMEOUT,
+	     0},
+	    {EV_TICK,
+	     17200,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    /* the next connect has 20 s: a slow camera is not cut off at 10 s again */
+	    {EV_TICK,
+	     30000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    {EV_KEY,
+	     30500,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    {EV_FRAME,
+	     31000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    {EV_FRAME,
+	     32000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    {EV_KEY,
+	     40500,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    {EV_FRAME,
+	     41000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    /* a 10 s GOP makes the stall timeout 20 s: 15 s without a frame is fine */
+	    {EV_TICK,
+	     56000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    {EV_TICK,
+	     61100,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_STALLED,
+	     SDAG_SOURCE_REASON_STALL,
+	     0},
+	    /* frames come back while stalled: online again, no reconnect */
+	    {EV_FRAME,
+	     62000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     0},
+	    {EV_TICK,
+	     90000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_STALLED,
+	     SDAG_SOURCE_REASON_STALL,
+	     0},
+	    /* 2 timeouts without a frame: given up as a stall */
+	    {EV_TICK,
+	     102100,
+	     0,
+	     SDAG_SUPERVISOR_TEAR_DOWN,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_STALL,
+	     0},
+	    /* a second report of the loss changes nothing */
+	    {EV_FAIL,
+	     102200,
+	     SDAG_SOURCE_REASON_EOS,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_STALL,
+	     0},
+	    /* it was online since the last failure: the backoff starts again at 1 s */
+	    {EV_TICK,
+	     103200,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     0},
+	    {EV_FRAME,
+	     104000,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     1},
+	    {EV_FAIL,
+	     105000,
+	     SDAG_SOURCE_REASON_EOS,
+	     SDAG_SUPERVISOR_TEAR_DOWN,
+	     SDAG_SOURCE_BACKOFF,
+	     SDAG_SOURCE_REASON_EOS,
+	     1},
+	    {EV_TICK,
+	     106000,
+	     0,
+	     SDAG_SUPERVISOR_CONNECT,
+	     SDAG_SOURCE_CONNECTING,
+	     SDAG_SOURCE_REASON_RETRY,
+	     1},
+	    {EV_FRAME,
+	     106100,
+	     0,
+	     SDAG_SUPERVISOR_NONE,
+	     SDAG_SOURCE_ONLINE,
+	     SDAG_SOURCE_REASON_FRAMES,
+	     2},
+	};
+	g_autoptr(SdagSupervisor) sup = sdag_supervisor_new(&params);
+	SdagSupervisorTransition h[SDAG_SUPERVISOR_HISTORY];
+	g_autoptr(JsonNode) json = NULL;
+	guint n;
+
+	g_assert_cmpint(sdag_supervisor_get_state(sup), ==, SDAG_SOURCE_STOPPED);
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		gint64 now = steps[i].at_ms * MS;
+		SdagSupervisorAction action = SDAG_SUPERVISOR_NONE;
+
+		switch (steps[i].ev) {
+		case EV_START:
+			action = sdag_supervisor_start(sup, now, now);
+			break;
+		case EV_FRAME:
+			sdag_supervisor_frame(sup, now, now);
+			break;
+		case EV_KEY:
+			sdag_supervisor_keyframe(sup, now);
+			break;
+		case EV_FAIL:
+			action = sdag_supervisor_failure(sup, steps[i].reason, now, now, 0.5);
+			break;
+		case EV_TICK:
+			action = sdag_supervisor_tick(sup, now, now, 0.5);
+			break;
+		}
+		g_test_message("step %u at %" G_GINT64_FORMAT " ms", i, steps[i].at_ms);
+		g_assert_cmpint(action, ==, steps[i].want_action);
+		g_assert_cmpstr(sdag_source_state_to_string(sdag_supervisor_get_state(sup)),
+				==,
+				sdag_source_state_to_string(steps[i].want_state));
+		g_assert_cmpstr(sdag_source_reason_to_string(sdag_supervisor_get_reason(sup)),
+				==,
+				sdag_source_reason_to_string(steps[i].want_reason));
+		g_assert_cmpuint(sdag_supervisor_get_reconnects(sup), ==, steps[i].want_reconnects);
+	}
+	g_assert_cmpint(sdag_supervisor_get_keyframe_interval(sup) / MS, ==, 10000);
+	g_assert_true(sdag_supervisor_was_online(sup));
+	sdag_supervisor_stop(sup, 0);
+	g_assert_cmpint(sdag_supervisor_get_state(sup), ==, SDAG_SOURCE_STOPPED);
+	/* the history keeps the last 16 transitions, oldest first, the stop last */
+	n = sdag_supervisor_get_history(sup, h);
+	g_assert_cmpuint(n, ==, SDAG_SUPERVISOR_HISTORY);
+	g_assert_cmpuint(sdag_supervisor_get_n_transitions(sup), >, n);
+	g_assert_cmpint(h[n - 1].to, ==, SDAG_SOURCE_STOPPED);
+	g_assert_cmpint(h[n - 1].from, ==, SDAG_SOURCE_ONLINE);
+	json = sdag_supervisor_history_to_json(sup);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(json)), ==, n);
+}
+
+static void
+test_classify(void)
+{
+	const struct {
+		GQuark domain;
+		gint code;
+		const char *message;
+		const char *debug;
+		SdagSourceReason want;
+	} cases[] = {
+	    {GST_RESOURCE_ERROR,
+	     GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+	     "Unauthorized",
+	     NULL,
+	     SDAG_SOURCE_REASON_AUTH_FAILED},
+	    {GST_RESOURCE_ERROR,
+	     GST_RESOURCE_ERROR_NOT_FOUND,
+	     "Not Found",
+	     NULL,
+	     SDAG_SOURCE_REASON_NOT_FOUND},
+	    {GST_RESOURCE_ERROR,
+	     GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+	     "Could not open",
+	     "Connection refused",
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED},
+	    {GST_RESOURCE_ERROR,
+	     GST_RESOURCE_ERROR_READ,
+	     "Could not read",
+	     "Socket I/O timed out",
+	     SDAG_SOURCE_REASON_TIMEOUT},
+	    {GST_STREAM_ERROR,
+	     GST_STREAM_ERROR_FAILED,
+	     "Internal data stream error.",
+	     "streaming stopped, reason error (-5)",
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED},
+	    {GST_STREAM_ERROR,
+	     GST_STREAM_ERROR_DECODE,
+	     "No valid frames decoded",
+	     NULL,
+	     SDAG_SOURCE_REASON_DECODE_ERROR},
+	    {GST_CORE_ERROR,
+	     GST_CORE_ERROR_MISSING_PLUGIN,
+	     "no decoder",
+	     NULL,
+	     SDAG_SOURCE_REASON_DECODE_ERROR},
+	    {GST_LIBRARY_ERROR,
+	     GST_LIBRARY_ERROR_FAILED,
+	     "other",
+	     NULL,
+	     SDAG_SOURCE_REASON_CONNECT_REFUSED},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) e =
+		    g_error_new_literal(cases[i].domain, cases[i].code, cases[i].message);
+		g_assert_cmpstr(
+		    sdag_source_reason_to_string(sdag_live_classify_error(e, cases[i].debug)),
+		    ==,
+		    sdag_source_reason_to_string(cases[i].want));
+	}
+}
+
+static void
+test_source_parse(void)
+{
+	SdagSourcePolicy policy = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagSource) s = NULL;
+	g_autoptr(SdagSource) m = NULL;
+	g_autoptr(SdagSource) bad = NULL;
+
+	/* loopback is allowed for cameras; the credentials leave the URL */
+	s = sdag_source_parse(
+	    "rtsp://cam:" PASSWORD "@127.0.0.1:8554/stream?ch=1", &policy, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(s->kind, ==, SDAG_SOURCE_RTSP);
+	g_assert_cmpstr(s->uri, ==, "rtsp://127.0.0.1:8554/stream?ch=1");
+	g_assert_cmpstr(s->redacted_uri, ==, "rtsp://cam:***@127.0.0.1:8554/stream?ch=1");
+	g_assert_cmpstr(s->user, ==, "cam");
+	g_assert_cmpstr(s->password, ==, PASSWORD);
+	g_assert_null(s->resolve_host);
+	m = sdag_source_parse("rtmp://10.1.2.3/live/feed", &policy, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(m->kind, ==, SDAG_SOURCE_RTMP);
+	g_assert_null(m->password);
+	g_assert_true(sdag_source_url_is_live("RTSPS://x/y"));
+	g_assert_false(sdag_source_url_is_live("http://x/y"));
+	bad = sdag_source_parse("rtsp:///nohost", &policy, &error);
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE);
+	g_assert_null(bad);
+}
+
+/* ---- real servers ---- */
+
+typedef struct {
+	GstRTSPServer *server;
+	guint source_id;
+	guint16 port;
+	gboolean auth;
+} RtspServer;
+
+static void
+rtsp_mount(GstRTSPServer *server, const char *path, gboolean auth)
+{
+	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server);
+	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+
+	gst_rtsp_media_factory_set_launch(
+	    factory,
+	    "( videotestsrc is-live=true pattern=ball ! "
+	    "video/x-raw,width=320,height=240,framerate=15/1 ! "
+	    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
+	    "rtph264pay name=pay0 pt=96 config-interval=1 )");
+	gst_rtsp_media_factory_set_shared(factory, TRUE);
+	if (auth)
+		gst_rtsp_media_factory_add_role(factory,
+						"user",
+						GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+						G_TYPE_BOOLEAN,
+						TRUE,
+						GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+						G_TYPE_BOOLEAN,
+						TRUE,
+						NULL);
+	gst_rtsp_mount_points_add_factory(mounts, path, factory);
+}
+
+/* Starts (or restarts, on the same port) a server with mounts /cam and /cam2. */
+static void
+rtsp_start(RtspServer *s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *service = g_strdup_printf("%u", s->port);
+
+	s->server = gst_rtsp_server_new();
+	gst_rtsp_server_set_address(s->server, "127.0.0.1");
+	gst_rtsp_server_set_service(s->server, service);
+	rtsp_mount(s->server, "/cam", s->auth);
+	rtsp_mount(s->server, "/cam2", s->auth);
+	if (s->auth) {
+		g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
+		g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
+		    GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "user", NULL);
+		g_autofree char *basic = gst_rtsp_auth_make_basic("cam", PASSWORD);
+		gst_rtsp_auth_add_basic(auth, basic, token);
+		gst_rtsp_server_set_auth(s->server, auth);
+	}
+	s->source_id = gst_rtsp_server_attach(s->server, NULL);
+	g_assert_cmpuint(s->source_id, >, 0);
+	s->port = (guint16)gst_rtsp_server_get_bound_port(s->server);
+	g_assert_cmpuint(s->port, >, 0);
+}
+
+static GstRTSPFilterResult
+rtsp_remove_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
+{
+	return GST_RTSP_FILTER_REMOVE;
+}
+
+/* Stops listening and drops every client: to the daemon, the camera went away. */
+static void
+rtsp_stop(RtspServer *s)
+{
+	g_source_remove(s->source_id);
+	s->source_id = 0;
+	gst_rtsp_server_client_filter(s->server, rtsp_remove_cb, NULL);
+	g_clear_object(&s->server);
+}
+
+static RtspServer rtsp_main;
+static RtspServer rtsp_auth = {.auth = TRUE};
+
+/* ---- daemon fixture ---- */
+
+typedef struct {
+	char *dir;
+	SdagDaemon *daemon;
+	SoupSession *session;
+	char *base;
+} Fixture;
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+
+	f->dir = sdag_test_mkdtemp();
+	g_assert_true(sdag_config_set_listen(cfg, "127.0.0.1:0", &error));
+	sdag_config_set_data_dir(cfg, f->dir);
+	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	/* short waits, for tests */
+	cfg->live.backoff_initial_ms = 300;
+	cfg->live.backoff_max_ms = 1000;
+	cfg->live.stall_timeout_floor_ms = 1500 * slow;
+	cfg->live.connect_timeout_ms = 5000 * slow;
+	cfg->live.checkpoint_interval_ms = 500;
+	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
+	g_assert_no_error(error);
+	g_assert_true(sdag_node_types_load_dir(
+	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
+	g_assert_no_error(error);
+	f->session = soup_session_new();
+	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_object_unref(f->session);
+	sdag_daemon_free(f->daemon);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->base);
+}
+
+static SdagTestReply *
+http(Fixture *f, const char *method, const char *path, const char *body)
+{
+	return sdag_test_http(
+	    f->session, f->base, method, path, body != NULL ? "application/json" : NULL, body, -1);
+}
+
+/* Every answer body of a test goes here, to be searched for the password at the end. */
+static GString *bodies;
+
+static void
+keep_body(SdagTestReply *r)
+{
+	if (r->text != NULL)
+		g_string_append(bodies, r->text);
+}
+
+static void
+register_counting(Fixture *f)
+{
+	g_autoptr(SdagTestReply) r = http(
+	    f,
+	    "POST",
+	    "/pipelines",
+	    "{\"pipeline_id\":\"counting\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+	    "{\"sleep_ms\":0,\"boxes\":1}},{\"id\":\"c\",\"type\":\"count\"}],\"edges\":[{\"from\":"
+	    "\"source.frame\",\"to\":\"s.frame\"},{\"from\":\"s.detections\",\"to\":\"c."
+	    "detections\"}],"
+	    "\"outputs\":[\"s.detections\",\"c.counts\"]}");
+	g_assert_cmpuint(r->status, ==, 201);
+}
+
+static char *
+submit(Fixture *f, const char *url, const char *options)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"pipeline_id\":\"counting\",\"video_url\":\"%s\",\"options\":%s}", url, options);
+	g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+
+	keep_body(r);
+	if (r->status != 202)
+		g_error("submit: %u %s", r->status, r->text);
+	return g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+}
+
+static JsonObject *
+get_job(Fixture *f, const char *id)
+{
+	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
+	g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+
+	keep_body(r);
+	g_assert_cmpuint(r->status, ==, 200);
+	return json_object_ref(sdag_test_reply_object(r));
+}
+
+static gboolean
+timeout_cb(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+spin(guint ms)
+{
+	gboolean done = FALSE;
+	g_timeout_add(ms, timeout_cb, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+/* Polls until the job's source_state is @state (and, if given, its reason @reason). */
+static JsonObject *
+wait_state(Fixture *f, const char *id, const char *state, const char *reason, guint secs)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)secs * slow * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < deadline) {
+		JsonObject *o = get_job(f, id);
+		if (g_strcmp0(json_object_get_string_member_with_default(o, "source_state", ""),
+			      state) == 0 &&
+		    (reason == NULL ||
+		     g_strcmp0(json_object_get_string_member(o, "source_reason"), reason) == 0))
+			return o;
+		json_object_unref(o);
+		spin(50);
+	}
+	g_error("job %s: not %s (%s) within %u s", id, state, reason ? reason : "-", secs);
+}
+
+static JsonObject *
+wait_frames(Fixture *f, const char *id, gint64 n)
+{
+	gint64 deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < deadline) {
+		JsonObject *o = get_job(f, id);
+		if (json_object_get_int_member(o, "frames_processed") >= n)
+			return o;
+		json_object_unref(o);
+		spin(50);
+	}
+	g_error("job %s: not %" G_GINT64_FORMAT " frames within 30 s", id, n);
+}
+
+static JsonObject *
+cancel(Fixture *f, const char *id)
+{
+	g_autofree char *path = g_strdup_printf("/jobs/%s/cancel", id);
+	g_autoptr(SdagTestReply) r = http(f, "POST", path, NULL);
+
+	keep_body(r);
+	g_assert_cmpuint(r->status, ==, 200);
+	return json_object_ref(sdag_test_reply_object(r));
+}
+
+/* Whether the history holds a transition to @to for @reason. */
+static gboolean
+history_has(JsonObject *job, const char *to, const char *reason)
+{
+	JsonArray *h = json_object_get_array_member(job, "source_history");
+
+	for (guint i = 0; i < json_array_get_length(h); i++) {
+		JsonObject *t = json_array_get_object_element(h, i);
+		if (g_strcmp0(json_object_get_string_member(t, "to"), to) == 0 &&
+		    g_strcmp0(json_object_get_string_member(t, "reason"), reason) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * Every frame row of the job: ids consecutive from @first, and the count node's running
+ * total of "thing" (one per frame) equal to the number of frames before it plus one: the
+ * executor's and the node's state went on without a reset.
+ */
+static guint
+assert_continuous(Fixture *f, const char *id, gint64 first)
+{
+	gint64 from = 0;
+	gint64 expect = first;
+	guint n = 0;
+
+	for (;;) {
+		g_autofree char *path = g_strdup_printf(
+		    "/jobs/%s/frames?from=%" G_GINT64_FORMAT "&limit=1000", id, from);
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		JsonObject *o = sdag_test_reply_object(r);
+		JsonArray *frames = json_object_get_array_member(o, "frames");
+
+		g_assert_cmpuint(r->status, ==, 200);
+		for (guint i = 0; i < json_array_get_length(frames); i++) {
+			JsonObject *fr = json_array_get_object_element(frames, i);
+			JsonArray *counts = json_object_get_array_member(fr, "counts");
+			gint64 total = -1;
+
+			g_assert_cmpint(json_object_get_int_member(fr, "frame_id"), ==, expect);
+			for (guint c = 0; c < json_array_get_length(counts); c++) {
+				JsonObject *co = json_array_get_object_element(counts, c);
+				if (g_strcmp0(json_object_get_string_member(co, "name"), "total") ==
+				    0)
+					total = json_object_get_int_member(co, "value");
+			}
+			g_assert_cmpint(total, ==, expect + 1);
+			expect++;
+			n++;
+		}
+		if (json_object_get_null_member(o, "next_from"))
+			break;
+		from = json_object_get_int_member(o, "next_from");
+	}
+	return n;
+}
+
+static char *
+rtsp_url(RtspServer *s, const char *mount)
+{
+	return g_strdup_printf("rtsp://127.0.0.1:%u%s", s->port, mount);
+}
+
+/* The server goes away for 5 s and comes back: one reconnect, and the DAG's state and
+ * frame numbering go on as if nothing happened. */
+static void
+test_rtsp_reconnect(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = rtsp_url(&rtsp_main, "/cam");
+	g_autofree char *id = NULL;
+	JsonObject *o;
+	gint64 before;
+	gint64 after;
+
+	register_counting(f);
+	id = submit(f, url, "{\"transport\":\"tcp\"}");
+	o = wait_state(f, id, "online", "frames", 20);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	g_assert_true(json_object_get_null_member(o, "progress"));
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
+	json_object_unref(o);
+	o = wait_frames(f, id, 20);
+	g_assert_false(json_object_get_null_member(o, "last_frame_at"));
+	g_assert_cmpfloat(json_object_get_double_member(o, "input_fps"), >, MIN_FPS(5.0));
+	json_object_unref(o);
+
+	rtsp_stop(&rtsp_main);
+	o = wait_state(f, id, "backoff", NULL, 10);
+	before = json_object_get_int_member(o, "frames_processed");
+	json_object_unref(o);
+	spin(5000);
+	rtsp_start(&rtsp_main);
+	o = wait_state(f, id, "online", "frames", 20);
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 1);
+	json_object_unref(o);
+	o = wait_frames(f, id, before + 20);
+	after = json_object_get_int_member(o, "frames_processed");
+	g_assert_cmpint(after, >=, before + 20);
+	json_object_unref(o);
+
+	o = cancel(f, id);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "stopped");
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 1);
+	g_assert_true(history_has(o, "backoff", "eos") ||
+		      history_has(o, "backoff", "connect_refused") ||
+		      history_has(o, "backoff", "stall") || history_has(o, "stalled", "stall"));
+	json_object_unref(o);
+	g_assert_cmpuint(assert_continuous(f, id, 0), >=, (guint)after);
+}
+
+/* Nothing listens at submission: the job backs off and retries until the camera is there. */
+static void
+test_rtsp_late_server(Fixture *f, gconstpointer data)
+{
+	RtspServer late = {0};
+	g_autofree char *url = NULL;
+	g_autofree char *id = NULL;
+	JsonObject *o;
+
+	/* a port that was free a moment ago */
+	rtsp_start(&late);
+	rtsp_stop(&late);
+	url = rtsp_url(&late, "/cam");
+	register_counting(f);
+	id = submit(f, url, "{\"transport\":\"tcp\"}");
+	o = wait_state(f, id, "backoff", "connect_refused", 10);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 0);
+	json_object_unref(o);
+	spin(1500);
+	rtsp_start(&late);
+	o = wait_state(f, id, "online", "frames", 20);
+	/* first time online: not a reconnect */
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
+	g_assert_true(history_has(o, "connecting", "retry"));
+	json_object_unref(o);
+	json_object_unref(cancel(f, id));
+	rtsp_stop(&late);
+}
+
+/* 401 and 404: retried by default, visible in source_state; failed with fail_fast. */
+static void
+test_rtsp_refusals(Fixture *f, gconstpointer data)
+{
+	g_autofree char *bad_pw =
+	    g_strdup_printf("rtsp://cam:wrong-%s@127.0.0.1:%u/cam", PASSWORD, rtsp_auth.port);
+	g_autofree char *good_pw =
+	    g_strdup_printf("rtsp://cam:%s@127.0.0.1:%u/cam", PASSWORD, rtsp_auth.port);
+	g_autofree char *missing = rtsp_url(&rtsp_main, "/missing");
+	g_autofree char *no_pw = rtsp_url(&rtsp_auth, "/cam");
+	g_autofree char *shown = g_strdup_printf("rtsp://cam:***@127.0.0.1:%u/cam", rtsp_auth.port);
+	g_autofree char *a = NULL;
+	g_autofree char *b = NULL;
+	g_autofree char *c = NULL;
+	g_autofree char *d = NULL;
+	g_autofree char *e = NULL;
+	JsonObject *o;
+	JsonObject *err;
+
+	register_counting(f);
+	a = submit(f, bad_pw, "{\"transport\":\"tcp\"}");
+	b = submit(f, missing, "{\"transport\":\"tcp\"}");
+	c = submit(f, bad_pw, "{\"transport\":\"tcp\",\"fail_fast\":true}");
+	d = submit(f, missing, "{\"transport\":\"tcp\",\"fail_fast\":true}");
+	/* credentials in the options instead of the URL */
+	e = submit(
+	    f, no_pw, "{\"transport\":\"tcp\",\"user\":\"cam\",\"password\":\"" PASSWORD "\"}");
+
+	o = wait_state(f, a, "backoff", "auth_failed", 15);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, shown);
+	json_object_unref(o);
+	o = wait_state(f, b, "backoff", "not_found", 15);
+	json_object_unref(o);
+	for (guint i = 0; i < 2; i++) {
+		const char *id = i == 0 ? c : d;
+		gint64 deadline = g_get_monotonic_time() + 15 * slow * G_USEC_PER_SEC;
+		for (;;) {
+			o = get_job(f, id);
+			if (g_strcmp0(json_object_get_string_member(o, "status"), "failed") == 0)
+				break;
+			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+			json_object_unref(o);
+			spin(50);
+		}
+		err = json_object_get_object_member(o, "error");
+		g_assert_cmpstr(json_object_get_string_member(err, "code"),
+				==,
+				i == 0 ? "source_unauthorized" : "source_not_found");
+		json_object_unref(o);
+	}
+	o = wait_state(f, e, "online", "frames", 20);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(o, "options"), "password"),
+	    ==,
+	    "***");
+	json_object_unref(o);
+	json_object_unref(cancel(f, a));
+	json_object_unref(cancel(f, b));
+	json_object_unref(cancel(f, e));
+	/* fixed: the same URL with the right password goes online */
+	g_free(a);
+	a = submit(f, good_pw, "{\"transport\":\"tcp\"}");
+	json_object_unref(wait_state(f, a, "online", "frames", 20));
+	json_object_unref(cancel(f, a));
+}
+
+/* A cancel in the middle of a backoff answers within 2 s. */
+static void
+test_cancel_in_backoff(Fixture *f, gconstpointer data)
+{
+	RtspServer gone = {0};
+	g_autofree char *url = NULL;
+	g_autofree char *id = NULL;
+	JsonObject *o;
+	gint64 t0;
+
+	rtsp_start(&gone);
+	rtsp_stop(&gone);
+	url = rtsp_url(&gone, "/cam");
+	register_counting(f);
+	id = submit(f, url, "{\"transport\":\"tcp\",\"backoff_initial_ms\":5000}");
+	json_object_unref(wait_state(f, id, "backoff", "connect_refused", 10));
+	t0 = g_get_monotonic_time();
+	o = cancel(f, id);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * slow * G_USEC_PER_SEC);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	json_object_unref(o);
+}
+
+/* Four cameras, one of them dies: the other three keep their frame rate. */
+static void
+test_independent(Fixture *f, gconstpointer data)
+{
+	RtspServer victim = {0};
+	char *ids[4] = {NULL};
+	double fps_before[3];
+	JsonObject *o;
+
+	rtsp_start(&victim);
+	register_counting(f);
+	for (guint i = 0; i < 4; i++) {
+		g_autofree char *url = i < 3 ? rtsp_url(&rtsp_main, i % 2 ? "/cam2" : "/cam")
+					     : rtsp_url(&victim, "/cam");
+		ids[i] = submit(f, url, "{\"transport\":\"tcp\"}");
+	}
+	for (guint i = 0; i < 4; i++)
+		json_object_unref(wait_state(f, ids[i], "online", "frames", 30));
+	spin(3000);
+	for (guint i = 0; i < 3; i++) {
+		o = get_job(f, ids[i]);
+		fps_before[i] = json_object_get_double_member(o, "processed_fps");
+		g_assert_cmpfloat(fps_before[i], >, MIN_FPS(10.0));
+		json_object_unref(o);
+	}
+	rtsp_stop(&victim);
+	json_object_unref(wait_state(f, ids[3], "backoff", NULL, 10));
+	spin(4000);
+	for (guint i = 0; i < 3; i++) {
+		o = get_job(f, ids[i]);
+		g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "online");
+		g_assert_cmpfloat(
+		    json_object_get_double_member(o, "processed_fps"), >, MIN_FPS(10.0));
+		g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
+		json_object_unref(o);
+	}
+	for (guint i = 0; i < 4; i++) {
+		json_object_unref(cancel(f, ids[i]));
+		g_free(ids[i]);
+	}
+}
+
+/* Options of live jobs: each refusal is 400 bad_option, and nothing is stored. */
+static void
+test_bad_options(Fixture *f, gconstpointer data)
+{
+	const struct {
+		const char *url;
+		const char *options;
+		guint status;
+		const char *code;
+	} cases[] = {
+	    {"rtsp://127.0.0.1/x", "{\"transport\":\"quic\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"latency_ms\":-1}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"fail_fast\":\"yes\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"end_on_eos\":1}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_factor\":0.5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_factor\":\"2\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"backoff_initial_ms\":5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"user\":\"\"}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"password\":7}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"max_duration_s\":1.5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"keyframe\":1}", 400, "bad_option"},
+	    {"http://example.com/a.mp4", "{\"transport\":\"tcp\"}", 400, "bad_option"},
+	    {"rtsp:///nohost", "{}", 400, "unsupported_source"},
+	    {"rtmp://", "{}", 400, "unsupported_source"},
+	};
+	g_autoptr(SdagTestReply) list = NULL;
+
+	register_counting(f);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"counting\",\"video_url\":\"%s\",\"options\":%s}",
+		    cases[i].url,
+		    cases[i].options);
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+		g_test_message("case %u: %s", i, r->text);
+		sdag_test_assert_error(r, cases[i].status, cases[i].code);
+	}
+	list = http(f, "GET", "/jobs", NULL);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(sdag_test_reply_object(list), "jobs")),
+			 ==,
+			 0);
+}
+
+/* A DAG slower than the stream: frames are dropped before the DAG, counted, and the stride
+ * applies to those that reach it; max_duration_s ends the job. */
+static void
+test_realtime(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = rtsp_url(&rtsp_main, "/cam");
+	g_autofree char *id = NULL;
+	g_autoptr(SdagTestReply) reg = NULL;
+	g_autoptr(SdagTestReply) frames = NULL;
+	g_autofree char *path = NULL;
+	JsonObject *o;
+	JsonArray *rows;
+	gint64 t0;
+
+	reg =
+	    http(f,
+		 "POST",
+		 "/pipelines",
+		 "{\"pipeline_id\":\"slow\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+		 "{\"sleep_ms\":200,\"boxes\":1}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+		 "\"s.frame\"}],\"outputs\":[\"s.detections\"]}");
+	g_assert_cmpuint(reg->status, ==, 201);
+	{
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"slow\",\"video_url\":\"%s\",\"options\":{\"stride\":2,"
+		    "\"transport\":\"tcp\",\"max_duration_s\":5}}",
+		    url);
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
+		g_assert_cmpuint(r->status, ==, 202);
+		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+	}
+	t0 = g_get_monotonic_time();
+	json_object_unref(wait_state(f, id, "online", "frames", 20));
+	for (;;) {
+		o = get_job(f, id);
+		if (g_strcmp0(json_object_get_string_member(o, "status"), "running") != 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * slow * G_USEC_PER_SEC);
+		json_object_unref(o);
+		spin(100);
+	}
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	/* under valgrind the decoder itself may be slower than the DAG */
+	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames"), >=, slow > 1 ? 0 : 1);
+	/* 200 ms per processed frame at stride 2: at most about 10 frames reach the DAG a
+	 * second, out of 15 */
+	g_assert_cmpint(json_object_get_int_member(o, "dropped_frames") +
+			    json_object_get_int_member(o, "frames_processed"),
+			<=,
+			json_object_get_int_member(o, "frames_decoded"));
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >, 0);
+	json_object_unref(o);
+	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
+	frames = http(f, "GET", path, NULL);
+	rows = json_object_get_array_member(sdag_test_reply_object(frames), "frames");
+	g_assert_cmpuint(json_array_get_length(rows), >, 0);
+	for (guint i = 0; i < json_array_get_length(rows); i++)
+		g_assert_cmpint(
+		    json_object_get_int_member(json_array_get_object_element(rows, i), "frame_id"),
+		    ==,
+		    2 * i);
+}
+
+/* ---- RTMP through nginx ---- */
+
+typedef struct {
+	char *dir;
+	GSubprocess *proc;
+	guint16 port;
+} Nginx;
+
+static guint16
+free_port(void)
+{
+	g_autoptr(GSocket) s =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_true(g_socket_bind(s, any, TRUE, NULL));
+	bound = g_socket_get_local_address(s, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+static void
+nginx_start(Nginx *n)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *logs = NULL;
+
+	n->dir = sdag_test_mkdtemp();
+	n->port = free_port();
+	logs = g_build_filename(n->dir, "logs", NULL);
+	g_mkdir(logs, 0700);
+	conf = g_strdup_printf(
+	    "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+	    "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+	    "pid %s/nginx.pid;\nerror_log %s/error.log info;\n"
+	    "events { worker_connections 64; }\n"
+	    "rtmp { server { listen 127.0.0.1:%u; chunk_size 4096;\n"
+	    "  application live { live on; record off; allow publish 127.0.0.1; deny publish all; "
+	    "allow play all; } } }\n",
+	    n->dir,
+	    n->dir,
+	    n->port);
+	path = g_build_filename(n->dir, "nginx.conf", NULL);
+	g_assert_true(g_file_set_contents(path, conf, -1, &error));
+	n->proc = g_subprocess_new(
+	    G_SUBPROCESS_FLAGS_NONE, &error, "/usr/sbin/nginx", "-p", n->dir, "-c", path, NULL);
+	g_assert_no_error(error);
+	/* listening when a connect goes through */
+	for (guint i = 0; i < 100; i++) {
+		g_autoptr(GSocketClient) c = g_socket_client_new();
+		g_autoptr(GSocketConnection) conn =
+		    g_socket_client_connect_to_host(c, "127.0.0.1", n->port, NULL, NULL);
+		if (conn != NULL)
+			return;
+		g_usleep(50000);
+	}
+	g_error("nginx did not listen on %u", n->port);
+}
+
+static void
+nginx_stop(Nginx *n)
+{
+	g_subprocess_send_signal(n->proc, SIGTERM);
+	g_subprocess_wait(n->proc, NULL, NULL);
+	g_clear_object(&n->proc);
+	sdag_test_rmtree(n->dir);
+	g_clear_pointer(&n->dir, g_free);
+}
+
+typedef struct {
+	GstElement *pipeline;
+	GstElement *valve;
+} Publisher;
+
+static void
+publisher_start(Publisher *p, guint16 port)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *desc = g_strdup_printf(
+	    "videotestsrc is-live=true pattern=ball ! "
+	    "video/x-raw,width=320,height=240,framerate=15/1 ! valve name=v drop=false ! "
+	    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! "
+	    "flvmux streamable=true ! rtmp2sink location=rtmp://127.0.0.1:%u/live/feed",
+	    port);
+
+	p->pipeline = gst_parse_launch(desc, &error);
+	g_assert_no_error(error);
+	p->valve = gst_bin_get_by_name(GST_BIN(p->pipeline), "v");
+	g_assert_cmpint(
+	    gst_element_set_state(p->pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+publisher_stop(Publisher *p)
+{
+	gst_element_set_state(p->pipeline, GST_STATE_NULL);
+	g_clear_object(&p->valve);
+	g_clear_object(&p->pipeline);
+}
+
+/* The publisher pauses (connection open, no frames) longer than the stall timeout: the job
+ * goes stalled, then online again when frames come back. */
+static void
+test_rtmp_stall(Fixture *f, gconstpointer data)
+{
+	Nginx n = {0};
+	Publisher p = {0};
+	g_autofree char *url = NULL;
+	g_autofree char *id = NULL;
+	JsonObject *o;
+	gint64 before;
+
+	nginx_start(&n);
+	publisher_start(&p, n.port);
+	url = g_strdup_printf("rtmp://127.0.0.1:%u/live/feed", n.port);
+	register_counting(f);
+	{
+		g_autofree char *opts =
+		    g_strdup_printf("{\"stall_timeout_floor_ms\":%u}", 1000 * slow);
+		id = submit(f, url, opts);
+	}
+	o = wait_state(f, id, "online", "frames", 30);
+	json_object_unref(o);
+	o = wait_frames(f, id, 15);
+	before = json_object_get_int_member(o, "frames_processed");
+	json_object_unref(o);
+
+	g_object_set(p.valve, "drop", TRUE, NULL);
+	json_object_unref(wait_state(f, id, "stalled", "stall", 15));
+	g_object_set(p.valve, "drop", FALSE, NULL);
+	o = wait_state(f, id, "online", "frames", 30);
+	g_assert_true(history_has(o, "stalled", "stall"));
+	json_object_unref(o);
+	json_object_unref(wait_frames(f, id, before + 15));
+	json_object_unref(cancel(f, id));
+	assert_continuous(f, id, 0);
+	publisher_stop(&p);
+	nginx_stop(&n);
+}
+
+/* A live stream that ends cleanly with end_on_eos completes; max_frames ends it too. */
+static void
+test_rtmp_ends(Fixture *f, gconstpointer data)
+{
+	Nginx n = {0};
+	Publisher p = {0};
+	g_autofree char *url = NULL;
+	g_autofree char *a = NULL;
+	g_autofree char *b = NULL;
+	JsonObject *o;
+	gint64 deadline;
+
+	nginx_start(&n);
+	publisher_start(&p, n.port);
+	url = g_strdup_printf("rtmp://127.0.0.1:%u/live/feed", n.port);
+	register_counting(f);
+	a = submit(f, url, "{\"end_on_eos\":true}");
+	b = submit(f, url, "{\"max_frames\":10}");
+	json_object_unref(wait_state(f, a, "online", "frames", 30));
+	deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
+	for (;;) {
+		o = get_job(f, b);
+		if (g_strcmp0(json_object_get_string_member(o, "status"), "completed") == 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		json_object_unref(o);
+		spin(50);
+	}
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 10);
+	json_object_unref(o);
+	/* the publisher goes: nginx ends the stream for its players */
+	publisher_stop(&p);
+	deadline = g_get_monotonic_time() + 30 * slow * G_USEC_PER_SEC;
+	for (;;) {
+		o = get_job(f, a);
+		if (g_strcmp0(json_object_get_string_member(o, "status"), "running") != 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		json_object_unref(o);
+		spin(50);
+	}
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
+	json_object_unref(o);
+	nginx_stop(&n);
+}
+
+/* ---- a spawned daemon: SIGKILL, resume, and what it writes to stderr ---- */
+
+typedef struct {
+	GSubprocess *proc;
+	char *base;
+} Spawned;
+
+static void
+spawned_start(Spawned *s, const char *dir, const char *plugins, const char *conf, const char *log)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) l =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autofree char *line = NULL;
+	const char *url;
+
+	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	s->proc = g_subprocess_launcher_spawn(l,
+					      &error,
+					      g_getenv("SDAG_TEST_STREAMDAGD"),
+					      "--listen",
+					      "127.0.0.1:0",
+					      "--data-dir",
+					      dir,
+					      "--plugin-dir",
+					      plugins,
+					      "--config",
+					      conf,
+					      NULL);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
+	for (;;) {
+		g_free(line);
+		line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(line);
+		if ((url = strstr(line, "http://")) != NULL)
+			break;
+	}
+	s->base = g_strndup(url, strlen(url) - 1);
+}
+
+static void
+spawned_kill(Spawned *s)
+{
+	g_subprocess_send_signal(s->proc, SIGKILL);
+	g_subprocess_wait(s->proc, NULL, NULL);
+	g_clear_object(&s->proc);
+	g_clear_pointer(&s->base, g_free);
+}
+
+static void
+spawned_term(Spawned *s)
+{
+	g_subprocess_send_signal(s->proc, SIGTERM);
+	g_subprocess_wait(s->proc, NULL, NULL);
+	g_assert_true(g_subprocess_get_successful(s->proc));
+	g_clear_object(&s->proc);
+	g_clear_pointer(&s->base, g_free);
+}
+
+static void
+test_restart(void)
+{
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *plugins = sdag_test_mkdtemp();
+	g_autofree char *conf = g_build_filename(plugins, "streamdag.conf", NULL);
+	g_autofree char *log = g_build_filename(plugins, "stderr.log", NULL);
+	g_autofree char *url =
+	    g_strdup_printf("rtsp://cam:%s@127.0.0.1:%u/cam", PASSWORD, rtsp_auth.port);
+	g_autofree char *id = NULL;
+	g_autofree char *all_log = NULL;
+	Spawned s = {0};
+	Fixture fx = {0};
+	JsonObject *o;
+	gint64 before_kill;
+	gint64 next_id;
+	const char *so[] = {"sdag-node-slow.so", "sdag-node-count.so"};
+	const char *so_dir[] = {g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"),
+				g_getenv("SDAG_TEST_PLUGIN_DIR")};
+
+	for (guint i = 0; i < 2; i++) {
+		g_autofree char *target = g_build_filename(so_dir[i], so[i], NULL);
+		g_autofree char *link = g_build_filename(plugins, so[i], NULL);
+		g_assert_cmpint(symlink(target, link), ==, 0);
+	}
+	g_assert_true(g_file_set_contents(conf,
+					  "[live]\ncheckpoint_interval_ms=300\n"
+					  "backoff_initial_ms=300\nbackoff_max_ms=1000\n",
+					  -1,
+					  NULL));
+	spawned_start(&s, dir, plugins, conf, log);
+	fx.session = soup_session_new();
+	fx.base = s.base;
+	register_counting(&fx);
+	id = submit(&fx, url, "{\"transport\":\"tcp\"}");
+	json_object_unref(wait_state(&fx, id, "online", "frames", 30));
+	o = wait_frames(&fx, id, 30);
+	json_object_unref(o);
+	spin(700); /* a checkpoint past frame 30 */
+	o = get_job(&fx, id);
+	before_kill = json_object_get_int_member(o, "frames_processed");
+	json_object_unref(o);
+	spawned_kill(&s);
+
+	spawned_start(&s, dir, plugins, conf, log);
+	fx.base = s.base;
+	o = wait_state(&fx, id, "online", "frames", 30);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	g_assert_true(json_object_has_member(o, "resumed_at"));
+	g_assert_false(json_object_get_null_member(o, "resumed_at"));
+	/* counted from the checkpoint, which is at most a checkpoint interval behind */
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >=, 30);
+	json_object_unref(o);
+	json_object_unref(wait_frames(&fx, id, before_kill + 15));
+	spin(600); /* frame rows are written every 250 ms */
+	/* ids from 0 without a gap or a repeat, and the count node's total never reset */
+	next_id = assert_continuous(&fx, id, 0);
+	g_assert_cmpint(next_id, >=, before_kill + 15);
+
+	/* a clean stop: still running after the next start */
+	spawned_term(&s);
+	spawned_start(&s, dir, plugins, conf, log);
+	fx.base = s.base;
+	o = wait_state(&fx, id, "online", "frames", 30);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	json_object_unref(o);
+	json_object_unref(cancel(&fx, id));
+	assert_continuous(&fx, id, 0);
+	spawned_term(&s);
+	g_object_unref(fx.session);
+
+	/* the password was in the URL: in no answer and no log line */
+	g_assert_true(g_file_get_contents(log, &all_log, NULL, NULL));
+	g_assert_nonnull(strstr(all_log, "source connecting -> online"));
+	g_assert_null(strstr(all_log, PASSWORD));
+	g_assert_null(strstr(bodies->str, PASSWORD));
+	sdag_test_rmtree(dir);
+	sdag_test_rmtree(plugins);
+}
+
+static void
+test_no_password_in_bodies(void)
+{
+	g_assert_cmpuint(bodies->len, >, 0);
+	g_assert_null(strstr(bodies->str, PASSWORD));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	gst_init(NULL, NULL);
+	if (g_getenv("SDAG_TEST_SLOW") != NULL)
+		slow = 6;
+	bodies = g_string_new(NULL);
+	rtsp_start(&rtsp_main);
+	rtsp_start(&rtsp_auth);
+
+	g_test_add_func("/sdag/live/supervisor/backoff", test_backoff_delay);
+	g_test_add_func("/sdag/live/supervisor/timeouts", test_timeouts);
+	g_test_add_func("/sdag/live/supervisor/state-machine", test_state_machine);
+	g_test_add_func("/sdag/live/classify", test_classify);
+	g_test_add_func("/sdag/live/source-parse", test_source_parse);
+	g_test_add("/sdag/live/rtsp/reconnect",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_rtsp_reconnect,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/late-server",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_rtsp_late_server,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/refusals",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_rtsp_refusals,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/cancel-in-backoff",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_cancel_in_backoff,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/independent",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_independent,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/bad-options",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_bad_options,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/realtime",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_realtime,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtmp/stall",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_rtmp_stall,
+		   fixture_teardown);
+	g_test_add(
+	    "/sdag/live/rtmp/ends", Fixture, NULL, fixture_setup, test_rtmp_ends, fixture_teardown);
+	g_test_add_func("/sdag/live/restart", test_restart);
+	g_test_add_func("/sdag/live/zz/no-password-in-answers", test_no_password_in_bodies);
+	return g_test_run();
+}

@@ -621,7 +621,11 @@ sdag_rest_pipeline_stats(SdagRest *self, SoupServerMessage *msg, const char *arg
 	if (record == NULL && json_object_get_int_member(json_object_get_object_member(
 							     json_node_get_object(answer), "runs"),
 							 "total") == 0) {
-		sdag_rest_reply_error(msg, error);
+		if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+			sdag_rest_reply_new_error(
+			    msg, SDAG_ERROR_PIPELINE_NOT_FOUND, "no pipeline '%s'", arg);
+		else
+			sdag_rest_reply_error(msg, error);
 		return;
 	}
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);

@@ -42,22 +42,12 @@ media_url(const char *name)
 }
 
 static void
-make_media(void)
+run_launch(const char *launch)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *clip = g_build_filename(media_dir, "clip.mp4", NULL);
-	g_autofree char *clip_b = g_build_filename(media_dir, "clip-b.mp4", NULL);
-	g_autofree char *text = g_build_filename(media_dir, "text.mp4", NULL);
-	g_autofree char *launch = g_strdup_printf(
-	    "videotestsrc num-buffers=%d ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-	    "x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s",
-	    CLIP_FRAMES,
-	    clip);
 	g_autoptr(GstElement) pipeline = gst_parse_launch(launch, &error);
 	g_autoptr(GstBus) bus = NULL;
 	g_autoptr(GstMessage) msg = NULL;
-	g_autofree char *data = NULL;
-	gsize len = 0;
 
 	g_assert_no_error(error);
 	bus = gst_element_get_bus(pipeline);
@@ -66,6 +56,29 @@ make_media(void)
 	g_assert_nonnull(msg);
 	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
 	gst_element_set_state(pipeline, GST_STATE_NULL);
+}
+
+#define SDAG_TEST_LAUNCH                                                                   \
+	"videotestsrc num-buffers=%d ! video/x-raw,width=160,height=120,framerate=30/1 ! " \
+	"x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s"
+
+/* clip.mp4 and its copy clip-b.mp4 (30 frames), long.mp4 (300 frames: a job of the slow
+ * node at 1 s a frame holds its slot for the whole test, even under valgrind), text.mp4 */
+static void
+make_media(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *clip = g_build_filename(media_dir, "clip.mp4", NULL);
+	g_autofree char *clip_b = g_build_filename(media_dir, "clip-b.mp4", NULL);
+	g_autofree char *longer = g_build_filename(media_dir, "long.mp4", NULL);
+	g_autofree char *text = g_build_filename(media_dir, "text.mp4", NULL);
+	g_autofree char *l1 = g_strdup_printf(SDAG_TEST_LAUNCH, CLIP_FRAMES, clip);
+	g_autofree char *l2 = g_strdup_printf(SDAG_TEST_LAUNCH, 300, longer);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	run_launch(l1);
+	run_launch(l2);
 	g_assert_true(g_file_get_contents(clip, &data, &len, &error));
 	g_assert_true(g_file_set_contents(clip_b, data, (gssize)len, &error));
 	g_assert_true(g_file_set_contents(text, "this is not a video\n", -1, &error));
@@ -327,7 +340,7 @@ test_jobs_filters(Fixture *f, gconstpointer data)
 	}
 	t1 = stamp_now();
 	/* one running job holds the only slot; the rest wait, a third of them cancelled */
-	blocker = submit(f, "block", "clip.mp4", NULL);
+	blocker = submit(f, "block", "long.mp4", NULL);
 	wait_drop(f, blocker, "running");
 	for (guint i = 0; i < 282; i++) {
 		g_autofree char *name = g_strdup_printf("p%u", i % 3);
@@ -426,7 +439,7 @@ test_jobs_paging_while_submitting(Fixture *f, gconstpointer data)
 
 	register_pipeline(f, "pg", 0);
 	register_pipeline(f, "block", 1000);
-	blocker = submit(f, "block", "clip.mp4", NULL);
+	blocker = submit(f, "block", "long.mp4", NULL);
 	wait_drop(f, blocker, "running");
 	for (guint i = 0; i < 40; i++)
 		g_free(submit(f, "pg", "clip.mp4", NULL));
@@ -581,7 +594,7 @@ test_audit(Fixture *f, gconstpointer data)
 
 	t0 = stamp_now();
 	register_pipeline(f, "block", 1000);
-	g_free(submit(f, "block", "clip.mp4", NULL));
+	g_free(submit(f, "block", "long.mp4", NULL));
 	submit_body = g_strdup_printf(
 	    "{\"pipeline_id\":\"aud\",\"video_url\":\"%s\",\"options\":{\"max_frames\":1}}", url);
 	big = g_strnfill(f->daemon->config->max_body_bytes + 10, ' ');

@@ -397,8 +397,12 @@ sdag_stats_query(SdagStats *self,
 		json_builder_set_member_name(b, "mean_ms");
 		json_builder_add_double_value(b,
 					      count > 0 ? (double)total / 1e6 / (double)count : 0);
+		json_builder_set_member_name(b, "p50_ms");
+		json_builder_add_double_value(b, sdag_sketch_quantile(sk, 0.50) / 1e6);
 		json_builder_set_member_name(b, "p95_ms");
 		json_builder_add_double_value(b, sdag_sketch_quantile(sk, 0.95) / 1e6);
+		json_builder_set_member_name(b, "max_ms");
+		json_builder_add_double_value(b, sdag_sketch_get_max(sk) / 1e6);
 		json_builder_set_member_name(b, "share");
 		json_builder_add_double_value(b, share);
 		json_builder_end_object(b);

@@ -940,6 +940,7 @@ test_pipeline_stats(Fixture *f, gconstpointer data)
 	double wall_sum = 0;
 	gint64 count[3] = {0};
 	double total[3] = {0};
+	double max[3] = {0};
 	const char *nodes[] = {"a", "s", "t"};
 	JsonArray *snodes;
 	JsonArray *trend;
@@ -967,6 +968,8 @@ test_pipeline_stats(Fixture *f, gconstpointer data)
 			count[k] += json_object_get_int_member(node_of(mo, nodes[k]), "count");
 			total[k] +=
 			    json_object_get_double_member(node_of(mo, nodes[k]), "total_ms");
+			max[k] = MAX(
+			    max[k], json_object_get_double_member(node_of(mo, nodes[k]), "max_ms"));
 		}
 	}
 	g_assert_cmpuint(started, ==, 5);
@@ -1003,6 +1006,13 @@ test_pipeline_stats(Fixture *f, gconstpointer data)
 		g_assert_cmpfloat_with_epsilon(
 		    json_object_get_double_member(n, "mean_ms"), total[k] / (double)count[k], 1e-9);
 		g_assert_cmpfloat(json_object_get_double_member(n, "p95_ms"), >, 0);
+		g_assert_cmpfloat(json_object_get_double_member(n, "p50_ms"),
+				  <=,
+				  json_object_get_double_member(n, "p95_ms"));
+		g_assert_cmpfloat(json_object_get_double_member(n, "p95_ms"),
+				  <=,
+				  json_object_get_double_member(n, "max_ms"));
+		g_assert_cmpfloat(json_object_get_double_member(n, "max_ms"), ==, max[k]);
 	}
 	g_assert_cmpstr(
 	    json_object_get_string_member(json_object_get_object_member(so, "bottleneck"), "node"),

@@ -70,6 +70,13 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
 	if (self->jobs == NULL)
 		return NULL;
+	/* listeners, before the main loop starts any job */
+	self->prom = sdag_prom_new();
+	self->stats = sdag_stats_new(self->store);
+	self->metrics = sdag_metrics_new(self->store, self->jobs, self->stats, self->prom);
+	self->history = sdag_history_new(self->store, self->jobs, error);
+	if (self->history == NULL)
+		return NULL;
 	self->rest = sdag_rest_new(self, error);
 	if (self->rest == NULL)
 		return NULL;
@@ -95,6 +102,10 @@ sdag_daemon_free(SdagDaemon *self)
 	sdag_jobs_free(self->jobs);
 	self->jobs = NULL;
 	sdag_rest_free(self->rest);
+	sdag_history_free(self->history);
+	sdag_metrics_free(self->metrics);
+	sdag_stats_free(self->stats);
+	sdag_prom_free(self->prom);
 	sdag_registry_free(self->registry);
 	sdag_node_types_free(self->types);
 	sdag_store_free(self->store);

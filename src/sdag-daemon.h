@@ -7,9 +7,13 @@
 #include <glib.h>
 
 #include "sdag-config.h"
+#include "sdag-history.h"
 #include "sdag-jobs.h"
+#include "sdag-metrics.h"
 #include "sdag-nodetypes.h"
+#include "sdag-prom.h"
 #include "sdag-registry.h"
+#include "sdag-stats.h"
 #include "sdag-store.h"
 
 G_BEGIN_DECLS
@@ -30,6 +34,10 @@ typedef struct {
 	SdagRegistry *registry;
 	SdagJobs *jobs;
 	SdagRest *rest;
+	SdagProm *prom;
+	SdagStats *stats;
+	SdagMetrics *metrics;
+	SdagHistory *history;
 	gint64 started_us; /* monotonic */
 } SdagDaemon;
 

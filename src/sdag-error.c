@@ -37,6 +37,8 @@ static const struct {
     [SDAG_ERROR_JOB_NOT_TERMINAL] = {"job_not_terminal", 409},
     [SDAG_ERROR_BAD_IMAGE] = {"bad_image", 400},
     [SDAG_ERROR_SNAPSHOT_NOT_FOUND] = {"snapshot_not_found", 404},
+    [SDAG_ERROR_BAD_STATUS] = {"bad_status", 400},
+    [SDAG_ERROR_BAD_TIME] = {"bad_time", 400},
 };
 
 const char *

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "sdag-error.h"
+#include "sdag-index.h"
+#include "sdag-jobindex.h"
 #include "sdag-json.h"
 #include "sdag-live.h"
 #include "sdag-results.h"
@@ -38,6 +40,9 @@
  *   s/<status>/<seq>            -> job id: one key per job, under its status;
  *                                  s/queued/ in key order is the FIFO queue
  *   t/<~seq>                    -> job id: every job, newest first
+ *
+ * and the keys of sdag-jobindex.c (by pipeline, pipeline and status, creation
+ * time), written in the same batches.
  *
  * The jobs family maps the job id to its record (JSON); results and metrics
  * map it to the frozen summary and node timings; frames are keyed by
@@ -331,6 +336,12 @@ sdag_jobs_set_status(SdagJobs *self,
 				g_bytes_get_data(old_key, NULL),
 				g_bytes_get_size(old_key));
 	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, new_key, job->id);
+	sdag_job_index_batch_move(batch,
+				  job->id,
+				  job->seq,
+				  json_object_get_string_member(job->record, "pipeline_id"),
+				  from,
+				  to);
 	sdag_jobs_batch_put_record(batch, job->id, job->record);
 	if (!sdag_store_write(self->store, batch, TRUE, error)) {
 		json_object_set_string_member(job->record, "status", sdag_job_status_names[from]);
@@ -854,6 +865,8 @@ sdag_jobs_new(SdagStore *store,
 	    sdag_source_resolve_roots((const char *const *)config->media_roots, error);
 	if (self->policy.media_roots == NULL)
 		return NULL;
+	if (!sdag_job_index_upgrade(store, error))
+		return NULL;
 	if (!sdag_jobs_recover(self, error))
 		return NULL;
 	sdag_jobs_schedule(self);
@@ -1193,6 +1206,8 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	sdag_jobs_batch_put_record(batch, job_id, record);
 	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, status_key, job_id);
 	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, time_key, job_id);
+	sdag_job_index_batch_add(
+	    batch, job_id, seq, pipeline_id, SDAG_JOB_QUEUED, sdag_job_index_created_us(record));
 	sdag_store_batch_put(batch,
 			     SDAG_STORE_JOB_INDEX,
 			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
@@ -1243,85 +1258,51 @@ sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error)
 	return sdag_jobs_public_json(record, NULL, TRUE, summary);
 }
 
-typedef struct {
-	GPtrArray *ids;
-	guint limit;
-	gboolean more;
-	guint64 next_seq;
-} SdagJobsListPage;
-
-static gboolean
-sdag_jobs_list_cb(const guint8 *key,
-		  gsize key_len,
-		  const guint8 *value,
-		  gsize value_len,
-		  gpointer user_data)
-{
-	SdagJobsListPage *page = user_data;
-	guint64 be;
-
-	if (key_len != 2 + sizeof(be))
-		return TRUE;
-	if (page->ids->len == page->limit) {
-		memcpy(&be, key + 2, sizeof(be));
-		page->more = TRUE;
-		page->next_seq = ~GUINT64_FROM_BE(be);
-		return FALSE;
-	}
-	g_ptr_array_add(page->ids, g_strndup((const char *)value, value_len));
-	return TRUE;
-}
-
 /**
  * sdag_jobs_list:
  * @limit: 1 to SDAG_JOBS_LIST_MAX
  * @cursor: (nullable): next_cursor of the previous page
  *
- * Newest first. The cursor is the submission number of the next job to show, so pages
- * neither skip nor repeat a job when new ones arrive meanwhile (they sort before the first
- * page).
+ * Every job, newest first: sdag_jobs_query() without a filter.
+ */
+JsonNode *
+sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
+{
+	SdagJobsFilter filter = {.status = -1,
+				 .since_us = SDAG_INDEX_NO_TIME,
+				 .until_us = SDAG_INDEX_NO_TIME,
+				 .limit = limit,
+				 .cursor = cursor};
+	return sdag_jobs_query(self, &filter, error);
+}
+
+/**
+ * sdag_jobs_query:
+ *
+ * One page of the jobs @filter selects, from the job_index family (see sdag-jobindex.c).
+ * The cursor is the submission number of the next job to show, so pages neither skip nor
+ * repeat a job when new ones arrive meanwhile.
  *
  * Returns: (transfer full): `{"jobs": [...], "next_cursor": string | null}`, or NULL with
  * BAD_CURSOR
  */
 JsonNode *
-sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
+sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error)
 {
-	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GBytes) start = NULL;
-	JsonArray *jobs = json_array_new();
-	JsonObject *out = json_object_new();
-	SdagJobsListPage page = {.ids = ids, .limit = limit};
-	JsonNode *root = json_node_new(JSON_NODE_OBJECT);
+	g_autoptr(GPtrArray) ids = NULL;
+	JsonArray *jobs;
+	JsonObject *out;
+	JsonNode *root;
+	guint64 next_seq = 0;
 
+	ids = sdag_job_index_query(self->store, filter, &next_seq, error);
+	if (ids == NULL)
+		return NULL;
+	jobs = json_array_new();
+	out = json_object_new();
+	root = json_node_new(JSON_NODE_OBJECT);
 	json_node_take_object(root, out);
 	json_object_set_array_member(out, "jobs", jobs);
-	if (cursor != NULL) {
-		guint64 seq = 0;
-		if (strlen(cursor) != 16 ||
-		    !g_ascii_string_to_unsigned(cursor, 16, 1, G_MAXUINT64, &seq, NULL)) {
-			g_set_error(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_BAD_CURSOR,
-				    "'%s' is not a cursor from this API",
-				    cursor);
-			json_node_unref(root);
-			return NULL;
-		}
-		start = sdag_jobs_time_key(seq);
-	}
-	if (!sdag_store_iter_prefix_from(self->store,
-					 SDAG_STORE_JOB_INDEX,
-					 (const guint8 *)"t/",
-					 2,
-					 start != NULL ? g_bytes_get_data(start, NULL) : NULL,
-					 start != NULL ? g_bytes_get_size(start) : 0,
-					 sdag_jobs_list_cb,
-					 &page,
-					 error)) {
-		json_node_unref(root);
-		return NULL;
-	}
 	for (guint i = 0; i < ids->len; i++) {
 		const char *id = g_ptr_array_index(ids, i);
 		SdagJob *job = g_hash_table_lookup(self->active, id);
@@ -1338,9 +1319,8 @@ sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
 			json_array_add_element(jobs,
 					       sdag_jobs_public_json(record, NULL, FALSE, NULL));
 	}
-	if (page.more) {
-		g_autofree char *next =
-		    g_strdup_printf("%016" G_GINT64_MODIFIER "x", page.next_seq);
+	if (next_seq != 0) {
+		g_autofree char *next = sdag_index_cursor_format(next_seq);
 		json_object_set_string_member(out, "next_cursor", next);
 	} else {
 		json_object_set_null_member(out, "next_cursor");
@@ -1538,6 +1518,11 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 				SDAG_STORE_JOB_INDEX,
 				g_bytes_get_data(time_key, NULL),
 				g_bytes_get_size(time_key));
+	sdag_job_index_batch_remove(batch,
+				    seq,
+				    json_object_get_string_member(record, "pipeline_id"),
+				    status,
+				    sdag_job_index_created_us(record));
 	sdag_results_batch_delete_frames(batch, job_id);
 	sdag_store_batch_delete(batch, SDAG_STORE_RESULTS, (const guint8 *)job_id, strlen(job_id));
 	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));

@@ -45,6 +45,30 @@ typedef struct {
 	void (*frame)(const char *job_id, const SdagFrameResult *result, gpointer user_data);
 } SdagJobsListener;
 
+/**
+ * SdagJobsFilter:
+ * @pipeline_id: (nullable): only this pipeline's jobs
+ * @status: an #SdagJobStatus, or -1 for any
+ * @since_us: created at or after, or SDAG_INDEX_NO_TIME
+ * @until_us: created before, or SDAG_INDEX_NO_TIME
+ * @source: (nullable): only jobs whose redacted source URL starts with this
+ * @ascending: oldest first instead of newest first
+ * @limit: 1 to SDAG_JOBS_LIST_MAX
+ * @cursor: (nullable): next_cursor of the previous page, with the same filter
+ *
+ * A query over the job list (GET /jobs), answered from the job_index family.
+ */
+typedef struct {
+	const char *pipeline_id;
+	gint status;
+	gint64 since_us;
+	gint64 until_us;
+	const char *source;
+	gboolean ascending;
+	guint limit;
+	const char *cursor;
+} SdagJobsFilter;
+
 /* @job is the job's public JSON, or NULL with @error set. */
 typedef void (*SdagJobsReplyFunc)(JsonNode *job, const GError *error, gpointer user_data);
 
@@ -63,6 +87,7 @@ void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gp
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
 JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error);
+JsonNode *sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error);
 gboolean sdag_jobs_cancel(SdagJobs *self,
 			  const char *job_id,
 			  SdagJobsReplyFunc func,

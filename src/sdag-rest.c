@@ -13,6 +13,7 @@
 
 #include "sdag-dag.h"
 #include "sdag-error.h"
+#include "sdag-index.h"
 #include "sdag-json.h"
 #include "sdag-runonce.h"
 #include "sdag-snapshot.h"
@@ -23,6 +24,10 @@
  * 405 with an Allow header rather than 404. Every answer is JSON; every error
  * goes through sdag_rest_reply_error so its shape and status come from the
  * one table in sdag-error.c.
+ *
+ * Every request that reaches the handlers is counted and timed by route
+ * pattern (sdag_rest_finished_cb, on request-finished); every request to a
+ * mutating method leaves one audit row there, answered or refused.
  */
 
 struct _SdagRest {
@@ -76,6 +81,12 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 	g_autoptr(JsonNode) body = sdag_json_error_new(
 	    code != NULL ? code : sdag_error_code_to_string(ecode), error->message, details);
 	guint status = sdag_error_code_to_http_status(ecode);
+
+	/* for the audit trail */
+	g_object_set_data_full(G_OBJECT(msg),
+			       "sdag-error-code",
+			       g_strdup(code != NULL ? code : sdag_error_code_to_string(ecode)),
+			       g_free);
 
 	if (status >= 500)
 		g_warning("%s %s: %s",
@@ -368,6 +379,43 @@ sdag_rest_query_known(SoupServerMessage *msg, GHashTable *query, const char *con
 	return TRUE;
 }
 
+/* since, until, order and cursor, shared by the list routes; answers 400 itself */
+static gboolean
+sdag_rest_query_filter(SoupServerMessage *msg,
+		       GHashTable *query,
+		       gint64 *since_us,
+		       gint64 *until_us,
+		       gboolean *ascending,
+		       const char **cursor)
+{
+	g_autoptr(GError) error = NULL;
+	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
+	const char *until = query != NULL ? g_hash_table_lookup(query, "until") : NULL;
+	const char *order = query != NULL ? g_hash_table_lookup(query, "order") : NULL;
+
+	*since_us = SDAG_INDEX_NO_TIME;
+	*until_us = SDAG_INDEX_NO_TIME;
+	*ascending = FALSE;
+	*cursor = query != NULL ? g_hash_table_lookup(query, "cursor") : NULL;
+	if ((since != NULL && !sdag_index_time_parse("since", since, since_us, &error)) ||
+	    (until != NULL && !sdag_index_time_parse("until", until, until_us, &error))) {
+		sdag_rest_reply_error(msg, error);
+		return FALSE;
+	}
+	if (since != NULL && until != NULL && *since_us >= *until_us) {
+		sdag_rest_reply_new_error(
+		    msg, SDAG_ERROR_BAD_TIME, "since (%s) must be before until (%s)", since, until);
+		return FALSE;
+	}
+	if (order != NULL && g_strcmp0(order, "asc") != 0 && g_strcmp0(order, "desc") != 0) {
+		sdag_rest_reply_new_error(
+		    msg, SDAG_ERROR_BAD_REQUEST, "order must be asc or desc, not '%s'", order);
+		return FALSE;
+	}
+	*ascending = g_strcmp0(order, "asc") == 0;
+	return TRUE;
+}
+
 static void
 sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
@@ -396,16 +444,50 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 	g_autoptr(JsonNode) answer = NULL;
 	g_autoptr(GError) error = NULL;
 	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
-	const char *const known[] = {"limit", "cursor", NULL};
+	const char *const known[] = {
+	    "limit", "cursor", "pipeline_id", "status", "since", "until", "source", "order", NULL};
+	SdagJobsFilter filter = {.status = -1};
+	const char *status = query != NULL ? g_hash_table_lookup(query, "status") : NULL;
 
 	/* a filter this version does not have must not quietly return everything */
 	if (!sdag_rest_query_known(msg, query, known) ||
-	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_LIST_MAX, &limit))
+	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_LIST_MAX, &limit) ||
+	    !sdag_rest_query_filter(
+		msg, query, &filter.since_us, &filter.until_us, &filter.ascending, &filter.cursor))
 		return;
-	answer = sdag_jobs_list(self->daemon->jobs,
-				(guint)limit,
-				query != NULL ? g_hash_table_lookup(query, "cursor") : NULL,
-				&error);
+	filter.limit = (guint)limit;
+	filter.pipeline_id = query != NULL ? g_hash_table_lookup(query, "pipeline_id") : NULL;
+	filter.source = query != NULL ? g_hash_table_lookup(query, "source") : NULL;
+	if (status != NULL) {
+		SdagJobStatus st;
+		if (!sdag_job_status_from_string(status, &st)) {
+			sdag_rest_reply_new_error(
+			    msg,
+			    SDAG_ERROR_BAD_STATUS,
+			    "status must be one of queued, running, completed, "
+			    "failed, cancelled, not '%s'",
+			    status);
+			return;
+		}
+		filter.status = (gint)st;
+	}
+	if (filter.pipeline_id != NULL &&
+	    (filter.pipeline_id[0] == '\0' ||
+	     strspn(filter.pipeline_id,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789_.-") != strlen(filter.pipeline_id))) {
+		sdag_rest_reply_new_error(msg,
+					  SDAG_ERROR_BAD_REQUEST,
+					  "pipeline_id must be 1-64 of [A-Za-z0-9_.-], not '%s'",
+					  filter.pipeline_id);
+		return;
+	}
+	if (filter.source != NULL && filter.source[0] == '\0') {
+		sdag_rest_reply_new_error(
+		    msg, SDAG_ERROR_BAD_REQUEST, "source must not be empty: leave it out instead");
+		return;
+	}
+	answer = sdag_jobs_query(self->daemon->jobs, &filter, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -555,6 +637,94 @@ sdag_rest_pipeline_run(SdagRest *self, SoupServerMessage *msg, const char *arg, 
 	}
 }
 
+static void
+sdag_rest_job_metrics(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	const char *const known[] = {NULL};
+
+	if (!sdag_rest_query_known(msg, query, known))
+		return;
+	answer = sdag_metrics_get_job(self->daemon->metrics, arg, &error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sdag_rest_pipeline_stats(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GBytes) record = NULL;
+	const char *const known[] = {"since", "until", NULL};
+	gint64 since = SDAG_INDEX_NO_TIME;
+	gint64 until = SDAG_INDEX_NO_TIME;
+	gboolean asc;
+	const char *cursor;
+
+	if (!sdag_rest_query_known(msg, query, known) ||
+	    !sdag_rest_query_filter(msg, query, &since, &until, &asc, &cursor))
+		return;
+	answer = sdag_stats_query(self->daemon->stats, arg, since, until, &error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	/* a pipeline deleted since keeps its past runs */
+	record = sdag_registry_get(self->daemon->registry, arg, &error);
+	if (record == NULL && json_object_get_int_member(json_object_get_object_member(
+							     json_node_get_object(answer), "runs"),
+							 "total") == 0) {
+		if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+			sdag_rest_reply_new_error(
+			    msg, SDAG_ERROR_PIPELINE_NOT_FOUND, "no pipeline '%s'", arg);
+		else
+			sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sdag_rest_history(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	const char *const known[] = {
+	    "since", "until", "actor", "action", "limit", "cursor", "order", NULL};
+	SdagHistoryFilter filter = {0};
+	guint64 limit = SDAG_HISTORY_LIST_DEFAULT;
+
+	if (!sdag_rest_query_known(msg, query, known) ||
+	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_HISTORY_LIST_MAX, &limit) ||
+	    !sdag_rest_query_filter(
+		msg, query, &filter.since_us, &filter.until_us, &filter.ascending, &filter.cursor))
+		return;
+	filter.limit = (guint)limit;
+	filter.actor = query != NULL ? g_hash_table_lookup(query, "actor") : NULL;
+	filter.action = query != NULL ? g_hash_table_lookup(query, "action") : NULL;
+	answer = sdag_history_query(self->daemon->history, &filter, &error);
+	if (answer == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sdag_rest_prometheus(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	char *text = sdag_prom_render(self->daemon->prom);
+
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(
+	    msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE, text, strlen(text));
+}
+
 static const SdagRoute sdag_rest_routes[] = {
     {"/healthz", "GET", sdag_rest_healthz},
     {"/openapi.json", "GET", sdag_rest_openapi},
@@ -572,6 +742,10 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/jobs/*/results", "GET", sdag_rest_job_results},
     {"/jobs/*/frames", "GET", sdag_rest_job_frames},
     {"/jobs/*/snapshot.jpg", "GET", sdag_rest_job_snapshot},
+    {"/jobs/*/metrics", "GET", sdag_rest_job_metrics},
+    {"/pipelines/*/stats", "GET", sdag_rest_pipeline_stats},
+    {"/history", "GET", sdag_rest_history},
+    {"/metrics", "GET", sdag_rest_prometheus},
 };
 
 /*
@@ -682,7 +856,10 @@ sdag_rest_early_cb(SoupServer *server,
 	SdagRest *self = user_data;
 	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
 	guint64 limit = self->daemon->config->max_body_bytes;
+	gint64 now = g_get_monotonic_time();
 
+	g_object_set_data_full(
+	    G_OBJECT(msg), "sdag-start-us", g_memdup2(&now, sizeof(now)), g_free);
 	switch (soup_message_headers_get_encoding(hdrs)) {
 	case SOUP_ENCODING_CONTENT_LENGTH:
 		if ((guint64)soup_message_headers_get_content_length(hdrs) > limit) {
@@ -702,6 +879,103 @@ sdag_rest_early_cb(SoupServer *server,
 		break;
 	default:
 		break;
+	}
+}
+
+/* The route a path and method meet: the one with this method, else any with this path (a
+ * 405), else NULL. *arg gets the "*" segment. */
+static const SdagRoute *
+sdag_rest_find_route(const char *path, const char *method, char **arg)
+{
+	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
+	const SdagRoute *any = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
+		const SdagRoute *r = &sdag_rest_routes[i];
+		if (!sdag_rest_match(r->pattern, segments, arg))
+			continue;
+		if (g_strcmp0(r->method, method) == 0)
+			return r;
+		if (any == NULL)
+			any = r;
+	}
+	return any;
+}
+
+/* What an audit row names as the object of a request. */
+static char *
+sdag_rest_audit_object(SoupServerMessage *msg, const char *route, const char *arg, const char *path)
+{
+	const char *location =
+	    soup_message_headers_get_one(soup_server_message_get_response_headers(msg), "Location");
+
+	if (location != NULL && g_str_has_prefix(location, "/jobs/"))
+		return g_strdup_printf("job/%s", location + strlen("/jobs/"));
+	if (arg != NULL && g_str_has_prefix(route, "/jobs/"))
+		return g_strdup_printf("job/%s", arg);
+	if (arg != NULL && g_str_has_prefix(route, "/pipelines/"))
+		return g_strdup_printf("pipeline/%s", arg);
+	if (g_strcmp0(route, "/pipelines") == 0) {
+		SoupMessageBody *body = soup_server_message_get_request_body(msg);
+		g_autoptr(JsonNode) node =
+		    body->data != NULL ? sdag_json_parse(body->data, body->length, NULL) : NULL;
+		if (node != NULL && JSON_NODE_HOLDS_OBJECT(node) &&
+		    json_object_get_string_member_with_default(
+			json_node_get_object(node), "pipeline_id", NULL) != NULL)
+			return g_strdup_printf("pipeline/%s",
+					       json_object_get_string_member(
+						   json_node_get_object(node), "pipeline_id"));
+	}
+	return g_strdup(path);
+}
+
+static void
+sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+	SdagRest *self = user_data;
+	const char *method = soup_server_message_get_method(msg);
+	const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+	const gint64 *start = g_object_get_data(G_OBJECT(msg), "sdag-start-us");
+	guint status = soup_server_message_get_status(msg);
+	g_autofree char *arg = NULL;
+	g_autofree char *status_text = g_strdup_printf("%u", status);
+	const SdagRoute *r;
+	const char *route;
+
+	if (start == NULL || method == NULL || path == NULL)
+		return;
+	r = sdag_rest_find_route(path, method, &arg);
+	route = r != NULL ? r->pattern : "unmatched";
+	{
+		const char *counted[] = {
+		    "route", route, "method", method, "status", status_text, NULL};
+		const char *timed[] = {"route", route, "method", method, NULL};
+		sdag_prom_add(self->daemon->prom, "streamdag_http_requests_total", counted, 1);
+		sdag_prom_observe(self->daemon->prom,
+				  "streamdag_http_request_duration_seconds",
+				  timed,
+				  (double)(g_get_monotonic_time() - *start) / G_USEC_PER_SEC);
+	}
+	if (g_strcmp0(method, "POST") == 0 || g_strcmp0(method, "PUT") == 0 ||
+	    g_strcmp0(method, "PATCH") == 0 || g_strcmp0(method, "DELETE") == 0) {
+		g_autoptr(GError) error = NULL;
+		const char *known =
+		    sdag_history_request_action(method, r != NULL ? r->pattern : NULL);
+		g_autofree char *action = known != NULL ? g_strdup(known)
+							: g_strdup_printf("%s %s", method, route);
+		g_autofree char *object = sdag_rest_audit_object(msg, route, arg, path);
+		SdagHistoryEntry entry = {
+		    .actor = SDAG_HISTORY_ANONYMOUS,
+		    .action = action,
+		    .object = object,
+		    .http_status = status,
+		    .error = g_object_get_data(G_OBJECT(msg), "sdag-error-code"),
+		    .method = method,
+		    .route = r != NULL ? r->pattern : NULL,
+		};
+		if (!sdag_history_record(self->daemon->history, &entry, &error))
+			g_warning(
+			    "audit row for %s %s not written: %s", method, path, error->message);
 	}
 }
 
@@ -730,6 +1004,7 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 	self->server = soup_server_new("server-header", "streamdag/" SDAG_VERSION " ", NULL);
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
+	g_signal_connect(self->server, "request-finished", G_CALLBACK(sdag_rest_finished_cb), self);
 	if (!soup_server_listen(self->server, saddr, 0, &error_local)) {
 		g_set_error(error,
 			    SDAG_ERROR,

@@ -610,6 +610,102 @@ sdag_store_iter_prefix_from(SdagStore *self,
 	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
 }
 
+/**
+ * sdag_store_iter_range:
+ * @lower: (array length=lower_len): the first key of the range (inclusive)
+ * @upper: (array length=upper_len): the end of the range (exclusive)
+ * @reverse: visit the range from its last key down to @lower
+ *
+ * Visits every key in [@lower, @upper) in key order, or in reverse order, from a consistent
+ * snapshot; @func returning %FALSE stops the scan. Both bounds are given to RocksDB, so a
+ * scan in either direction costs O(log n + k) for k keys visited.
+ *
+ * Returns: %TRUE unless RocksDB failed
+ */
+gboolean
+sdag_store_iter_range(SdagStore *self,
+		      SdagStoreFamily family,
+		      const guint8 *lower,
+		      gsize lower_len,
+		      const guint8 *upper,
+		      gsize upper_len,
+		      gboolean reverse,
+		      SdagStoreIterFunc func,
+		      gpointer user_data,
+		      GError **error)
+{
+	char *errptr = NULL;
+	g_autoptr(rocksdb_readoptions_t) read_options = NULL;
+	g_autoptr(rocksdb_iterator_t) iter = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail((guint)family < SDAG_STORE_N_FAMILIES, FALSE);
+	g_return_val_if_fail(lower != NULL && upper != NULL, FALSE);
+	g_return_val_if_fail(func != NULL, FALSE);
+
+	read_options = rocksdb_readoptions_create();
+	rocksdb_readoptions_set_iterate_lower_bound(read_options, (const char *)lower, lower_len);
+	rocksdb_readoptions_set_iterate_upper_bound(read_options, (const char *)upper, upper_len);
+	iter = rocksdb_create_iterator_cf(self->db, read_options, self->families[family]);
+	if (reverse)
+		rocksdb_iter_seek_to_last(iter);
+	else
+		rocksdb_iter_seek_to_first(iter);
+	for (; rocksdb_iter_valid(iter);
+	     reverse ? rocksdb_iter_prev(iter) : rocksdb_iter_next(iter)) {
+		size_t key_len = 0;
+		size_t value_len = 0;
+		const char *key = rocksdb_iter_key(iter, &key_len);
+		const char *value = rocksdb_iter_value(iter, &value_len);
+
+		if (!func(
+			(const guint8 *)key, key_len, (const guint8 *)value, value_len, user_data))
+			break;
+	}
+	rocksdb_iter_get_error(iter, &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+}
+
+/**
+ * sdag_store_get_int_property:
+ * @name: a RocksDB integer property ("rocksdb.total-sst-files-size", ...)
+ *
+ * Returns: the property summed over the families of streamdag; %FALSE when RocksDB does not
+ * know it
+ */
+gboolean
+sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value)
+{
+	gboolean found = FALSE;
+
+	*value = 0;
+	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++) {
+		uint64_t v = 0;
+		if (rocksdb_property_int_cf(self->db, self->families[i], name, &v) == 0) {
+			*value += v;
+			found = TRUE;
+		}
+	}
+	return found;
+}
+
+/**
+ * sdag_store_dup_property:
+ * @name: a RocksDB database property ("rocksdb.dbstats", ...)
+ *
+ * Returns: (transfer full) (nullable): its text, or NULL when RocksDB does not know it
+ */
+char *
+sdag_store_dup_property(SdagStore *self, const char *name)
+{
+	char *value = rocksdb_property_value(self->db, name);
+	char *copy = g_strdup(value);
+
+	rocksdb_free(value);
+	return copy;
+}
+
 static void
 sdag_store_op_clear(gpointer data)
 {

@@ -84,6 +84,20 @@ gboolean sdag_store_iter_prefix_from(SdagStore *self,
 				     gpointer user_data,
 				     GError **error);
 
+/* Visits [lower, upper) in key order, or in reverse order. */
+gboolean sdag_store_iter_range(SdagStore *self,
+			       SdagStoreFamily family,
+			       const guint8 *lower,
+			       gsize lower_len,
+			       const guint8 *upper,
+			       gsize upper_len,
+			       gboolean reverse,
+			       SdagStoreIterFunc func,
+			       gpointer user_data,
+			       GError **error);
+gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
+char *sdag_store_dup_property(SdagStore *self, const char *name);
+
 SdagStoreBatch *sdag_store_batch_new(void);
 void sdag_store_batch_free(SdagStoreBatch *batch);
 void sdag_store_batch_put(SdagStoreBatch *batch,

@@ -1054,7 +1054,7 @@ test_bad_requests(Fixture *f, gconstpointer data)
 		g_autoptr(SdagTestReply) r5 = http(f, "GET", "/jobs/nope/results", NULL);
 		g_autoptr(SdagTestReply) r6 = http(f, "POST", "/jobs/nope/cancel", NULL);
 		g_autoptr(SdagTestReply) r7 = http(f, "PUT", "/jobs", NULL);
-		g_autoptr(SdagTestReply) r8 = http(f, "GET", "/jobs?status=running", NULL);
+		g_autoptr(SdagTestReply) r8 = http(f, "GET", "/jobs?state=running", NULL);
 		g_autofree char *p9 = g_strdup_printf("/jobs/%s/frames?to=3", witness);
 		g_autoptr(SdagTestReply) r9 = http(f, "GET", p9, NULL);
 		sdag_test_assert_error(r1, 400, "bad_request");

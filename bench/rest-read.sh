@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Read paths of the REST API under load, against nginx serving the same bytes.
+#
+#   bench/rest-read.sh [BUILD_DIR] [SECONDS] [CONNECTIONS] [JOBS]
+#
+# 1. fills a data directory with JOBS finished jobs (default 100000) through the job
+#    manager's own code (build/bench/sdag-bench-populate, see bench/README.md);
+# 2. starts streamdagd over it, runs one real job to completion, and puts its
+#    GET /jobs/{id} answer, byte for byte, under nginx (one worker);
+# 3. wrk (one thread) against GET /jobs/{id} of the completed job on both servers, and
+#    against GET /jobs?limit=50 (first page, a page deep in the list, and filtered);
+# 4. prints requests/s, p50, p99, the streamdagd/nginx ratio (target >= 0.5) and whether
+#    the p99 of GET /jobs?limit=50 is under 20 ms.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${1:-build}
+SECS=${2:-5}
+CONNS=${3:-16}
+JOBS=${4:-100000}
+
+for tool in wrk nginx; do
+	command -v $tool >/dev/null || PKGS="${PKGS:-} $tool"
+done
+if [ -n "${PKGS:-}" ]; then
+	PKGS=${PKGS/nginx/nginx-light}
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PKGS >/dev/null
+fi
+test -x "$BUILD/src/streamdagd" || { meson setup "$BUILD" >/dev/null; }
+meson compile -C "$BUILD" >/dev/null
+
+tmp=$(mktemp -d)
+shm=$(mktemp -d -p /dev/shm sdag-bench.XXXXXX)
+chmod 755 "$tmp" # nginx workers drop to an unprivileged user
+cleanup() {
+	[ -n "${sd_pid:-}" ] && kill "$sd_pid" 2>/dev/null && wait "$sd_pid" 2>/dev/null
+	[ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
+	rm -rf "$tmp" "$shm"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+mkdir -p "$tmp/media"
+gst-launch-1.0 -q videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=30/1 \
+	! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$tmp/media/clip.mp4"
+
+# synced writes on tmpfs cost nothing: the store is filled there, then copied to disk
+"$BUILD/bench/sdag-bench-populate" "$shm/data" "$BUILD/plugins/nodes" \
+	data/pipelines/passthrough_v1.json "$tmp/media/clip.mp4" "$JOBS"
+cp -a "$shm/data" "$tmp/data"
+rm -rf "$shm"
+
+mkfifo "$tmp/out"
+"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+	--plugin-dir "$BUILD/plugins/nodes" --media-root "$tmp/media" >"$tmp/out" 2>"$tmp/sd.log" &
+sd_pid=$!
+read -r line <"$tmp/out"
+SD=${line#*listening on }
+SD=${SD%/}
+
+job=$(curl -fsS -H 'Content-Type: application/json' "$SD/jobs" \
+	-d "{\"pipeline_id\":\"passthrough_v1\",\"video_url\":\"file://$tmp/media/clip.mp4\"}" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+for _ in $(seq 1 500); do
+	curl -fsS "$SD/jobs/$job" | grep -q '"status":"completed"' && break
+	sleep 0.02
+done
+mkdir -p "$tmp/www/jobs"
+curl -fsS -o "$tmp/www/jobs/$job" "$SD/jobs/$job"
+grep -q '"status":"completed"' "$tmp/www/jobs/$job" || { echo "bench: the job did not complete" >&2; exit 1; }
+
+NGX_PORT=$(free_port)
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/body;
+	proxy_temp_path $tmp/proxy;
+	fastcgi_temp_path $tmp/fastcgi;
+	uwsgi_temp_path $tmp/uwsgi;
+	scgi_temp_path $tmp/scgi;
+	default_type application/json;
+	server {
+		listen 127.0.0.1:$NGX_PORT;
+		root $tmp/www;
+	}
+}
+CONF
+nginx -c "$tmp/nginx.conf"
+NGX="http://127.0.0.1:$NGX_PORT"
+sleep 0.3
+cmp <(curl -fsS "$NGX/jobs/$job") <(curl -fsS "$SD/jobs/$job")
+
+# prints "req/s p50 p99"; C connections (default CONNECTIONS)
+run() {
+	local out
+	out=$(wrk -t1 -c"${C:-$CONNS}" -d"${SECS}s" --latency "$@")
+	local rps p50 p99
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+	if [ -z "${ALLOW_404:-}" ] && grep -q "Non-2xx" <<<"$out"; then
+		echo "bench: non-2xx answers from $*" >&2
+		exit 1
+	fi
+	echo "$rps $p50 $p99"
+}
+
+middle=$(printf '%016x' $((JOBS / 2)))
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: $JOBS jobs stored ($(du -sh "$tmp/data/db" | cut -f1) on disk), $(nproc) cores, wrk -t1 -c$CONNS -d${SECS}s"
+printf '%-52s %12s %10s %10s\n' case req/s p50 p99
+report() { printf '%-52s %12s %10s %10s\n' "$1" $2; }
+
+a=$(run "$SD/jobs/$job"); report "streamdagd GET /jobs/{id} (completed)" "$a"
+b=$(run "$NGX/jobs/$job"); report "nginx same bytes" "$b"
+z=$(ALLOW_404=1 run "$SD/jobs/00000000-0000-0000-0000-000000000000")
+report "streamdagd GET /jobs/{unknown} (404: the floor)" "$z"
+c=$(run "$SD/jobs?limit=50"); report "streamdagd GET /jobs?limit=50" "$c"
+d=$(run "$SD/jobs?limit=50&cursor=$middle"); report "streamdagd GET /jobs?limit=50, page at $((JOBS / 2))" "$d"
+e=$(run "$SD/jobs?limit=50&pipeline_id=passthrough_v1&status=cancelled&order=asc")
+report "streamdagd GET /jobs?limit=50&pipeline_id&status&asc" "$e"
+# one client: the latency of the query itself, without queueing behind other connections
+f=$(C=1 run "$SD/jobs?limit=50"); report "streamdagd GET /jobs?limit=50, 1 connection" "$f"
+g=$(C=1 run "$SD/jobs?limit=50&cursor=$middle"); report "  page at $((JOBS / 2)), 1 connection" "$g"
+h=$(C=1 run "$SD/jobs?limit=50&pipeline_id=passthrough_v1&status=cancelled&order=asc")
+report "  pipeline_id&status&asc, 1 connection" "$h"
+
+ratio() { python3 -c "print(f'{float(\"$1\".split()[0]) / float(\"$2\".split()[0]):.2f}')"; }
+ms() { python3 -c "
+v='$1'.split()[2]
+for u, f in (('us', 1e-3), ('ms', 1.0), ('s', 1e3)):
+    if v.endswith(u):
+        print(f'{float(v[:-len(u)]) * f:.2f}'); break"; }
+echo
+echo "ratio GET /jobs/{id} streamdagd/nginx: $(ratio "$a" "$b") (target >= 0.50)"
+echo "ratio GET /jobs/{unknown} streamdagd/nginx: $(ratio "$z" "$b") (what libsoup and a store miss allow)"
+for x in "$c" "$d" "$e" "$f" "$g" "$h"; do
+	p99=$(ms "$x")
+	verdict=$(python3 -c "print('under' if $p99 < 20 else 'OVER')")
+	echo "GET /jobs?limit=50 p99 ${p99} ms: $verdict 20 ms"
+done

@@ -1,0 +1,333 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "sdag-jobindex"
+
+#include "sdag-jobindex.h"
+
+#include <string.h>
+
+#include "sdag-index.h"
+#include "sdag-json.h"
+
+/*
+ * The job list's secondary keys, next to the ones sdag-jobs.c keeps (s/<status>/<seq> and
+ * t/<~seq>). All in the job_index family, written in the batch that writes the record or its
+ * status, so an index never disagrees with the records:
+ *
+ *   c/<time><seq>                 -> job id: created_at (µs since 1970, sign bit flipped,
+ *                                    big-endian) then seq: time filters become seq bounds
+ *   p/<pipeline_id>/<~seq>        -> job id: one pipeline's jobs, newest first
+ *   q/<pipeline_id>/<status>/<~seq> -> job id: one pipeline's jobs in one status
+ *   meta/index_version            -> 32-bit big-endian layout version (2 since these keys)
+ *
+ * A pipeline id holds no '/' (1-64 of [A-Za-z0-9_.-]), so the prefixes do not overlap.
+ *
+ * Query plan: the most specific index for the filter (q/ for pipeline and status, p/ for a
+ * pipeline, s/ for a status, t/ otherwise), bounded by the seq range the time filters and the
+ * cursor give, read in either direction: one seek and the keys of one page. The source filter
+ * has no index: it is checked on the records met, at most SDAG_JOB_INDEX_SOURCE_SCAN of them
+ * per page, so a page with a rare source may come back short with a next_cursor.
+ */
+
+#define SDAG_JOB_INDEX_VERSION_KEY "meta/index_version"
+#define SDAG_JOB_INDEX_SOURCE_SCAN 10000
+#define SDAG_JOB_INDEX_UPGRADE_BATCH 1000
+
+/**
+ * sdag_job_index_created_us:
+ *
+ * Returns: the record's created_at in µs since 1970 (0 when it has none)
+ */
+gint64
+sdag_job_index_created_us(JsonObject *record)
+{
+	const char *created = json_object_get_string_member_with_default(record, "created_at", "");
+	g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(created, NULL);
+
+	return dt != NULL ? sdag_index_datetime_to_us(dt) : 0;
+}
+
+static void
+sdag_job_index_put(SdagStoreBatch *batch, GBytes *key, const char *job_id)
+{
+	sdag_store_batch_put(batch,
+			     SDAG_STORE_JOB_INDEX,
+			     g_bytes_get_data(key, NULL),
+			     g_bytes_get_size(key),
+			     (const guint8 *)job_id,
+			     strlen(job_id));
+}
+
+static void
+sdag_job_index_del(SdagStoreBatch *batch, GBytes *key)
+{
+	sdag_store_batch_delete(
+	    batch, SDAG_STORE_JOB_INDEX, g_bytes_get_data(key, NULL), g_bytes_get_size(key));
+}
+
+static GBytes *
+sdag_job_index_pipeline_key(const char *pipeline_id, guint64 seq)
+{
+	g_autofree char *prefix = g_strdup_printf("p/%s/", pipeline_id);
+	return sdag_index_key(prefix, seq, TRUE);
+}
+
+static GBytes *
+sdag_job_index_pipeline_status_key(const char *pipeline_id, SdagJobStatus status, guint64 seq)
+{
+	g_autofree char *prefix =
+	    g_strdup_printf("q/%s/%s/", pipeline_id, sdag_job_status_to_string(status));
+	return sdag_index_key(prefix, seq, TRUE);
+}
+
+void
+sdag_job_index_batch_add(SdagStoreBatch *batch,
+			 const char *job_id,
+			 guint64 seq,
+			 const char *pipeline_id,
+			 SdagJobStatus status,
+			 gint64 created_us)
+{
+	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
+	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
+	g_autoptr(GBytes) q = sdag_job_index_pipeline_status_key(pipeline_id, status, seq);
+
+	sdag_job_index_put(batch, c, job_id);
+	sdag_job_index_put(batch, p, job_id);
+	sdag_job_index_put(batch, q, job_id);
+}
+
+void
+sdag_job_index_batch_move(SdagStoreBatch *batch,
+			  const char *job_id,
+			  guint64 seq,
+			  const char *pipeline_id,
+			  SdagJobStatus from,
+			  SdagJobStatus to)
+{
+	g_autoptr(GBytes) old_key = sdag_job_index_pipeline_status_key(pipeline_id, from, seq);
+	g_autoptr(GBytes) new_key = sdag_job_index_pipeline_status_key(pipeline_id, to, seq);
+
+	sdag_job_index_del(batch, old_key);
+	sdag_job_index_put(batch, new_key, job_id);
+}
+
+void
+sdag_job_index_batch_remove(SdagStoreBatch *batch,
+			    guint64 seq,
+			    const char *pipeline_id,
+			    SdagJobStatus status,
+			    gint64 created_us)
+{
+	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
+	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
+	g_autoptr(GBytes) q = sdag_job_index_pipeline_status_key(pipeline_id, status, seq);
+
+	sdag_job_index_del(batch, c);
+	sdag_job_index_del(batch, p);
+	sdag_job_index_del(batch, q);
+}
+
+typedef struct {
+	SdagStore *store;
+	SdagStoreBatch *batch;
+	guint done;
+	GError *error;
+} SdagJobIndexUpgrade;
+
+static gboolean
+sdag_job_index_upgrade_cb(const guint8 *key,
+			  gsize key_len,
+			  const guint8 *value,
+			  gsize value_len,
+			  gpointer user_data)
+{
+	SdagJobIndexUpgrade *up = user_data;
+	g_autofree char *job_id = g_strndup((const char *)value, value_len);
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *record;
+	SdagJobStatus status = SDAG_JOB_FAILED;
+
+	if (key_len != 10)
+		return TRUE;
+	blob = sdag_store_get(up->store, SDAG_STORE_JOBS, value, value_len, NULL);
+	if (blob != NULL)
+		node = sdag_json_parse(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), NULL);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
+		g_warning("job %s: no readable record, left out of the new index keys", job_id);
+		return TRUE;
+	}
+	record = json_node_get_object(node);
+	sdag_job_status_from_string(
+	    json_object_get_string_member_with_default(record, "status", ""), &status);
+	sdag_job_index_batch_add(
+	    up->batch,
+	    job_id,
+	    (guint64)json_object_get_int_member_with_default(record, "seq", 0),
+	    json_object_get_string_member_with_default(record, "pipeline_id", ""),
+	    status,
+	    sdag_job_index_created_us(record));
+	up->done++;
+	if (sdag_store_batch_count(up->batch) >= SDAG_JOB_INDEX_UPGRADE_BATCH * 3) {
+		if (!sdag_store_write(up->store, up->batch, FALSE, &up->error))
+			return FALSE;
+		sdag_store_batch_free(up->batch);
+		up->batch = sdag_store_batch_new();
+	}
+	return TRUE;
+}
+
+/**
+ * sdag_job_index_upgrade:
+ *
+ * Start-up: a store written before the c/, p/ and q/ keys existed gets them from its records
+ * (one pass over t/), then the version marker, written synced last so that an interrupted
+ * backfill runs again (its puts are idempotent). A store already at this version costs one
+ * read.
+ */
+gboolean
+sdag_job_index_upgrade(SdagStore *store, GError **error)
+{
+	g_autoptr(GBytes) marker = NULL;
+	guint32 be = GUINT32_TO_BE(SDAG_JOB_INDEX_VERSION);
+	SdagJobIndexUpgrade up = {.store = store};
+
+	marker = sdag_store_get(store,
+				SDAG_STORE_JOB_INDEX,
+				(const guint8 *)SDAG_JOB_INDEX_VERSION_KEY,
+				strlen(SDAG_JOB_INDEX_VERSION_KEY),
+				NULL);
+	if (marker != NULL && g_bytes_get_size(marker) == sizeof(be)) {
+		guint32 v;
+		memcpy(&v, g_bytes_get_data(marker, NULL), sizeof(v));
+		if (GUINT32_FROM_BE(v) >= SDAG_JOB_INDEX_VERSION)
+			return TRUE;
+	}
+	up.batch = sdag_store_batch_new();
+	if (!sdag_store_iter_prefix(store,
+				    SDAG_STORE_JOB_INDEX,
+				    (const guint8 *)"t/",
+				    2,
+				    sdag_job_index_upgrade_cb,
+				    &up,
+				    error) ||
+	    up.error != NULL) {
+		if (up.error != NULL)
+			g_propagate_error(error, up.error);
+		sdag_store_batch_free(up.batch);
+		return FALSE;
+	}
+	sdag_store_batch_put(up.batch,
+			     SDAG_STORE_JOB_INDEX,
+			     (const guint8 *)SDAG_JOB_INDEX_VERSION_KEY,
+			     strlen(SDAG_JOB_INDEX_VERSION_KEY),
+			     (const guint8 *)&be,
+			     sizeof(be));
+	if (!sdag_store_write(store, up.batch, TRUE, error)) {
+		sdag_store_batch_free(up.batch);
+		return FALSE;
+	}
+	sdag_store_batch_free(up.batch);
+	if (up.done > 0)
+		g_message("job index: %u job(s) indexed by pipeline and time", up.done);
+	return TRUE;
+}
+
+typedef struct {
+	SdagStore *store;
+	const char *source;
+} SdagJobIndexSource;
+
+static gboolean
+sdag_job_index_source_cb(guint64 seq, const guint8 *value, gsize value_len, gpointer data)
+{
+	SdagJobIndexSource *src = data;
+	g_autoptr(GBytes) blob =
+	    sdag_store_get(src->store, SDAG_STORE_JOBS, value, value_len, NULL);
+	g_autoptr(JsonNode) node = NULL;
+
+	if (blob == NULL)
+		return FALSE;
+	node = sdag_json_parse(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), NULL);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return FALSE;
+	return g_str_has_prefix(
+	    json_object_get_string_member_with_default(json_node_get_object(node), "source", ""),
+	    src->source);
+}
+
+/**
+ * sdag_job_index_query:
+ * @next_seq: (out): where the next page starts, 0 at the end
+ *
+ * Returns: (transfer full) (element-type utf8): the job ids of one page, in the order asked
+ */
+GPtrArray *
+sdag_job_index_query(SdagStore *store,
+		     const SdagJobsFilter *filter,
+		     guint64 *next_seq,
+		     GError **error)
+{
+	g_autofree char *prefix = NULL;
+	g_autoptr(GPtrArray) values = NULL;
+	GPtrArray *ids;
+	SdagJobIndexSource src = {.store = store, .source = filter->source};
+	SdagIndexScan scan = {
+	    .store = store,
+	    .family = SDAG_STORE_JOB_INDEX,
+	    .inverted = TRUE,
+	    .lo = 1,
+	    .hi = G_MAXUINT64 - 1,
+	    .ascending = filter->ascending,
+	    .limit = filter->limit,
+	};
+
+	if (filter->cursor != NULL) {
+		guint64 cursor = 0;
+		if (!sdag_index_cursor_parse(filter->cursor, &cursor, error))
+			return NULL;
+		if (filter->ascending)
+			scan.lo = cursor;
+		else
+			scan.hi = cursor;
+	}
+	if (!sdag_index_time_bounds(store,
+				    SDAG_STORE_JOB_INDEX,
+				    "c/",
+				    filter->since_us,
+				    filter->until_us,
+				    &scan.lo,
+				    &scan.hi,
+				    error))
+		return NULL;
+	if (filter->pipeline_id != NULL && filter->status >= 0) {
+		prefix = g_strdup_printf(
+		    "q/%s/%s/", filter->pipeline_id, sdag_job_status_to_string(filter->status));
+	} else if (filter->pipeline_id != NULL) {
+		prefix = g_strdup_printf("p/%s/", filter->pipeline_id);
+	} else if (filter->status >= 0) {
+		prefix = g_strdup_printf("s/%s/", sdag_job_status_to_string(filter->status));
+		scan.inverted = FALSE;
+	} else {
+		prefix = g_strdup("t/");
+	}
+	scan.prefix = (const guint8 *)prefix;
+	scan.prefix_len = strlen(prefix);
+	if (filter->source != NULL) {
+		scan.accept = sdag_job_index_source_cb;
+		scan.data = &src;
+		scan.max_examined = SDAG_JOB_INDEX_SOURCE_SCAN;
+	}
+	values = sdag_index_scan(&scan, next_seq, error);
+	if (values == NULL)
+		return NULL;
+	ids = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < values->len; i++) {
+		GBytes *v = g_ptr_array_index(values, i);
+		g_ptr_array_add(ids, g_strndup(g_bytes_get_data(v, NULL), g_bytes_get_size(v)));
+	}
+	return ids;
+}

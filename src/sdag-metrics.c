@@ -56,6 +56,8 @@ typedef struct {
 	gint64 dag_total_ns;
 	gint64 start_mono; /* 0: never ran */
 	gint64 end_mono;   /* 0: still running */
+	guint64 dropped;   /* live sources: as last counted into the series */
+	guint64 reconnects;
 } SdagJobAcc;
 
 struct _SdagMetrics {
@@ -304,6 +306,25 @@ sdag_metrics_job_series(SdagMetrics *self,
 		sdag_prom_add(self->prom, pipeline_families[i], pipeline, 0);
 }
 
+/* Main context. A live source's dropped frames and reconnects are figures of the job (see
+ * sdag-live.c), read here from its public JSON; the series grow by what they grew since the
+ * last look, at each scrape and once more as the job ends. */
+static void
+sdag_metrics_live_deltas(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
+{
+	guint64 dropped =
+	    (guint64)json_object_get_int_member_with_default(job, "dropped_frames", 0);
+	guint64 reconnects = (guint64)json_object_get_int_member_with_default(job, "reconnects", 0);
+
+	if (dropped > acc->dropped) {
+		sdag_prom_frames_dropped(
+		    self->prom, acc->job_id, acc->pipeline_id, dropped - acc->dropped);
+		acc->dropped = dropped;
+	}
+	for (; acc->reconnects < reconnects; acc->reconnects++)
+		sdag_prom_source_reconnected(self->prom, acc->job_id, acc->pipeline_id);
+}
+
 /* main context: the job has ended and no streaming thread sees @acc any more */
 static void
 sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
@@ -332,6 +353,7 @@ sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 			      (double)(decoded - acc->decoded));
 		acc->decoded = decoded;
 	}
+	sdag_metrics_live_deltas(self, acc, job);
 	if (acc->start_mono != 0)
 		acc->end_mono = g_get_monotonic_time();
 	frozen = sdag_job_acc_to_json(acc, TRUE);
@@ -455,7 +477,26 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 {
 	SdagMetrics *self = user_data;
 	g_autofree char *dbstats = sdag_store_dup_property(self->store, "rocksdb.dbstats");
+	g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func(g_free);
 	guint64 v = 0;
+	GHashTableIter iter;
+	gpointer key;
+
+	/* the job manager is asked outside the lock the streaming threads take */
+	g_mutex_lock(&self->lock);
+	g_hash_table_iter_init(&iter, self->running);
+	while (g_hash_table_iter_next(&iter, &key, NULL))
+		g_ptr_array_add(running, g_strdup(key));
+	g_mutex_unlock(&self->lock);
+	for (guint i = 0; i < running->len; i++) {
+		g_autoptr(JsonNode) job = sdag_jobs_get(self->jobs, running->pdata[i], NULL);
+		SdagJobAcc *acc;
+
+		/* running is changed only on this (the main) context */
+		acc = g_hash_table_lookup(self->running, running->pdata[i]);
+		if (job != NULL && acc != NULL)
+			sdag_metrics_live_deltas(self, acc, json_node_get_object(job));
+	}
 
 	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
 		const char *status = sdag_job_status_to_string(i);

@@ -19,6 +19,7 @@
 #include "src/sdag-source.h"
 #include "src/sdag-supervisor.h"
 #include "tests/sdag-test-http.h"
+#include "tests/sdag-test-prom.h"
 #include "tests/sdag-test-util.h"
 
 #define PASSWORD "s3cret-Pw9"
@@ -773,6 +774,20 @@ rtsp_url(RtspServer *s, const char *mount)
 
 /* The server goes away for 5 s and comes back: one reconnect, and the DAG's state and
  * frame numbering go on as if nothing happened. */
+/* One job series of GET /metrics, as the strict parser reads it. */
+static double
+job_series(Fixture *f, const char *name, const char *id, const char *pipeline_id)
+{
+	g_autoptr(SdagTestReply) r = http(f, "GET", "/metrics", NULL);
+	g_autoptr(SdagTestProm) prom = NULL;
+	g_autofree char *labels =
+	    g_strdup_printf("job_id=\"%s\",pipeline_id=\"%s\"", id, pipeline_id);
+
+	g_assert_cmpuint(r->status, ==, 200);
+	prom = sdag_test_prom_parse(r->text);
+	return sdag_test_prom_value(prom, name, labels);
+}
+
 static void
 test_rtsp_reconnect(Fixture *f, gconstpointer data)
 {
@@ -812,6 +827,8 @@ test_rtsp_reconnect(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
 	g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "stopped");
 	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 1);
+	g_assert_cmpfloat(
+	    job_series(f, "streamdag_source_reconnects_total", id, "counting"), ==, 1.0);
 	g_assert_true(history_has(o, "backoff", "eos") ||
 		      history_has(o, "backoff", "connect_refused") ||
 		      history_has(o, "backoff", "stall") || history_has(o, "stalled", "stall"));
@@ -1076,6 +1093,9 @@ test_realtime(Fixture *f, gconstpointer data)
 			<=,
 			json_object_get_int_member(o, "frames_decoded"));
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >, 0);
+	g_assert_cmpfloat(job_series(f, "streamdag_job_frames_dropped_total", id, "slow"),
+			  ==,
+			  (double)json_object_get_int_member(o, "dropped_frames"));
 	json_object_unref(o);
 	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
 	frames = http(f, "GET", path, NULL);

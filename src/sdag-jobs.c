@@ -453,6 +453,25 @@ sdag_jobs_notify_status(SdagJobs *self, SdagJob *job)
 	}
 }
 
+/* Main context: a running live job's source changed state. */
+static void
+sdag_jobs_source_cb(SdagWorker *worker, gpointer user_data)
+{
+	SdagJob *job = user_data;
+	SdagJobs *self = job->jobs;
+	g_autoptr(JsonNode) node = NULL;
+
+	for (guint i = 0; i < self->listeners->len; i++) {
+		SdagJobsListenerEntry *e =
+		    &g_array_index(self->listeners, SdagJobsListenerEntry, i);
+		if (e->vtable.source_changed == NULL)
+			continue;
+		if (node == NULL)
+			node = sdag_jobs_public_json(job->record, job, FALSE, NULL);
+		e->vtable.source_changed(job->id, node, e->user_data);
+	}
+}
+
 /* A streaming thread: the listener array does not change while a worker runs. */
 static void
 sdag_jobs_frame_cb(SdagWorker *worker, const SdagFrameResult *result, gpointer user_data)
@@ -591,8 +610,10 @@ sdag_jobs_start(SdagJobs *self, SdagJob *job)
 	}
 	job->worker = sdag_worker_new(
 	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
-	if (self->listeners->len > 0)
+	if (self->listeners->len > 0) {
 		sdag_worker_set_frame_func(job->worker, sdag_jobs_frame_cb, self);
+		sdag_worker_set_source_func(job->worker, sdag_jobs_source_cb, job);
+	}
 	sdag_live_options_clear(&lopts);
 	job->started_mono = g_get_monotonic_time();
 	if (job->live)

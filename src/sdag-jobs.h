@@ -37,12 +37,15 @@ typedef struct _SdagJobs SdagJobs;
  *   with its summary once terminal; borrowed for the call.
  * @frame: on a streaming thread, for every processed frame of a running job. It must not
  *   block and must copy what it keeps: @result is valid only during the call.
+ * @source_changed: on the main context, when a running live job's source changed state
+ *   (`source_state`, `reconnects`, ...); @job as for @status_changed.
  *
  * What other modules (publishers, history) learn about jobs. Either member may be NULL.
  */
 typedef struct {
 	void (*status_changed)(const char *job_id, JsonNode *job, gpointer user_data);
 	void (*frame)(const char *job_id, const SdagFrameResult *result, gpointer user_data);
+	void (*source_changed)(const char *job_id, JsonNode *job, gpointer user_data);
 } SdagJobsListener;
 
 /**

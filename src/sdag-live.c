@@ -85,6 +85,8 @@ struct _SdagLive {
 	gpointer user_data;
 	SdagLiveFrameFunc frame_func; /* set before the tail starts */
 	gpointer frame_data;
+	SdagLiveSourceFunc source_func;
+	gpointer source_data;
 
 	GstElement *tail;
 	GstElement *appsrc;
@@ -431,6 +433,19 @@ sdag_live_set_frame_func(SdagLive *self, SdagLiveFrameFunc func, gpointer user_d
 {
 	self->frame_func = func;
 	self->frame_data = user_data;
+}
+
+/**
+ * sdag_live_set_source_func:
+ *
+ * Sets who hears, on the main context, that the source changed state: the transitions are
+ * noticed where they are logged, at the latest one supervision tick after they happen.
+ */
+void
+sdag_live_set_source_func(SdagLive *self, SdagLiveSourceFunc func, gpointer user_data)
+{
+	self->source_func = func;
+	self->source_data = user_data;
 }
 
 void
@@ -1069,7 +1084,11 @@ sdag_live_log_transitions(SdagLive *self)
 			  sdag_source_state_to_string(h[i].to),
 			  sdag_source_reason_to_string(h[i].reason));
 	}
+	if (total == self->history_logged)
+		return;
 	self->history_logged = total;
+	if (self->source_func != NULL)
+		self->source_func(self->source_data);
 }
 
 static void

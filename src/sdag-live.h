@@ -48,6 +48,9 @@ JsonNode *sdag_live_redact_options(JsonObject *options);
 /* A streaming thread, for every processed frame once its row is queued for the store. */
 typedef void (*SdagLiveFrameFunc)(const SdagFrameResult *result, gpointer user_data);
 
+/* The main context, after the source changed state (one call may cover several changes). */
+typedef void (*SdagLiveSourceFunc)(gpointer user_data);
+
 SdagLive *sdag_live_new(SdagStore *store,
 			const char *job_id,
 			const char *uri,
@@ -57,6 +60,7 @@ SdagLive *sdag_live_new(SdagStore *store,
 			gpointer user_data);
 void sdag_live_free(SdagLive *self);
 void sdag_live_set_frame_func(SdagLive *self, SdagLiveFrameFunc func, gpointer user_data);
+void sdag_live_set_source_func(SdagLive *self, SdagLiveSourceFunc func, gpointer user_data);
 gboolean sdag_live_start(SdagLive *self, GError **error);
 void sdag_live_cancel(SdagLive *self);
 void sdag_live_stop_sync(SdagLive *self);

@@ -61,6 +61,8 @@ struct _SdagWorker {
 	SdagResults *results;
 	SdagWorkerFrameFunc frame_func; /* set before the pipeline starts */
 	gpointer frame_data;
+	SdagWorkerSourceFunc source_func;
+	gpointer source_data;
 	gint video_linked; /* atomic */
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
@@ -87,6 +89,7 @@ static void sdag_worker_finish(SdagWorker *self,
 			       const char *code,
 			       const char *message);
 static void sdag_worker_live_frame_cb(const SdagFrameResult *result, gpointer user_data);
+static void sdag_worker_live_source_cb(gpointer user_data);
 
 static void
 sdag_worker_live_done_cb(SdagLive *live, gpointer user_data)
@@ -114,6 +117,7 @@ sdag_worker_new(SdagStore *store,
 		self->live =
 		    sdag_live_new(store, job_id, uri, dag, options, sdag_worker_live_done_cb, self);
 		sdag_live_set_frame_func(self->live, sdag_worker_live_frame_cb, self);
+		sdag_live_set_source_func(self->live, sdag_worker_live_source_cb, self);
 		return self;
 	}
 	self->uri = g_strdup(uri);
@@ -146,6 +150,27 @@ sdag_worker_set_frame_func(SdagWorker *self, SdagWorkerFrameFunc func, gpointer 
 {
 	self->frame_func = func;
 	self->frame_data = user_data;
+}
+
+/**
+ * sdag_worker_set_source_func:
+ *
+ * Sets who hears that a live source changed state; finite sources never call it.
+ */
+void
+sdag_worker_set_source_func(SdagWorker *self, SdagWorkerSourceFunc func, gpointer user_data)
+{
+	self->source_func = func;
+	self->source_data = user_data;
+}
+
+static void
+sdag_worker_live_source_cb(gpointer user_data)
+{
+	SdagWorker *self = user_data;
+
+	if (self->source_func != NULL)
+		self->source_func(self, self->source_data);
 }
 
 void

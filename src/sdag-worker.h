@@ -39,6 +39,9 @@ typedef void (*SdagWorkerFrameFunc)(SdagWorker *worker,
 				    const SdagFrameResult *result,
 				    gpointer user_data);
 
+/* Called on the main context when a live source changed state. */
+typedef void (*SdagWorkerSourceFunc)(SdagWorker *worker, gpointer user_data);
+
 /* Called on the main context once the pipeline is down and every frame row is written. */
 typedef void (*SdagWorkerDoneFunc)(SdagWorker *worker, gpointer user_data);
 
@@ -51,6 +54,7 @@ SdagWorker *sdag_worker_new(SdagStore *store,
 			    gpointer user_data);
 void sdag_worker_free(SdagWorker *self);
 void sdag_worker_set_frame_func(SdagWorker *self, SdagWorkerFrameFunc func, gpointer user_data);
+void sdag_worker_set_source_func(SdagWorker *self, SdagWorkerSourceFunc func, gpointer user_data);
 gboolean sdag_worker_start(SdagWorker *self, GError **error);
 void sdag_worker_cancel(SdagWorker *self);
 void sdag_worker_stop_sync(SdagWorker *self);

@@ -7,6 +7,8 @@
 # the watchdog element for live sources, -ugly has x264enc (the tests and the
 # benchmark encode their clips with it), -libav decodes H.264 and the MS-MPEG4
 # v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
+# MQTT: Paho's C client builds the publisher; the tests run Debian's mosquitto
+# broker, watch it with mosquitto_sub and make TLS certificates with openssl.
 set -eu
 
 PACKAGES="
@@ -32,6 +34,10 @@ PACKAGES="
   gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
+  libpaho-mqtt-dev
+  mosquitto
+  mosquitto-clients
+  openssl
 "
 
 missing=""

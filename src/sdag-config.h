@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "sdag-mqtt-config.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -19,6 +21,7 @@ typedef struct {
 	guint start_timeout_s;
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
 	gboolean allow_private_networks;
+	SdagMqttConfig mqtt; /* [mqtt] */
 } SdagConfig;
 
 SdagConfig *sdag_config_new(void);

@@ -10,7 +10,10 @@
 #include <gst/gst.h>
 
 #include "sdag-error.h"
+#include "sdag-feed.h"
+#include "sdag-mqtt.h"
 #include "sdag-rest.h"
+#include "sdag-ws.h"
 
 /*
  * The API has no authentication yet, so it must not be reachable from
@@ -70,6 +73,16 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
 	if (self->jobs == NULL)
 		return NULL;
+	/* listeners go in before any job can start */
+	self->feed = sdag_feed_new(self->jobs, self->store, &config->mqtt.pub);
+	self->ws = sdag_ws_new(self->jobs, self->feed);
+	if (config->mqtt.broker[0] != '\0') {
+		self->mqtt =
+		    sdag_mqtt_new(&config->mqtt, config->device_id, self->store, self->feed, error);
+		if (self->mqtt == NULL)
+			return NULL;
+	}
+	sdag_feed_recover(self->feed);
 	self->rest = sdag_rest_new(self, error);
 	if (self->rest == NULL)
 		return NULL;
@@ -94,6 +107,10 @@ sdag_daemon_free(SdagDaemon *self)
 	 * starts no job once it is closing. */
 	sdag_jobs_free(self->jobs);
 	self->jobs = NULL;
+	/* after the jobs, whose last statuses they still publish */
+	sdag_ws_free(self->ws);
+	sdag_mqtt_free(self->mqtt);
+	sdag_feed_free(self->feed);
 	sdag_rest_free(self->rest);
 	sdag_registry_free(self->registry);
 	sdag_node_types_free(self->types);

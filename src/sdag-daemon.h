@@ -15,6 +15,9 @@
 G_BEGIN_DECLS
 
 typedef struct _SdagRest SdagRest;
+typedef struct _SdagFeed SdagFeed;
+typedef struct _SdagMqtt SdagMqtt;
+typedef struct _SdagWs SdagWs;
 
 /**
  * SdagDaemon:
@@ -30,6 +33,9 @@ typedef struct {
 	SdagRegistry *registry;
 	SdagJobs *jobs;
 	SdagRest *rest;
+	SdagFeed *feed; /* what MQTT and WebSocket publish */
+	SdagMqtt *mqtt; /* NULL when no broker is configured */
+	SdagWs *ws;
 	gint64 started_us; /* monotonic */
 } SdagDaemon;
 

@@ -10,6 +10,7 @@
 
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-mqtt-config.h"
 #include "sdag-results.h"
 #include "sdag-source.h"
 #include "sdag-worker.h"
@@ -906,12 +907,19 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 				return FALSE;
 			}
 			json_object_set_string_member(out, "on_interrupt", s);
+		} else if (g_strcmp0(name, "mqtt") == 0) {
+			/* checked here, applied by the publishers over their defaults */
+			SdagPubOpts scratch = {0};
+			if (!sdag_pub_opts_apply_json(&scratch, value, error))
+				return FALSE;
+			json_object_set_member(out, "mqtt", json_node_copy(value));
 		} else {
-			g_set_error(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_BAD_OPTION,
-				    "unknown option '%s' (known: stride, max_frames, on_interrupt)",
-				    name);
+			g_set_error(
+			    error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_BAD_OPTION,
+			    "unknown option '%s' (known: stride, max_frames, on_interrupt, mqtt)",
+			    name);
 			return FALSE;
 		}
 	}

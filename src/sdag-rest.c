@@ -14,6 +14,8 @@
 #include "sdag-dag.h"
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-mqtt.h"
+#include "sdag-ws.h"
 
 /*
  * The REST API. One handler is registered for "/", and requests are routed
@@ -205,6 +207,7 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 		json_builder_add_int_value(b, d->config->max_concurrent_jobs);
 		json_builder_end_object(b);
 	}
+	sdag_mqtt_add_health(d->mqtt, b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
@@ -497,6 +500,16 @@ sdag_rest_job_frames(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
 }
 
+/* GET /jobs/{id}/events: the WebSocket upgrade is the ws module's (sdag-ws.c) */
+static void
+sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_ws_accept(self->daemon->ws, msg, arg, &error))
+		sdag_rest_reply_error(msg, error);
+}
+
 static const SdagRoute sdag_rest_routes[] = {
     {"/healthz", "GET", sdag_rest_healthz},
     {"/openapi.json", "GET", sdag_rest_openapi},
@@ -512,6 +525,7 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/jobs/*/cancel", "POST", sdag_rest_job_cancel},
     {"/jobs/*/results", "GET", sdag_rest_job_results},
     {"/jobs/*/frames", "GET", sdag_rest_job_frames},
+    {"/jobs/*/events", "GET", sdag_rest_job_events},
 };
 
 /*

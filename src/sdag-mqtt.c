@@ -564,7 +564,7 @@ static void
 sdag_mqtt_set_error(SdagMqtt *self, const char *text)
 {
 	if (g_strcmp0(self->last_error, text) != 0)
-		g_warning("mqtt: %s", text);
+		g_message("mqtt: %s", text);
 	g_free(self->last_error);
 	self->last_error = g_strdup(text);
 }

@@ -83,7 +83,12 @@ static const ConfigBadCase config_bad_cases[] = {
     {"[rest]\nmax_body_bytes=lots\n", "[rest] max_body_bytes: expected an integer from 1024"},
     {"[rest]\nmax_body_bytes=10\n", "[rest] max_body_bytes: expected an integer from 1024"},
     {"[rest]\nmax_body_bytes=-5\n", "[rest] max_body_bytes:"},
-    {"[mqtt]\nbroker=tcp://x\n", "unknown group [mqtt]"},
+    {"[nats]\nbroker=tcp://x\n", "unknown group [nats]"},
+    {"[mqtt]\nbrokers=tcp://x\n", "[mqtt] brokers: unknown key"},
+    {"[mqtt]\nqos_events=3\n", "[mqtt] qos_events: expected an integer from 0 to 2"},
+    {"[mqtt]\ntls_verify=yes\n", "[mqtt] tls_verify: expected true or false"},
+    {"[mqtt]\nprotocol_version=4\n", "[mqtt] protocol_version: expected 3.1.1 or 5"},
+    {"[mqtt]\nbuffer_size=0\n", "[mqtt] buffer_size: expected an integer from 1"},
     {"listen=1\n", "Key file does not start with a group"},
 };
 

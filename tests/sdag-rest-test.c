@@ -146,7 +146,8 @@ rest_openapi(Fixture *f, gconstpointer data)
 		      {"/jobs/{id}", "delete"},
 		      {"/jobs/{id}/cancel", "post"},
 		      {"/jobs/{id}/results", "get"},
-		      {"/jobs/{id}/frames", "get"}};
+		      {"/jobs/{id}/frames", "get"},
+		      {"/jobs/{id}/events", "get"}};
 	JsonObject *root;
 	JsonObject *paths;
 
@@ -155,7 +156,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 	root = json_node_get_object(r->json);
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
 	paths = json_object_get_object_member(root, "paths");
-	g_assert_cmpuint(json_object_get_size(paths), ==, 10);
+	g_assert_cmpuint(json_object_get_size(paths), ==, 11);
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
 		g_assert_nonnull(item);

@@ -1,0 +1,924 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * MQTT and WebSocket end to end: Debian's mosquitto on a free loopback port with its own
+ * config, mosquitto_sub as the subscriber (every message with its retain flag, QoS, topic
+ * and payload), the daemon in this process (or spawned, for SIGKILL), real jobs over a clip
+ * this binary generates, and libsoup's WebSocket client.
+ */
+#include "sdag-daemon.h"
+#include "sdag-json.h"
+#include "sdag-mqtt.h"
+#include "sdag-test-http.h"
+#include "sdag-test-util.h"
+#include "sdag-ws.h"
+
+#include <gst/gst.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <string.h>
+
+#define CLIP_FRAMES 30
+
+static char *media_dir;
+
+/* broker */
+
+typedef struct {
+	GSubprocess *proc;
+	guint16 port;
+	char *dir;
+	char *conf;
+} Broker;
+
+/* a child dies with the test, even when an assertion aborts it */
+static void
+child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn(GSubprocessFlags flags, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(flags);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *p;
+
+	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
+	p = g_subprocess_launcher_spawnv(l, argv, &error);
+	g_assert_no_error(error);
+	return p;
+}
+
+static guint16
+free_port(void)
+{
+	g_autoptr(GSocket) s =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) a = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) got = NULL;
+
+	g_assert_true(g_socket_bind(s, a, TRUE, NULL));
+	got = g_socket_get_local_address(s, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
+}
+
+static gboolean
+port_open(guint16 port)
+{
+	g_autoptr(GSocketClient) c = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn =
+	    g_socket_client_connect_to_host(c, "127.0.0.1", port, NULL, NULL);
+	return conn != NULL;
+}
+
+static void
+broker_run(Broker *b)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	b->proc =
+	    g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+			     &error,
+			     "mosquitto",
+			     "-c",
+			     b->conf,
+			     NULL);
+	g_assert_no_error(error);
+	while (!port_open(b->port)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(20000);
+	}
+}
+
+static Broker *
+broker_start(const char *extra)
+{
+	Broker *b = g_new0(Broker, 1);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+
+	b->dir = sdag_test_mkdtemp();
+	b->port = free_port();
+	b->conf = g_build_filename(b->dir, "mosquitto.conf", NULL);
+	text = g_strdup_printf(
+	    /* as root mosquitto would switch to its own user, who cannot read our temp dirs */
+	    "listener %u 127.0.0.1\nuser %s\n%s\n",
+	    b->port,
+	    g_get_user_name(),
+	    extra != NULL ? extra : "allow_anonymous true");
+	g_assert_true(g_file_set_contents(b->conf, text, -1, &error));
+	broker_run(b);
+	return b;
+}
+
+static void
+broker_stop(Broker *b)
+{
+	if (b->proc == NULL)
+		return;
+	g_subprocess_send_signal(b->proc, SIGTERM);
+	g_assert_true(g_subprocess_wait(b->proc, NULL, NULL));
+	g_clear_object(&b->proc);
+}
+
+static void
+broker_free(Broker *b)
+{
+	broker_stop(b);
+	sdag_test_rmtree(b->dir);
+	g_free(b->dir);
+	g_free(b->conf);
+	g_free(b);
+}
+
+/* subscriber */
+
+typedef struct {
+	gboolean retain;
+	guint qos;
+	char *topic;
+	char *payload;
+} Msg;
+
+typedef struct {
+	GSubprocess *proc;
+	GDataInputStream *out;
+	GPtrArray *msgs; /* Msg */
+	GCancellable *cancel;
+} Sub;
+
+static void
+msg_free(Msg *m)
+{
+	g_free(m->topic);
+	g_free(m->payload);
+	g_free(m);
+}
+
+static void sub_read(Sub *s);
+
+static void
+sub_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Sub *s = user_data;
+	g_autofree char *line =
+	    g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, NULL);
+	g_auto(GStrv) parts = NULL;
+	Msg *m;
+
+	if (line == NULL)
+		return;
+	parts = g_strsplit(line, " ", 4);
+	if (g_strv_length(parts) == 4) {
+		m = g_new0(Msg, 1);
+		m->retain = g_strcmp0(parts[0], "1") == 0;
+		m->qos = (guint)g_ascii_strtoull(parts[1], NULL, 10);
+		m->topic = g_strdup(parts[2]);
+		m->payload = g_strdup(parts[3]);
+		g_ptr_array_add(s->msgs, m);
+	}
+	sub_read(s);
+}
+
+static void
+sub_read(Sub *s)
+{
+	g_data_input_stream_read_line_async(s->out, G_PRIORITY_DEFAULT, s->cancel, sub_line_cb, s);
+}
+
+static void
+spin(guint ms)
+{
+	gint64 until = g_get_monotonic_time() + ms * 1000;
+	while (g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, FALSE) || (g_usleep(2000), TRUE);
+}
+
+static Sub *
+sub_start(Broker *b, const char *topic)
+{
+	Sub *s = g_new0(Sub, 1);
+	g_autofree char *port = g_strdup_printf("%u", b->port);
+
+	s->msgs = g_ptr_array_new_with_free_func((GDestroyNotify)msg_free);
+	s->cancel = g_cancellable_new();
+	{
+		const char *argv[] = {"mosquitto_sub",
+				      "-h",
+				      "127.0.0.1",
+				      "-p",
+				      port,
+				      "-q",
+				      "1",
+				      "-t",
+				      topic,
+				      "-F",
+				      "%r %q %t %p",
+				      NULL};
+		s->proc = spawn(G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv);
+	}
+	s->out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
+	sub_read(s);
+	spin(300); /* subscribed */
+	return s;
+}
+
+static void
+sub_free(Sub *s)
+{
+	g_cancellable_cancel(s->cancel);
+	g_subprocess_force_exit(s->proc);
+	g_subprocess_wait(s->proc, NULL, NULL);
+	spin(20);
+	g_object_unref(s->out);
+	g_object_unref(s->proc);
+	g_object_unref(s->cancel);
+	g_ptr_array_unref(s->msgs);
+	g_free(s);
+}
+
+static guint
+sub_count(Sub *s, const char *suffix)
+{
+	guint n = 0;
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		if (g_str_has_suffix(m->topic, suffix))
+			n++;
+	}
+	return n;
+}
+
+static Msg *
+sub_last(Sub *s, const char *suffix)
+{
+	for (guint i = s->msgs->len; i > 0; i--) {
+		Msg *m = g_ptr_array_index(s->msgs, i - 1);
+		if (g_str_has_suffix(m->topic, suffix))
+			return m;
+	}
+	return NULL;
+}
+
+static gboolean
+sub_has_payload(Sub *s, const char *suffix, const char *needle)
+{
+	Msg *m = sub_last(s, suffix);
+	return m != NULL && strstr(m->payload, needle) != NULL;
+}
+
+static void
+sub_wait(Sub *s, const char *suffix, const char *needle, guint timeout_s)
+{
+	gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+	while (!sub_has_payload(s, suffix, needle)) {
+		if (g_get_monotonic_time() > deadline)
+			g_error("no message on ...%s with %s", suffix, needle);
+		spin(20);
+	}
+}
+
+/* the daemon */
+
+typedef struct {
+	char *dir;
+	SdagDaemon *daemon;
+	SoupSession *session;
+	char *base;
+} Fixture;
+
+static void
+daemon_start(Fixture *f, Broker *b, guint buffer_size, const char *password)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
+
+	if (f->dir == NULL)
+		f->dir = sdag_test_mkdtemp();
+	g_assert_true(sdag_config_set_listen(cfg, "127.0.0.1:0", &error));
+	sdag_config_set_data_dir(cfg, f->dir);
+	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
+	sdag_config_add_media_root(cfg, media_dir);
+	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "broker", uri, &error));
+	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "topic_root", "t", &error));
+	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "ha_discovery", "true", &error));
+	if (password != NULL) {
+		g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "username", "box", &error));
+		g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "password", password, &error));
+	}
+	cfg->mqtt.buffer_size = buffer_size;
+	cfg->mqtt.reconnect_max_s = 1;
+	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
+	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
+	g_assert_no_error(error);
+	g_assert_true(sdag_node_types_load_dir(
+	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
+	f->session = soup_session_new();
+	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+}
+
+static void
+daemon_stop(Fixture *f)
+{
+	g_clear_object(&f->session);
+	g_clear_pointer(&f->daemon, sdag_daemon_free);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_clear_pointer(&f->base, g_free);
+}
+
+static void
+fixture_free(Fixture *f)
+{
+	daemon_stop(f);
+	sdag_test_rmtree(f->dir);
+	g_free(f->dir);
+}
+
+static SdagTestReply *
+http(Fixture *f, const char *method, const char *path, const char *body)
+{
+	return sdag_test_http(
+	    f->session, f->base, method, path, body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static JsonObject *
+healthz_mqtt(Fixture *f, SdagTestReply **keep)
+{
+	SdagTestReply *r = http(f, "GET", "/healthz", NULL);
+	*keep = r;
+	return json_object_get_object_member(sdag_test_reply_object(r), "mqtt");
+}
+
+static gboolean
+mqtt_connected(Fixture *f)
+{
+	g_autoptr(SdagTestReply) r = NULL;
+	return json_object_get_boolean_member(healthz_mqtt(f, &r), "connected");
+}
+
+static void
+wait_connected(Fixture *f, gboolean want)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (mqtt_connected(f) != want) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+}
+
+static char *
+submit(Fixture *f, const char *options)
+{
+	g_autoptr(SdagTestReply) r = NULL;
+	g_autofree char *body = NULL;
+	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+
+	r = http(f,
+		 "POST",
+		 "/pipelines",
+		 "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+		 "{\"sleep_ms\":2,\"boxes\":2}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+		 "\"s.frame\"}],\"outputs\":[\"s.detections\"]}");
+	g_assert_true(r->status == 201 || r->status == 200 || r->status == 409);
+	g_clear_pointer(&r, sdag_test_reply_free);
+	body = g_strdup_printf("{\"pipeline_id\":\"p\",\"video_url\":\"%s\",\"options\":%s}",
+			       url,
+			       options != NULL ? options : "{}");
+	r = http(f, "POST", "/jobs", body);
+	g_assert_cmpuint(r->status, ==, 202);
+	return g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+}
+
+static void
+wait_job(Fixture *f, const char *id)
+{
+	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
+	gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		const char *st = json_object_get_string_member(sdag_test_reply_object(r), "status");
+		if (g_strcmp0(st, "completed") == 0)
+			return;
+		g_assert_cmpstr(st, !=, "failed");
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(20);
+	}
+}
+
+static JsonObject *
+parse_obj(const char *text, JsonNode **keep)
+{
+	g_autoptr(GError) error = NULL;
+	*keep = sdag_json_parse(text, -1, &error);
+	g_assert_no_error(error);
+	g_assert_true(JSON_NODE_HOLDS_OBJECT(*keep));
+	return json_node_get_object(*keep);
+}
+
+/* Checks the events of one job: per track new, then updates, then one end; seq 1, 2, ... */
+static guint
+check_events(Sub *s, const char *job_id, const char *end_reason)
+{
+	g_autoptr(GHashTable) state =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	gint64 last_seq = 0;
+	guint n = 0;
+
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *o;
+		JsonObject *after;
+		const char *type;
+		g_autofree char *track = NULL;
+		const char *prev;
+		static const char *const fields[] = {"id",
+						     "label",
+						     "score",
+						     "top_score",
+						     "box",
+						     "start_time",
+						     "end_time",
+						     "current_zones",
+						     "entered_zones",
+						     "crossed_lines",
+						     "active",
+						     "job_id",
+						     "track_id"};
+
+		if (!g_str_has_suffix(m->topic, "/events"))
+			continue;
+		o = parse_obj(m->payload, &node);
+		if (g_strcmp0(json_object_get_string_member(o, "job_id"), job_id) != 0)
+			continue;
+		g_assert_cmpuint(m->qos, ==, 1);
+		g_assert_false(m->retain);
+		/* duplicates (QoS 1) come with the same seq */
+		if (json_object_get_int_member(o, "seq") <= last_seq)
+			continue;
+		g_assert_cmpint(json_object_get_int_member(o, "seq"), ==, last_seq + 1);
+		last_seq = json_object_get_int_member(o, "seq");
+		type = json_object_get_string_member(o, "type");
+		after = json_object_get_object_member(o, "after");
+		g_assert_nonnull(json_object_get_object_member(o, "before"));
+		for (guint j = 0; j < G_N_ELEMENTS(fields); j++)
+			g_assert_true(json_object_has_member(after, fields[j]));
+		g_assert_cmpstr(json_object_get_string_member(after, "label"), ==, "thing");
+		track =
+		    g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(o, "track_id"));
+		prev = g_hash_table_lookup(state, track);
+		if (g_strcmp0(type, "new") == 0) {
+			g_assert_null(prev);
+			g_assert_true(json_object_get_boolean_member(after, "active"));
+		} else if (g_strcmp0(type, "update") == 0) {
+			g_assert_nonnull(prev);
+			g_assert_cmpstr(prev, !=, "end");
+			g_assert_cmpfloat(
+			    json_object_get_double_member(after, "top_score"), ==, 0.75);
+		} else {
+			g_assert_cmpstr(type, ==, "end");
+			g_assert_nonnull(prev);
+			g_assert_cmpstr(prev, !=, "end");
+			g_assert_false(json_object_get_boolean_member(after, "active"));
+			g_assert_cmpstr(
+			    json_object_get_string_member(o, "end_reason"), ==, end_reason);
+		}
+		g_hash_table_replace(state, g_strdup(track), g_strdup(type));
+		n++;
+	}
+	/* slow node with 2 boxes: tracks 0, 1, 2; each new and end; 0 and 1 start at 0.5 and
+	 * rise to 0.75 (one update each), 2 starts at 0.75 */
+	g_assert_cmpuint(g_hash_table_size(state), ==, 3);
+	{
+		GHashTableIter iter;
+		const char *v;
+		g_hash_table_iter_init(&iter, state);
+		while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&v))
+			g_assert_cmpstr(v, ==, "end");
+	}
+	return n;
+}
+
+static void
+test_mqtt_job(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "#");
+	Fixture f = {0};
+	g_autofree char *id = NULL;
+	g_autoptr(GPtrArray) statuses = g_ptr_array_new();
+	guint detections = 0;
+	gint64 last_frame = -1;
+
+	daemon_start(&f, b, 1000, NULL);
+	wait_connected(&f, TRUE);
+	id = submit(&f, "{\"mqtt\":{\"progress_interval_ms\":100}}");
+	wait_job(&f, id);
+	sub_wait(s, "/status", "\"completed\"", 10);
+	spin(200);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *o;
+
+		if (g_str_has_suffix(m->topic, "/available")) {
+			g_assert_cmpstr(m->payload, ==, "online");
+			continue;
+		}
+		if (g_str_has_prefix(m->topic, "homeassistant/")) {
+			o = parse_obj(m->payload, &node);
+			g_assert_true(m->retain || m->qos == 1);
+			g_assert_cmpstr(json_object_get_string_member(o, "availability_topic"),
+					==,
+					"t/available");
+			g_assert_true(g_str_has_prefix(
+			    json_object_get_string_member(o, "state_topic"), "t/jobs/"));
+			g_assert_true(json_object_has_member(o, "unique_id"));
+			g_assert_true(json_object_has_member(o, "device"));
+			continue;
+		}
+		o = parse_obj(m->payload, &node);
+		if (g_str_has_suffix(m->topic, "/status")) {
+			g_autofree char *want = g_strdup_printf("t/jobs/%s/status", id);
+			g_assert_cmpstr(m->topic, ==, want);
+			g_assert_cmpuint(m->qos, ==, 1);
+			g_ptr_array_add(
+			    statuses,
+			    (gpointer)g_intern_string(json_object_get_string_member(o, "status")));
+		} else if (g_str_has_suffix(m->topic, "/detections")) {
+			JsonArray *dets = json_object_get_array_member(o, "detections");
+			g_assert_cmpuint(m->qos, ==, 0);
+			g_assert_cmpstr(json_object_get_string_member(o, "job_id"), ==, id);
+			g_assert_cmpint(json_object_get_int_member(o, "frame_id"), >, last_frame);
+			last_frame = json_object_get_int_member(o, "frame_id");
+			g_assert_true(json_object_has_member(o, "pts_ms"));
+			g_assert_true(json_object_has_member(o, "wall_time"));
+			g_assert_cmpfloat(json_object_get_double_member(o, "latency_ms"), >=, 0);
+			g_assert_cmpuint(json_array_get_length(dets), ==, 2);
+			detections++;
+		} else if (g_str_has_suffix(m->topic, "/progress")) {
+			g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+			g_assert_true(json_object_has_member(o, "frames_processed"));
+		}
+	}
+	g_assert_cmpuint(statuses->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(statuses, 0), ==, "queued");
+	g_assert_cmpstr(g_ptr_array_index(statuses, 1), ==, "running");
+	g_assert_cmpstr(g_ptr_array_index(statuses, 2), ==, "completed");
+	/* every frame of the clip has detections */
+	g_assert_cmpuint(detections, ==, CLIP_FRAMES);
+	g_assert_cmpuint(check_events(s, id, "job_end"), ==, 8);
+	{
+		g_autoptr(SdagTestReply) r = NULL;
+		JsonObject *h = healthz_mqtt(&f, &r);
+		g_assert_true(json_object_get_boolean_member(h, "configured"));
+		g_assert_cmpint(json_object_get_int_member(h, "outbox_depth"), ==, 0);
+		g_assert_cmpint(json_object_get_int_member(h, "dropped"), ==, 0);
+	}
+	fixture_free(&f);
+	/* a clean stop says offline */
+	sub_wait(s, "/available", "offline", 5);
+	/* the retained status is there for a late subscriber */
+	{
+		Sub *late = sub_start(b, "t/jobs/+/status");
+		Msg *m;
+		sub_wait(late, "/status", "completed", 5);
+		m = sub_last(late, "/status");
+		g_assert_true(m->retain);
+		sub_free(late);
+	}
+	sub_free(s);
+	broker_free(b);
+}
+
+/* Broker away during a whole job: the durable messages all come after, the telemetry only
+ * within its bound, and the drop counter says exactly how many were lost. */
+static void
+test_mqtt_outage(void)
+{
+	Broker *b = broker_start(NULL);
+	Fixture f = {0};
+	g_autofree char *id = NULL;
+	Sub *s;
+	g_autoptr(SdagTestReply) r = NULL;
+	JsonObject *h;
+	guint first = G_MAXUINT;
+
+	daemon_start(&f, b, 5, NULL);
+	wait_connected(&f, TRUE);
+	broker_stop(b);
+	wait_connected(&f, FALSE);
+	id = submit(&f, "{\"mqtt\":{\"publish_progress\":false}}");
+	wait_job(&f, id);
+	spin(100);
+	h = healthz_mqtt(&f, &r);
+	g_assert_cmpint(json_object_get_int_member(h, "dropped"), ==, CLIP_FRAMES - 5);
+	g_assert_cmpint(json_object_get_int_member(h, "buffered"), ==, 5);
+	g_assert_cmpint(json_object_get_int_member(h, "outbox_depth"), ==, 3 + 8);
+	g_assert_nonnull(json_object_get_string_member(h, "last_error"));
+	broker_run(b);
+	s = sub_start(b, "#");
+	wait_connected(&f, TRUE);
+	sub_wait(s, "/status", "completed", 10);
+	sub_wait(s, "/available", "online", 10);
+	spin(300);
+	g_assert_cmpuint(sub_count(s, "/detections"), ==, 5);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+		if (!g_str_has_suffix(m->topic, "/detections"))
+			continue;
+		first = MIN(
+		    first,
+		    (guint)json_object_get_int_member(parse_obj(m->payload, &node), "frame_id"));
+	}
+	/* the oldest were dropped: the last five frames are left */
+	g_assert_cmpuint(first, ==, CLIP_FRAMES - 5);
+	g_assert_cmpuint(check_events(s, id, "job_end"), ==, 8);
+	{
+		g_autoptr(SdagTestReply) r2 = NULL;
+		g_assert_cmpint(
+		    json_object_get_int_member(healthz_mqtt(&f, &r2), "outbox_depth"), ==, 0);
+	}
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+}
+
+/* The last will: a daemon killed outright is announced offline by the broker. */
+static void
+test_mqtt_will(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "t/available");
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
+	g_autofree char *conf = g_build_filename(dir, "d.conf", NULL);
+	g_autofree char *text =
+	    g_strdup_printf("[mqtt]\nbroker=%s\ntopic_root=t\nkeepalive_s=2\n", uri);
+	const char *extra[] = {"--config", conf, NULL};
+	SdagTestDaemon *d;
+
+	g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+	d = sdag_test_daemon_start(dir, g_getenv("SDAG_TEST_PLUGIN_DIR"), extra);
+	sub_wait(s, "/available", "online", 10);
+	sdag_test_daemon_kill(d);
+	sub_wait(s, "/available", "offline", 10);
+	sub_free(s);
+	broker_free(b);
+	sdag_test_rmtree(dir);
+}
+
+/* A wrong password: the daemon runs on and says why it is not connected. */
+static void
+test_mqtt_auth(void)
+{
+	g_autofree char *pdir = sdag_test_mkdtemp();
+	g_autofree char *pfile = g_build_filename(pdir, "passwd", NULL);
+	g_autofree char *extra = NULL;
+	g_autoptr(GError) error = NULL;
+	gint status = 0;
+	Broker *b;
+	Fixture f = {0};
+	gint64 deadline;
+
+	{
+		const char *argv[] = {"mosquitto_passwd", "-b", "-c", pfile, "box", "secret", NULL};
+		g_assert_true(g_spawn_sync(NULL,
+					   (char **)argv,
+					   NULL,
+					   G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+					       G_SPAWN_STDERR_TO_DEV_NULL,
+					   NULL,
+					   NULL,
+					   NULL,
+					   NULL,
+					   &status,
+					   &error));
+		g_assert_no_error(error);
+	}
+	extra = g_strdup_printf("allow_anonymous false\npassword_file %s", pfile);
+	b = broker_start(extra);
+	daemon_start(&f, b, 10, "wrong");
+	deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autoptr(SdagTestReply) r = NULL;
+		JsonObject *h = healthz_mqtt(&f, &r);
+		const char *err = json_object_get_string_member(h, "last_error");
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_false(json_object_get_boolean_member(h, "connected"));
+		if (err != NULL) {
+			if (strstr(err, "code 5") == NULL)
+				g_error("unexpected error: %s", err);
+			g_assert_null(strstr(err, "wrong"));
+			break;
+		}
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+	fixture_free(&f);
+	memset(&f, 0, sizeof(f));
+	daemon_start(&f, b, 10, "secret");
+	wait_connected(&f, TRUE);
+	fixture_free(&f);
+	broker_free(b);
+	sdag_test_rmtree(pdir);
+}
+
+/* options.mqtt is checked at submission */
+static void
+test_mqtt_options(void)
+{
+	Broker *b = broker_start(NULL);
+	Fixture f = {0};
+	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+	static const char *const bad[] = {
+	    "{\"mqtt\":{\"bogus\":1}}",
+	    "{\"mqtt\":{\"qos_events\":3}}",
+	    "{\"mqtt\":{\"publish_events\":1}}",
+	    "{\"mqtt\":[]}",
+	    "{\"mqtt\":{\"progress_interval_ms\":5}}",
+	};
+
+	daemon_start(&f, b, 10, NULL);
+	g_free(submit(&f, NULL)); /* registers the pipeline */
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"p\",\"video_url\":\"%s\",\"options\":%s}", url, bad[i]);
+		g_autoptr(SdagTestReply) r = http(&f, "POST", "/jobs", body);
+		sdag_test_assert_error(r, 400, "bad_option");
+	}
+	fixture_free(&f);
+	broker_free(b);
+}
+
+/* websocket */
+
+typedef struct {
+	SoupWebsocketConnection *conn;
+	GPtrArray *texts;
+	gboolean closed;
+	gushort code;
+} WsClient;
+
+static void
+ws_message_cb(SoupWebsocketConnection *c, gint type, GBytes *data, gpointer user_data)
+{
+	WsClient *w = user_data;
+	g_ptr_array_add(w->texts, g_strndup(g_bytes_get_data(data, NULL), g_bytes_get_size(data)));
+}
+
+static void
+ws_closed_cb(SoupWebsocketConnection *c, gpointer user_data)
+{
+	WsClient *w = user_data;
+	w->closed = TRUE;
+	w->code = soup_websocket_connection_get_close_code(c);
+}
+
+static void
+ws_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	WsClient *w = user_data;
+	g_autoptr(GError) error = NULL;
+
+	w->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
+	g_assert_no_error(error);
+	g_signal_connect(w->conn, "message", G_CALLBACK(ws_message_cb), w);
+	g_signal_connect(w->conn, "closed", G_CALLBACK(ws_closed_cb), w);
+}
+
+static WsClient *
+ws_connect(Fixture *f, const char *id)
+{
+	WsClient *w = g_new0(WsClient, 1);
+	g_autofree char *url = g_strdup_printf("%s/jobs/%s/events", f->base, id);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+
+	w->texts = g_ptr_array_new_with_free_func(g_free);
+	soup_session_websocket_connect_async(
+	    f->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, ws_connected_cb, w);
+	while (w->conn == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	return w;
+}
+
+static void
+ws_free(WsClient *w)
+{
+	g_object_unref(w->conn);
+	g_ptr_array_unref(w->texts);
+	g_free(w);
+}
+
+static void
+test_ws(void)
+{
+	Broker *b = broker_start(NULL);
+	Fixture f = {0};
+	g_autofree char *id = NULL;
+	WsClient *w1;
+	WsClient *w2;
+	gint64 deadline;
+	guint dets = 0;
+
+	daemon_start(&f, b, 1000, NULL);
+	{
+		g_autoptr(SdagTestReply) r = http(&f, "GET", "/jobs/nope/events", NULL);
+		sdag_test_assert_error(r, 404, "job_not_found");
+	}
+	id = submit(&f, "{\"stride\":1}");
+	{
+		g_autofree char *path = g_strdup_printf("/jobs/%s/events", id);
+		g_autoptr(SdagTestReply) r = http(&f, "GET", path, NULL);
+		sdag_test_assert_error(r, 400, "bad_request");
+	}
+	w1 = ws_connect(&f, id);
+	w2 = ws_connect(&f, id);
+	deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	while (!(w1->closed && w2->closed)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_main_context_iteration(NULL, TRUE);
+	}
+	g_assert_cmpuint(w1->code, ==, SOUP_WEBSOCKET_CLOSE_NORMAL);
+	g_assert_cmpuint(w2->code, ==, SOUP_WEBSOCKET_CLOSE_NORMAL);
+	/* both saw the same messages, from the same point on */
+	g_assert_cmpuint(w1->texts->len, >, 0);
+	for (guint i = 0; i < MIN(w1->texts->len, w2->texts->len); i++) {
+		g_autoptr(JsonNode) n1 = NULL;
+		g_autoptr(JsonNode) n2 = NULL;
+		JsonObject *o1 =
+		    parse_obj(g_ptr_array_index(w1->texts, w1->texts->len - 1 - i), &n1);
+		JsonObject *o2 =
+		    parse_obj(g_ptr_array_index(w2->texts, w2->texts->len - 1 - i), &n2);
+		if (g_strcmp0(json_object_get_string_member(o1, "type"), "progress") == 0)
+			continue;
+		g_assert_cmpstr(json_object_get_string_member(o1, "type"),
+				==,
+				json_object_get_string_member(o2, "type"));
+		if (g_strcmp0(json_object_get_string_member(o1, "type"), "detections") == 0)
+			dets++;
+	}
+	{
+		g_autoptr(JsonNode) n = NULL;
+		JsonObject *last = parse_obj(g_ptr_array_index(w1->texts, w1->texts->len - 1), &n);
+		g_assert_cmpstr(json_object_get_string_member(last, "type"), ==, "status");
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(last, "payload"), "status"),
+				==,
+				"completed");
+	}
+	g_assert_cmpuint(dets, >, 0);
+	ws_free(w1);
+	ws_free(w2);
+	fixture_free(&f);
+	broker_free(b);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree char *launch = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstElement) pipeline = NULL;
+	g_autoptr(GstBus) bus = NULL;
+	g_autoptr(GstMessage) msg = NULL;
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	gst_init(&argc, &argv);
+	media_dir = sdag_test_mkdtemp();
+	launch = g_strdup_printf(
+	    "videotestsrc num-buffers=%d ! "
+	    "video/x-raw,width=160,height=120,framerate=30/1 ! "
+	    "x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s/clip.mp4",
+	    CLIP_FRAMES,
+	    media_dir);
+	pipeline = gst_parse_launch(launch, &error);
+	g_assert_no_error(error);
+	bus = gst_element_get_bus(pipeline);
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+
+	g_test_add_func("/sdag/mqtt/job", test_mqtt_job);
+	g_test_add_func("/sdag/mqtt/outage", test_mqtt_outage);
+	g_test_add_func("/sdag/mqtt/will", test_mqtt_will);
+	g_test_add_func("/sdag/mqtt/auth", test_mqtt_auth);
+	g_test_add_func("/sdag/mqtt/options", test_mqtt_options);
+	g_test_add_func("/sdag/mqtt/websocket", test_ws);
+	rc = g_test_run();
+	sdag_test_rmtree(media_dir);
+	g_free(media_dir);
+	return rc;
+}

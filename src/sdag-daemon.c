@@ -82,7 +82,11 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		if (self->mqtt == NULL)
 			return NULL;
 	}
+	/* open tracks closed first, then the jobs' own start-up changes, heard by every
+	 * listener */
 	sdag_feed_recover(self->feed);
+	if (!sdag_jobs_start(self->jobs, error))
+		return NULL;
 	self->rest = sdag_rest_new(self, error);
 	if (self->rest == NULL)
 		return NULL;

@@ -865,7 +865,8 @@ sdag_feed_open_cb(const guint8 *key,
  * sdag_feed_recover:
  *
  * Closes, with end_reason "restart", every track a previous run left open, and publishes
- * the current status of each job concerned. Call once the sinks are in place.
+ * the status again of each job concerned that is already terminal. Call once the sinks are
+ * in place and before sdag_jobs_start().
  */
 void
 sdag_feed_recover(SdagFeed *self)
@@ -908,7 +909,8 @@ sdag_feed_recover(SdagFeed *self)
 		sdag_feed_send_event(self, fj->id, &fj->opts, fj->seq, "end", o->after, after);
 		g_hash_table_add(seen, fj->id);
 	}
-	/* the status the job has now (failed or requeued by the restart) */
+	/* a job already terminal gets its status again, its last message; the others change
+	 * status in sdag_jobs_start(), called next, and that change is published */
 	{
 		GHashTableIter iter;
 		const char *job_id;
@@ -924,6 +926,13 @@ sdag_feed_recover(SdagFeed *self)
 				g_hash_table_remove(self->fjobs, id);
 				continue;
 			}
+			SdagJobStatus st;
+
+			if (!sdag_job_status_from_string(
+				json_object_get_string_member(json_node_get_object(job), "status"),
+				&st) ||
+			    !sdag_job_status_is_terminal(st))
+				continue;
 			json_object_remove_member(json_node_get_object(job), "pipeline");
 			sdag_feed_publish_status(self, id, job);
 		}

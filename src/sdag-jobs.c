@@ -494,7 +494,7 @@ sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char 
 }
 
 static void
-sdag_jobs_start(SdagJobs *self, SdagJob *job)
+sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagSource) source = NULL;
@@ -559,7 +559,7 @@ sdag_jobs_schedule_cb(gpointer user_data)
 
 	self->schedule_id = 0;
 	while (self->n_running < self->max_running && !g_queue_is_empty(&self->queue))
-		sdag_jobs_start(self, g_queue_pop_head(&self->queue));
+		sdag_jobs_start_job(self, g_queue_pop_head(&self->queue));
 	return G_SOURCE_REMOVE;
 }
 
@@ -695,18 +695,6 @@ sdag_jobs_recover(SdagJobs *self, GError **error)
 {
 	g_autoptr(GPtrArray) running = NULL;
 	g_autoptr(GPtrArray) queued = NULL;
-	g_autoptr(GBytes) seq = NULL;
-
-	seq = sdag_store_get(self->store,
-			     SDAG_STORE_JOB_INDEX,
-			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
-			     strlen(SDAG_JOBS_SEQ_KEY),
-			     NULL);
-	if (seq != NULL && g_bytes_get_size(seq) == sizeof(guint64)) {
-		guint64 be;
-		memcpy(&be, g_bytes_get_data(seq, NULL), sizeof(be));
-		self->last_seq = GUINT64_FROM_BE(be);
-	}
 
 	running = sdag_jobs_ids_with_status(self, SDAG_JOB_RUNNING, error);
 	if (running == NULL)
@@ -754,11 +742,10 @@ sdag_jobs_recover(SdagJobs *self, GError **error)
 /**
  * sdag_jobs_new:
  *
- * Opens the job manager over the store: applies the interruption rule to jobs left running,
- * queues the queued ones in submission order and starts them from the main loop.
+ * Opens the job manager over the store. No job changes status until sdag_jobs_start(), so
+ * that the listeners added in between hear every change made at start-up.
  *
- * Returns: (transfer full): the manager, or NULL when a media root is missing or the store
- * cannot be read
+ * Returns: (transfer full): the manager, or NULL when a media root is missing
  */
 SdagJobs *
 sdag_jobs_new(SdagStore *store,
@@ -768,6 +755,7 @@ sdag_jobs_new(SdagStore *store,
 	      GError **error)
 {
 	g_autoptr(SdagJobs) self = g_new0(SdagJobs, 1);
+	g_autoptr(GBytes) seq = NULL;
 
 	self->store = store;
 	self->registry = registry;
@@ -782,10 +770,35 @@ sdag_jobs_new(SdagStore *store,
 	    sdag_source_resolve_roots((const char *const *)config->media_roots, error);
 	if (self->policy.media_roots == NULL)
 		return NULL;
-	if (!sdag_jobs_recover(self, error))
-		return NULL;
-	sdag_jobs_schedule(self);
+	seq = sdag_store_get(self->store,
+			     SDAG_STORE_JOB_INDEX,
+			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
+			     strlen(SDAG_JOBS_SEQ_KEY),
+			     NULL);
+	if (seq != NULL && g_bytes_get_size(seq) == sizeof(guint64)) {
+		guint64 be;
+		memcpy(&be, g_bytes_get_data(seq, NULL), sizeof(be));
+		self->last_seq = GUINT64_FROM_BE(be);
+	}
 	return g_steal_pointer(&self);
+}
+
+/**
+ * sdag_jobs_start:
+ *
+ * Start-up, once the listeners are in place: applies the interruption rule to jobs left
+ * running, queues the queued ones in submission order and starts them from the main loop.
+ * Listeners hear each of these changes.
+ *
+ * Returns: FALSE when the store cannot be read
+ */
+gboolean
+sdag_jobs_start(SdagJobs *self, GError **error)
+{
+	if (!sdag_jobs_recover(self, error))
+		return FALSE;
+	sdag_jobs_schedule(self);
+	return TRUE;
 }
 
 /**

@@ -10,6 +10,7 @@
 #include "sdag-daemon.h"
 #include "sdag-json.h"
 #include "sdag-mqtt.h"
+#include "sdag-outbox.h"
 #include "sdag-test-http.h"
 #include "sdag-test-util.h"
 #include "sdag-ws.h"
@@ -374,27 +375,42 @@ wait_connected(Fixture *f, gboolean want)
 	}
 }
 
+/* Registers pipeline @pid (one "slow" node with @params) when needed and submits a job of
+ * it over the clip; returns the job id. */
 static char *
-submit(Fixture *f, const char *options)
+submit_slow(SoupSession *session,
+	    const char *base,
+	    const char *pid,
+	    const char *params,
+	    const char *options)
 {
 	g_autoptr(SdagTestReply) r = NULL;
 	g_autofree char *body = NULL;
+	g_autofree char *pipeline = NULL;
 	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
 
-	r = http(f,
-		 "POST",
-		 "/pipelines",
-		 "{\"pipeline_id\":\"p\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
-		 "{\"sleep_ms\":2,\"boxes\":2}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
-		 "\"s.frame\"}],\"outputs\":[\"s.detections\"]}");
+	pipeline = g_strdup_printf(
+	    "{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+	    "%s}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"s.frame\"}],\"outputs\":["
+	    "\"s.detections\"]}",
+	    pid,
+	    params);
+	r = sdag_test_http(session, base, "POST", "/pipelines", "application/json", pipeline, -1);
 	g_assert_true(r->status == 201 || r->status == 200 || r->status == 409);
 	g_clear_pointer(&r, sdag_test_reply_free);
-	body = g_strdup_printf("{\"pipeline_id\":\"p\",\"video_url\":\"%s\",\"options\":%s}",
+	body = g_strdup_printf("{\"pipeline_id\":\"%s\",\"video_url\":\"%s\",\"options\":%s}",
+			       pid,
 			       url,
 			       options != NULL ? options : "{}");
-	r = http(f, "POST", "/jobs", body);
+	r = sdag_test_http(session, base, "POST", "/jobs", "application/json", body, -1);
 	g_assert_cmpuint(r->status, ==, 202);
 	return g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+}
+
+static char *
+submit(Fixture *f, const char *options)
+{
+	return submit_slow(f->session, f->base, "p", "{\"sleep_ms\":2,\"boxes\":2}", options);
 }
 
 static void
@@ -678,6 +694,202 @@ test_mqtt_will(void)
 	sdag_test_rmtree(dir);
 }
 
+/* statuses of @job_id at the subscriber, in order, a repeat of the same payload (a QoS 1
+ * duplicate) counted once */
+static GPtrArray *
+sub_statuses(Sub *s, const char *job_id)
+{
+	g_autofree char *topic = g_strdup_printf("t/jobs/%s/status", job_id);
+	GPtrArray *out = g_ptr_array_new();
+	const char *prev = NULL;
+
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+
+		if (g_strcmp0(m->topic, topic) != 0 || g_strcmp0(prev, m->payload) == 0)
+			continue;
+		prev = m->payload;
+		g_ptr_array_add(out,
+				(gpointer)g_intern_string(json_object_get_string_member(
+				    parse_obj(m->payload, &node), "status")));
+	}
+	return out;
+}
+
+static gint64
+spawned_health(SoupSession *session, SdagTestDaemon *d, const char *member)
+{
+	g_autoptr(SdagTestReply) r =
+	    sdag_test_http(session, d->base, "GET", "/healthz", NULL, NULL, -1);
+	return json_object_get_int_member(
+	    json_object_get_object_member(sdag_test_reply_object(r), "mqtt"), member);
+}
+
+static gint64
+spawned_processed(SoupSession *session, SdagTestDaemon *d, const char *id)
+{
+	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
+	g_autoptr(SdagTestReply) r = sdag_test_http(session, d->base, "GET", path, NULL, NULL, -1);
+	return json_object_get_int_member(sdag_test_reply_object(r), "frames_processed");
+}
+
+/* Broker down, the daemon killed with SIGKILL in the middle of two jobs, then the broker back
+ * and the daemon restarted: every message the outbox held reaches the subscriber as it was
+ * stored, the tracks left open end with "restart", and the statuses the restart itself sets
+ * (failed, requeued) are published too. */
+static void
+test_mqtt_crash(void)
+{
+	Broker *b = broker_start(NULL);
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *conf = g_build_filename(dir, "d.conf", NULL);
+	g_autofree char *text = g_strdup_printf(
+	    "[jobs]\nmax_concurrent_jobs=2\n[mqtt]\nbroker=tcp://127.0.0.1:%u\ntopic_root=t\n"
+	    "reconnect_max_s=1\n",
+	    b->port);
+	const char *extra[] = {"--config", conf, "--media-root", media_dir, NULL};
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autoptr(GPtrArray) stored = NULL;
+	g_autoptr(GPtrArray) st_a = NULL;
+	g_autoptr(GPtrArray) st_b = NULL;
+	g_autofree char *a = NULL;
+	g_autofree char *bid = NULL;
+	SdagTestDaemon *d;
+	gint64 deadline;
+	guint restart_ends = 0;
+	Sub *s;
+
+	g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+	broker_stop(b);
+	d = sdag_test_daemon_start(dir, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), extra);
+	/* a: tracks, failed by the restart; b: no detections, requeued by it */
+	a = submit_slow(session, d->base, "p", "{\"sleep_ms\":100,\"boxes\":2}", NULL);
+	bid = submit_slow(session,
+			  d->base,
+			  "p0",
+			  "{\"sleep_ms\":100,\"boxes\":0}",
+			  "{\"on_interrupt\":\"requeue\"}");
+	/* a's frames 0-3 make its 5 events (3 new, 2 updates); 2 statuses each */
+	deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	while (spawned_processed(session, d, a) < 5 ||
+	       spawned_health(session, d, "outbox_depth") < 2 + 5 + 2) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(20000);
+	}
+	g_assert_cmpint(spawned_processed(session, d, a), <, CLIP_FRAMES);
+	sdag_test_daemon_kill(d);
+
+	/* what the outbox holds, read from the store the killed daemon left */
+	{
+		g_autofree char *db = g_build_filename(dir, "db", NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+		g_autoptr(SdagOutbox) outbox = NULL;
+
+		g_assert_no_error(error);
+		outbox = sdag_outbox_new(store, &error);
+		g_assert_no_error(error);
+		stored = sdag_outbox_read(outbox, 0, 1000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(stored->len, ==, 9);
+	}
+
+	broker_run(b);
+	s = sub_start(b, "t/#");
+	d = sdag_test_daemon_start(dir, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), extra);
+	deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	for (;;) {
+		g_clear_pointer(&st_b, g_ptr_array_unref);
+		st_b = sub_statuses(s, bid);
+		if (st_b->len > 0 &&
+		    g_strcmp0(g_ptr_array_index(st_b, st_b->len - 1), "completed") == 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+	spin(300);
+	g_assert_cmpint(spawned_health(session, d, "outbox_depth"), ==, 0);
+
+	/* every stored message came, as stored, in the order stored */
+	{
+		guint from = 0;
+		for (guint i = 0; i < stored->len; i++) {
+			SdagOutboxMsg *want = g_ptr_array_index(stored, i);
+			gboolean found = FALSE;
+			for (guint j = from; j < s->msgs->len && !found; j++) {
+				Msg *m = g_ptr_array_index(s->msgs, j);
+				if (g_strcmp0(m->topic, want->topic) == 0 &&
+				    g_strcmp0(m->payload, want->payload) == 0) {
+					g_assert_cmpuint(m->qos, ==, want->qos);
+					found = TRUE;
+					from = j + 1;
+				}
+			}
+			if (!found)
+				g_error("stored message %" G_GUINT64_FORMAT " on %s never came",
+					want->id,
+					want->topic);
+		}
+	}
+	/* a: 5 events before the crash, then its 3 tracks ended by the restart */
+	g_assert_cmpuint(check_events(s, a, "restart"), ==, 8);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *o;
+
+		if (!g_str_has_suffix(m->topic, "/events"))
+			continue;
+		o = parse_obj(m->payload, &node);
+		if (g_strcmp0(json_object_get_string_member(o, "type"), "end") != 0)
+			continue;
+		g_assert_cmpstr(json_object_get_string_member(o, "end_reason"), ==, "restart");
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(o, "after"), "end_reason"),
+				==,
+				"restart");
+		g_assert_cmpint(json_object_get_int_member(o, "seq"), >=, 6);
+		restart_ends++;
+	}
+	g_assert_cmpuint(restart_ends, >=, 3);
+	/* the statuses set at start-up were published: a failed (after its end events), b
+	 * queued again, then run to the end */
+	st_a = sub_statuses(s, a);
+	g_assert_cmpuint(st_a->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(st_a, 0), ==, "queued");
+	g_assert_cmpstr(g_ptr_array_index(st_a, 1), ==, "running");
+	g_assert_cmpstr(g_ptr_array_index(st_a, 2), ==, "failed");
+	{
+		Msg *m = NULL;
+		g_autofree char *topic = g_strdup_printf("t/jobs/%s/status", a);
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *o;
+
+		for (guint i = s->msgs->len; i > 0; i--) {
+			m = g_ptr_array_index(s->msgs, i - 1);
+			if (g_strcmp0(m->topic, topic) == 0)
+				break;
+		}
+		o = parse_obj(m->payload, &node);
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(o, "error"), "code"),
+				==,
+				"interrupted");
+	}
+	g_assert_cmpuint(st_b->len, ==, 5);
+	g_assert_cmpstr(g_ptr_array_index(st_b, 0), ==, "queued");
+	g_assert_cmpstr(g_ptr_array_index(st_b, 1), ==, "running");
+	g_assert_cmpstr(g_ptr_array_index(st_b, 2), ==, "queued");
+	g_assert_cmpstr(g_ptr_array_index(st_b, 3), ==, "running");
+	g_assert_cmpstr(g_ptr_array_index(st_b, 4), ==, "completed");
+
+	sdag_test_daemon_stop(d, SIGTERM);
+	sub_free(s);
+	broker_free(b);
+	sdag_test_rmtree(dir);
+}
+
 /* A wrong password: the daemon runs on and says why it is not connected. */
 static void
 test_mqtt_auth(void)
@@ -914,6 +1126,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/job", test_mqtt_job);
 	g_test_add_func("/sdag/mqtt/outage", test_mqtt_outage);
 	g_test_add_func("/sdag/mqtt/will", test_mqtt_will);
+	g_test_add_func("/sdag/mqtt/crash", test_mqtt_crash);
 	g_test_add_func("/sdag/mqtt/auth", test_mqtt_auth);
 	g_test_add_func("/sdag/mqtt/options", test_mqtt_options);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);

@@ -59,6 +59,7 @@ typedef enum {
 	SDAG_MQTT_EV_SENT,
 	SDAG_MQTT_EV_SEND_FAILED,
 	SDAG_MQTT_EV_MESSAGE,
+	SDAG_MQTT_EV_TLS_ERROR,
 } SdagMqttEvKind;
 
 typedef struct {
@@ -94,6 +95,7 @@ struct _SdagMqtt {
 	gboolean connected;
 	gboolean ever_connected;
 	char *last_error;
+	char *tls_error; /* OpenSSL's first word on the connect attempt under way */
 	guint64 dropped;
 	guint64 published;
 	GQueue telemetry; /* SdagMqttTele */
@@ -223,6 +225,23 @@ sdag_mqtt_connect_fail5_cb(void *context, MQTTAsync_failureData5 *response)
 		: -1,
 	    response != NULL ? response->message : NULL);
 	sdag_mqtt_post(context, ev);
+}
+
+/* OpenSSL's reason (an unknown CA, a name mismatch, ...), which the connect failure that
+ * follows does not carry */
+static int
+sdag_mqtt_ssl_error_cb(const char *str, size_t len, void *u)
+{
+	SdagMqttEv *ev = g_new0(SdagMqttEv, 1);
+	/* without OpenSSL's thread id before it */
+	const char *from = g_strstr_len(str, (gssize)len, "error:");
+
+	if (from == NULL)
+		from = str;
+	ev->kind = SDAG_MQTT_EV_TLS_ERROR;
+	ev->text = g_strstrip(g_strndup(from, len - (gsize)(from - str)));
+	sdag_mqtt_post(u, ev);
+	return 0;
 }
 
 static void
@@ -626,10 +645,22 @@ sdag_mqtt_ev_cb(gpointer user_data)
 		return G_SOURCE_REMOVE;
 	switch (ev->kind) {
 	case SDAG_MQTT_EV_CONNECTED:
+		g_clear_pointer(&self->tls_error, g_free);
 		sdag_mqtt_on_connected(self);
 		break;
+	case SDAG_MQTT_EV_TLS_ERROR:
+		if (self->tls_error == NULL)
+			self->tls_error = g_strdup(ev->text);
+		break;
 	case SDAG_MQTT_EV_CONNECT_FAILED:
-		sdag_mqtt_set_error(self, ev->text);
+		if (self->tls_error != NULL) {
+			g_autofree char *text =
+			    g_strdup_printf("TLS: %s; %s", self->tls_error, ev->text);
+			sdag_mqtt_set_error(self, text);
+			g_clear_pointer(&self->tls_error, g_free);
+		} else {
+			sdag_mqtt_set_error(self, ev->text);
+		}
 		self->connected = FALSE;
 		if (!self->ever_connected && self->retry_id == 0) {
 			self->retry_id =
@@ -705,6 +736,8 @@ sdag_mqtt_connect(SdagMqtt *self)
 			ssl.privateKey = self->cfg.key_file;
 		ssl.enableServerCertAuth = 1;
 		ssl.verify = self->cfg.tls_verify ? 1 : 0;
+		ssl.ssl_error_cb = sdag_mqtt_ssl_error_cb;
+		ssl.ssl_error_context = self->link;
 		o->ssl = &ssl;
 	}
 	rc = MQTTAsync_connect(self->client, o);
@@ -858,6 +891,7 @@ sdag_mqtt_free(SdagMqtt *self)
 	g_free(self->client_id);
 	g_free(self->will_topic);
 	g_free(self->last_error);
+	g_free(self->tls_error);
 	g_free(self);
 }
 

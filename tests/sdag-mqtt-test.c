@@ -294,12 +294,12 @@ typedef struct {
 	char *base;
 } Fixture;
 
+/* @kv: more [mqtt] keys and values, NULL-terminated pairs */
 static void
-daemon_start(Fixture *f, Broker *b, guint buffer_size, const char *password)
+daemon_start_full(Fixture *f, const char *uri, guint buffer_size, const char *const *kv)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagConfig) cfg = sdag_config_new();
-	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
 
 	if (f->dir == NULL)
 		f->dir = sdag_test_mkdtemp();
@@ -310,9 +310,9 @@ daemon_start(Fixture *f, Broker *b, guint buffer_size, const char *password)
 	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "broker", uri, &error));
 	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "topic_root", "t", &error));
 	g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "ha_discovery", "true", &error));
-	if (password != NULL) {
-		g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "username", "box", &error));
-		g_assert_true(sdag_mqtt_config_set(&cfg->mqtt, "password", password, &error));
+	for (guint i = 0; kv != NULL && kv[i] != NULL; i += 2) {
+		sdag_mqtt_config_set(&cfg->mqtt, kv[i], kv[i + 1], &error);
+		g_assert_no_error(error);
 	}
 	cfg->mqtt.buffer_size = buffer_size;
 	cfg->mqtt.reconnect_max_s = 1;
@@ -323,6 +323,15 @@ daemon_start(Fixture *f, Broker *b, guint buffer_size, const char *password)
 	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
 	f->session = soup_session_new();
 	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+}
+
+static void
+daemon_start(Fixture *f, Broker *b, guint buffer_size, const char *password)
+{
+	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
+	const char *kv[] = {"username", "box", "password", password, NULL};
+
+	daemon_start_full(f, uri, buffer_size, password != NULL ? kv : NULL);
 }
 
 static void
@@ -946,6 +955,154 @@ test_mqtt_auth(void)
 	sdag_test_rmtree(pdir);
 }
 
+/* TLS: one CA, a server certificate for 127.0.0.1 and localhost, a client certificate, and a
+ * second CA that signed none of them; made once per binary with openssl. */
+static char *tls_dir;
+
+static const char *
+tls_file(const char *name)
+{
+	static const char script[] =
+	    "set -e\n"
+	    "ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+	    "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj /CN=sdag-test-ca\n"
+	    "openssl req -x509 $ec -keyout other.key -out other.crt -days 2 -subj /CN=other-ca\n"
+	    "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.cnf\n"
+	    "openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost\n"
+	    "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    "-days 2 -extfile san.cnf -out server.crt\n"
+	    "openssl req $ec -keyout client.key -out client.csr -subj /CN=box\n"
+	    "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    "-days 2 -out client.crt\n";
+
+	if (tls_dir == NULL) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *err = NULL;
+		gint status = 0;
+		const char *argv[] = {"sh", "-c", script, NULL};
+
+		tls_dir = sdag_test_mkdtemp();
+		g_assert_true(g_spawn_sync(tls_dir,
+					   (char **)argv,
+					   NULL,
+					   G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+					   NULL,
+					   NULL,
+					   NULL,
+					   &err,
+					   &status,
+					   &error));
+		g_assert_no_error(error);
+		if (!g_spawn_check_wait_status(status, NULL))
+			g_error("openssl failed: %s", err);
+	}
+	return g_intern_string(g_build_filename(tls_dir, name, NULL));
+}
+
+/* until /healthz has a last_error; asserts the daemon stays unconnected and answering */
+static char *
+wait_last_error(Fixture *f)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(SdagTestReply) r = NULL;
+		JsonObject *h = healthz_mqtt(f, &r);
+		const char *err = json_object_get_string_member(h, "last_error");
+
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_false(json_object_get_boolean_member(h, "connected"));
+		if (err != NULL)
+			return g_strdup(err);
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+}
+
+static void
+test_mqtt_tls(void)
+{
+	guint16 tls_port = free_port();
+	guint16 mtls_port = free_port();
+	g_autofree char *extra =
+	    g_strdup_printf("allow_anonymous true\n"
+			    "listener %u 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"
+			    "listener %u 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"
+			    "require_certificate true\n",
+			    tls_port,
+			    tls_file("ca.crt"),
+			    tls_file("server.crt"),
+			    tls_file("server.key"),
+			    mtls_port,
+			    tls_file("ca.crt"),
+			    tls_file("server.crt"),
+			    tls_file("server.key"));
+	g_autofree char *tls_uri = g_strdup_printf("ssl://127.0.0.1:%u", tls_port);
+	g_autofree char *mtls_uri = g_strdup_printf("ssl://127.0.0.1:%u", mtls_port);
+	Broker *b = broker_start(extra);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *id = NULL;
+	g_autofree char *err = NULL;
+
+	/* the broker's certificate checked against its CA, host name included */
+	{
+		const char *kv[] = {"ca_file", tls_file("ca.crt"), "tls_verify", "true", NULL};
+		daemon_start_full(&f, tls_uri, 100, kv);
+	}
+	wait_connected(&f, TRUE);
+	id = submit(&f, NULL);
+	wait_job(&f, id);
+	sub_wait(s, "/status", "\"completed\"", 10);
+	g_assert_cmpuint(sub_count(s, "/detections"), ==, CLIP_FRAMES);
+	daemon_stop(&f);
+
+	/* a CA that did not sign it: refused, said in /healthz, the daemon serves on */
+	{
+		const char *kv[] = {"ca_file", tls_file("other.crt"), "tls_verify", "true", NULL};
+		daemon_start_full(&f, tls_uri, 100, kv);
+	}
+	err = wait_last_error(&f);
+	if (strstr(err, "certificate verify failed") == NULL)
+		g_error("unexpected error: %s", err);
+	g_clear_pointer(&err, g_free);
+	spin(500);
+	g_assert_false(mqtt_connected(&f));
+	daemon_stop(&f);
+
+	/* mutual TLS: without a client certificate the broker refuses; with one it accepts */
+	{
+		const char *kv[] = {"ca_file", tls_file("ca.crt"), "tls_verify", "true", NULL};
+		daemon_start_full(&f, mtls_uri, 100, kv);
+	}
+	err = wait_last_error(&f);
+	g_assert_nonnull(err);
+	daemon_stop(&f);
+	{
+		const char *kv[] = {"ca_file",
+				    tls_file("ca.crt"),
+				    "tls_verify",
+				    "true",
+				    "cert_file",
+				    tls_file("client.crt"),
+				    "key_file",
+				    tls_file("client.key"),
+				    NULL};
+		daemon_start_full(&f, mtls_uri, 100, kv);
+	}
+	wait_connected(&f, TRUE);
+	g_clear_pointer(&id, g_free);
+	id = submit(&f, NULL);
+	wait_job(&f, id);
+	{
+		g_autofree char *want = g_strdup_printf("t/jobs/%s/status", id);
+		sub_wait(s, want, "\"completed\"", 10);
+	}
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1129,8 +1286,13 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/crash", test_mqtt_crash);
 	g_test_add_func("/sdag/mqtt/auth", test_mqtt_auth);
 	g_test_add_func("/sdag/mqtt/options", test_mqtt_options);
+	g_test_add_func("/sdag/mqtt/tls", test_mqtt_tls);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	rc = g_test_run();
+	if (tls_dir != NULL) {
+		sdag_test_rmtree(tls_dir);
+		g_free(tls_dir);
+	}
 	sdag_test_rmtree(media_dir);
 	g_free(media_dir);
 	return rc;

@@ -1103,6 +1103,101 @@ test_mqtt_tls(void)
 	broker_free(b);
 }
 
+static void
+pub(Broker *b, const char *topic, const char *payload)
+{
+	g_autofree char *port = g_strdup_printf("%u", b->port);
+	g_autoptr(GError) error = NULL;
+	gint status = 0;
+	const char *argv[] = {"mosquitto_pub",
+			      "-h",
+			      "127.0.0.1",
+			      "-p",
+			      port,
+			      "-q",
+			      "1",
+			      "-t",
+			      topic,
+			      "-m",
+			      payload,
+			      NULL};
+
+	g_assert_true(g_spawn_sync(NULL,
+				   (char **)argv,
+				   NULL,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   &status,
+				   &error));
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* Home Assistant discovery: one config per job status, sent again, all of them and the same,
+ * when Home Assistant says it is online (and not for anything else it says). */
+static void
+test_mqtt_ha(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "homeassistant/#");
+	Fixture f = {0};
+	g_autofree char *id1 = NULL;
+	g_autofree char *id2 = NULL;
+	g_autoptr(GHashTable) first = g_hash_table_new(g_str_hash, g_str_equal);
+	gint64 deadline;
+	guint n;
+
+	daemon_start(&f, b, 100, NULL);
+	wait_connected(&f, TRUE);
+	id1 = submit(&f, NULL);
+	id2 = submit(&f, NULL);
+	wait_job(&f, id1);
+	wait_job(&f, id2);
+	spin(300);
+	n = sub_count(s, "/config");
+	g_assert_cmpuint(n, ==, 2);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_autoptr(JsonNode) node = NULL;
+		const char *state;
+
+		if (!g_str_has_suffix(m->topic, "/config"))
+			continue;
+		g_assert_true(g_str_has_prefix(m->topic, "homeassistant/sensor/"));
+		state = json_object_get_string_member(parse_obj(m->payload, &node), "state_topic");
+		g_assert_true(g_str_has_suffix(state, "/status"));
+		g_assert_true(strstr(state, id1) != NULL || strstr(state, id2) != NULL);
+		g_hash_table_insert(first, m->topic, m->payload);
+	}
+	g_assert_cmpuint(g_hash_table_size(first), ==, 2);
+
+	pub(b, "homeassistant/status", "offline");
+	spin(500);
+	g_assert_cmpuint(sub_count(s, "/config"), ==, n);
+
+	pub(b, "homeassistant/status", "online");
+	deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (sub_count(s, "/config") < 2 * n) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(20);
+	}
+	spin(300);
+	g_assert_cmpuint(sub_count(s, "/config"), ==, 2 * n);
+	/* the same configs again */
+	for (guint i = 0, seen = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		if (!g_str_has_suffix(m->topic, "/config") || ++seen <= n)
+			continue;
+		g_assert_cmpstr(g_hash_table_lookup(first, m->topic), ==, m->payload);
+	}
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1287,6 +1382,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/auth", test_mqtt_auth);
 	g_test_add_func("/sdag/mqtt/options", test_mqtt_options);
 	g_test_add_func("/sdag/mqtt/tls", test_mqtt_tls);
+	g_test_add_func("/sdag/mqtt/ha", test_mqtt_ha);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	rc = g_test_run();
 	if (tls_dir != NULL) {

@@ -18,9 +18,11 @@
 #include <gst/gst.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #define CLIP_FRAMES 30
+#define LONG_FRAMES 400
 
 static char *media_dir;
 
@@ -385,10 +387,11 @@ wait_connected(Fixture *f, gboolean want)
 }
 
 /* Registers pipeline @pid (one "slow" node with @params) when needed and submits a job of
- * it over the clip; returns the job id. */
+ * it over @clip; returns the job id. */
 static char *
 submit_slow(SoupSession *session,
 	    const char *base,
+	    const char *clip,
 	    const char *pid,
 	    const char *params,
 	    const char *options)
@@ -396,7 +399,7 @@ submit_slow(SoupSession *session,
 	g_autoptr(SdagTestReply) r = NULL;
 	g_autofree char *body = NULL;
 	g_autofree char *pipeline = NULL;
-	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+	g_autofree char *url = g_strdup_printf("file://%s/%s", media_dir, clip);
 
 	pipeline = g_strdup_printf(
 	    "{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
@@ -419,7 +422,8 @@ submit_slow(SoupSession *session,
 static char *
 submit(Fixture *f, const char *options)
 {
-	return submit_slow(f->session, f->base, "p", "{\"sleep_ms\":2,\"boxes\":2}", options);
+	return submit_slow(
+	    f->session, f->base, "clip.mp4", "p", "{\"sleep_ms\":2,\"boxes\":2}", options);
 }
 
 static void
@@ -773,9 +777,10 @@ test_mqtt_crash(void)
 	broker_stop(b);
 	d = sdag_test_daemon_start(dir, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), extra);
 	/* a: tracks, failed by the restart; b: no detections, requeued by it */
-	a = submit_slow(session, d->base, "p", "{\"sleep_ms\":100,\"boxes\":2}", NULL);
+	a = submit_slow(session, d->base, "clip.mp4", "p", "{\"sleep_ms\":100,\"boxes\":2}", NULL);
 	bid = submit_slow(session,
 			  d->base,
+			  "clip.mp4",
 			  "p0",
 			  "{\"sleep_ms\":100,\"boxes\":0}",
 			  "{\"on_interrupt\":\"requeue\"}");
@@ -1348,6 +1353,178 @@ test_ws(void)
 	broker_free(b);
 }
 
+/* A WebSocket client that sends its handshake and then reads nothing, with a small receive
+ * buffer, so that the daemon's side fills up at once. */
+static GSocket *
+ws_raw_connect(Fixture *f, const char *id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) a =
+	    g_inet_socket_address_new(lo, sdag_daemon_get_port(f->daemon));
+	GSocket *sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_autofree char *req = g_strdup_printf(
+	    "GET /jobs/%s/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n",
+	    id);
+
+	g_assert_no_error(error);
+	g_assert_true(g_socket_set_option(sock, SOL_SOCKET, SO_RCVBUF, 4096, &error));
+	g_assert_true(g_socket_connect(sock, a, NULL, &error));
+	g_assert_cmpint(g_socket_send(sock, req, strlen(req), NULL, &error), ==, strlen(req));
+	return sock;
+}
+
+/* Reads the whole stream (the 101, then the server's frames up to its close) and returns
+ * the text messages. */
+static GPtrArray *
+ws_raw_read_all(GSocket *sock)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+	gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	gsize pos;
+	const char *head_end;
+
+	g_socket_set_blocking(sock, FALSE);
+	for (;;) {
+		guint8 chunk[65536];
+		g_autoptr(GError) error = NULL;
+		gssize n = g_socket_receive(sock, (char *)chunk, sizeof(chunk), NULL, &error);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			g_assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+			spin(5);
+			continue;
+		}
+		g_byte_array_append(buf, chunk, (guint)n);
+	}
+	head_end = g_strstr_len((const char *)buf->data, buf->len, "\r\n\r\n");
+	g_assert_nonnull(head_end);
+	g_assert_true(g_str_has_prefix((const char *)buf->data, "HTTP/1.1 101"));
+	pos = (gsize)(head_end + 4 - (const char *)buf->data);
+	while (pos + 2 <= buf->len) {
+		guint8 op = buf->data[pos] & 0x0f;
+		guint64 len = buf->data[pos + 1] & 0x7f;
+		gsize hdr = 2;
+
+		g_assert_cmpuint(buf->data[pos + 1] & 0x80, ==, 0); /* a server does not mask */
+		if (len == 126) {
+			len = ((guint64)buf->data[pos + 2] << 8) | buf->data[pos + 3];
+			hdr = 4;
+		} else if (len == 127) {
+			len = 0;
+			for (guint i = 0; i < 8; i++)
+				len = (len << 8) | buf->data[pos + 2 + i];
+			hdr = 10;
+		}
+		g_assert_cmpuint(pos + hdr + len, <=, buf->len);
+		if (op == 0x1)
+			g_ptr_array_add(texts,
+					g_strndup((const char *)buf->data + pos + hdr, (gsize)len));
+		else if (op == 0x8)
+			g_assert_cmpuint(((guint)buf->data[pos + hdr] << 8) |
+					     buf->data[pos + hdr + 1],
+					 ==,
+					 SOUP_WEBSOCKET_CLOSE_NORMAL);
+		pos += hdr + len;
+	}
+	g_assert_cmpuint(pos, ==, buf->len);
+	return texts;
+}
+
+/* A client that never reads does not hold the job or the daemon up: the job runs to its
+ * end, /healthz answers at once meanwhile, and the client's own queue drops the oldest
+ * messages and says so when it reads at last. Timing the job against a run without the
+ * client would only measure the shared machine's noise; what is asserted is that nothing
+ * waits for the client. */
+static void
+test_ws_slow_client(void)
+{
+	Broker *b = broker_start(NULL);
+	Fixture f = {0};
+	g_autofree char *id = NULL;
+	g_autoptr(GSocket) sock = NULL;
+	g_autoptr(GPtrArray) texts = NULL;
+	g_autofree char *path = NULL;
+	gint64 worst_us = 0;
+	guint64 dropped = 0;
+	gint64 last_frame = -1;
+	guint dets = 0;
+	guint healthz = 0;
+
+	daemon_start(&f, b, 100, NULL);
+	/* ~7 KB of detections a frame, so the messages far outgrow the socket and the queue */
+	id = submit_slow(
+	    f.session, f.base, "long.mp4", "wide", "{\"sleep_ms\":1,\"boxes\":100}", NULL);
+	path = g_strdup_printf("/jobs/%s", id);
+	sock = ws_raw_connect(&f, id);
+	for (;;) {
+		gint64 t0 = g_get_monotonic_time();
+		g_autoptr(SdagTestReply) h = http(&f, "GET", "/healthz", NULL);
+		g_autoptr(SdagTestReply) r = NULL;
+		const char *st;
+
+		g_assert_cmpuint(h->status, ==, 200);
+		worst_us = MAX(worst_us, g_get_monotonic_time() - t0);
+		healthz++;
+		r = http(&f, "GET", path, NULL);
+		st = json_object_get_string_member(sdag_test_reply_object(r), "status");
+		if (g_strcmp0(st, "completed") == 0)
+			break;
+		g_assert_cmpstr(st, !=, "failed");
+		spin(20);
+	}
+	/* a main loop held up by the client would show here in seconds; 1 s leaves room for
+	 * a loaded machine */
+	g_assert_cmpint(worst_us, <, G_USEC_PER_SEC);
+	g_assert_cmpuint(healthz, >, 1);
+
+	texts = ws_raw_read_all(sock);
+	for (guint i = 0; i < texts->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *o = parse_obj(g_ptr_array_index(texts, i), &node);
+		const char *type = json_object_get_string_member(o, "type");
+		if (g_strcmp0(type, "dropped") == 0) {
+			g_assert_cmpint(json_object_get_int_member(o, "count"), >, 0);
+			dropped += (guint64)json_object_get_int_member(o, "count");
+			g_assert_cmpint(json_object_get_int_member(o, "total"), ==, dropped);
+		} else if (g_strcmp0(type, "detections") == 0) {
+			/* what is left comes in order */
+			gint64 frame = json_object_get_int_member(
+			    json_object_get_object_member(o, "payload"), "frame_id");
+			g_assert_cmpint(frame, >, last_frame);
+			last_frame = frame;
+			dets++;
+		}
+	}
+	g_test_message("slow client: %u detections received, %" G_GUINT64_FORMAT
+		       " messages dropped; /healthz answered %u times, in %" G_GINT64_FORMAT
+		       " us at worst",
+		       dets,
+		       dropped,
+		       healthz,
+		       worst_us);
+	g_assert_cmpuint(dropped, >, 0);
+	g_assert_cmpuint(dets, >, 0);
+	g_assert_cmpuint(dets, <, LONG_FRAMES);
+	{
+		g_autoptr(JsonNode) node = NULL;
+		JsonObject *last = parse_obj(g_ptr_array_index(texts, texts->len - 1), &node);
+		g_assert_cmpstr(json_object_get_string_member(last, "type"), ==, "status");
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(last, "payload"), "status"),
+				==,
+				"completed");
+	}
+	fixture_free(&f);
+	broker_free(b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1374,6 +1551,24 @@ main(int argc, char **argv)
 	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
 	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
 	gst_element_set_state(pipeline, GST_STATE_NULL);
+	g_clear_pointer(&msg, gst_message_unref);
+	g_clear_object(&bus);
+	g_clear_object(&pipeline);
+	g_free(launch);
+	/* many tiny frames, for the slow WebSocket client */
+	launch = g_strdup_printf(
+	    "videotestsrc num-buffers=%d ! "
+	    "video/x-raw,width=64,height=64,framerate=30/1 ! "
+	    "x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s/long.mp4",
+	    LONG_FRAMES,
+	    media_dir);
+	pipeline = gst_parse_launch(launch, &error);
+	g_assert_no_error(error);
+	bus = gst_element_get_bus(pipeline);
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
 
 	g_test_add_func("/sdag/mqtt/job", test_mqtt_job);
 	g_test_add_func("/sdag/mqtt/outage", test_mqtt_outage);
@@ -1384,6 +1579,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/tls", test_mqtt_tls);
 	g_test_add_func("/sdag/mqtt/ha", test_mqtt_ha);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
+	g_test_add_func("/sdag/mqtt/websocket-slow-client", test_ws_slow_client);
 	rc = g_test_run();
 	if (tls_dir != NULL) {
 		sdag_test_rmtree(tls_dir);

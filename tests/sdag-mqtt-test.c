@@ -1203,6 +1203,170 @@ test_mqtt_ha(void)
 	broker_free(b);
 }
 
+/* the values published on @suffix, in order, as text */
+static char *
+sub_values(Sub *s, const char *suffix)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		if (!g_str_has_suffix(m->topic, suffix))
+			continue;
+		g_assert_cmpuint(m->qos, ==, 1);
+		g_string_append_printf(out, "%s%s", out->len > 0 ? "," : "", m->payload);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static JsonArray *
+strings_of(JsonObject *o, const char *member)
+{
+	return json_object_get_array_member(o, member);
+}
+
+/* Zone and line counts on their retained topics (only on change), and a track's
+ * enter/cross/exit events with its zones and lines (tests/job-plugins/sdag-node-zones.c). */
+static void
+test_mqtt_zones(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+	g_autofree char *body = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *zone = NULL;
+	g_autofree char *line_in = NULL;
+	g_autofree char *line_out = NULL;
+	g_autoptr(GPtrArray) events =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+
+	daemon_start(&f, b, 1000, NULL);
+	wait_connected(&f, TRUE);
+	{
+		g_autoptr(SdagTestReply) r =
+		    http(&f,
+			 "POST",
+			 "/pipelines",
+			 "{\"pipeline_id\":\"z\",\"nodes\":[{\"id\":\"z\",\"type\":\"zones\"}],"
+			 "\"edges\":[{\"from\":\"source.frame\",\"to\":\"z.frame\"}],"
+			 "\"outputs\":[\"z.detections\",\"z.events\",\"z.counts\"]}");
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	body = g_strdup_printf("{\"pipeline_id\":\"z\",\"video_url\":\"%s\"}", url);
+	{
+		g_autoptr(SdagTestReply) r = http(&f, "POST", "/jobs", body);
+		g_assert_cmpuint(r->status, ==, 202);
+		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+	}
+	wait_job(&f, id);
+	sub_wait(s, "/status", "\"completed\"", 10);
+	spin(200);
+
+	/* counts: each published when it changed, the first frame's value included */
+	zone = g_strdup_printf("t/%s/zone/door/person", id);
+	line_in = g_strdup_printf("t/%s/line/gate/person/in", id);
+	line_out = g_strdup_printf("t/%s/line/gate/person/out", id);
+	{
+		g_autofree char *v = sub_values(s, zone);
+		g_assert_cmpstr(v, ==, "0,1,0");
+	}
+	{
+		g_autofree char *v = sub_values(s, line_in);
+		g_assert_cmpstr(v, ==, "0,1");
+	}
+	{
+		g_autofree char *v = sub_values(s, line_out);
+		g_assert_cmpstr(v, ==, "0");
+	}
+
+	/* events: new, enter door, cross gate, exit door, end */
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		JsonNode *node = NULL;
+		if (g_strcmp0(m->topic, "t/events") != 0)
+			continue;
+		parse_obj(m->payload, &node);
+		g_ptr_array_add(events, node);
+	}
+	g_assert_cmpuint(events->len, ==, 5);
+	{
+		static const char *const types[] = {"new", "update", "update", "update", "end"};
+		/* current_zones, entered_zones, crossed lines after each event */
+		static const char *const cur[] = {"", "door", "door", "", ""};
+		static const guint crossed[] = {0, 0, 1, 1, 1};
+		static const gint64 frames[] = {0, 2, 5, 8, 0};
+
+		for (guint i = 0; i < events->len; i++) {
+			JsonObject *o = json_node_get_object(g_ptr_array_index(events, i));
+			JsonObject *after = json_object_get_object_member(o, "after");
+			JsonArray *cz = strings_of(after, "current_zones");
+			JsonArray *ez = strings_of(after, "entered_zones");
+
+			g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, types[i]);
+			g_assert_cmpint(json_object_get_int_member(o, "seq"), ==, i + 1);
+			g_assert_cmpint(json_object_get_int_member(o, "track_id"), ==, 7);
+			g_assert_cmpstr(
+			    json_object_get_string_member(after, "label"), ==, "person");
+			if (cur[i][0] == '\0') {
+				g_assert_cmpuint(json_array_get_length(cz), ==, 0);
+			} else {
+				g_assert_cmpuint(json_array_get_length(cz), ==, 1);
+				g_assert_cmpstr(json_array_get_string_element(cz, 0), ==, cur[i]);
+			}
+			/* entered_zones keeps "door" once entered */
+			g_assert_cmpuint(json_array_get_length(ez), ==, i == 0 ? 0 : 1);
+			if (i > 0)
+				g_assert_cmpstr(json_array_get_string_element(ez, 0), ==, "door");
+			g_assert_cmpuint(json_array_get_length(strings_of(after, "crossed_lines")),
+					 ==,
+					 crossed[i]);
+			if (crossed[i] > 0) {
+				JsonObject *c = json_array_get_object_element(
+				    strings_of(after, "crossed_lines"), 0);
+				g_assert_cmpstr(
+				    json_object_get_string_member(c, "line"), ==, "gate");
+				g_assert_cmpstr(
+				    json_object_get_string_member(c, "direction"), ==, "in");
+				g_assert_cmpint(json_object_get_int_member(c, "frame_id"), ==, 5);
+			}
+			/* the frame each change happened on */
+			if (i >= 1 && i <= 3)
+				g_assert_cmpint(
+				    json_object_get_int_member(after, "frame_id"), ==, frames[i]);
+		}
+		g_assert_cmpstr(
+		    json_object_get_string_member(
+			json_node_get_object(g_ptr_array_index(events, 4)), "end_reason"),
+		    ==,
+		    "job_end");
+	}
+	fixture_free(&f);
+
+	/* a late subscriber gets the last count of each, retained */
+	{
+		Sub *late = sub_start(b, "t/+/+/#");
+		gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+		const char *want[][2] = {{zone, "0"}, {line_in, "1"}, {line_out, "0"}};
+
+		while (sub_count(late, "/out") == 0 || sub_count(late, "/in") == 0 ||
+		       sub_count(late, "/person") == 0) {
+			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+			spin(20);
+		}
+		for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+			Msg *m = sub_last(late, want[i][0]);
+			g_assert_nonnull(m);
+			g_assert_true(m->retain);
+			g_assert_cmpstr(m->payload, ==, want[i][1]);
+		}
+		sub_free(late);
+	}
+	sub_free(s);
+	broker_free(b);
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1578,6 +1742,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/options", test_mqtt_options);
 	g_test_add_func("/sdag/mqtt/tls", test_mqtt_tls);
 	g_test_add_func("/sdag/mqtt/ha", test_mqtt_ha);
+	g_test_add_func("/sdag/mqtt/zones", test_mqtt_zones);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	g_test_add_func("/sdag/mqtt/websocket-slow-client", test_ws_slow_client);
 	rc = g_test_run();

@@ -1001,7 +1001,10 @@ tls_file(const char *name)
 		if (!g_spawn_check_wait_status(status, NULL))
 			g_error("openssl failed: %s", err);
 	}
-	return g_intern_string(g_build_filename(tls_dir, name, NULL));
+	{
+		g_autofree char *path = g_build_filename(tls_dir, name, NULL);
+		return g_intern_string(path);
+	}
 }
 
 /* until /healthz has a last_error; asserts the daemon stays unconnected and answering */
@@ -1644,8 +1647,10 @@ test_ws_slow_client(void)
 		spin(20);
 	}
 	/* a main loop held up by the client would show here in seconds; 1 s leaves room for
-	 * a loaded machine */
-	g_assert_cmpint(worst_us, <, G_USEC_PER_SEC);
+	 * a loaded machine (10 s under valgrind, which runs this process, daemon included,
+	 * tens of times slower) */
+	g_assert_cmpint(
+	    worst_us, <, (g_getenv("SDAG_TEST_SLOW") != NULL ? 10 : 1) * G_USEC_PER_SEC);
 	g_assert_cmpuint(healthz, >, 1);
 
 	texts = ws_raw_read_all(sock);

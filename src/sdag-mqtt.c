@@ -26,7 +26,7 @@
  * the oldest is dropped and counted.
  *
  * Threads: Paho calls back on its own threads. Each callback only copies what it got and
- * hands it to the main context with g_main_context_invoke_full(); the SdagMqttLink it goes
+ * hands it to the main context through an idle source; the SdagMqttLink it goes
  * through is reference counted and forgets its owner when the client is freed, so a late
  * callback finds nothing to touch. Everything else runs on the main context.
  *
@@ -149,13 +149,20 @@ sdag_mqtt_ev_free(SdagMqttEv *ev)
 
 static gboolean sdag_mqtt_ev_cb(gpointer user_data);
 
-/* Any thread: hands @ev to the main context, or drops it once the owner is gone. */
+/* Any thread: hands @ev to the main context, or drops it once the owner is gone. Always
+ * through a source: g_main_context_invoke() would run the callback right here, on Paho's
+ * thread, whenever no thread owns the context (the daemon's start-up, before its loop
+ * runs), concurrently with the main thread. */
 static void
 sdag_mqtt_post(SdagMqttLink *link, SdagMqttEv *ev)
 {
+	GSource *source = g_idle_source_new();
+
 	ev->link = g_atomic_rc_box_acquire(link);
-	g_main_context_invoke_full(
-	    link->ctx, G_PRIORITY_DEFAULT, sdag_mqtt_ev_cb, ev, (GDestroyNotify)sdag_mqtt_ev_free);
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, sdag_mqtt_ev_cb, ev, (GDestroyNotify)sdag_mqtt_ev_free);
+	g_source_attach(source, link->ctx);
+	g_source_unref(source);
 }
 
 /* Paho threads */

@@ -11,6 +11,8 @@
 # imgproc and objdetect modules; opencv-data has the Haar cascades.
 # Live sources: the tests serve RTSP with gst-rtsp-server (libgstrtspserver)
 # and RTMP with Debian's nginx and its rtmp module (libnginx-mod-rtmp).
+# MQTT: Paho's C client builds the publisher; the tests run Debian's mosquitto
+# broker, watch it with mosquitto_sub and make TLS certificates with openssl.
 set -eu
 
 PACKAGES="
@@ -45,6 +47,10 @@ PACKAGES="
   libgstrtspserver-1.0-dev
   nginx
   libnginx-mod-rtmp
+  libpaho-mqtt-dev
+  mosquitto
+  mosquitto-clients
+  openssl
 "
 
 missing=""

@@ -270,6 +270,8 @@ static const struct {
 static gboolean
 sdag_config_is_known_group(const char *group)
 {
+	if (g_strcmp0(group, "mqtt") == 0)
+		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_config_keys); i++) {
 		if (g_strcmp0(sdag_config_keys[i].group, group) == 0)
 			return TRUE;
@@ -323,6 +325,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->device_id);
 	g_strfreev(self->media_roots);
 	g_free(self->live.transport);
+	sdag_mqtt_config_clear(&self->mqtt);
 	g_free(self);
 }
 
@@ -356,9 +359,10 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 		keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
 		for (guint j = 0; keys[j] != NULL; j++) {
 			SdagConfigSetter set = sdag_config_find_setter(groups[i], keys[j]);
+			gboolean mqtt = g_strcmp0(groups[i], "mqtt") == 0;
 			g_autofree char *value = NULL;
 
-			if (set == NULL) {
+			if (set == NULL && !mqtt) {
 				g_set_error(error,
 					    SDAG_ERROR,
 					    SDAG_ERROR_CONFIG,
@@ -368,7 +372,10 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 				return FALSE;
 			}
 			value = g_key_file_get_string(kf, groups[i], keys[j], &error_local);
-			if (value == NULL || !set(self, g_strstrip(value), &error_local)) {
+			if (value == NULL ||
+			    !(mqtt ? sdag_mqtt_config_set(
+					 &self->mqtt, keys[j], g_strstrip(value), &error_local)
+				   : set(self, g_strstrip(value), &error_local))) {
 				g_set_error(error,
 					    SDAG_ERROR,
 					    SDAG_ERROR_CONFIG,

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "sdag-mqtt-config.h"
+
 G_BEGIN_DECLS
 
 /* [live]: the defaults of live (rtsp/rtmp) jobs; a job's options override most */
@@ -33,6 +35,7 @@ typedef struct {
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
+	SdagMqttConfig mqtt; /* [mqtt] */
 } SdagConfig;
 
 SdagConfig *sdag_config_new(void);

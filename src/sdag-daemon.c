@@ -10,7 +10,10 @@
 #include <gst/gst.h>
 
 #include "sdag-error.h"
+#include "sdag-feed.h"
+#include "sdag-mqtt.h"
 #include "sdag-rest.h"
+#include "sdag-ws.h"
 
 /*
  * The API has no authentication yet, so it must not be reachable from
@@ -77,6 +80,19 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->history = sdag_history_new(self->store, self->jobs, error);
 	if (self->history == NULL)
 		return NULL;
+	self->feed = sdag_feed_new(self->jobs, self->store, &config->mqtt.pub);
+	self->ws = sdag_ws_new(self->jobs, self->feed);
+	if (config->mqtt.broker[0] != '\0') {
+		self->mqtt =
+		    sdag_mqtt_new(&config->mqtt, config->device_id, self->store, self->feed, error);
+		if (self->mqtt == NULL)
+			return NULL;
+	}
+	/* open tracks closed first, then the jobs' own start-up changes, heard by every
+	 * listener */
+	sdag_feed_recover(self->feed);
+	if (!sdag_jobs_start(self->jobs, error))
+		return NULL;
 	self->rest = sdag_rest_new(self, error);
 	if (self->rest == NULL)
 		return NULL;
@@ -101,6 +117,10 @@ sdag_daemon_free(SdagDaemon *self)
 	 * starts no job once it is closing. */
 	sdag_jobs_free(self->jobs);
 	self->jobs = NULL;
+	/* after the jobs, whose last statuses they still publish */
+	sdag_ws_free(self->ws);
+	sdag_mqtt_free(self->mqtt);
+	sdag_feed_free(self->feed);
 	sdag_rest_free(self->rest);
 	sdag_history_free(self->history);
 	sdag_metrics_free(self->metrics);

@@ -19,6 +19,9 @@
 G_BEGIN_DECLS
 
 typedef struct _SdagRest SdagRest;
+typedef struct _SdagFeed SdagFeed;
+typedef struct _SdagMqtt SdagMqtt;
+typedef struct _SdagWs SdagWs;
 
 /**
  * SdagDaemon:
@@ -38,6 +41,9 @@ typedef struct {
 	SdagStats *stats;
 	SdagMetrics *metrics;
 	SdagHistory *history;
+	SdagFeed *feed; /* what MQTT and WebSocket publish */
+	SdagMqtt *mqtt; /* NULL when no broker is configured */
+	SdagWs *ws;
 	gint64 started_us; /* monotonic */
 } SdagDaemon;
 

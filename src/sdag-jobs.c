@@ -13,6 +13,7 @@
 #include "sdag-jobindex.h"
 #include "sdag-json.h"
 #include "sdag-live.h"
+#include "sdag-mqtt-config.h"
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
 #include "sdag-source.h"
@@ -542,7 +543,7 @@ sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char 
 }
 
 static void
-sdag_jobs_start(SdagJobs *self, SdagJob *job)
+sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagSource) source = NULL;
@@ -647,7 +648,7 @@ sdag_jobs_schedule_cb(gpointer user_data)
 		if (job->live ? self->n_live < self->max_live
 			      : self->n_running < self->max_running) {
 			g_queue_delete_link(&self->queue, l);
-			sdag_jobs_start(self, job);
+			sdag_jobs_start_job(self, job);
 		}
 		l = next;
 	}
@@ -790,18 +791,6 @@ sdag_jobs_recover(SdagJobs *self, GError **error)
 {
 	g_autoptr(GPtrArray) running = NULL;
 	g_autoptr(GPtrArray) queued = NULL;
-	g_autoptr(GBytes) seq = NULL;
-
-	seq = sdag_store_get(self->store,
-			     SDAG_STORE_JOB_INDEX,
-			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
-			     strlen(SDAG_JOBS_SEQ_KEY),
-			     NULL);
-	if (seq != NULL && g_bytes_get_size(seq) == sizeof(guint64)) {
-		guint64 be;
-		memcpy(&be, g_bytes_get_data(seq, NULL), sizeof(be));
-		self->last_seq = GUINT64_FROM_BE(be);
-	}
 
 	running = sdag_jobs_ids_with_status(self, SDAG_JOB_RUNNING, error);
 	if (running == NULL)
@@ -856,11 +845,10 @@ sdag_jobs_recover(SdagJobs *self, GError **error)
 /**
  * sdag_jobs_new:
  *
- * Opens the job manager over the store: applies the interruption rule to jobs left running,
- * queues the queued ones in submission order and starts them from the main loop.
+ * Opens the job manager over the store. No job changes status until sdag_jobs_start(), so
+ * that the listeners added in between hear every change made at start-up.
  *
- * Returns: (transfer full): the manager, or NULL when a media root is missing or the store
- * cannot be read
+ * Returns: (transfer full): the manager, or NULL when a media root is missing
  */
 SdagJobs *
 sdag_jobs_new(SdagStore *store,
@@ -870,6 +858,7 @@ sdag_jobs_new(SdagStore *store,
 	      GError **error)
 {
 	g_autoptr(SdagJobs) self = g_new0(SdagJobs, 1);
+	g_autoptr(GBytes) seq = NULL;
 
 	self->store = store;
 	self->registry = registry;
@@ -888,10 +877,35 @@ sdag_jobs_new(SdagStore *store,
 		return NULL;
 	if (!sdag_job_index_upgrade(store, error))
 		return NULL;
-	if (!sdag_jobs_recover(self, error))
-		return NULL;
-	sdag_jobs_schedule(self);
+	seq = sdag_store_get(self->store,
+			     SDAG_STORE_JOB_INDEX,
+			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
+			     strlen(SDAG_JOBS_SEQ_KEY),
+			     NULL);
+	if (seq != NULL && g_bytes_get_size(seq) == sizeof(guint64)) {
+		guint64 be;
+		memcpy(&be, g_bytes_get_data(seq, NULL), sizeof(be));
+		self->last_seq = GUINT64_FROM_BE(be);
+	}
 	return g_steal_pointer(&self);
+}
+
+/**
+ * sdag_jobs_start:
+ *
+ * Start-up, once the listeners are in place: applies the interruption rule to jobs left
+ * running, queues the queued ones in submission order and starts them from the main loop.
+ * Listeners hear each of these changes.
+ *
+ * Returns: FALSE when the store cannot be read
+ */
+gboolean
+sdag_jobs_start(SdagJobs *self, GError **error)
+{
+	if (!sdag_jobs_recover(self, error))
+		return FALSE;
+	sdag_jobs_schedule(self);
+	return TRUE;
 }
 
 /**
@@ -1027,16 +1041,23 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 		} else if (sdag_live_is_option(name)) {
 			if (!sdag_live_parse_option(name, value, out, error))
 				return FALSE;
+		} else if (g_strcmp0(name, "mqtt") == 0) {
+			/* checked here, applied by the publishers over their defaults */
+			SdagPubOpts scratch = {0};
+			if (!sdag_pub_opts_apply_json(&scratch, value, error))
+				return FALSE;
+			json_object_set_member(out, "mqtt", json_node_copy(value));
 		} else {
-			g_set_error(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_BAD_OPTION,
-				    "unknown option '%s' (known: stride, max_frames, on_interrupt; "
-				    "for live sources also transport, latency_ms, user, password, "
-				    "end_on_eos, fail_fast, max_duration_s, backoff_initial_ms, "
-				    "backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
-				    "connect_timeout_ms)",
-				    name);
+			g_set_error(
+			    error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_BAD_OPTION,
+			    "unknown option '%s' (known: stride, max_frames, on_interrupt, mqtt; "
+			    "for live sources also transport, latency_ms, user, password, "
+			    "end_on_eos, fail_fast, max_duration_s, backoff_initial_ms, "
+			    "backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
+			    "connect_timeout_ms)",
+			    name);
 			return FALSE;
 		}
 	}

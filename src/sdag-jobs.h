@@ -85,6 +85,7 @@ SdagJobs *sdag_jobs_new(SdagStore *store,
 			SdagNodeTypes *types,
 			const SdagConfig *config,
 			GError **error);
+gboolean sdag_jobs_start(SdagJobs *self, GError **error);
 void sdag_jobs_free(SdagJobs *self);
 void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data);
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);

@@ -41,6 +41,7 @@ main(int argc, char **argv)
 	g_autofree char *listen = NULL;
 	g_autofree char *data_dir = NULL;
 	g_autofree char *plugin_dir = NULL;
+	g_autofree char *mqtt = NULL;
 	g_auto(GStrv) media_roots = NULL;
 	gboolean version = FALSE;
 	gboolean verbose = FALSE;
@@ -56,6 +57,13 @@ main(int argc, char **argv)
 	     &media_roots,
 	     "Allow file sources under DIR (repeatable; adds to the config's media_roots)",
 	     "DIR"},
+	    {"mqtt",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &mqtt,
+	     "MQTT broker (overrides [mqtt] broker)",
+	     "URI"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
@@ -103,6 +111,10 @@ main(int argc, char **argv)
 	/* as in the config file, an empty plugin dir means the installed one */
 	for (guint i = 0; media_roots != NULL && media_roots[i] != NULL; i++)
 		sdag_config_add_media_root(config, media_roots[i]);
+	if (mqtt != NULL && !sdag_mqtt_config_set(&config->mqtt, "broker", mqtt, &error)) {
+		g_printerr("streamdagd: --mqtt: %s\n", error->message);
+		return 1;
+	}
 	if (plugin_dir != NULL)
 		sdag_config_set_plugin_dir(config,
 					   plugin_dir[0] != '\0' ? plugin_dir : SDAG_NODEDIR);

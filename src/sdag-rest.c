@@ -15,8 +15,10 @@
 #include "sdag-error.h"
 #include "sdag-index.h"
 #include "sdag-json.h"
+#include "sdag-mqtt.h"
 #include "sdag-runonce.h"
 #include "sdag-snapshot.h"
+#include "sdag-ws.h"
 
 /*
  * The REST API. One handler is registered for "/", and requests are routed
@@ -219,6 +221,7 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 		json_builder_add_int_value(b, d->config->max_concurrent_jobs);
 		json_builder_end_object(b);
 	}
+	sdag_mqtt_add_health(d->mqtt, b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
@@ -725,6 +728,16 @@ sdag_rest_prometheus(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	    msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE, text, strlen(text));
 }
 
+/* GET /jobs/{id}/events: the WebSocket upgrade is the ws module's (sdag-ws.c) */
+static void
+sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!sdag_ws_accept(self->daemon->ws, msg, arg, &error))
+		sdag_rest_reply_error(msg, error);
+}
+
 static const SdagRoute sdag_rest_routes[] = {
     {"/healthz", "GET", sdag_rest_healthz},
     {"/openapi.json", "GET", sdag_rest_openapi},
@@ -746,6 +759,7 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/pipelines/*/stats", "GET", sdag_rest_pipeline_stats},
     {"/history", "GET", sdag_rest_history},
     {"/metrics", "GET", sdag_rest_prometheus},
+    {"/jobs/*/events", "GET", sdag_rest_job_events},
 };
 
 /*

@@ -89,6 +89,7 @@ static const char *sdag_store_family_names[SDAG_STORE_N_FAMILIES] = {
     [SDAG_STORE_METRICS] = "metrics",
     [SDAG_STORE_STATE] = "state",
     [SDAG_STORE_HISTORY] = "history",
+    [SDAG_STORE_OUTBOX] = "outbox",
 };
 
 static gboolean sdag_store_check_errptr(char *errptr, GError **error, const char *format, ...)

@@ -25,6 +25,7 @@ static const char *expected_families[] = {
     "job_index",
     "jobs",
     "metrics",
+    "outbox",
     "pipelines",
     "results",
     "state",
@@ -218,6 +219,7 @@ test_store_open_families(StoreFixture *fixture, gconstpointer user_data)
 	    "metrics",
 	    "state",
 	    "history",
+	    "outbox",
 	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagStore) store = NULL;

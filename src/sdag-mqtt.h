@@ -1,0 +1,29 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sdag-feed.h"
+#include "sdag-mqtt-config.h"
+#include "sdag-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SdagMqtt SdagMqtt;
+
+SdagMqtt *sdag_mqtt_new(const SdagMqttConfig *config,
+			const char *device_id,
+			SdagStore *store,
+			SdagFeed *feed,
+			GError **error);
+void sdag_mqtt_free(SdagMqtt *self);
+const char *sdag_mqtt_get_root(SdagMqtt *self);
+gboolean sdag_mqtt_is_connected(SdagMqtt *self);
+void sdag_mqtt_add_health(SdagMqtt *self, JsonBuilder *b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagMqtt, sdag_mqtt_free)
+
+G_END_DECLS

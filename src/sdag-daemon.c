@@ -36,6 +36,19 @@ sdag_daemon_check_listen(SdagConfig *config, GError **error)
 	return TRUE;
 }
 
+/* At each scrape: the MQTT series are the publisher's own figures, read as they are now. */
+static void
+sdag_daemon_mqtt_collect_cb(SdagProm *prom, gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+	guint64 depth = 0;
+	guint64 failed = 0;
+
+	sdag_mqtt_get_counters(self->mqtt, &depth, &failed);
+	sdag_prom_set(prom, "streamdag_mqtt_outbox_messages", NULL, (double)depth);
+	sdag_prom_set(prom, "streamdag_mqtt_publish_failures_total", NULL, (double)failed);
+}
+
 /**
  * sdag_daemon_new:
  * @config: (transfer full): the effective configuration
@@ -87,6 +100,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		    sdag_mqtt_new(&config->mqtt, config->device_id, self->store, self->feed, error);
 		if (self->mqtt == NULL)
 			return NULL;
+		sdag_prom_add_collector(self->prom, sdag_daemon_mqtt_collect_cb, self);
 	}
 	/* open tracks closed first, then the jobs' own start-up changes, heard by every
 	 * listener */

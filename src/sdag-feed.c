@@ -945,7 +945,12 @@ SdagFeed *
 sdag_feed_new(SdagJobs *jobs, SdagStore *store, const SdagPubOpts *defaults)
 {
 	SdagFeed *self = g_new0(SdagFeed, 1);
-	const SdagJobsListener listener = {sdag_feed_status_cb, sdag_feed_frame_cb};
+	const SdagJobsListener listener = {
+	    .status_changed = sdag_feed_status_cb,
+	    .frame = sdag_feed_frame_cb,
+	    /* a live job's connection state is part of its status message */
+	    .source_changed = sdag_feed_status_cb,
+	};
 
 	self->jobs = jobs;
 	self->store = store;

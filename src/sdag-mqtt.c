@@ -98,6 +98,7 @@ struct _SdagMqtt {
 	char *tls_error; /* OpenSSL's first word on the connect attempt under way */
 	guint64 dropped;
 	guint64 published;
+	guint64 failed;	  /* publishes the broker did not acknowledge */
 	GQueue telemetry; /* SdagMqttTele */
 	guint tele_inflight;
 	guint out_inflight;
@@ -631,6 +632,8 @@ sdag_mqtt_on_sent(SdagMqtt *self, SdagMqttEv *ev)
 	}
 	if (!current)
 		return;
+	if (ev->kind == SDAG_MQTT_EV_SEND_FAILED)
+		self->failed++;
 	if (ev->durable) {
 		self->out_inflight--;
 		/* not acknowledged: sent again from the outbox */
@@ -912,6 +915,18 @@ gboolean
 sdag_mqtt_is_connected(SdagMqtt *self)
 {
 	return self->connected;
+}
+
+/**
+ * sdag_mqtt_get_counters:
+ * @outbox_depth: (out): durable messages not yet acknowledged
+ * @failed: (out): publishes that failed since the daemon started
+ */
+void
+sdag_mqtt_get_counters(SdagMqtt *self, guint64 *outbox_depth, guint64 *failed)
+{
+	*outbox_depth = sdag_outbox_get_depth(self->outbox);
+	*failed = self->failed;
 }
 
 /**

@@ -12,6 +12,7 @@
 #include "sdag-mqtt.h"
 #include "sdag-outbox.h"
 #include "sdag-test-http.h"
+#include "sdag-test-prom.h"
 #include "sdag-test-util.h"
 #include "sdag-ws.h"
 
@@ -369,6 +370,18 @@ healthz_mqtt(Fixture *f, SdagTestReply **keep)
 	return json_object_get_object_member(sdag_test_reply_object(r), "mqtt");
 }
 
+/* One unlabelled series of GET /metrics, as the strict parser reads it. */
+static double
+prom_value(Fixture *f, const char *name)
+{
+	g_autoptr(SdagTestReply) r = http(f, "GET", "/metrics", NULL);
+	g_autoptr(SdagTestProm) prom = NULL;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	prom = sdag_test_prom_parse(r->text);
+	return sdag_test_prom_value(prom, name, "");
+}
+
 static gboolean
 mqtt_connected(Fixture *f)
 {
@@ -653,6 +666,7 @@ test_mqtt_outage(void)
 	g_assert_cmpint(json_object_get_int_member(h, "dropped"), ==, CLIP_FRAMES - 5);
 	g_assert_cmpint(json_object_get_int_member(h, "buffered"), ==, 5);
 	g_assert_cmpint(json_object_get_int_member(h, "outbox_depth"), ==, 3 + 8);
+	g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_outbox_messages"), ==, 3 + 8);
 	g_assert_nonnull(json_object_get_string_member(h, "last_error"));
 	broker_run(b);
 	s = sub_start(b, "#");
@@ -677,6 +691,9 @@ test_mqtt_outage(void)
 		g_autoptr(SdagTestReply) r2 = NULL;
 		g_assert_cmpint(
 		    json_object_get_int_member(healthz_mqtt(&f, &r2), "outbox_depth"), ==, 0);
+		g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_outbox_messages"), ==, 0);
+		/* nothing was sent while the broker was away, so nothing failed */
+		g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_publish_failures_total"), ==, 0);
 	}
 	fixture_free(&f);
 	sub_free(s);

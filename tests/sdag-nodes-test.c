@@ -719,11 +719,11 @@ test_zone(void)
 	g_array_append_val(in, untracked);
 	node_run(n, in, NULL);
 	assert_events(ev, "enter:dock:van:3");
-	assert_counts(counts, "dock:van=1");
+	assert_counts(counts, "zone/dock:van=1");
 	g_array_index(in, SdagDetection, 0).x = 95; /* centre 105: in */
 	node_run(n, in, NULL);
 	assert_events(ev, "enter:dock:car:7");
-	assert_counts(counts, "dock:car=1 dock:van=1");
+	assert_counts(counts, "zone/dock:car=1 zone/dock:van=1");
 	node_copy_state(n, copy);
 	/* the car leaves; the van disappears and exits after forget_after */
 	g_array_index(in, SdagDetection, 0).x = 195;
@@ -733,12 +733,12 @@ test_zone(void)
 		node_run(copy, in, NULL);
 		if (f == 0) {
 			assert_events(ev, "exit:dock:car:7");
-			assert_counts(counts, "dock:car=0 dock:van=1");
+			assert_counts(counts, "zone/dock:car=0 zone/dock:van=1");
 		} else if (f == 1) {
 			g_assert_cmpuint(ev->len, ==, 0);
 		} else {
 			assert_events(ev, "exit:dock:van:3");
-			assert_counts(counts, "dock:car=0 dock:van=0");
+			assert_counts(counts, "zone/dock:car=0 zone/dock:van=0");
 		}
 		/* the restored copy says the same */
 		{
@@ -794,7 +794,7 @@ test_line_counter(void)
 	text = g_string_free(log, FALSE);
 	/* one out when it gets past 105, one in when it is back under 95 */
 	g_assert_cmpstr(text, ==, "8:cross_out:gate:person:1 12:cross_in:gate:person:1 ");
-	assert_counts(n->out[1].items, "gate/in:person=1 gate/out:person=1");
+	assert_counts(n->out[1].items, "line/gate/in:person=1 line/gate/out:person=1");
 	/* the copy, restored at frame 9, goes on from there */
 	{
 		SdagDetection d = det("person", 1, 85, 50, 10, 10);
@@ -802,7 +802,7 @@ test_line_counter(void)
 		g_array_index(in, SdagDetection, 0) = d;
 		node_run(copy, in, NULL);
 		assert_events(copy->out[0].items, "cross_in:gate:person:1");
-		assert_counts(copy->out[1].items, "gate/in:person=1 gate/out:person=1");
+		assert_counts(copy->out[1].items, "line/gate/in:person=1 line/gate/out:person=1");
 	}
 	node_assert_bad_state(n, "[]", "expected");
 	node_assert_bad_state(

@@ -173,9 +173,9 @@ quality_direct(gconstpointer data)
 		}
 		for (guint i = 0; i < r->counts->len; i++) {
 			const SdagCount *c = &g_array_index(r->counts, SdagCount, i);
-			if (strcmp(c->name, "middle/in") == 0)
+			if (strcmp(c->name, "line/middle/in") == 0)
 				got_in = c->value;
-			if (strcmp(c->name, "middle/out") == 0)
+			if (strcmp(c->name, "line/middle/out") == 0)
 				got_out = c->value;
 		}
 	}

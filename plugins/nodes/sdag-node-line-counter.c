@@ -16,7 +16,8 @@
  * once however long the track stays near the line. A track absent from
  * `tracks` for more than `forget_after` frames is forgotten.
  * `counts` gives, per label that crossed at least once, the totals since the
- * job started as "<name>/in" and "<name>/out". Cost: O(T) per frame.
+ * job started as "line/<name>/in" and "line/<name>/out" (the names MQTT publishes
+ * under <job id>/line/<name>/<label>/in|out). Cost: O(T) per frame.
  */
 #include <gio/gio.h>
 #include <math.h>
@@ -198,11 +199,11 @@ line_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 		const LineTotals *tot = g_hash_table_lookup(self->totals, label);
 		SdagCount c = {.value = tot->in};
 
-		g_snprintf(c.name, sizeof(c.name), "%s/in", self->name);
+		g_snprintf(c.name, sizeof(c.name), "line/%s/in", self->name);
 		g_strlcpy(c.label, label, sizeof(c.label));
 		g_array_append_val(counts, c);
 		c.value = tot->out;
-		g_snprintf(c.name, sizeof(c.name), "%s/out", self->name);
+		g_snprintf(c.name, sizeof(c.name), "line/%s/out", self->name);
 		g_array_append_val(counts, c);
 	}
 	return TRUE;
@@ -370,12 +371,14 @@ line_validate(JsonObject *params, GError **error)
 	SdagPoint a = g_array_index(pts, SdagPoint, 0), b = g_array_index(pts, SdagPoint, 1);
 	SdagAnchor anchor;
 
-	if (name[0] == '\0' || strlen(name) + strlen("/out") >= sizeof(((SdagCount *)NULL)->name)) {
+	/* the longest count name is "line/<name>/out" */
+	if (name[0] == '\0' ||
+	    strlen(name) + strlen("line//out") >= sizeof(((SdagCount *)NULL)->name)) {
 		g_set_error(error,
 			    G_IO_ERROR,
 			    G_IO_ERROR_INVALID_ARGUMENT,
 			    "name must have 1 to %zu bytes",
-			    sizeof(((SdagCount *)NULL)->name) - 1 - strlen("/out"));
+			    sizeof(((SdagCount *)NULL)->name) - 1 - strlen("line//out"));
 		return FALSE;
 	}
 	if (hypot(b.x - a.x, b.y - a.y) < 1.0) {

@@ -167,7 +167,8 @@ zone_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 		SdagCount c = {0};
 		const char *label = g_ptr_array_index(labels, i);
 
-		g_strlcpy(c.name, self->name, sizeof(c.name));
+		/* "zone/<name>": MQTT publishes it under <job id>/zone/<name>/<label> */
+		g_snprintf(c.name, sizeof(c.name), "zone/%s", self->name);
 		g_strlcpy(c.label, label, sizeof(c.label));
 		c.value = GPOINTER_TO_INT(g_hash_table_lookup(occupancy, label));
 		g_array_append_val(counts, c);
@@ -318,12 +319,14 @@ zone_validate(JsonObject *params, GError **error)
 	SdagAnchor anchor;
 	const char *name = json_object_get_string_member(params, "name");
 
-	if (name[0] == '\0' || strlen(name) >= sizeof(((SdagEvent *)NULL)->name)) {
+	/* the count is named "zone/<name>" */
+	if (name[0] == '\0' ||
+	    strlen(name) + strlen("zone/") >= sizeof(((SdagCount *)NULL)->name)) {
 		g_set_error(error,
 			    G_IO_ERROR,
 			    G_IO_ERROR_INVALID_ARGUMENT,
 			    "name must have 1 to %zu bytes",
-			    sizeof(((SdagEvent *)NULL)->name) - 1);
+			    sizeof(((SdagCount *)NULL)->name) - 1 - strlen("zone/"));
 		return FALSE;
 	}
 	return sdag_polygon_check(

@@ -787,6 +787,147 @@ rtsp_url(RtspServer *s, const char *mount)
 	return g_strdup_printf("rtsp://127.0.0.1:%u%s", s->port, mount);
 }
 
+/* ---- what job listeners hear of live jobs ---- */
+
+typedef struct {
+	guint64 n;
+	gint64 last_id; /* -1 before the first */
+	gboolean increasing;
+	guint n_images;
+	guint32 min_w, max_w, min_h, max_h;
+	/* when a frame's result came, less its pts (its arrival on the job's clock): the
+	 * spread is how much longer some frames waited than others */
+	gint64 min_lag_us, max_lag_us;
+} FrameLog;
+
+/* A listener on f->daemon->jobs: statuses on the main context, frames on streaming threads. */
+typedef struct {
+	GMutex lock;
+	GHashTable *statuses; /* job id -> GString "queued running cancelled " */
+	GHashTable *last_job; /* job id -> JsonObject, the job at its last status */
+	GHashTable *frames;   /* job id -> FrameLog */
+} Recorder;
+
+static void
+recorder_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
+{
+	Recorder *r = user_data;
+	GString *s = g_hash_table_lookup(r->statuses, job_id);
+
+	if (s == NULL) {
+		s = g_string_new(NULL);
+		g_hash_table_insert(r->statuses, g_strdup(job_id), s);
+	}
+	g_string_append_printf(
+	    s, "%s ", json_object_get_string_member(json_node_get_object(job), "status"));
+	g_hash_table_insert(
+	    r->last_job, g_strdup(job_id), json_object_ref(json_node_get_object(job)));
+}
+
+static void
+recorder_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer user_data)
+{
+	Recorder *r = user_data;
+	FrameLog *log;
+
+	g_mutex_lock(&r->lock);
+	log = g_hash_table_lookup(r->frames, job_id);
+	if (log == NULL) {
+		log = g_new0(FrameLog, 1);
+		log->last_id = -1;
+		log->increasing = TRUE;
+		log->min_w = log->min_h = G_MAXUINT32;
+		g_hash_table_insert(r->frames, g_strdup(job_id), log);
+	}
+	if (result->pts_ns >= 0) {
+		gint64 lag = g_get_monotonic_time() - result->pts_ns / 1000;
+		if (log->n == 0 || lag < log->min_lag_us)
+			log->min_lag_us = lag;
+		if (log->n == 0 || lag > log->max_lag_us)
+			log->max_lag_us = lag;
+	}
+	if ((gint64)result->frame_id <= log->last_id)
+		log->increasing = FALSE;
+	log->last_id = (gint64)result->frame_id;
+	log->n++;
+	if (result->image != NULL) {
+		log->n_images++;
+		log->min_w = MIN(log->min_w, result->image->width);
+		log->max_w = MAX(log->max_w, result->image->width);
+		log->min_h = MIN(log->min_h, result->image->height);
+		log->max_h = MAX(log->max_h, result->image->height);
+	}
+	g_mutex_unlock(&r->lock);
+}
+
+static void
+string_free(gpointer s)
+{
+	g_string_free(s, TRUE);
+}
+
+/* Listens to every job of @f's daemon: before any job runs. */
+static Recorder *
+recorder_new(Fixture *f)
+{
+	static const SdagJobsListener vtable = {
+	    .status_changed = recorder_status_cb,
+	    .frame = recorder_frame_cb,
+	};
+	Recorder *r = g_new0(Recorder, 1);
+
+	g_mutex_init(&r->lock);
+	r->statuses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, string_free);
+	r->last_job = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
+	r->frames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sdag_jobs_add_listener(f->daemon->jobs, &vtable, r);
+	return r;
+}
+
+/* After the daemon is freed: it holds the recorder until then. */
+static void
+recorder_free(Recorder *r)
+{
+	g_hash_table_unref(r->statuses);
+	g_hash_table_unref(r->last_job);
+	g_hash_table_unref(r->frames);
+	g_mutex_clear(&r->lock);
+	g_free(r);
+}
+
+/* The statuses heard for @id, once the last one is @last. */
+static const char *
+recorder_wait_status(Recorder *r, const char *id, const char *last)
+{
+	gint64 deadline = g_get_monotonic_time() + 10 * slow * G_USEC_PER_SEC;
+	g_autofree char *suffix = g_strdup_printf("%s ", last);
+
+	for (;;) {
+		GString *s = g_hash_table_lookup(r->statuses, id);
+		if (s != NULL && g_str_has_suffix(s->str, suffix))
+			return s->str;
+		if (g_get_monotonic_time() > deadline)
+			g_error(
+			    "job %s: statuses \"%s\", never %s", id, s != NULL ? s->str : "", last);
+		spin(20);
+	}
+}
+
+static FrameLog
+recorder_frames(Recorder *r, const char *id)
+{
+	FrameLog copy = {.last_id = -1};
+	FrameLog *log;
+
+	g_mutex_lock(&r->lock);
+	log = g_hash_table_lookup(r->frames, id);
+	if (log != NULL)
+		copy = *log;
+	g_mutex_unlock(&r->lock);
+	return copy;
+}
+
 /* The server goes away for 5 s and comes back: one reconnect, and the DAG's state and
  * frame numbering go on as if nothing happened. */
 static void
@@ -1054,6 +1195,8 @@ test_realtime(Fixture *f, gconstpointer data)
 	JsonObject *o;
 	JsonArray *rows;
 	gint64 t0;
+	Recorder *r = recorder_new(f);
+	FrameLog log;
 
 	reg =
 	    http(f,
@@ -1092,6 +1235,16 @@ test_realtime(Fixture *f, gconstpointer data)
 			<=,
 			json_object_get_int_member(o, "frames_decoded"));
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >, 0);
+	/* no frame waited for the DAG much longer than another: at most the 300 ms bound of
+	 * the hand-over queue plus one frame's 200 ms, whereas a queue bounded only in frames
+	 * would let the wait grow by 100 ms a frame */
+	recorder_wait_status(r, id, "completed");
+	log = recorder_frames(r, id);
+	g_assert_cmpuint(log.n, ==, (guint64)json_object_get_int_member(o, "frames_processed"));
+	g_test_message("lag from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " ms",
+		       log.min_lag_us / 1000,
+		       log.max_lag_us / 1000);
+	g_assert_cmpint(log.max_lag_us - log.min_lag_us, <, (gint64)(800 * slow) * MS);
 	json_object_unref(o);
 	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
 	frames = http(f, "GET", path, NULL);
@@ -1102,137 +1255,8 @@ test_realtime(Fixture *f, gconstpointer data)
 		    json_object_get_int_member(json_array_get_object_element(rows, i), "frame_id"),
 		    ==,
 		    2 * i);
-}
-
-/* ---- what job listeners hear of live jobs ---- */
-
-typedef struct {
-	guint64 n;
-	gint64 last_id; /* -1 before the first */
-	gboolean increasing;
-	guint n_images;
-	guint32 min_w, max_w, min_h, max_h;
-} FrameLog;
-
-/* A listener on f->daemon->jobs: statuses on the main context, frames on streaming threads. */
-typedef struct {
-	GMutex lock;
-	GHashTable *statuses; /* job id -> GString "queued running cancelled " */
-	GHashTable *last_job; /* job id -> JsonObject, the job at its last status */
-	GHashTable *frames;   /* job id -> FrameLog */
-} Recorder;
-
-static void
-recorder_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
-{
-	Recorder *r = user_data;
-	GString *s = g_hash_table_lookup(r->statuses, job_id);
-
-	if (s == NULL) {
-		s = g_string_new(NULL);
-		g_hash_table_insert(r->statuses, g_strdup(job_id), s);
-	}
-	g_string_append_printf(
-	    s, "%s ", json_object_get_string_member(json_node_get_object(job), "status"));
-	g_hash_table_insert(
-	    r->last_job, g_strdup(job_id), json_object_ref(json_node_get_object(job)));
-}
-
-static void
-recorder_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer user_data)
-{
-	Recorder *r = user_data;
-	FrameLog *log;
-
-	g_mutex_lock(&r->lock);
-	log = g_hash_table_lookup(r->frames, job_id);
-	if (log == NULL) {
-		log = g_new0(FrameLog, 1);
-		log->last_id = -1;
-		log->increasing = TRUE;
-		log->min_w = log->min_h = G_MAXUINT32;
-		g_hash_table_insert(r->frames, g_strdup(job_id), log);
-	}
-	if ((gint64)result->frame_id <= log->last_id)
-		log->increasing = FALSE;
-	log->last_id = (gint64)result->frame_id;
-	log->n++;
-	if (result->image != NULL) {
-		log->n_images++;
-		log->min_w = MIN(log->min_w, result->image->width);
-		log->max_w = MAX(log->max_w, result->image->width);
-		log->min_h = MIN(log->min_h, result->image->height);
-		log->max_h = MAX(log->max_h, result->image->height);
-	}
-	g_mutex_unlock(&r->lock);
-}
-
-static void
-string_free(gpointer s)
-{
-	g_string_free(s, TRUE);
-}
-
-/* Listens to every job of @f's daemon: before any job runs. */
-static Recorder *
-recorder_new(Fixture *f)
-{
-	static const SdagJobsListener vtable = {
-	    .status_changed = recorder_status_cb,
-	    .frame = recorder_frame_cb,
-	};
-	Recorder *r = g_new0(Recorder, 1);
-
-	g_mutex_init(&r->lock);
-	r->statuses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, string_free);
-	r->last_job = g_hash_table_new_full(
-	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
-	r->frames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sdag_jobs_add_listener(f->daemon->jobs, &vtable, r);
-	return r;
-}
-
-/* After the daemon is freed: it holds the recorder until then. */
-static void
-recorder_free(Recorder *r)
-{
-	g_hash_table_unref(r->statuses);
-	g_hash_table_unref(r->last_job);
-	g_hash_table_unref(r->frames);
-	g_mutex_clear(&r->lock);
-	g_free(r);
-}
-
-/* The statuses heard for @id, once the last one is @last. */
-static const char *
-recorder_wait_status(Recorder *r, const char *id, const char *last)
-{
-	gint64 deadline = g_get_monotonic_time() + 10 * slow * G_USEC_PER_SEC;
-	g_autofree char *suffix = g_strdup_printf("%s ", last);
-
-	for (;;) {
-		GString *s = g_hash_table_lookup(r->statuses, id);
-		if (s != NULL && g_str_has_suffix(s->str, suffix))
-			return s->str;
-		if (g_get_monotonic_time() > deadline)
-			g_error(
-			    "job %s: statuses \"%s\", never %s", id, s != NULL ? s->str : "", last);
-		spin(20);
-	}
-}
-
-static FrameLog
-recorder_frames(Recorder *r, const char *id)
-{
-	FrameLog copy = {.last_id = -1};
-	FrameLog *log;
-
-	g_mutex_lock(&r->lock);
-	log = g_hash_table_lookup(r->frames, id);
-	if (log != NULL)
-		copy = *log;
-	g_mutex_unlock(&r->lock);
-	return copy;
+	sdag_daemon_free(g_steal_pointer(&f->daemon));
+	recorder_free(r);
 }
 
 /* counting, plus a snapshot of every frame: each frame reaches the listener with an image */

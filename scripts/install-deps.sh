@@ -4,9 +4,11 @@
 #
 # GStreamer: the -dev packages build the executor and the sddag element;
 # plugins-base/good decode and demux (decodebin, qtdemux, avidemux), -bad has
-# the watchdog element for live sources, -ugly has x264enc (the tests and the
-# benchmark encode their clips with it), -libav decodes H.264 and the MS-MPEG4
-# v3 of the reference footage (avdec_msmpeg4), -tools has gst-launch-1.0.
+# the watchdog element for live sources and x265enc (the live tests serve
+# H.265 with it), -ugly has x264enc (the tests and the benchmark encode their
+# clips with it), -good has jpegenc/jpegdec (MJPEG cameras), -libav decodes
+# H.264, H.265 and the MS-MPEG4 v3 of the reference footage (avdec_msmpeg4),
+# -tools has gst-launch-1.0.
 # OpenCV (C++, hence g++): the hog_people and haar nodes need only its core,
 # imgproc and objdetect modules; opencv-data has the Haar cascades.
 # Live sources: the tests serve RTSP with gst-rtsp-server (libgstrtspserver)

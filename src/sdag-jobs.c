@@ -499,7 +499,7 @@ sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointe
 {
 	SdagJobsListenerEntry e = {.vtable = *listener, .user_data = user_data};
 
-	g_return_if_fail(self->n_running == 0);
+	g_return_if_fail(self->n_running == 0 && self->n_live == 0);
 	g_array_append_val(self->listeners, e);
 }
 

@@ -36,9 +36,15 @@
  *
  * Real time: the appsink callback (the source's streaming thread, after the
  * decoder) hands each decoded frame to appsrc, whose own thread runs the DAG.
- * When frames_queued (default 2) frames already wait in appsrc, the new one
- * is dropped there and counted (dropped_frames): analysis never builds
- * latency, and no colour conversion or DAG work is spent on a dropped frame.
+ * The hand-over queue is bounded in time: a frame that has waited longer
+ * than queue_us (300 ms) when the tail takes it is dropped there, by a probe
+ * on appsrc's pad, before colour conversion and the DAG; and a new frame is
+ * dropped at once when queue_frames (16) already wait. Both count in
+ * dropped_frames. So analysis never runs on a frame older than queue_us plus
+ * the DAG's time for one frame, whatever the load, while a burst of frames
+ * (TCP delivery, a decoder thread that got the CPU late) no longer loses
+ * frames the DAG would have had time for: bench/live-capacity.sh measured
+ * drops with a 2-frame bound at loads far from the box's limit.
  * Encoded frames are never dropped: a dropped H.264 reference frame would
  * corrupt every frame after it until the next keyframe. The stride applies to
  * the frames that reach sddag. Every frame handed over is restamped with the
@@ -61,7 +67,8 @@
  */
 
 #define SDAG_LIVE_TICK_MS 100
-#define SDAG_LIVE_DEFAULT_QUEUE 2
+#define SDAG_LIVE_DEFAULT_QUEUE 16
+#define SDAG_LIVE_DEFAULT_QUEUE_US (300 * G_TIME_SPAN_MILLISECOND)
 #define SDAG_LIVE_RATE_SLOTS 6
 
 typedef struct {
@@ -104,6 +111,12 @@ struct _SdagLive {
 	GstCaps *caps; /* the caps last set on appsrc */
 	guint64 frames_in;
 	guint64 dropped;
+	/* the hand-over queue, for the log: drops when full and when late, the longest wait
+	 * of a frame analysed and the most frames waiting */
+	guint64 dropped_full;
+	guint64 dropped_late;
+	gint64 max_wait_us;
+	guint max_level;
 	gboolean closing; /* no frame is handed over any more */
 
 	SdagLiveSource *source; /* main loop only */
@@ -339,6 +352,7 @@ sdag_live_options_init(SdagLiveOptions *opts,
 	    json_object_get_int_member_with_default(o, "max_duration_s", 0) * G_USEC_PER_SEC;
 	opts->checkpoint_interval_us = (gint64)config->checkpoint_interval_ms * 1000;
 	opts->queue_frames = SDAG_LIVE_DEFAULT_QUEUE;
+	opts->queue_us = SDAG_LIVE_DEFAULT_QUEUE_US;
 }
 
 void
@@ -414,6 +428,8 @@ sdag_live_new(SdagStore *store,
 	self->opts.password = g_strdup(o->password);
 	if (self->opts.queue_frames == 0)
 		self->opts.queue_frames = SDAG_LIVE_DEFAULT_QUEUE;
+	if (self->opts.queue_us <= 0)
+		self->opts.queue_us = SDAG_LIVE_DEFAULT_QUEUE_US;
 	self->done = done;
 	self->user_data = user_data;
 	self->results = sdag_results_new(store, job_id);
@@ -739,6 +755,31 @@ sdag_live_tail_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The tail's streaming thread, as appsrc lets a frame go to the DAG: one that waited too
+ * long is dropped here. Its PTS is its arrival on the job's running time. */
+static GstPadProbeReturn
+sdag_live_queue_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	SdagLive *self = user_data;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	gint64 wait;
+
+	if (buf == NULL || !GST_BUFFER_PTS_IS_VALID(buf))
+		return GST_PAD_PROBE_OK;
+	wait = g_get_monotonic_time() - self->started_mono -
+	       (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND);
+	g_mutex_lock(&self->lock);
+	if (wait > self->opts.queue_us) {
+		self->dropped++;
+		self->dropped_late++;
+		g_mutex_unlock(&self->lock);
+		return GST_PAD_PROBE_DROP;
+	}
+	self->max_wait_us = MAX(self->max_wait_us, wait);
+	g_mutex_unlock(&self->lock);
+	return GST_PAD_PROBE_OK;
+}
+
 static gboolean
 sdag_live_build_tail(SdagLive *self, GError **error)
 {
@@ -773,6 +814,11 @@ sdag_live_build_tail(SdagLive *self, GError **error)
 	}
 	self->appsrc = src;
 	self->element = SDAG_ELEMENT(element);
+	{
+		g_autoptr(GstPad) pad = gst_element_get_static_pad(src, "src");
+		gst_pad_add_probe(
+		    pad, GST_PAD_PROBE_TYPE_BUFFER, sdag_live_queue_probe_cb, self, NULL);
+	}
 	g_object_set(src,
 		     "is-live",
 		     TRUE,
@@ -824,6 +870,7 @@ sdag_live_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	GstBuffer *buf;
 	GstCaps *caps;
 	GstBuffer *out;
+	guint64 level;
 	gint64 now = g_get_monotonic_time();
 
 	if (sample == NULL)
@@ -840,10 +887,12 @@ sdag_live_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	}
 	sdag_supervisor_frame(self->sup, now, g_get_real_time());
 	self->frames_in++;
-	if (gst_app_src_get_current_level_buffers(GST_APP_SRC(self->appsrc)) >=
-	    self->opts.queue_frames) {
-		/* the DAG is behind: this frame goes, no conversion or analysis spent on it */
+	level = gst_app_src_get_current_level_buffers(GST_APP_SRC(self->appsrc));
+	self->max_level = MAX(self->max_level, (guint)level);
+	if (level >= self->opts.queue_frames) {
+		/* the DAG is far behind: this frame goes, no conversion or analysis spent on it */
 		self->dropped++;
+		self->dropped_full++;
 		g_mutex_unlock(&self->lock);
 		return GST_FLOW_OK;
 	}
@@ -1290,6 +1339,15 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 	SdagExec *exec;
 
 	self->stopped = TRUE;
+	g_info("job %s: hand-over queue: %" G_GUINT64_FORMAT " frames in, %" G_GUINT64_FORMAT
+	       " dropped late, %" G_GUINT64_FORMAT " dropped full; longest wait %" G_GINT64_FORMAT
+	       " ms, most frames waiting %u",
+	       self->job_id,
+	       self->frames_in,
+	       self->dropped_late,
+	       self->dropped_full,
+	       self->max_wait_us / 1000,
+	       self->max_level);
 	if (checkpoint && self->element != NULL && sdag_element_get_exec(self->element) != NULL) {
 		guint64 decoded = 0;
 		guint64 processed = 0;

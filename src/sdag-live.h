@@ -29,7 +29,8 @@ struct _SdagLiveOptions {
 	gint64 max_duration_us;	       /* 0: no limit */
 	gint64 checkpoint_interval_us; /* how often the state is saved */
 	gint64 started_real_us;	       /* the job's first start, for max_duration_s */
-	guint queue_frames;	       /* decoded frames waiting for the DAG before drops */
+	guint queue_frames;	       /* at most this many decoded frames wait for the DAG */
+	gint64 queue_us; /* and none of them longer than this: older ones are dropped */
 };
 
 typedef struct _SdagLive SdagLive;

@@ -474,18 +474,34 @@ typedef struct {
 	gboolean auth;
 } RtspServer;
 
+/* What each mount serves: 320x240 at 15 fps, in the codecs cameras use. */
+static const struct {
+	const char *path;
+	const char *encode;
+} rtsp_mounts[] = {
+    {"/cam",
+     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
+     "rtph264pay name=pay0 pt=96 config-interval=1"},
+    {"/cam2",
+     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
+     "rtph264pay name=pay0 pt=96 config-interval=1"},
+    {"/h265",
+     "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
+     "rtph265pay name=pay0 pt=96 config-interval=1"},
+    {"/mjpeg", "jpegenc quality=70 ! rtpjpegpay name=pay0 pt=26"},
+};
+
 static void
-rtsp_mount(GstRTSPServer *server, const char *path, gboolean auth)
+rtsp_mount(GstRTSPServer *server, const char *path, const char *encode, gboolean auth)
 {
 	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server);
 	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+	g_autofree char *launch =
+	    g_strdup_printf("( videotestsrc is-live=true pattern=ball ! "
+			    "video/x-raw,format=I420,width=320,height=240,framerate=15/1 ! %s )",
+			    encode);
 
-	gst_rtsp_media_factory_set_launch(
-	    factory,
-	    "( videotestsrc is-live=true pattern=ball ! "
-	    "video/x-raw,width=320,height=240,framerate=15/1 ! "
-	    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
-	    "rtph264pay name=pay0 pt=96 config-interval=1 )");
+	gst_rtsp_media_factory_set_launch(factory, launch);
 	gst_rtsp_media_factory_set_shared(factory, TRUE);
 	if (auth)
 		gst_rtsp_media_factory_add_role(factory,
@@ -500,7 +516,7 @@ rtsp_mount(GstRTSPServer *server, const char *path, gboolean auth)
 	gst_rtsp_mount_points_add_factory(mounts, path, factory);
 }
 
-/* Starts (or restarts, on the same port) a server with mounts /cam and /cam2. */
+/* Starts (or restarts, on the same port) a server with the mounts of rtsp_mounts. */
 static void
 rtsp_start(RtspServer *s)
 {
@@ -510,8 +526,8 @@ rtsp_start(RtspServer *s)
 	s->server = gst_rtsp_server_new();
 	gst_rtsp_server_set_address(s->server, "127.0.0.1");
 	gst_rtsp_server_set_service(s->server, service);
-	rtsp_mount(s->server, "/cam", s->auth);
-	rtsp_mount(s->server, "/cam2", s->auth);
+	for (guint i = 0; i < G_N_ELEMENTS(rtsp_mounts); i++)
+		rtsp_mount(s->server, rtsp_mounts[i].path, rtsp_mounts[i].encode, s->auth);
 	if (s->auth) {
 		g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
 		g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
@@ -583,7 +599,7 @@ static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
 	g_object_unref(f->session);
-	sdag_daemon_free(f->daemon);
+	g_clear_pointer(&f->daemon, sdag_daemon_free);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 	sdag_test_rmtree(f->dir);
@@ -770,6 +786,147 @@ static char *
 rtsp_url(RtspServer *s, const char *mount)
 {
 	return g_strdup_printf("rtsp://127.0.0.1:%u%s", s->port, mount);
+}
+
+/* ---- what job listeners hear of live jobs ---- */
+
+typedef struct {
+	guint64 n;
+	gint64 last_id; /* -1 before the first */
+	gboolean increasing;
+	guint n_images;
+	guint32 min_w, max_w, min_h, max_h;
+	/* when a frame's result came, less its pts (its arrival on the job's clock): the
+	 * spread is how much longer some frames waited than others */
+	gint64 min_lag_us, max_lag_us;
+} FrameLog;
+
+/* A listener on f->daemon->jobs: statuses on the main context, frames on streaming threads. */
+typedef struct {
+	GMutex lock;
+	GHashTable *statuses; /* job id -> GString "queued running cancelled " */
+	GHashTable *last_job; /* job id -> JsonObject, the job at its last status */
+	GHashTable *frames;   /* job id -> FrameLog */
+} Recorder;
+
+static void
+recorder_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
+{
+	Recorder *r = user_data;
+	GString *s = g_hash_table_lookup(r->statuses, job_id);
+
+	if (s == NULL) {
+		s = g_string_new(NULL);
+		g_hash_table_insert(r->statuses, g_strdup(job_id), s);
+	}
+	g_string_append_printf(
+	    s, "%s ", json_object_get_string_member(json_node_get_object(job), "status"));
+	g_hash_table_insert(
+	    r->last_job, g_strdup(job_id), json_object_ref(json_node_get_object(job)));
+}
+
+static void
+recorder_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer user_data)
+{
+	Recorder *r = user_data;
+	FrameLog *log;
+
+	g_mutex_lock(&r->lock);
+	log = g_hash_table_lookup(r->frames, job_id);
+	if (log == NULL) {
+		log = g_new0(FrameLog, 1);
+		log->last_id = -1;
+		log->increasing = TRUE;
+		log->min_w = log->min_h = G_MAXUINT32;
+		g_hash_table_insert(r->frames, g_strdup(job_id), log);
+	}
+	if (result->pts_ns >= 0) {
+		gint64 lag = g_get_monotonic_time() - result->pts_ns / 1000;
+		if (log->n == 0 || lag < log->min_lag_us)
+			log->min_lag_us = lag;
+		if (log->n == 0 || lag > log->max_lag_us)
+			log->max_lag_us = lag;
+	}
+	if ((gint64)result->frame_id <= log->last_id)
+		log->increasing = FALSE;
+	log->last_id = (gint64)result->frame_id;
+	log->n++;
+	if (result->image != NULL) {
+		log->n_images++;
+		log->min_w = MIN(log->min_w, result->image->width);
+		log->max_w = MAX(log->max_w, result->image->width);
+		log->min_h = MIN(log->min_h, result->image->height);
+		log->max_h = MAX(log->max_h, result->image->height);
+	}
+	g_mutex_unlock(&r->lock);
+}
+
+static void
+string_free(gpointer s)
+{
+	g_string_free(s, TRUE);
+}
+
+/* Listens to every job of @f's daemon: before any job runs. */
+static Recorder *
+recorder_new(Fixture *f)
+{
+	static const SdagJobsListener vtable = {
+	    .status_changed = recorder_status_cb,
+	    .frame = recorder_frame_cb,
+	};
+	Recorder *r = g_new0(Recorder, 1);
+
+	g_mutex_init(&r->lock);
+	r->statuses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, string_free);
+	r->last_job = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
+	r->frames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sdag_jobs_add_listener(f->daemon->jobs, &vtable, r);
+	return r;
+}
+
+/* After the daemon is freed: it holds the recorder until then. */
+static void
+recorder_free(Recorder *r)
+{
+	g_hash_table_unref(r->statuses);
+	g_hash_table_unref(r->last_job);
+	g_hash_table_unref(r->frames);
+	g_mutex_clear(&r->lock);
+	g_free(r);
+}
+
+/* The statuses heard for @id, once the last one is @last. */
+static const char *
+recorder_wait_status(Recorder *r, const char *id, const char *last)
+{
+	gint64 deadline = g_get_monotonic_time() + 10 * slow * G_USEC_PER_SEC;
+	g_autofree char *suffix = g_strdup_printf("%s ", last);
+
+	for (;;) {
+		GString *s = g_hash_table_lookup(r->statuses, id);
+		if (s != NULL && g_str_has_suffix(s->str, suffix))
+			return s->str;
+		if (g_get_monotonic_time() > deadline)
+			g_error(
+			    "job %s: statuses \"%s\", never %s", id, s != NULL ? s->str : "", last);
+		spin(20);
+	}
+}
+
+static FrameLog
+recorder_frames(Recorder *r, const char *id)
+{
+	FrameLog copy = {.last_id = -1};
+	FrameLog *log;
+
+	g_mutex_lock(&r->lock);
+	log = g_hash_table_lookup(r->frames, id);
+	if (log != NULL)
+		copy = *log;
+	g_mutex_unlock(&r->lock);
+	return copy;
 }
 
 /* The server goes away for 5 s and comes back: one reconnect, and the DAG's state and
@@ -1055,6 +1212,8 @@ test_realtime(Fixture *f, gconstpointer data)
 	JsonObject *o;
 	JsonArray *rows;
 	gint64 t0;
+	Recorder *r = recorder_new(f);
+	FrameLog log;
 
 	reg =
 	    http(f,
@@ -1096,6 +1255,16 @@ test_realtime(Fixture *f, gconstpointer data)
 	g_assert_cmpfloat(job_series(f, "streamdag_job_frames_dropped_total", id, "slow"),
 			  ==,
 			  (double)json_object_get_int_member(o, "dropped_frames"));
+	/* no frame waited for the DAG much longer than another: at most the 300 ms bound of
+	 * the hand-over queue plus one frame's 200 ms, whereas a queue bounded only in frames
+	 * would let the wait grow by 100 ms a frame */
+	recorder_wait_status(r, id, "completed");
+	log = recorder_frames(r, id);
+	g_assert_cmpuint(log.n, ==, (guint64)json_object_get_int_member(o, "frames_processed"));
+	g_test_message("lag from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " ms",
+		       log.min_lag_us / 1000,
+		       log.max_lag_us / 1000);
+	g_assert_cmpint(log.max_lag_us - log.min_lag_us, <, (gint64)(800 * slow) * MS);
 	json_object_unref(o);
 	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
 	frames = http(f, "GET", path, NULL);
@@ -1106,6 +1275,117 @@ test_realtime(Fixture *f, gconstpointer data)
 		    json_object_get_int_member(json_array_get_object_element(rows, i), "frame_id"),
 		    ==,
 		    2 * i);
+	sdag_daemon_free(g_steal_pointer(&f->daemon));
+	recorder_free(r);
+}
+
+/* counting, plus a snapshot of every frame: each frame reaches the listener with an image */
+static void
+register_framed(Fixture *f)
+{
+	g_autoptr(SdagTestReply) r = http(
+	    f,
+	    "POST",
+	    "/pipelines",
+	    "{\"pipeline_id\":\"counting\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+	    "{\"sleep_ms\":0,\"boxes\":1}},{\"id\":\"c\",\"type\":\"count\"},{\"id\":\"p\","
+	    "\"type\":\"snapshot\",\"params\":{\"every_n\":1}}],\"edges\":[{\"from\":"
+	    "\"source.frame\",\"to\":\"s.frame\"},{\"from\":\"s.detections\",\"to\":"
+	    "\"c.detections\"},{\"from\":\"source.frame\",\"to\":\"p.frame\"},{\"from\":"
+	    "\"s.detections\",\"to\":\"p.detections\"}],\"outputs\":[\"s.detections\","
+	    "\"c.counts\",\"p.image\"]}");
+	g_assert_cmpuint(r->status, ==, 201);
+}
+
+/* H.265 and MJPEG cameras (@data: the mount): online, frames numbered without a gap, each
+ * 320x240 as served, and each one heard by the listener. */
+static void
+test_rtsp_codec(Fixture *f, gconstpointer data)
+{
+	Recorder *r = recorder_new(f);
+	g_autofree char *url = rtsp_url(&rtsp_main, data);
+	g_autofree char *id = NULL;
+	g_autofree char *snap_path = NULL;
+	g_autoptr(SdagTestReply) snap = NULL;
+	JsonObject *o;
+	FrameLog log;
+	gint64 processed;
+
+	register_framed(f);
+	id = submit(f, url, "{\"transport\":\"tcp\"}");
+	o = wait_state(f, id, "online", "frames", 20);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	json_object_unref(o);
+	json_object_unref(wait_frames(f, id, 20));
+	o = cancel(f, id);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "cancelled");
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
+	processed = json_object_get_int_member(o, "frames_processed");
+	g_assert_cmpint(processed, >=, 20);
+	json_object_unref(o);
+	g_assert_cmpint(assert_continuous(f, id, 0), ==, processed);
+
+	recorder_wait_status(r, id, "cancelled");
+	log = recorder_frames(r, id);
+	g_assert_cmpuint(log.n, ==, (guint64)processed);
+	g_assert_true(log.increasing);
+	g_assert_cmpuint(log.n_images, ==, log.n);
+	g_assert_cmpuint(log.min_w, ==, 320);
+	g_assert_cmpuint(log.max_w, ==, 320);
+	g_assert_cmpuint(log.min_h, ==, 240);
+	g_assert_cmpuint(log.max_h, ==, 240);
+	/* the last frame, as a JPEG */
+	snap_path = g_strdup_printf("/jobs/%s/snapshot.jpg", id);
+	snap = http(f, "GET", snap_path, NULL);
+	g_assert_cmpuint(snap->status, ==, 200);
+	g_assert_cmpstr(snap->ctype, ==, "image/jpeg");
+
+	sdag_daemon_free(g_steal_pointer(&f->daemon));
+	recorder_free(r);
+}
+
+/* A listener added before any job hears each live job's statuses in order, from queued to
+ * cancelled or completed, and every processed frame once, in order. */
+static void
+test_listener(Fixture *f, gconstpointer data)
+{
+	Recorder *r = recorder_new(f);
+	g_autofree char *url = rtsp_url(&rtsp_main, "/cam");
+	g_autofree char *a = NULL;
+	g_autofree char *b = NULL;
+	JsonObject *o;
+	JsonObject *last;
+	FrameLog log;
+	gint64 processed;
+
+	register_counting(f);
+	a = submit(f, url, "{\"transport\":\"tcp\"}");
+	b = submit(f, url, "{\"transport\":\"tcp\",\"max_frames\":12}");
+	json_object_unref(wait_frames(f, a, 20));
+	o = cancel(f, a);
+	processed = json_object_get_int_member(o, "frames_processed");
+	json_object_unref(o);
+
+	g_assert_cmpstr(recorder_wait_status(r, a, "cancelled"), ==, "queued running cancelled ");
+	last = g_hash_table_lookup(r->last_job, a);
+	g_assert_cmpint(json_object_get_int_member(last, "frames_processed"), ==, processed);
+	log = recorder_frames(r, a);
+	g_assert_cmpuint(log.n, ==, (guint64)processed);
+	g_assert_cmpint(log.last_id, ==, processed - 1);
+	g_assert_true(log.increasing);
+	/* no image on the outputs of this pipeline */
+	g_assert_cmpuint(log.n_images, ==, 0);
+
+	g_assert_cmpstr(recorder_wait_status(r, b, "completed"), ==, "queued running completed ");
+	last = g_hash_table_lookup(r->last_job, b);
+	g_assert_cmpint(json_object_get_int_member(last, "frames_processed"), ==, 12);
+	log = recorder_frames(r, b);
+	g_assert_cmpuint(log.n, ==, 12);
+	g_assert_cmpint(log.last_id, ==, 11);
+	g_assert_true(log.increasing);
+
+	sdag_daemon_free(g_steal_pointer(&f->daemon));
+	recorder_free(r);
 }
 
 /* ---- RTMP through nginx ---- */
@@ -1505,6 +1785,20 @@ main(int argc, char **argv)
 		   fixture_setup,
 		   test_realtime,
 		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/h265",
+		   Fixture,
+		   "/h265",
+		   fixture_setup,
+		   test_rtsp_codec,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/mjpeg",
+		   Fixture,
+		   "/mjpeg",
+		   fixture_setup,
+		   test_rtsp_codec,
+		   fixture_teardown);
+	g_test_add(
+	    "/sdag/live/listener", Fixture, NULL, fixture_setup, test_listener, fixture_teardown);
 	g_test_add("/sdag/live/rtmp/stall",
 		   Fixture,
 		   NULL,

@@ -807,7 +807,24 @@ typedef struct {
 	GHashTable *statuses; /* job id -> GString "queued running cancelled " */
 	GHashTable *last_job; /* job id -> JsonObject, the job at its last status */
 	GHashTable *frames;   /* job id -> FrameLog */
+	GHashTable *sources;  /* job id -> GString "connecting online ", main context */
 } Recorder;
+
+static void
+recorder_source_cb(const char *job_id, JsonNode *job, gpointer user_data)
+{
+	Recorder *r = user_data;
+	JsonObject *o = json_node_get_object(job);
+	GString *s = g_hash_table_lookup(r->sources, job_id);
+
+	g_assert_true(g_main_context_is_owner(g_main_context_default()));
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
+	if (s == NULL) {
+		s = g_string_new(NULL);
+		g_hash_table_insert(r->sources, g_strdup(job_id), s);
+	}
+	g_string_append_printf(s, "%s ", json_object_get_string_member(o, "source_state"));
+}
 
 static void
 recorder_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
@@ -874,6 +891,7 @@ recorder_new(Fixture *f)
 	static const SdagJobsListener vtable = {
 	    .status_changed = recorder_status_cb,
 	    .frame = recorder_frame_cb,
+	    .source_changed = recorder_source_cb,
 	};
 	Recorder *r = g_new0(Recorder, 1);
 
@@ -882,6 +900,7 @@ recorder_new(Fixture *f)
 	r->last_job = g_hash_table_new_full(
 	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
 	r->frames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, string_free);
 	sdag_jobs_add_listener(f->daemon->jobs, &vtable, r);
 	return r;
 }
@@ -893,6 +912,7 @@ recorder_free(Recorder *r)
 	g_hash_table_unref(r->statuses);
 	g_hash_table_unref(r->last_job);
 	g_hash_table_unref(r->frames);
+	g_hash_table_unref(r->sources);
 	g_mutex_clear(&r->lock);
 	g_free(r);
 }
@@ -1375,6 +1395,14 @@ test_listener(Fixture *f, gconstpointer data)
 	g_assert_true(log.increasing);
 	/* no image on the outputs of this pipeline */
 	g_assert_cmpuint(log.n_images, ==, 0);
+	/* the source's changes while it ran: it came online (a tick may fold connecting into
+	 * the same notice), then stopped with the cancel, before the job's own status */
+	{
+		GString *states = g_hash_table_lookup(r->sources, a);
+		g_assert_nonnull(states);
+		g_test_message("source states heard: %s", states->str);
+		g_assert_true(g_str_has_suffix(states->str, "online stopped "));
+	}
 
 	g_assert_cmpstr(recorder_wait_status(r, b, "completed"), ==, "queued running completed ");
 	last = g_hash_table_lookup(r->last_job, b);

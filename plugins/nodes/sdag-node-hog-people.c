@@ -101,10 +101,20 @@ hog_iou(const SdagCvRect *a, const SdagCvRect *b)
 static gint
 hog_by_weight_cb(gconstpointer a, gconstpointer b)
 {
-	float wa = ((const SdagCvRect *)a)->weight;
-	float wb = ((const SdagCvRect *)b)->weight;
+	const SdagCvRect *ra = a;
+	const SdagCvRect *rb = b;
 
-	return wa > wb ? -1 : wa < wb ? 1 : 0;
+	if (ra->weight != rb->weight)
+		return ra->weight > rb->weight ? -1 : 1;
+	/* OpenCV gathers the windows from its worker threads in no fixed order: equal scores
+	 * are ordered by place, so that suppression keeps the same one every run */
+	if (ra->x != rb->x)
+		return ra->x < rb->x ? -1 : 1;
+	if (ra->y != rb->y)
+		return ra->y < rb->y ? -1 : 1;
+	if (ra->w != rb->w)
+		return ra->w < rb->w ? -1 : 1;
+	return ra->h < rb->h ? -1 : ra->h > rb->h ? 1 : 0;
 }
 
 /* The region to search, clipped to the frame; FALSE when nothing is left. */

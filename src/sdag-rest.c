@@ -441,7 +441,7 @@ sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 static void
 sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GBytes) answer = NULL;
 	g_autoptr(GError) error = NULL;
 	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
 	const char *const known[] = {
@@ -487,25 +487,25 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 		    msg, SDAG_ERROR_BAD_REQUEST, "source must not be empty: leave it out instead");
 		return;
 	}
-	answer = sdag_jobs_query(self->daemon->jobs, &filter, &error);
+	answer = sdag_jobs_query_text(self->daemon->jobs, &filter, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
-	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", answer);
 }
 
 static void
 sdag_rest_job_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) job = sdag_jobs_get(self->daemon->jobs, arg, &error);
+	g_autoptr(GBytes) job = sdag_jobs_get_text(self->daemon->jobs, arg, &error);
 
 	if (job == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
-	sdag_rest_reply_json(msg, SOUP_STATUS_OK, job);
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", job);
 }
 
 static void

@@ -45,8 +45,16 @@ types_load_shipped(void)
 static void
 types_shipped(void)
 {
-	static const char *const shipped[] = {
-	    "count", "filter", "haar", "hog_people", "line_counter", "motion", "passthrough", "snapshot", "tracker", "zone"};
+	static const char *const shipped[] = {"count",
+					      "filter",
+					      "haar",
+					      "hog_people",
+					      "line_counter",
+					      "motion",
+					      "passthrough",
+					      "snapshot",
+					      "tracker",
+					      "zone"};
 	g_autoptr(SdagNodeTypes) types = types_load_shipped();
 	g_autoptr(GPtrArray) list = sdag_node_types_list(types);
 	const SdagNodeDesc *count;

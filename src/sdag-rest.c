@@ -787,7 +787,7 @@ sdag_rest_dispatch_cb(SoupServer *server,
 {
 	SdagRest *self = user_data;
 	const char *method = soup_server_message_get_method(msg);
-	g_autoptr(GString) allow = g_string_new(NULL);
+	g_autoptr(GString) allow = NULL; /* the methods of the routes of this path */
 	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
 
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
@@ -797,15 +797,22 @@ sdag_rest_dispatch_cb(SoupServer *server,
 		if (!sdag_rest_match(r->pattern, segments, &arg))
 			continue;
 		if (g_strcmp0(r->method, method) == 0) {
-			r->func(self, msg, arg, query);
+			char *owned = g_steal_pointer(&arg);
+
+			/* for sdag_rest_finished_cb(), which need not match the path again */
+			g_object_set_data(G_OBJECT(msg), "sdag-route", (gpointer)r);
+			g_object_set_data_full(G_OBJECT(msg), "sdag-arg", owned, g_free);
+			r->func(self, msg, owned, query);
 			g_debug("%s %s -> %u", method, path, soup_server_message_get_status(msg));
 			return;
 		}
-		if (allow->len > 0)
+		if (allow == NULL)
+			allow = g_string_new(NULL);
+		else
 			g_string_append(allow, ", ");
 		g_string_append(allow, r->method);
 	}
-	if (allow->len > 0) {
+	if (allow != NULL) {
 		soup_message_headers_replace(
 		    soup_server_message_get_response_headers(msg), "Allow", allow->str);
 		sdag_rest_reply_new_error(msg,
@@ -937,14 +944,17 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
 	const gint64 *start = g_object_get_data(G_OBJECT(msg), "sdag-start-us");
 	guint status = soup_server_message_get_status(msg);
-	g_autofree char *arg = NULL;
-	g_autofree char *status_text = g_strdup_printf("%u", status);
-	const SdagRoute *r;
+	const SdagRoute *r = g_object_get_data(G_OBJECT(msg), "sdag-route");
+	g_autofree char *arg = g_strdup(g_object_get_data(G_OBJECT(msg), "sdag-arg"));
+	char status_text[16];
 	const char *route;
 
 	if (start == NULL || method == NULL || path == NULL)
 		return;
-	r = sdag_rest_find_route(path, method, &arg);
+	g_snprintf(status_text, sizeof(status_text), "%u", status);
+	/* not dispatched (refused early) or no route for this method: match it here */
+	if (r == NULL)
+		r = sdag_rest_find_route(path, method, &arg);
 	route = r != NULL ? r->pattern : "unmatched";
 	{
 		const char *counted[] = {

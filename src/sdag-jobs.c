@@ -10,6 +10,7 @@
 
 #include "sdag-error.h"
 #include "sdag-index.h"
+#include "sdag-jobcache.h"
 #include "sdag-jobindex.h"
 #include "sdag-json.h"
 #include "sdag-live.h"
@@ -80,8 +81,9 @@ struct _SdagJobs {
 	GQueue queue;	    /* SdagJob, queued, by seq */
 	guint n_running;
 	guint schedule_id;
-	gboolean closing;  /* no job starts any more */
-	GArray *listeners; /* SdagJobsListenerEntry; fixed while any job runs */
+	gboolean closing;    /* no job starts any more */
+	GArray *listeners;   /* SdagJobsListenerEntry; fixed while any job runs */
+	SdagJobCache *cache; /* answers of terminal jobs, see sdag_jobs_get_text() */
 };
 
 typedef struct {
@@ -869,6 +871,7 @@ sdag_jobs_new(SdagStore *store,
 	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;
 	self->active = g_hash_table_new(g_str_hash, g_str_equal);
+	self->cache = sdag_job_cache_new(SDAG_JOB_CACHE_DEFAULT_BYTES);
 	self->listeners = g_array_new(FALSE, FALSE, sizeof(SdagJobsListenerEntry));
 	g_queue_init(&self->queue);
 	self->policy.media_roots =
@@ -970,6 +973,7 @@ sdag_jobs_free(SdagJobs *self)
 		sdag_job_free(job);
 	}
 	g_hash_table_unref(self->active);
+	sdag_job_cache_free(self->cache);
 	g_array_unref(self->listeners);
 	g_queue_clear(&self->queue);
 	g_strfreev(self->policy.media_roots);
@@ -1370,6 +1374,109 @@ sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error)
 	return root;
 }
 
+static GBytes *
+sdag_jobs_node_text(JsonNode *node)
+{
+	char *text = sdag_json_to_string(node);
+	return g_bytes_new_take(text, strlen(text));
+}
+
+/*
+ * The text of a job's public JSON, as sdag_jobs_get() (@kind FULL) or as an item of
+ * sdag_jobs_query() (ITEM) gives it, serialized. A terminal job's comes from the cache, or
+ * goes into it: it never changes until the job is deleted, which drops it. NULL when the job
+ * is not found (with JOB_NOT_FOUND) or its record cannot be read.
+ */
+static GBytes *
+sdag_jobs_public_text(SdagJobs *self, const char *job_id, SdagJobCacheKind kind, GError **error)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	gboolean full = kind == SDAG_JOB_CACHE_FULL;
+	g_autoptr(JsonObject) record = NULL;
+	g_autoptr(JsonNode) summary = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	GBytes *text;
+
+	if (job != NULL) {
+		g_autoptr(JsonNode) live =
+		    full ? sdag_jobs_job_json(self, job)
+			 : sdag_jobs_public_json(job->record, job, FALSE, NULL);
+		return sdag_jobs_node_text(live);
+	}
+	text = sdag_job_cache_lookup(self->cache, job_id, kind);
+	if (text != NULL)
+		return text;
+	record = sdag_jobs_load_record(self, job_id, error);
+	if (record == NULL)
+		return NULL;
+	if (full)
+		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job_id);
+	node = sdag_jobs_public_json(record, NULL, full, summary);
+	text = sdag_jobs_node_text(node);
+	if (sdag_job_status_is_terminal(sdag_jobs_record_status(record)))
+		sdag_job_cache_insert(self->cache, job_id, kind, text);
+	return text;
+}
+
+/**
+ * sdag_jobs_get_text:
+ *
+ * sdag_jobs_get(), serialized: the same bytes as sdag_json_to_string() of its answer.
+ *
+ * Returns: (transfer full): the job's public JSON as text, or NULL with JOB_NOT_FOUND
+ */
+GBytes *
+sdag_jobs_get_text(SdagJobs *self, const char *job_id, GError **error)
+{
+	return sdag_jobs_public_text(self, job_id, SDAG_JOB_CACHE_FULL, error);
+}
+
+/**
+ * sdag_jobs_query_text:
+ *
+ * sdag_jobs_query(), serialized: the same bytes as sdag_json_to_string() of its answer,
+ * without parsing the records of terminal jobs already in the cache.
+ *
+ * Returns: (transfer full): the page as text, or NULL with BAD_CURSOR
+ */
+GBytes *
+sdag_jobs_query_text(SdagJobs *self, const SdagJobsFilter *filter, GError **error)
+{
+	g_autoptr(GPtrArray) ids = NULL;
+	GString *out;
+	guint64 next_seq = 0;
+	gboolean first = TRUE;
+
+	ids = sdag_job_index_query(self->store, filter, &next_seq, error);
+	if (ids == NULL)
+		return NULL;
+	out = g_string_sized_new(512 * (ids->len + 1));
+	g_string_append(out, "{\"jobs\":[");
+	for (guint i = 0; i < ids->len; i++) {
+		/* NULL: deleted between the index scan and now */
+		g_autoptr(GBytes) item = sdag_jobs_public_text(
+		    self, g_ptr_array_index(ids, i), SDAG_JOB_CACHE_ITEM, NULL);
+		gsize len = 0;
+		const char *data;
+
+		if (item == NULL)
+			continue;
+		if (!first)
+			g_string_append_c(out, ',');
+		first = FALSE;
+		data = g_bytes_get_data(item, &len);
+		g_string_append_len(out, data, (gssize)len);
+	}
+	g_string_append(out, "],\"next_cursor\":");
+	if (next_seq != 0) {
+		g_autofree char *next = sdag_index_cursor_format(next_seq);
+		g_string_append_printf(out, "\"%s\"}", next);
+	} else {
+		g_string_append(out, "null}");
+	}
+	return g_string_free_to_bytes(out);
+}
+
 /* Returns the job's status, from memory or the store. */
 static gboolean
 sdag_jobs_lookup_status(SdagJobs *self, const char *job_id, SdagJobStatus *status, GError **error)
@@ -1572,6 +1679,7 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 	sdag_snapshot_batch_delete(batch, job_id);
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return FALSE;
+	sdag_job_cache_remove(self->cache, job_id);
 	g_info("job %s: deleted", job_id);
 	return TRUE;
 }

@@ -444,7 +444,7 @@ sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 static void
 sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	g_autoptr(JsonNode) answer = NULL;
+	g_autoptr(GBytes) answer = NULL;
 	g_autoptr(GError) error = NULL;
 	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
 	const char *const known[] = {
@@ -490,25 +490,25 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 		    msg, SDAG_ERROR_BAD_REQUEST, "source must not be empty: leave it out instead");
 		return;
 	}
-	answer = sdag_jobs_query(self->daemon->jobs, &filter, &error);
+	answer = sdag_jobs_query_text(self->daemon->jobs, &filter, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
-	sdag_rest_reply_json(msg, SOUP_STATUS_OK, answer);
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", answer);
 }
 
 static void
 sdag_rest_job_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) job = sdag_jobs_get(self->daemon->jobs, arg, &error);
+	g_autoptr(GBytes) job = sdag_jobs_get_text(self->daemon->jobs, arg, &error);
 
 	if (job == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
-	sdag_rest_reply_json(msg, SOUP_STATUS_OK, job);
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", job);
 }
 
 static void
@@ -801,7 +801,7 @@ sdag_rest_dispatch_cb(SoupServer *server,
 {
 	SdagRest *self = user_data;
 	const char *method = soup_server_message_get_method(msg);
-	g_autoptr(GString) allow = g_string_new(NULL);
+	g_autoptr(GString) allow = NULL; /* the methods of the routes of this path */
 	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
 
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
@@ -811,15 +811,22 @@ sdag_rest_dispatch_cb(SoupServer *server,
 		if (!sdag_rest_match(r->pattern, segments, &arg))
 			continue;
 		if (g_strcmp0(r->method, method) == 0) {
-			r->func(self, msg, arg, query);
+			char *owned = g_steal_pointer(&arg);
+
+			/* for sdag_rest_finished_cb(), which need not match the path again */
+			g_object_set_data(G_OBJECT(msg), "sdag-route", (gpointer)r);
+			g_object_set_data_full(G_OBJECT(msg), "sdag-arg", owned, g_free);
+			r->func(self, msg, owned, query);
 			g_debug("%s %s -> %u", method, path, soup_server_message_get_status(msg));
 			return;
 		}
-		if (allow->len > 0)
+		if (allow == NULL)
+			allow = g_string_new(NULL);
+		else
 			g_string_append(allow, ", ");
 		g_string_append(allow, r->method);
 	}
-	if (allow->len > 0) {
+	if (allow != NULL) {
 		soup_message_headers_replace(
 		    soup_server_message_get_response_headers(msg), "Allow", allow->str);
 		sdag_rest_reply_new_error(msg,
@@ -951,14 +958,17 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
 	const gint64 *start = g_object_get_data(G_OBJECT(msg), "sdag-start-us");
 	guint status = soup_server_message_get_status(msg);
-	g_autofree char *arg = NULL;
-	g_autofree char *status_text = g_strdup_printf("%u", status);
-	const SdagRoute *r;
+	const SdagRoute *r = g_object_get_data(G_OBJECT(msg), "sdag-route");
+	g_autofree char *arg = g_strdup(g_object_get_data(G_OBJECT(msg), "sdag-arg"));
+	char status_text[16];
 	const char *route;
 
 	if (start == NULL || method == NULL || path == NULL)
 		return;
-	r = sdag_rest_find_route(path, method, &arg);
+	g_snprintf(status_text, sizeof(status_text), "%u", status);
+	/* not dispatched (refused early) or no route for this method: match it here */
+	if (r == NULL)
+		r = sdag_rest_find_route(path, method, &arg);
 	route = r != NULL ? r->pattern : "unmatched";
 	{
 		const char *counted[] = {

@@ -9,6 +9,7 @@
  */
 #include "sdag-daemon.h"
 #include "sdag-error.h"
+#include "sdag-index.h"
 #include "sdag-jobs.h"
 #include "sdag-json.h"
 #include "sdag-results.h"
@@ -1125,6 +1126,83 @@ test_list(Fixture *f, gconstpointer data)
 	}
 }
 
+/*
+ * Terminal jobs' answers come from a cache after the first read: byte for byte what the
+ * uncached JSON gives, and gone with the job once it is deleted.
+ */
+static void
+test_cached_reads(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *kept = NULL;
+	g_autofree char *gone = NULL;
+	g_autofree char *path = NULL;
+	SdagJobs *jobs = f->daemon->jobs;
+	SdagJobsFilter filter = {.status = -1,
+				 .since_us = SDAG_INDEX_NO_TIME,
+				 .until_us = SDAG_INDEX_NO_TIME,
+				 .limit = 50};
+
+	register_pipeline(f, "boxes", 0, 1);
+	kept = submit(f, "boxes", url, "{\"max_frames\":2}");
+	gone = submit(f, "boxes", url, "{\"max_frames\":1}");
+	json_node_unref(wait_terminal(f, kept));
+	json_node_unref(wait_terminal(f, gone));
+
+	/* twice: the first read fills the cache, the second comes from it */
+	for (guint round = 0; round < 2; round++) {
+		for (guint i = 0; i < 2; i++) {
+			const char *id = i == 0 ? kept : gone;
+			g_autoptr(GError) error = NULL;
+			g_autoptr(JsonNode) node = sdag_jobs_get(jobs, id, &error);
+			g_autofree char *expected = sdag_json_to_string(node);
+			g_autofree char *p = g_strdup_printf("/jobs/%s", id);
+			g_autoptr(SdagTestReply) r = http(f, "GET", p, NULL);
+
+			g_assert_no_error(error);
+			g_assert_cmpuint(r->status, ==, 200);
+			g_assert_cmpstr(r->ctype, ==, "application/json");
+			g_assert_cmpstr(r->text, ==, expected);
+			g_assert_nonnull(strstr(r->text, "\"summary\":"));
+		}
+		{
+			g_autoptr(GError) error = NULL;
+			g_autoptr(JsonNode) node = sdag_jobs_query(jobs, &filter, &error);
+			g_autofree char *expected = sdag_json_to_string(node);
+			g_autoptr(SdagTestReply) r = http(f, "GET", "/jobs?limit=50", NULL);
+			g_autoptr(SdagTestReply) one = http(f, "GET", "/jobs?limit=1", NULL);
+
+			g_assert_no_error(error);
+			g_assert_cmpuint(r->status, ==, 200);
+			g_assert_cmpstr(r->text, ==, expected);
+			/* a page that ends before the last job names the next one */
+			g_assert_cmpuint(one->status, ==, 200);
+			g_assert_true(
+			    g_str_has_suffix(one->text, "\"next_cursor\":\"0000000000000001\"}"));
+		}
+	}
+
+	/* deleted: not found, and not on the list any more */
+	path = g_strdup_printf("/jobs/%s", gone);
+	{
+		g_autoptr(SdagTestReply) del = http(f, "DELETE", path, NULL);
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		g_autoptr(SdagTestReply) list = http(f, "GET", "/jobs?limit=50", NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonNode) node = sdag_jobs_query(jobs, &filter, &error);
+		g_autofree char *expected = sdag_json_to_string(node);
+		g_autoptr(GBytes) text = sdag_jobs_get_text(jobs, gone, &error);
+
+		g_assert_cmpuint(del->status, ==, 204);
+		sdag_test_assert_error(r, 404, "job_not_found");
+		g_assert_cmpstr(list->text, ==, expected);
+		g_assert_null(strstr(list->text, gone));
+		g_assert_nonnull(strstr(list->text, kept));
+		g_assert_null(text);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_JOB_NOT_FOUND);
+	}
+}
+
 /* /jobs/{id}/results: the summary and the first page; stable once terminal. */
 static void
 test_results(Fixture *f, gconstpointer data)
@@ -1551,6 +1629,7 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/resolved-private", &opts_strict, test_resolved_private);
 	ADD("/sdag/jobs/list", &opts_two, test_list);
 	ADD("/sdag/jobs/results", &opts_two, test_results);
+	ADD("/sdag/jobs/cached-reads", &opts_two, test_cached_reads);
 	ADD("/sdag/jobs/listener", &opts_two, test_listener);
 #undef ADD
 	g_test_add_func("/sdag/jobs/transitions", test_transitions);

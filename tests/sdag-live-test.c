@@ -684,18 +684,27 @@ static JsonObject *
 wait_state(Fixture *f, const char *id, const char *state, const char *reason, guint secs)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)secs * slow * G_USEC_PER_SEC;
+	g_autofree char *seen = NULL;
 
 	while (g_get_monotonic_time() < deadline) {
 		JsonObject *o = get_job(f, id);
-		if (g_strcmp0(json_object_get_string_member_with_default(o, "source_state", ""),
-			      state) == 0 &&
-		    (reason == NULL ||
-		     g_strcmp0(json_object_get_string_member(o, "source_reason"), reason) == 0))
+		const char *now = json_object_get_string_member_with_default(o, "source_state", "");
+		const char *why =
+		    json_object_get_string_member_with_default(o, "source_reason", "");
+
+		if (g_strcmp0(now, state) == 0 && (reason == NULL || g_strcmp0(why, reason) == 0))
 			return o;
+		g_free(seen);
+		seen = g_strdup_printf("%s (%s)", now, why);
 		json_object_unref(o);
 		spin(50);
 	}
-	g_error("job %s: not %s (%s) within %u s", id, state, reason ? reason : "-", secs);
+	g_error("job %s: not %s (%s) within %u s, last %s",
+		id,
+		state,
+		reason ? reason : "-",
+		secs,
+		seen != NULL ? seen : "-");
 }
 
 static JsonObject *
@@ -1125,7 +1134,8 @@ test_cancel_in_backoff(Fixture *f, gconstpointer data)
 	url = rtsp_url(&gone, "/cam");
 	register_counting(f);
 	id = submit(f, url, "{\"transport\":\"tcp\",\"backoff_initial_ms\":5000}");
-	json_object_unref(wait_state(f, id, "backoff", "connect_refused", 10));
+	/* refused, or on a loaded box timed out: backing off either way is what matters here */
+	json_object_unref(wait_state(f, id, "backoff", NULL, 10));
 	t0 = g_get_monotonic_time();
 	o = cancel(f, id);
 	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * slow * G_USEC_PER_SEC);

@@ -1,0 +1,34 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What the cache keeps of a job: the GET /jobs/{id} answer, or its item in GET /jobs. */
+typedef enum {
+	SDAG_JOB_CACHE_FULL,
+	SDAG_JOB_CACHE_ITEM,
+	SDAG_JOB_CACHE_N_KINDS,
+} SdagJobCacheKind;
+
+/* The default bound of the cache of the daemon, in bytes. */
+#define SDAG_JOB_CACHE_DEFAULT_BYTES (32 * 1024 * 1024)
+
+typedef struct _SdagJobCache SdagJobCache;
+
+SdagJobCache *sdag_job_cache_new(gsize max_bytes);
+void sdag_job_cache_free(SdagJobCache *self);
+GBytes *sdag_job_cache_lookup(SdagJobCache *self, const char *job_id, SdagJobCacheKind kind);
+void
+sdag_job_cache_insert(SdagJobCache *self, const char *job_id, SdagJobCacheKind kind, GBytes *text);
+void sdag_job_cache_remove(SdagJobCache *self, const char *job_id);
+gsize sdag_job_cache_get_size(SdagJobCache *self);
+guint sdag_job_cache_get_count(SdagJobCache *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobCache, sdag_job_cache_free)
+
+G_END_DECLS

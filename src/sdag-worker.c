@@ -19,10 +19,14 @@
 /*
  * One running job: a GstPipeline
  *
- *   uridecodebin uri=… → videoconvert → sddag → fakesink sync=false
+ *   uridecodebin uri=… → queue → videoconvert → sddag → fakesink sync=false
  *
  * where videoconvert stays in passthrough (no copy, no conversion) whenever
- * the decoder already gives a format every frame-reading node accepts.
+ * the decoder already gives a format every frame-reading node accepts. The
+ * queue (a few decoded frames, bounded in frames only) gives the DAG a thread
+ * of its own, so that decoding the next frames overlaps the analysis of this
+ * one: a motion job over 720p H.264 runs at the bare decoder's speed instead
+ * of 15% below it (bench/README.md).
  *
  * Threads. The bus is watched on the main context, where the outcome is
  * decided and done() is called. sddag's result callback runs on the
@@ -53,7 +57,7 @@ struct _SdagWorker {
 	gpointer user_data;
 
 	GstElement *pipeline;
-	GstElement *convert;
+	GstElement *entry;    /* where the decoded video goes in: the hand-over queue */
 	SdagElement *element; /* borrowed from the pipeline */
 	guint bus_watch;
 	guint start_watch;
@@ -361,7 +365,7 @@ sdag_worker_pad_added_cb(GstElement *decodebin, GstPad *pad, gpointer user_data)
 		g_atomic_int_inc(&self->other_pads);
 		return;
 	}
-	sinkpad = gst_element_get_static_pad(self->convert, "sink");
+	sinkpad = gst_element_get_static_pad(self->entry, "sink");
 	if (gst_pad_is_linked(sinkpad))
 		return;
 	if (GST_PAD_LINK_FAILED(gst_pad_link(pad, sinkpad))) {
@@ -485,26 +489,42 @@ sdag_worker_build(SdagWorker *self, GError **error)
 	 * stand in for the element linked into this binary */
 	GstElement *element = g_object_new(SDAG_TYPE_ELEMENT, "name", "dag", NULL);
 	GstElement *sink = gst_element_factory_make("fakesink", "sink");
+	GstElement *convert = gst_element_factory_make("videoconvert", "convert");
 	g_autoptr(GstBus) bus = NULL;
 
-	self->convert = gst_element_factory_make("videoconvert", "convert");
-	if (decode == NULL || element == NULL || sink == NULL || self->convert == NULL) {
+	self->entry = gst_element_factory_make("queue", "handover");
+	if (decode == NULL || element == NULL || sink == NULL || convert == NULL ||
+	    self->entry == NULL) {
 		g_clear_pointer(&decode, gst_object_unref);
 		g_clear_pointer(&element, gst_object_unref);
 		g_clear_pointer(&sink, gst_object_unref);
-		g_clear_pointer(&self->convert, gst_object_unref);
+		g_clear_pointer(&convert, gst_object_unref);
+		g_clear_pointer(&self->entry, gst_object_unref);
+		g_set_error_literal(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_INTERNAL,
+		    "a GStreamer element is missing (uridecodebin, queue, videoconvert, "
+		    "fakesink or sddag)");
+		return FALSE;
+	}
+	/* a file decodes faster than real time: the decoder waits when 4 frames are ahead */
+	g_object_set(self->entry,
+		     "max-size-buffers",
+		     4,
+		     "max-size-bytes",
+		     0,
+		     "max-size-time",
+		     (guint64)0,
+		     NULL);
+	self->pipeline = gst_pipeline_new(name);
+	gst_bin_add_many(
+	    GST_BIN(self->pipeline), decode, self->entry, convert, element, sink, NULL);
+	if (!gst_element_link_many(self->entry, convert, element, sink, NULL)) {
 		g_set_error_literal(error,
 				    SDAG_ERROR,
 				    SDAG_ERROR_INTERNAL,
-				    "a GStreamer element is missing (uridecodebin, videoconvert, "
-				    "fakesink or sddag)");
-		return FALSE;
-	}
-	self->pipeline = gst_pipeline_new(name);
-	gst_bin_add_many(GST_BIN(self->pipeline), decode, self->convert, element, sink, NULL);
-	if (!gst_element_link_many(self->convert, element, sink, NULL)) {
-		g_set_error_literal(
-		    error, SDAG_ERROR, SDAG_ERROR_INTERNAL, "cannot link videoconvert ! sddag");
+				    "cannot link queue ! videoconvert ! sddag");
 		return FALSE;
 	}
 	self->element = SDAG_ELEMENT(element);

@@ -16,89 +16,36 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. bench/lib.sh
+
 BUILD=${1:-build}
 REPS=${2:-3}
 STRIDE=${3:-1}
 VTEST=media/vtest.avi
 
-for tool in gst-launch-1.0 python3 curl; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is missing: run make deps" >&2
-		exit 1
-	}
-done
-test -x "$BUILD/src/streamdagd" || {
-	echo "bench: no $BUILD/src/streamdagd: run make build" >&2
-	exit 1
-}
+bench_need_tools gst-launch-1.0 python3 curl
+bench_need_files "$BUILD/src/streamdagd"
 test -s "$VTEST" || {
 	echo "bench: no $VTEST: run scripts/fetch-media.sh (make deps)" >&2
 	exit 1
 }
 VTEST_ABS=$(realpath "$VTEST")
 
-tmp=$(mktemp -d)
-cleanup() {
-	if [ -n "${sd_pid:-}" ]; then
-		kill "$sd_pid" 2>/dev/null || true
-		wait "$sd_pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+bench_tmp
 
 echo "bench: $VTEST: 795 frames 768x576 MS-MPEG4; people_v1 at stride $STRIDE; $REPS runs of each; $(nproc) cores"
 
-mkfifo "$tmp/out"
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-	--plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$VTEST_ABS")" \
-	>"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
-curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-	--data-binary @data/pipelines/people_v1.json "$SD/pipelines"
+bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$VTEST_ABS")"
+bench_register_pipeline data/pipelines/people_v1.json
 
 : >"$tmp/a"
 : >"$tmp/b"
 for _ in $(seq "$REPS"); do
-	python3 - "$VTEST_ABS" >>"$tmp/a" <<'PY'
-import subprocess, sys, time
-t0 = time.monotonic()
-subprocess.run(["gst-launch-1.0", "-q", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
-                "!", "fakesink", "sync=false"], check=True, stdout=subprocess.DEVNULL)
-print(f"{time.monotonic() - t0:.4f}")
-PY
-	python3 - "$SD" "$VTEST_ABS" "$STRIDE" >>"$tmp/b" <<'PY'
-import json, pathlib, sys, time, urllib.request
-base, clip, stride = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def get(path):
-    with urllib.request.urlopen(base + path) as r:
-        return json.load(r)
-body = json.dumps({"pipeline_id": "people_v1", "video_url": pathlib.Path(clip).as_uri(),
-                   "options": {"stride": stride}}).encode()
-req = urllib.request.Request(base + "/jobs", data=body, method="POST",
-                             headers={"Content-Type": "application/json"})
-t0 = time.monotonic()
-with urllib.request.urlopen(req) as r:
-    job_id = json.load(r)["job_id"]
-while True:
-    job = get(f"/jobs/{job_id}")
-    if job["status"] in ("completed", "failed", "cancelled"):
-        break
-    time.sleep(0.05)
-secs = time.monotonic() - t0
-if job["status"] != "completed":
-    sys.exit(f"bench: job {job_id} {job['status']}: {job.get('error')}")
-per_frame = []
-cursor = 0
-while cursor is not None:
-    page = get(f"/jobs/{job_id}/frames?from={cursor}&limit=1000")
-    per_frame += [len(f["detections"]) for f in page["frames"]]
-    cursor = page["next_from"]
+	bench_time_decode "$VTEST_ABS" >>"$tmp/a"
+	bench_py "$SD" "$VTEST_ABS" "$STRIDE" >>"$tmp/b" <<'PY'
+base = sys.argv[1]
+secs, job_id, job = run_job(base, "people_v1", sys.argv[2], int(sys.argv[3]), 0.05)
+per_frame = [len(f["detections"]) for page in frame_pages(base, job_id, 1000) for f in page]
 print(f"{secs:.4f} {job['frames_processed']} {job['frames_decoded']} {sum(per_frame)} {max(per_frame)}")
 PY
 done

@@ -16,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. bench/lib.sh
+
 BUILD=${1:-build}
 REPS=${2:-7}
 FRAMES=1200
@@ -23,88 +25,35 @@ TARGET=0.90
 CACHE=bench/.cache
 CLIP=$CACHE/720p30-h264-i420-$FRAMES.mp4
 
-for tool in gst-launch-1.0 python3 curl; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is missing: run make deps" >&2
-		exit 1
-	}
-done
-test -x "$BUILD/src/streamdagd" || {
-	echo "bench: no $BUILD/src/streamdagd: run make build" >&2
-	exit 1
-}
+bench_need_tools gst-launch-1.0 python3 curl
+bench_need_files "$BUILD/src/streamdagd"
 
-mkdir -p "$CACHE"
-if [ ! -s "$CLIP" ]; then
-	echo "bench: making $CLIP (once; about half a minute on 2 cores)"
-	# a scrolling pattern, so that every frame carries new content to decode;
-	# I420 in, so that x264enc makes 8-bit 4:2:0 (High profile) as cameras do,
-	# not the 10-bit 4:4:4 it picks when left to negotiate
-	gst-launch-1.0 -q videotestsrc num-buffers=$FRAMES pattern=smpte horizontal-speed=4 \
-		! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 \
-		! x264enc speed-preset=veryfast ! mp4mux ! filesink location="$CLIP.part"
-	mv "$CLIP.part" "$CLIP"
-fi
+# a scrolling pattern, so that every frame carries new content to decode;
+# I420 in, so that x264enc makes 8-bit 4:2:0 (High profile) as cameras do,
+# not the 10-bit 4:4:4 it picks when left to negotiate
+bench_make_clip "$CLIP" "once; about half a minute on 2 cores" \
+	videotestsrc num-buffers=$FRAMES pattern=smpte horizontal-speed=4 \
+	! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 \
+	! x264enc speed-preset=veryfast ! mp4mux
 CLIP_ABS=$(realpath "$CLIP")
 
-tmp=$(mktemp -d)
-cleanup() {
-	if [ -n "${sd_pid:-}" ]; then
-		kill "$sd_pid" 2>/dev/null || true
-		wait "$sd_pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+bench_tmp
 
 echo "bench: $CLIP: $FRAMES frames 1280x720 H.264; $REPS runs of each; $(nproc) cores"
 
 # the daemon for (b), with its own data and the cache as its media root
-mkfifo "$tmp/out"
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-	--plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$CLIP_ABS")" \
-	>"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
-curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-	--data-binary @data/pipelines/passthrough_v1.json "$SD/pipelines"
+bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$CLIP_ABS")"
+bench_register_pipeline data/pipelines/passthrough_v1.json
 
 # (a) and (b) take turns, so that a drift of the machine's speed hits both
 : >"$tmp/a"
 : >"$tmp/b"
 for _ in $(seq "$REPS"); do
 	# (a) the reference: decode alone
-	python3 - "$CLIP_ABS" >>"$tmp/a" <<'PY'
-import subprocess, sys, time
-t0 = time.monotonic()
-subprocess.run(["gst-launch-1.0", "-q", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
-                "!", "fakesink", "sync=false"], check=True, stdout=subprocess.DEVNULL)
-print(f"{time.monotonic() - t0:.4f}")
-PY
+	bench_time_decode "$CLIP_ABS" >>"$tmp/a"
 	# (b) the same file as a streamdag job
-	python3 - "$SD" "$CLIP_ABS" >>"$tmp/b" <<'PY'
-import json, pathlib, sys, time, urllib.request
-base, clip = sys.argv[1], sys.argv[2]
-body = json.dumps({"pipeline_id": "passthrough_v1", "video_url": pathlib.Path(clip).as_uri(),
-                   "options": {"stride": 1}}).encode()
-req = urllib.request.Request(base + "/jobs", data=body, method="POST",
-                             headers={"Content-Type": "application/json"})
-t0 = time.monotonic()
-with urllib.request.urlopen(req) as r:
-    job_id = json.load(r)["job_id"]
-while True:
-    with urllib.request.urlopen(f"{base}/jobs/{job_id}") as r:
-        job = json.load(r)
-    if job["status"] in ("completed", "failed", "cancelled"):
-        break
-    time.sleep(0.02)
-secs = time.monotonic() - t0
-if job["status"] != "completed":
-    sys.exit(f"bench: job {job_id} {job['status']}: {job.get('error')}")
+	bench_py "$SD" "$CLIP_ABS" >>"$tmp/b" <<'PY'
+secs, job_id, job = run_job(sys.argv[1], "passthrough_v1", sys.argv[2], 1, 0.02)
 print(f"{secs:.4f} {job['frames_processed']} {job['fps']}")
 PY
 done

@@ -17,6 +17,7 @@
 #   bench/motion-vs-motioncells.sh [BUILD_DIR] [REPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD=${1:-build}
 REPS=${2:-5}
@@ -28,22 +29,12 @@ CLIP=$CACHE/scene-720p30-$FRAMES-seed$SEED.mp4
 TRUTH=$CACHE/scene-720p30-$FRAMES-seed$SEED.truth.json
 TOOL=$BUILD/tests/sdag-scene-tool
 
-for tool in gst-launch-1.0 gst-inspect-1.0 python3 curl; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is missing: run make deps" >&2
-		exit 1
-	}
-done
+bench_need_tools gst-launch-1.0 gst-inspect-1.0 python3 curl
 gst-inspect-1.0 motioncells >/dev/null 2>&1 || {
 	echo "bench: no motioncells element (gstreamer1.0-opencv): run make deps" >&2
 	exit 1
 }
-for f in "$BUILD/src/streamdagd" "$TOOL"; do
-	test -x "$f" || {
-		echo "bench: no $f: run make build" >&2
-		exit 1
-	}
-done
+bench_need_files "$BUILD/src/streamdagd" "$TOOL"
 
 mkdir -p "$CACHE"
 if [ ! -s "$CLIP" ] || [ ! -s "$TRUTH" ]; then
@@ -53,30 +44,12 @@ if [ ! -s "$CLIP" ] || [ ! -s "$TRUTH" ]; then
 fi
 CLIP_ABS=$(realpath "$CLIP")
 
-tmp=$(mktemp -d)
-cleanup() {
-	if [ -n "${sd_pid:-}" ]; then
-		kill "$sd_pid" 2>/dev/null || true
-		wait "$sd_pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+bench_tmp
 
 echo "bench: $CLIP: $FRAMES frames 1280x720 H.264, generated scene (seed $SEED); $REPS runs of each; $(nproc) cores"
 
-mkfifo "$tmp/out"
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-	--plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$CLIP_ABS")" \
-	>"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
-curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-	--data-binary @data/pipelines/motion_tracking_v1.json "$SD/pipelines"
+bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "$CLIP_ABS")"
+bench_register_pipeline data/pipelines/motion_tracking_v1.json
 
 : >"$tmp/a"
 : >"$tmp/b"
@@ -92,32 +65,11 @@ with open(sys.argv[2], "w") as out:
 print(f"{time.monotonic() - t0:.4f}")
 PY
 	# (b) the same file as a streamdag job; its frame rows kept for the recall
-	python3 - "$SD" "$CLIP_ABS" "$tmp/rows.json" >>"$tmp/b" <<'PY'
-import json, pathlib, sys, time, urllib.request
-base, clip, rows_path = sys.argv[1], sys.argv[2], sys.argv[3]
-body = json.dumps({"pipeline_id": "motion_tracking_v1", "video_url": pathlib.Path(clip).as_uri(),
-                   "options": {"stride": 1}}).encode()
-req = urllib.request.Request(base + "/jobs", data=body, method="POST",
-                             headers={"Content-Type": "application/json"})
-t0 = time.monotonic()
-with urllib.request.urlopen(req) as r:
-    job_id = json.load(r)["job_id"]
-while True:
-    with urllib.request.urlopen(f"{base}/jobs/{job_id}") as r:
-        job = json.load(r)
-    if job["status"] in ("completed", "failed", "cancelled"):
-        break
-    time.sleep(0.02)
-secs = time.monotonic() - t0
-if job["status"] != "completed":
-    sys.exit(f"bench: job {job_id} {job['status']}: {job.get('error')}")
-rows, start = [], 0
-while start is not None:
-    with urllib.request.urlopen(f"{base}/jobs/{job_id}/frames?from={start}&limit=500") as r:
-        page = json.load(r)
-    rows += page["frames"]
-    start = page["next_from"]
-json.dump(rows, open(rows_path, "w"))
+	bench_py "$SD" "$CLIP_ABS" "$tmp/rows.json" >>"$tmp/b" <<'PY'
+base = sys.argv[1]
+secs, job_id, job = run_job(base, "motion_tracking_v1", sys.argv[2], 1, 0.02)
+rows = [row for page in frame_pages(base, job_id, 500) for row in page]
+json.dump(rows, open(sys.argv[3], "w"))
 print(f"{secs:.4f} {job['frames_processed']} {job['fps']}")
 PY
 done

@@ -14,33 +14,20 @@
 #    the p99 of GET /jobs?limit=50 is under 20 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD=${1:-build}
 SECS=${2:-5}
 CONNS=${3:-16}
 JOBS=${4:-100000}
 
-for tool in wrk nginx; do
-	command -v $tool >/dev/null || PKGS="${PKGS:-} $tool"
-done
-if [ -n "${PKGS:-}" ]; then
-	PKGS=${PKGS/nginx/nginx-light}
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PKGS >/dev/null
-fi
+bench_need_wrk_nginx
 test -x "$BUILD/src/streamdagd" || { meson setup "$BUILD" >/dev/null; }
 meson compile -C "$BUILD" >/dev/null
 
-tmp=$(mktemp -d)
+bench_tmp
 shm=$(mktemp -d -p /dev/shm sdag-bench.XXXXXX)
-chmod 755 "$tmp" # nginx workers drop to an unprivileged user
-cleanup() {
-	[ -n "${sd_pid:-}" ] && kill "$sd_pid" 2>/dev/null && wait "$sd_pid" 2>/dev/null
-	[ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
-	rm -rf "$tmp" "$shm"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+BENCH_RM+=("$shm")
 
 mkdir -p "$tmp/media"
 gst-launch-1.0 -q videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=30/1 \
@@ -52,13 +39,7 @@ gst-launch-1.0 -q videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120
 cp -a "$shm/data" "$tmp/data"
 rm -rf "$shm"
 
-mkfifo "$tmp/out"
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-	--plugin-dir "$BUILD/plugins/nodes" --media-root "$tmp/media" >"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
+bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$tmp/media"
 
 job=$(curl -fsS -H 'Content-Type: application/json' "$SD/jobs" \
 	-d "{\"pipeline_id\":\"passthrough_v1\",\"video_url\":\"file://$tmp/media/clip.mp4\"}" |
@@ -71,49 +52,14 @@ mkdir -p "$tmp/www/jobs"
 curl -fsS -o "$tmp/www/jobs/$job" "$SD/jobs/$job"
 grep -q '"status":"completed"' "$tmp/www/jobs/$job" || { echo "bench: the job did not complete" >&2; exit 1; }
 
-NGX_PORT=$(free_port)
-cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/body;
-	proxy_temp_path $tmp/proxy;
-	fastcgi_temp_path $tmp/fastcgi;
-	uwsgi_temp_path $tmp/uwsgi;
-	scgi_temp_path $tmp/scgi;
-	default_type application/json;
-	server {
-		listen 127.0.0.1:$NGX_PORT;
-		root $tmp/www;
-	}
-}
-CONF
-nginx -c "$tmp/nginx.conf"
-NGX="http://127.0.0.1:$NGX_PORT"
-sleep 0.3
+bench_start_nginx "$tmp/www"
 cmp <(curl -fsS "$NGX/jobs/$job") <(curl -fsS "$SD/jobs/$job")
 
 # prints "req/s p50 p99"; C connections (default CONNECTIONS)
-run() {
-	local out
-	out=$(wrk -t1 -c"${C:-$CONNS}" -d"${SECS}s" --latency "$@")
-	local rps p50 p99
-	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-	if [ -z "${ALLOW_404:-}" ] && grep -q "Non-2xx" <<<"$out"; then
-		echo "bench: non-2xx answers from $*" >&2
-		exit 1
-	fi
-	echo "$rps $p50 $p99"
-}
+run() { bench_wrk "$@"; }
 
 middle=$(printf '%016x' $((JOBS / 2)))
-echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_load
 echo "bench: $JOBS jobs stored ($(du -sh "$tmp/data/db" | cut -f1) on disk), $(nproc) cores, wrk -t1 -c$CONNS -d${SECS}s"
 printf '%-52s %12s %10s %10s\n' case req/s p50 p99
 report() { printf '%-52s %12s %10s %10s\n' "$1" $2; }
@@ -151,7 +97,7 @@ PY
 )
 report "  first read of 200 pages, 1 connection" "$cold"
 
-ratio() { python3 -c "print(f'{float(\"$1\".split()[0]) / float(\"$2\".split()[0]):.2f}')"; }
+ratio() { bench_ratio "$@"; }
 ms() { python3 -c "
 v='$1'.split()[2]
 for u, f in (('us', 1e-3), ('ms', 1.0), ('s', 1e3)):

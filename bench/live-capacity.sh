@@ -15,40 +15,21 @@
 #   bench/live-capacity.sh [BUILD_DIR] [MAX]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD=${1:-build}
 MAX=${2:-12}
 CACHE=bench/.cache
 CLIP=$CACHE/720p15-h264-60s.mp4
-for f in "$BUILD/src/streamdagd" "$BUILD/bench/sdag-bench-rtsp"; do
-	test -e "$f" || {
-		echo "bench: no $f: run make build" >&2
-		exit 1
-	}
-done
-mkdir -p "$CACHE"
-if [ ! -s "$CLIP" ]; then
-	echo "bench: making $CLIP (once)"
-	gst-launch-1.0 -q videotestsrc num-buffers=900 pattern=smpte horizontal-speed=4 \
-		! video/x-raw,format=I420,width=1280,height=720,framerate=15/1 \
-		! x264enc speed-preset=veryfast key-int-max=30 ! mp4mux ! filesink location="$CLIP.part"
-	mv "$CLIP.part" "$CLIP"
-fi
+bench_need_files "$BUILD/src/streamdagd" "$BUILD/bench/sdag-bench-rtsp"
+bench_make_clip "$CLIP" once \
+	videotestsrc num-buffers=900 pattern=smpte horizontal-speed=4 \
+	! video/x-raw,format=I420,width=1280,height=720,framerate=15/1 \
+	! x264enc speed-preset=veryfast key-int-max=30 ! mp4mux
 
-tmp=$(mktemp -d)
-cleanup() {
-	for p in ${sd_pid:-} ${srv_pid:-}; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
-mkfifo "$tmp/srv" "$tmp/out"
-"$BUILD/bench/sdag-bench-rtsp" serve --mounts "$MAX" --clip "$(realpath "$CLIP")" >"$tmp/srv" &
-srv_pid=$!
-read -r _ port <"$tmp/srv"
+bench_start_rtsp --mounts "$MAX" --clip "$(realpath "$CLIP")"
 urls() { for i in $(seq 0 $(($1 - 1))); do echo "rtsp://127.0.0.1:$port/s$i"; done; }
 
 echo "bench: 1280x720 15 fps H.264 over RTSP/TCP, up to $MAX streams; $(nproc) cores"
@@ -60,24 +41,15 @@ for n in $(seq 1 "$MAX"); do
 	if awk "BEGIN {exit !($min >= 14)}"; then ref=$n; else break; fi
 done
 
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-	--plugin-dir "$BUILD/plugins/nodes" >"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
-curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-	--data-binary @data/pipelines/passthrough_v1.json "$SD/pipelines"
+bench_start_daemon --plugin-dir "$BUILD/plugins/nodes"
+bench_register_pipeline data/pipelines/passthrough_v1.json
 live=0
 for n in $(seq 1 "$MAX"); do
-	result=$(python3 - "$SD" $(urls "$n") <<'PY'
-import json, sys, time, urllib.request
+	# shellcheck disable=SC2046
+	result=$(bench_py "$SD" $(urls "$n") <<'PY'
 base, urls = sys.argv[1], sys.argv[2:]
 def call(method, path, body=None):
-    req = urllib.request.Request(base + path, method=method, data=body and json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
+    return http(base, method, path, body)
 ids = [call("POST", "/jobs", {"pipeline_id": "passthrough_v1", "video_url": u,
                               "options": {"transport": "tcp"}})["job_id"] for u in urls]
 deadline = time.monotonic() + 30

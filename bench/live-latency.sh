@@ -16,41 +16,20 @@
 #   bench/live-latency.sh [BUILD_DIR] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD=${1:-build}
 SECS=${2:-20}
-for f in "$BUILD/src/streamdagd" "$BUILD/bench/sdag-bench-rtsp" "$BUILD/bench/sdag-node-stamp.so"; do
-	test -e "$f" || {
-		echo "bench: no $f: run make build" >&2
-		exit 1
-	}
-done
+bench_need_files "$BUILD/src/streamdagd" "$BUILD/bench/sdag-bench-rtsp" "$BUILD/bench/sdag-node-stamp.so"
 
-tmp=$(mktemp -d)
-cleanup() {
-	for p in ${sd_pid:-} ${srv_pid:-}; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
-mkfifo "$tmp/srv" "$tmp/out"
-"$BUILD/bench/sdag-bench-rtsp" serve --mounts 1 --width 640 --height 480 --fps 15 \
-	--stamp-log "$tmp/send.log" >"$tmp/srv" &
-srv_pid=$!
-read -r _ port <"$tmp/srv"
+bench_start_rtsp --mounts 1 --width 640 --height 480 --fps 15 --stamp-log "$tmp/send.log"
 URL="rtsp://127.0.0.1:$port/s0"
 
 mkdir "$tmp/nodes"
 ln -s "$(realpath "$BUILD/bench/sdag-node-stamp.so")" "$tmp/nodes/"
-"$BUILD/src/streamdagd" --listen 127.0.0.1:0 --data-dir "$tmp/data" --plugin-dir "$tmp/nodes" \
-	>"$tmp/out" 2>"$tmp/sd.log" &
-sd_pid=$!
-read -r line <"$tmp/out"
-SD=${line#*listening on }
-SD=${SD%/}
+bench_start_daemon --plugin-dir "$tmp/nodes"
 curl -fsS -o /dev/null -H 'Content-Type: application/json' "$SD/pipelines" -d \
 	'{"pipeline_id":"stamp","nodes":[{"id":"st","type":"stamp"}],"edges":[{"from":"source.frame","to":"st.frame"}],"outputs":["st.counts"]}'
 JOB=$(curl -fsS -H 'Content-Type: application/json' "$SD/jobs" -d \

@@ -17,6 +17,7 @@
 #   bench/mqtt-fanout.sh [BUILD_DIR] [REPS] [FRAMES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD=${1:-build}
 REPS=${2:-5}
@@ -26,29 +27,15 @@ CACHE=bench/.cache
 CLIP=$CACHE/64x64-h264-$FRAMES.mp4
 BENCH=$BUILD/bench/sdag-mqtt-bench
 
-for tool in gst-launch-1.0 python3 curl mosquitto; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is missing: run make deps" >&2
-		exit 1
-	}
-done
-for f in "$BUILD/src/streamdagd" "$BENCH" "$BUILD/tests/job-plugins/sdag-node-slow.so"; do
-	test -e "$f" || {
-		echo "bench: no $f: run make build" >&2
-		exit 1
-	}
-done
+bench_need_tools gst-launch-1.0 python3 curl mosquitto
+bench_need_files "$BUILD/src/streamdagd" "$BENCH" "$BUILD/tests/job-plugins/sdag-node-slow.so"
 
-mkdir -p "$CACHE"
-if [ ! -s "$CLIP" ]; then
-	echo "bench: making $CLIP (once)"
-	gst-launch-1.0 -q videotestsrc num-buffers="$FRAMES" \
-		! video/x-raw,format=I420,width=64,height=64,framerate=30/1 \
-		! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$CLIP.part"
-	mv "$CLIP.part" "$CLIP"
-fi
+bench_make_clip "$CLIP" once \
+	videotestsrc num-buffers="$FRAMES" \
+	! video/x-raw,format=I420,width=64,height=64,framerate=30/1 \
+	! x264enc speed-preset=ultrafast ! mp4mux
 
-exec python3 - "$BUILD" "$REPS" "$FRAMES" "$TARGET" "$(realpath "$CLIP")" "$BENCH" <<'PY'
+bench_py "$BUILD" "$REPS" "$FRAMES" "$TARGET" "$(realpath "$CLIP")" "$BENCH" <<'PY'
 import json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 build, reps, frames, target, clip, bench = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
@@ -69,13 +56,6 @@ def wait_port(port):
         except OSError:
             time.sleep(0.02)
     sys.exit(f"bench: nothing listens on {port}")
-
-def http(base, method, path, body=None):
-    req = urllib.request.Request(base + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
 
 def subscriber(filt, save=None):
     argv = [bench, "sub", uri, filt, str(frames), "120"] + ([save] if save else [])
@@ -126,11 +106,7 @@ try:
         job = http(base, "POST", "/jobs", {"pipeline_id": "one",
                                           "video_url": "file://" + clip})
         n, secs, rate = result(sub, "job")
-        while True:
-            j = http(base, "GET", f"/jobs/{job['job_id']}")
-            if j["status"] in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.02)
+        j = wait_job(base, job["job_id"], 0.02)
         if j["status"] != "completed" or j["frames_processed"] != frames:
             sys.exit(f"bench: job {j['status']}, {j['frames_processed']} frames")
         runs_b.append(rate)
@@ -138,11 +114,7 @@ try:
         # (c) the same job with its detections not published: what the job itself can do
         job = http(base, "POST", "/jobs", {"pipeline_id": "one", "video_url": "file://" + clip,
                                           "options": {"mqtt": {"publish_detections": False}}})
-        while True:
-            j = http(base, "GET", f"/jobs/{job['job_id']}")
-            if j["status"] in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.02)
+        j = wait_job(base, job["job_id"], 0.02)
         quiet_fps.append(j["fps"])
         # (a) raw Paho, the same payloads
         sub = subscriber("raw/detections")

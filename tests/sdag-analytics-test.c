@@ -41,23 +41,6 @@ media_url(const char *name)
 	return g_filename_to_uri(path, NULL, NULL);
 }
 
-static void
-run_launch(const char *launch)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GstElement) pipeline = gst_parse_launch(launch, &error);
-	g_autoptr(GstBus) bus = NULL;
-	g_autoptr(GstMessage) msg = NULL;
-
-	g_assert_no_error(error);
-	bus = gst_element_get_bus(pipeline);
-	gst_element_set_state(pipeline, GST_STATE_PLAYING);
-	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-	g_assert_nonnull(msg);
-	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
-	gst_element_set_state(pipeline, GST_STATE_NULL);
-}
-
 #define SDAG_TEST_LAUNCH                                                                   \
 	"videotestsrc num-buffers=%d ! video/x-raw,width=160,height=120,framerate=30/1 ! " \
 	"x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s"
@@ -77,8 +60,8 @@ make_media(void)
 	g_autofree char *data = NULL;
 	gsize len = 0;
 
-	run_launch(l1);
-	run_launch(l2);
+	sdag_test_gst_launch(l1);
+	sdag_test_gst_launch(l2);
 	g_assert_true(g_file_get_contents(clip, &data, &len, &error));
 	g_assert_true(g_file_set_contents(clip_b, data, (gssize)len, &error));
 	g_assert_true(g_file_set_contents(text, "this is not a video\n", -1, &error));
@@ -140,17 +123,6 @@ http(Fixture *f, const char *method, const char *path, const char *body)
 	    f->session, f->base, method, path, body != NULL ? "application/json" : NULL, body, -1);
 }
 
-/* GET that must answer 200 with JSON; returns a new reference */
-static JsonNode *
-get_json(Fixture *f, const char *path)
-{
-	g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
-
-	if (r->status != 200 || r->json == NULL)
-		g_error("GET %s: %u %s", path, r->status, r->text);
-	return json_node_ref(r->json);
-}
-
 static void
 register_pipeline(Fixture *f, const char *id, guint sleep_ms)
 {
@@ -183,22 +155,6 @@ submit(Fixture *f, const char *pipeline, const char *media, const char *options)
 	return g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
 }
 
-static gboolean
-timeout_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-spin(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, timeout_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
 static const char *
 status_of(JsonNode *job)
 {
@@ -212,13 +168,11 @@ wait_status(Fixture *f, const char *id, const char *want)
 	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
 
 	while (g_get_monotonic_time() < deadline) {
-		g_autoptr(JsonNode) job = get_json(f, path);
+		g_autoptr(JsonNode) job = sdag_test_http_get_json(f->session, f->base, path);
 		const char *st = status_of(job);
-		if (g_strcmp0(st, want) == 0 || (want == NULL && (g_strcmp0(st, "completed") == 0 ||
-								  g_strcmp0(st, "failed") == 0 ||
-								  g_strcmp0(st, "cancelled") == 0)))
+		if (g_strcmp0(st, want) == 0 || (want == NULL && sdag_test_job_is_terminal(st)))
 			return g_steal_pointer(&job);
-		spin(10);
+		sdag_test_spin(10);
 	}
 	g_error("job %s never became %s", id, want != NULL ? want : "terminal");
 }
@@ -251,7 +205,7 @@ walk(Fixture *f, const char *path, const char *member, guint limit)
 		    cursor != NULL
 			? g_strdup_printf("%s%slimit=%u&cursor=%s", path, sep, limit, cursor)
 			: g_strdup_printf("%s%slimit=%u", path, sep, limit);
-		g_autoptr(JsonNode) page = get_json(f, p);
+		g_autoptr(JsonNode) page = sdag_test_http_get_json(f->session, f->base, p);
 		JsonObject *o = json_node_get_object(page);
 		JsonArray *items = json_object_get_array_member(o, member);
 
@@ -288,9 +242,9 @@ stamp_now(void)
 {
 	/* ms precision, as created_at: a gap of a few ms either side keeps it strict */
 	char *s;
-	spin(5);
+	sdag_test_spin(5);
 	s = sdag_json_timestamp(g_get_real_time());
-	spin(5);
+	sdag_test_spin(5);
 	return s;
 }
 
@@ -452,7 +406,7 @@ test_jobs_paging_while_submitting(Fixture *f, gconstpointer data)
 		    cursor != NULL
 			? g_strdup_printf("/jobs?pipeline_id=pg&limit=9&cursor=%s", cursor)
 			: g_strdup("/jobs?pipeline_id=pg&limit=9");
-		g_autoptr(JsonNode) page = get_json(f, p);
+		g_autoptr(JsonNode) page = sdag_test_http_get_json(f->session, f->base, p);
 		JsonObject *o = json_node_get_object(page);
 		JsonArray *jobs = json_object_get_array_member(o, "jobs");
 		for (guint i = 0; i < json_array_get_length(jobs); i++)
@@ -471,7 +425,7 @@ test_jobs_paging_while_submitting(Fixture *f, gconstpointer data)
 		    cursor != NULL ? g_strdup_printf(
 					 "/jobs?pipeline_id=pg&order=asc&limit=9&cursor=%s", cursor)
 				   : g_strdup("/jobs?pipeline_id=pg&order=asc&limit=9");
-		g_autoptr(JsonNode) page = get_json(f, p);
+		g_autoptr(JsonNode) page = sdag_test_http_get_json(f->session, f->base, p);
 		JsonObject *o = json_node_get_object(page);
 		JsonArray *jobs = json_object_get_array_member(o, "jobs");
 		for (guint i = 0; i < json_array_get_length(jobs); i++)
@@ -545,7 +499,8 @@ test_jobs_bad_filters(Fixture *f, gconstpointer data)
 	}
 	/* and the data is intact */
 	{
-		g_autoptr(JsonNode) list = get_json(f, "/jobs?status=completed&since=0");
+		g_autoptr(JsonNode) list =
+		    sdag_test_http_get_json(f->session, f->base, "/jobs?status=completed&since=0");
 		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
 				     json_node_get_object(list), "jobs")),
 				 ==,
@@ -669,7 +624,8 @@ test_audit(Fixture *f, gconstpointer data)
 		gets = http(f, "GET", "/nowhere", NULL);
 
 		g_assert_cmpuint(count_rows(f, "/history?actor=anonymous"), ==, before + 1);
-		last = get_json(f, "/history?actor=anonymous&limit=1");
+		last = sdag_test_http_get_json(
+		    f->session, f->base, "/history?actor=anonymous&limit=1");
 		row = json_array_get_object_element(
 		    json_object_get_array_member(json_node_get_object(last), "entries"), 0);
 		outcome = json_object_get_object_member(row, "outcome");
@@ -812,7 +768,7 @@ static JsonNode *
 job_metrics(Fixture *f, const char *id)
 {
 	g_autofree char *path = g_strdup_printf("/jobs/%s/metrics", id);
-	return get_json(f, path);
+	return sdag_test_http_get_json(f->session, f->base, path);
 }
 
 static void
@@ -897,7 +853,7 @@ test_metrics_accuracy(Fixture *f, gconstpointer data)
 	register_pipeline(f, "live", 100);
 	live_id = submit(f, "live", "clip.mp4", NULL);
 	wait_drop(f, live_id, "running");
-	spin(350);
+	sdag_test_spin(350);
 	live = job_metrics(f, live_id);
 	g_assert_false(json_object_get_boolean_member(json_node_get_object(live), "final"));
 	g_assert_cmpstr(
@@ -974,7 +930,7 @@ test_pipeline_stats(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(started, ==, 5);
 
-	stats = get_json(f, "/pipelines/st/stats");
+	stats = sdag_test_http_get_json(f->session, f->base, "/pipelines/st/stats");
 	so = json_node_get_object(stats);
 	runs = json_object_get_object_member(so, "runs");
 	g_assert_cmpint(json_object_get_int_member(runs, "total"), ==, 5);
@@ -1028,7 +984,7 @@ test_pipeline_stats(Fixture *f, gconstpointer data)
 	/* a day with no run: the pipeline exists, so zeros, not 404 */
 	tomorrow = g_strdup_printf("/pipelines/st/stats?since=%" G_GINT64_FORMAT,
 				   g_get_real_time() / G_USEC_PER_SEC + 86400 * 2);
-	empty = get_json(f, tomorrow);
+	empty = sdag_test_http_get_json(f->session, f->base, tomorrow);
 	g_assert_cmpint(
 	    json_object_get_int_member(
 		json_object_get_object_member(json_node_get_object(empty), "runs"), "total"),

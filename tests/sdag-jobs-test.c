@@ -61,23 +61,6 @@ media_url(const char *name)
 }
 
 static void
-run_launch(const char *description)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
-	g_autoptr(GstBus) bus = NULL;
-	g_autoptr(GstMessage) msg = NULL;
-
-	g_assert_no_error(error);
-	bus = gst_element_get_bus(pipeline);
-	gst_element_set_state(pipeline, GST_STATE_PLAYING);
-	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-	g_assert_nonnull(msg);
-	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
-	gst_element_set_state(pipeline, GST_STATE_NULL);
-}
-
-static void
 make_media(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -96,12 +79,12 @@ make_media(void)
 				 "x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s",
 				 CLIP_FRAMES,
 				 clip);
-	run_launch(launch);
+	sdag_test_gst_launch(launch);
 	audio = media_path("audio.wav");
 	g_free(launch);
 	launch =
 	    g_strdup_printf("audiotestsrc num-buffers=20 ! wavenc ! filesink location=%s", audio);
-	run_launch(launch);
+	sdag_test_gst_launch(launch);
 
 	/* a text file named like a video */
 	g_free(path);
@@ -214,11 +197,7 @@ static JsonNode *
 get_job(Fixture *f, const char *id)
 {
 	g_autofree char *path = g_strdup_printf("/jobs/%s", id);
-	g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
-
-	if (r->status != 200)
-		g_error("GET %s: %u %s", path, r->status, r->text);
-	return json_node_ref(r->json);
+	return sdag_test_http_get_json(f->session, f->base, path);
 }
 
 static char *
@@ -226,30 +205,6 @@ job_status(Fixture *f, const char *id)
 {
 	g_autoptr(JsonNode) job = get_job(f, id);
 	return g_strdup(json_object_get_string_member(json_node_get_object(job), "status"));
-}
-
-static gboolean
-is_terminal(const char *status)
-{
-	return g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
-	       g_strcmp0(status, "cancelled") == 0;
-}
-
-static gboolean
-timeout_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for @ms without busy-waiting. */
-static void
-spin(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, timeout_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
 }
 
 /* Polls until the job is terminal; returns its final JSON. */
@@ -262,9 +217,10 @@ wait_terminal(Fixture *f, const char *id)
 
 	while (g_get_monotonic_time() < deadline) {
 		g_autoptr(JsonNode) job = get_job(f, id);
-		if (is_terminal(json_object_get_string_member(json_node_get_object(job), "status")))
+		if (sdag_test_job_is_terminal(
+			json_object_get_string_member(json_node_get_object(job), "status")))
 			return g_steal_pointer(&job);
-		spin(10);
+		sdag_test_spin(10);
 	}
 	g_error("job %s did not end", id);
 }
@@ -277,34 +233,8 @@ wait_processed(Fixture *f, const char *id, gint64 n)
 		g_autoptr(JsonNode) job = get_job(f, id);
 		if (json_object_get_int_member(json_node_get_object(job), "frames_processed") >= n)
 			return;
-		spin(20);
+		sdag_test_spin(20);
 	}
-}
-
-/* Every frame row of a job, through the paging route. */
-static JsonArray *
-all_frames(Fixture *f, const char *id, guint page)
-{
-	JsonArray *frames = json_array_new();
-	gint64 from = 0;
-
-	for (;;) {
-		g_autofree char *path = g_strdup_printf(
-		    "/jobs/%s/frames?from=%" G_GINT64_FORMAT "&limit=%u", id, from, page);
-		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
-		JsonObject *o = sdag_test_reply_object(r);
-		JsonArray *got = json_object_get_array_member(o, "frames");
-
-		g_assert_cmpuint(r->status, ==, 200);
-		g_assert_cmpuint(json_array_get_length(got), <=, page);
-		for (guint i = 0; i < json_array_get_length(got); i++)
-			json_array_add_element(frames,
-					       json_node_copy(json_array_get_element(got, i)));
-		if (json_object_get_null_member(o, "next_from"))
-			break;
-		from = json_object_get_int_member(o, "next_from");
-	}
-	return frames;
 }
 
 static const char *
@@ -333,7 +263,7 @@ heard_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
 	g_assert_cmpstr(json_object_get_string_member(o, "job_id"), ==, job_id);
 	g_assert_false(json_object_has_member(o, "pipeline"));
 	g_assert_false(json_object_has_member(o, "source_url"));
-	if (is_terminal(status))
+	if (sdag_test_job_is_terminal(status))
 		h->summary_at_end = json_object_has_member(o, "summary");
 	g_ptr_array_add(h->statuses, g_strdup_printf("%s %s", job_id, status));
 }
@@ -401,7 +331,7 @@ test_stride(Fixture *f, gconstpointer data)
 		g_autoptr(JsonNode) job = wait_terminal(f, id);
 		JsonObject *o = json_node_get_object(job);
 		JsonObject *summary = json_object_get_object_member(o, "summary");
-		g_autoptr(JsonArray) frames = all_frames(f, id, 4);
+		g_autoptr(JsonArray) frames = sdag_test_job_frames(f->session, f->base, id, 4);
 		g_autoptr(GHashTable) tracks = g_hash_table_new(g_direct_hash, g_direct_equal);
 		double score_sum = 0;
 		guint n_dets = 0;
@@ -480,7 +410,7 @@ test_vtest(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
 	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 795);
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 159);
-	frames = all_frames(f, id, 1000);
+	frames = sdag_test_job_frames(f->session, f->base, id, 1000);
 	g_assert_cmpuint(json_array_get_length(frames), ==, 159);
 	/* 10 fps: frame 790 is at 79 s */
 	g_assert_cmpfloat_with_epsilon(
@@ -503,7 +433,7 @@ test_max_frames(Fixture *f, gconstpointer data)
 	job = wait_terminal(f, id);
 	g_assert_cmpstr(
 	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
-	frames = all_frames(f, id, 100);
+	frames = sdag_test_job_frames(f->session, f->base, id, 100);
 	g_assert_cmpuint(json_array_get_length(frames), ==, 5);
 	g_assert_cmpint(
 	    json_object_get_int_member(json_array_get_object_element(frames, 4), "frame_id"),
@@ -536,7 +466,7 @@ test_concurrency(Fixture *f, gconstpointer data)
 				running++;
 			if (g_strcmp0(st, "queued") != 0)
 				started[i] = TRUE;
-			if (!is_terminal(st))
+			if (!sdag_test_job_is_terminal(st))
 				all_done = FALSE;
 		}
 		/* FIFO: a job has started only if every earlier one has */
@@ -545,7 +475,7 @@ test_concurrency(Fixture *f, gconstpointer data)
 				g_assert_true(started[i - 1]);
 		max_running = MAX(max_running, running);
 		g_assert_cmpuint(running, <=, 2);
-		spin(5);
+		sdag_test_spin(5);
 	}
 	g_assert_cmpuint(max_running, ==, 2);
 	for (guint i = 0; i < 6; i++) {
@@ -558,7 +488,7 @@ test_concurrency(Fixture *f, gconstpointer data)
 static guint
 count_frames(Fixture *f, const char *id)
 {
-	g_autoptr(JsonArray) frames = all_frames(f, id, 1000);
+	g_autoptr(JsonArray) frames = sdag_test_job_frames(f->session, f->base, id, 1000);
 	return json_array_get_length(frames);
 }
 
@@ -673,7 +603,7 @@ test_cancel_at_shutdown(void)
 	soup_session_send_and_read_async(
 	    f->session, msg, G_PRIORITY_DEFAULT, NULL, cancel_sent_cb, &answered);
 	/* long enough for the request to arrive, shorter than a frame */
-	spin(30);
+	sdag_test_spin(30);
 	sdag_daemon_free(g_steal_pointer(&f->daemon));
 	while (!answered)
 		g_main_context_iteration(NULL, TRUE);
@@ -1406,7 +1336,7 @@ assert_rerun(Fixture *f, const char *requeued, const char *queued)
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
 	g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 2);
 	g_assert_nonnull(json_object_get_string_member(o, "requeued_at"));
-	frames = all_frames(f, requeued, 7);
+	frames = sdag_test_job_frames(f->session, f->base, requeued, 7);
 	g_assert_cmpuint(json_array_get_length(frames), ==, CLIP_FRAMES);
 	for (guint i = 0; i < json_array_get_length(frames); i++)
 		g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(frames, i),
@@ -1518,7 +1448,7 @@ test_restart_sigkill(void)
 	queued = submit(f, "slow", url, NULL);
 	/* enough frames that some rows are certainly written (batches of 250 ms at most) */
 	wait_processed(f, failing, 15);
-	spin(300);
+	sdag_test_spin(300);
 	sdag_test_daemon_kill(d);
 
 	d = spawned_start(dir);

@@ -663,22 +663,6 @@ get_job(Fixture *f, const char *id)
 	return json_object_ref(sdag_test_reply_object(r));
 }
 
-static gboolean
-timeout_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-spin(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, timeout_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
 /* Polls until the job's source_state is @state (and, if given, its reason @reason). */
 static JsonObject *
 wait_state(Fixture *f, const char *id, const char *state, const char *reason, guint secs)
@@ -697,7 +681,7 @@ wait_state(Fixture *f, const char *id, const char *state, const char *reason, gu
 		g_free(seen);
 		seen = g_strdup_printf("%s (%s)", now, why);
 		json_object_unref(o);
-		spin(50);
+		sdag_test_spin(50);
 	}
 	g_error("job %s: not %s (%s) within %u s, last %s",
 		id,
@@ -717,7 +701,7 @@ wait_frames(Fixture *f, const char *id, gint64 n)
 		if (json_object_get_int_member(o, "frames_processed") >= n)
 			return o;
 		json_object_unref(o);
-		spin(50);
+		sdag_test_spin(50);
 	}
 	g_error("job %s: not %" G_GINT64_FORMAT " frames within 30 s", id, n);
 }
@@ -940,7 +924,7 @@ recorder_wait_status(Recorder *r, const char *id, const char *last)
 		if (g_get_monotonic_time() > deadline)
 			g_error(
 			    "job %s: statuses \"%s\", never %s", id, s != NULL ? s->str : "", last);
-		spin(20);
+		sdag_test_spin(20);
 	}
 }
 
@@ -999,7 +983,7 @@ test_rtsp_reconnect(Fixture *f, gconstpointer data)
 	o = wait_state(f, id, "backoff", NULL, 10);
 	before = json_object_get_int_member(o, "frames_processed");
 	json_object_unref(o);
-	spin(5000);
+	sdag_test_spin(5000);
 	rtsp_start(&rtsp_main);
 	o = wait_state(f, id, "online", "frames", 20);
 	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 1);
@@ -1041,7 +1025,7 @@ test_rtsp_late_server(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "running");
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 0);
 	json_object_unref(o);
-	spin(1500);
+	sdag_test_spin(1500);
 	rtsp_start(&late);
 	o = wait_state(f, id, "online", "frames", 20);
 	/* first time online: not a reconnect */
@@ -1095,7 +1079,7 @@ test_rtsp_refusals(Fixture *f, gconstpointer data)
 				break;
 			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 			json_object_unref(o);
-			spin(50);
+			sdag_test_spin(50);
 		}
 		err = json_object_get_object_member(o, "error");
 		g_assert_cmpstr(json_object_get_string_member(err, "code"),
@@ -1161,7 +1145,7 @@ test_independent(Fixture *f, gconstpointer data)
 	}
 	for (guint i = 0; i < 4; i++)
 		json_object_unref(wait_state(f, ids[i], "online", "frames", 30));
-	spin(3000);
+	sdag_test_spin(3000);
 	for (guint i = 0; i < 3; i++) {
 		o = get_job(f, ids[i]);
 		fps_before[i] = json_object_get_double_member(o, "processed_fps");
@@ -1170,7 +1154,7 @@ test_independent(Fixture *f, gconstpointer data)
 	}
 	rtsp_stop(&victim);
 	json_object_unref(wait_state(f, ids[3], "backoff", NULL, 10));
-	spin(4000);
+	sdag_test_spin(4000);
 	for (guint i = 0; i < 3; i++) {
 		o = get_job(f, ids[i]);
 		g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "online");
@@ -1270,7 +1254,7 @@ test_realtime(Fixture *f, gconstpointer data)
 			break;
 		g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * slow * G_USEC_PER_SEC);
 		json_object_unref(o);
-		spin(100);
+		sdag_test_spin(100);
 	}
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
 	/* under valgrind the decoder itself may be slower than the DAG */
@@ -1434,20 +1418,6 @@ typedef struct {
 	guint16 port;
 } Nginx;
 
-static guint16
-free_port(void)
-{
-	g_autoptr(GSocket) s =
-	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocketAddress) bound = NULL;
-
-	g_assert_true(g_socket_bind(s, any, TRUE, NULL));
-	bound = g_socket_get_local_address(s, NULL);
-	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
 static void
 nginx_start(Nginx *n)
 {
@@ -1457,7 +1427,7 @@ nginx_start(Nginx *n)
 	g_autofree char *logs = NULL;
 
 	n->dir = sdag_test_mkdtemp();
-	n->port = free_port();
+	n->port = sdag_test_free_port();
 	logs = g_build_filename(n->dir, "logs", NULL);
 	g_mkdir(logs, 0700);
 	conf = g_strdup_printf(
@@ -1595,7 +1565,7 @@ test_rtmp_ends(Fixture *f, gconstpointer data)
 			break;
 		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 		json_object_unref(o);
-		spin(50);
+		sdag_test_spin(50);
 	}
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 10);
 	json_object_unref(o);
@@ -1608,7 +1578,7 @@ test_rtmp_ends(Fixture *f, gconstpointer data)
 			break;
 		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 		json_object_unref(o);
-		spin(50);
+		sdag_test_spin(50);
 	}
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "completed");
 	json_object_unref(o);
@@ -1716,7 +1686,7 @@ test_restart(void)
 	json_object_unref(wait_state(&fx, id, "online", "frames", 30));
 	o = wait_frames(&fx, id, 30);
 	json_object_unref(o);
-	spin(700); /* a checkpoint past frame 30 */
+	sdag_test_spin(700); /* a checkpoint past frame 30 */
 	o = get_job(&fx, id);
 	before_kill = json_object_get_int_member(o, "frames_processed");
 	json_object_unref(o);
@@ -1732,7 +1702,7 @@ test_restart(void)
 	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), >=, 30);
 	json_object_unref(o);
 	json_object_unref(wait_frames(&fx, id, before_kill + 15));
-	spin(600); /* frame rows are written every 250 ms */
+	sdag_test_spin(600); /* frame rows are written every 250 ms */
 	/* ids from 0 without a gap or a repeat, and the count node's total never reset */
 	next_id = assert_continuous(&fx, id, 0);
 	g_assert_cmpint(next_id, >=, before_kill + 15);

@@ -56,20 +56,6 @@ spawn(GSubprocessFlags flags, const char *const *argv)
 	return p;
 }
 
-static guint16
-free_port(void)
-{
-	g_autoptr(GSocket) s =
-	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) a = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocketAddress) got = NULL;
-
-	g_assert_true(g_socket_bind(s, a, TRUE, NULL));
-	got = g_socket_get_local_address(s, NULL);
-	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
-}
-
 static gboolean
 port_open(guint16 port)
 {
@@ -107,7 +93,7 @@ broker_start(const char *extra)
 	g_autoptr(GError) error = NULL;
 
 	b->dir = sdag_test_mkdtemp();
-	b->port = free_port();
+	b->port = sdag_test_free_port();
 	b->conf = g_build_filename(b->dir, "mosquitto.conf", NULL);
 	text = g_strdup_printf(
 	    /* as root mosquitto would switch to its own user, who cannot read our temp dirs */
@@ -1052,8 +1038,8 @@ wait_last_error(Fixture *f)
 static void
 test_mqtt_tls(void)
 {
-	guint16 tls_port = free_port();
-	guint16 mtls_port = free_port();
+	guint16 tls_port = sdag_test_free_port();
+	guint16 mtls_port = sdag_test_free_port();
 	g_autofree char *extra =
 	    g_strdup_printf("allow_anonymous true\n"
 			    "listener %u 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"

@@ -299,30 +299,6 @@ quality_direct(gconstpointer data)
 
 /* ---- through the daemon ---- */
 
-static JsonArray *
-job_frames(SoupSession *session, const char *base, const char *id)
-{
-	JsonArray *frames = json_array_new();
-	gint64 from = 0;
-
-	for (;;) {
-		g_autofree char *path = g_strdup_printf(
-		    "/jobs/%s/frames?from=%" G_GINT64_FORMAT "&limit=100", id, from);
-		g_autoptr(SdagTestReply) r =
-		    sdag_test_http(session, base, "GET", path, NULL, NULL, -1);
-		JsonObject *o = sdag_test_reply_object(r);
-		JsonArray *got = json_object_get_array_member(o, "frames");
-
-		g_assert_cmpuint(r->status, ==, 200);
-		for (guint i = 0; i < json_array_get_length(got); i++)
-			json_array_add_element(frames,
-					       json_node_copy(json_array_get_element(got, i)));
-		if (json_object_get_null_member(o, "next_from"))
-			return frames;
-		from = json_object_get_int_member(o, "next_from");
-	}
-}
-
 /* Registers the shipped pipeline @name and runs a job of it over @url to completion.
  * Returns: (transfer full): the job's frame rows; @job_out gets the finished job */
 static JsonNode *
@@ -374,7 +350,7 @@ run_shipped(SdagTestDaemon *d,
 	}
 	{
 		g_autoptr(JsonArray) frames =
-		    job_frames(session, d->base, job_path + strlen("/jobs/"));
+		    sdag_test_job_frames(session, d->base, job_path + strlen("/jobs/"), 100);
 		return json_node_init_array(json_node_alloc(), frames);
 	}
 }

@@ -312,8 +312,7 @@ wait_terminal(const char *id)
 
 		g_assert_cmpuint(r->status, ==, 200);
 		status = json_object_get_string_member(sdag_test_reply_object(r), "status");
-		if (g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
-		    g_strcmp0(status, "cancelled") == 0) {
+		if (sdag_test_job_is_terminal(status)) {
 			g_assert_cmpstr(status, ==, "completed");
 			return json_object_ref(sdag_test_reply_object(r));
 		}

@@ -114,3 +114,38 @@ sdag_test_reply_object(SdagTestReply *r)
 		g_error("expected a JSON object, got %u: %s", r->status, r->text);
 	return json_node_get_object(r->json);
 }
+
+JsonNode *
+sdag_test_http_get_json(SoupSession *session, const char *base, const char *path)
+{
+	g_autoptr(SdagTestReply) r = sdag_test_http(session, base, "GET", path, NULL, NULL, -1);
+
+	if (r->status != 200 || r->json == NULL)
+		g_error("GET %s: %u %s", path, r->status, r->text);
+	return json_node_ref(r->json);
+}
+
+JsonArray *
+sdag_test_job_frames(SoupSession *session, const char *base, const char *id, guint page)
+{
+	JsonArray *frames = json_array_new();
+	gint64 from = 0;
+
+	for (;;) {
+		g_autofree char *path = g_strdup_printf(
+		    "/jobs/%s/frames?from=%" G_GINT64_FORMAT "&limit=%u", id, from, page);
+		g_autoptr(SdagTestReply) r =
+		    sdag_test_http(session, base, "GET", path, NULL, NULL, -1);
+		JsonObject *o = sdag_test_reply_object(r);
+		JsonArray *got = json_object_get_array_member(o, "frames");
+
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_cmpuint(json_array_get_length(got), <=, page);
+		for (guint i = 0; i < json_array_get_length(got); i++)
+			json_array_add_element(frames,
+					       json_node_copy(json_array_get_element(got, i)));
+		if (json_object_get_null_member(o, "next_from"))
+			return frames;
+		from = json_object_get_int_member(o, "next_from");
+	}
+}

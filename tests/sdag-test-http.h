@@ -37,4 +37,12 @@ const char *sdag_test_reply_error_code(SdagTestReply *r);
 void sdag_test_assert_error(SdagTestReply *r, guint status, const char *code);
 JsonObject *sdag_test_reply_object(SdagTestReply *r);
 
+/* GET @path that must answer 200 with a JSON body (the test fails otherwise).
+ * Returns: (transfer full): the body */
+JsonNode *sdag_test_http_get_json(SoupSession *session, const char *base, const char *path);
+/* Every frame row of job @id, walking /jobs/{id}/frames by from/next_from, @page rows a
+ * request; each page must answer 200 with at most @page rows.
+ * Returns: (transfer full): the rows, in order */
+JsonArray *sdag_test_job_frames(SoupSession *session, const char *base, const char *id, guint page);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 
 static gpointer
 test_init(JsonObject *params, GError **error)
@@ -482,4 +483,58 @@ sdag_test_daemon_kill(SdagTestDaemon *d)
 	g_assert_true(g_subprocess_wait(d->proc, NULL, NULL));
 	g_assert_true(g_subprocess_get_if_signaled(d->proc));
 	sdag_test_daemon_free(d);
+}
+
+static gboolean
+sdag_test_spin_done_cb(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+void
+sdag_test_spin(guint ms)
+{
+	gboolean done = FALSE;
+	g_timeout_add(ms, sdag_test_spin_done_cb, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+guint16
+sdag_test_free_port(void)
+{
+	g_autoptr(GSocket) s =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_true(g_socket_bind(s, any, TRUE, NULL));
+	bound = g_socket_get_local_address(s, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+gboolean
+sdag_test_job_is_terminal(const char *status)
+{
+	return g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
+	       g_strcmp0(status, "cancelled") == 0;
+}
+
+void
+sdag_test_gst_launch(const char *description)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
+	g_autoptr(GstBus) bus = NULL;
+	g_autoptr(GstMessage) msg = NULL;
+
+	g_assert_no_error(error);
+	bus = gst_element_get_bus(pipeline);
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	g_assert_nonnull(msg);
+	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
 }

@@ -55,4 +55,14 @@ sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char 
 void sdag_test_daemon_stop(SdagTestDaemon *d, int sig);
 void sdag_test_daemon_kill(SdagTestDaemon *d);
 
+/* Runs this thread's default main context for @ms milliseconds, sleeping while idle. */
+void sdag_test_spin(guint ms);
+/* A TCP port on 127.0.0.1 that was free a moment ago (bound, read back, released). */
+guint16 sdag_test_free_port(void);
+/* TRUE for a job status no job leaves: completed, failed or cancelled. */
+gboolean sdag_test_job_is_terminal(const char *status);
+/* Runs the gst-launch style @description (ending in a sink) to EOS, failing the test on a
+ * parse error, a pipeline error or no EOS within 60 s: how tests make their small clips. */
+void sdag_test_gst_launch(const char *description);
+
 G_END_DECLS

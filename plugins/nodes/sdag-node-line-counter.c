@@ -79,7 +79,7 @@ line_init(JsonObject *params, GError **error)
 	    json_object_get_string_member(params, "anchor"), &self->anchor, NULL);
 	self->labels = sdag_labels_from_json(json_object_get_array_member(params, "labels"));
 	self->forget_after = (guint)json_object_get_int_member(params, "forget_after");
-	self->tracks = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	self->tracks = sdag_track_table_new();
 	self->totals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	return self;
 }
@@ -113,19 +113,6 @@ line_meets_segment(LineNode *self, SdagPoint p, SdagPoint q)
 	return t >= 0.0 && t <= 1.0;
 }
 
-static gint
-line_cmp_id_cb(gconstpointer a, gconstpointer b)
-{
-	gint64 x = (*(LineTrack *const *)a)->id, y = (*(LineTrack *const *)b)->id;
-	return x < y ? -1 : x > y;
-}
-
-static gint
-line_cmp_str_cb(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static LineTotals *
 line_totals(LineNode *self, const char *label)
 {
@@ -147,6 +134,8 @@ line_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 	GArray *counts = outputs[1].items;
 	g_autoptr(GPtrArray) known = NULL;
 	g_autoptr(GPtrArray) labels = NULL;
+	char name_in[sizeof(((SdagCount *)NULL)->name)];
+	char name_out[sizeof(((SdagCount *)NULL)->name)];
 
 	self->frame++;
 	for (guint i = 0; in != NULL && i < in->len; i++) {
@@ -171,13 +160,13 @@ line_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 			continue;
 		side = s > 0 ? 1 : -1;
 		if (t->side != 0 && side != t->side && line_meets_segment(self, t->at, p)) {
-			SdagEvent e = {.track_id = t->id};
 			LineTotals *tot = line_totals(self, d->label);
 
-			g_strlcpy(e.kind, side > 0 ? "cross_in" : "cross_out", sizeof(e.kind));
-			g_strlcpy(e.name, self->name, sizeof(e.name));
-			g_strlcpy(e.label, d->label, sizeof(e.label));
-			g_array_append_val(events, e);
+			sdag_event_append(events,
+					  side > 0 ? "cross_in" : "cross_out",
+					  self->name,
+					  d->label,
+					  t->id);
 			if (side > 0)
 				tot->in++;
 			else
@@ -192,19 +181,15 @@ line_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 		if (self->frame - t->last_seen > self->forget_after)
 			g_hash_table_remove(self->tracks, &t->id);
 	}
-	labels = sdag_hash_table_keys(self->totals);
-	g_ptr_array_sort(labels, line_cmp_str_cb);
+	g_snprintf(name_in, sizeof(name_in), "line/%s/in", self->name);
+	g_snprintf(name_out, sizeof(name_out), "line/%s/out", self->name);
+	labels = sdag_sorted_str_keys(self->totals);
 	for (guint i = 0; i < labels->len; i++) {
 		const char *label = g_ptr_array_index(labels, i);
 		const LineTotals *tot = g_hash_table_lookup(self->totals, label);
-		SdagCount c = {.value = tot->in};
 
-		g_snprintf(c.name, sizeof(c.name), "line/%s/in", self->name);
-		g_strlcpy(c.label, label, sizeof(c.label));
-		g_array_append_val(counts, c);
-		c.value = tot->out;
-		g_snprintf(c.name, sizeof(c.name), "line/%s/out", self->name);
-		g_array_append_val(counts, c);
+		sdag_count_append(counts, name_in, label, tot->in);
+		sdag_count_append(counts, name_out, label, tot->out);
 	}
 	return TRUE;
 }
@@ -219,14 +204,9 @@ line_save_state(gpointer instance, const char *key)
 {
 	LineNode *self = instance;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GPtrArray) known = sdag_hash_table_values(self->tracks);
-	g_autoptr(GPtrArray) labels = sdag_hash_table_keys(self->totals);
-	char *text;
+	g_autoptr(GPtrArray) known = sdag_track_table_sorted(self->tracks);
+	g_autoptr(GPtrArray) labels = sdag_sorted_str_keys(self->totals);
 
-	g_ptr_array_sort(known, line_cmp_id_cb);
-	g_ptr_array_sort(labels, line_cmp_str_cb);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "frame");
 	json_builder_add_int_value(b, (gint64)self->frame);
@@ -264,10 +244,7 @@ line_save_state(gpointer instance, const char *key)
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
-	return g_bytes_new_take(text, strlen(text));
+	return sdag_json_builder_to_bytes(b);
 }
 
 static gboolean
@@ -290,20 +267,14 @@ line_load_state(gpointer instance, const char *key, GBytes *data, GError **error
 {
 	LineNode *self = instance;
 	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GHashTable) tracks =
-	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	g_autoptr(GHashTable) tracks = sdag_track_table_new();
 	g_autoptr(GHashTable) totals =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	gsize len = 0;
-	const char *text = g_bytes_get_data(data, &len);
-	JsonObject *root = NULL;
+	JsonObject *root = sdag_json_object_from_bytes(parser, data);
 	JsonNode *tot_node, *tracks_node;
 	JsonArray *arr;
 	double frame;
 
-	if (json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-		root = json_node_get_object(json_parser_get_root(parser));
 	tot_node = root != NULL ? json_object_get_member(root, "totals") : NULL;
 	tracks_node = root != NULL ? json_object_get_member(root, "tracks") : NULL;
 	if (!line_num(root, "frame", TRUE, 0, 9e15, &frame) || tot_node == NULL ||

@@ -166,16 +166,6 @@ tracker_birth(TrackerNode *self, const SdagDetection *d)
 	g_array_append_val(self->tracks, t);
 }
 
-static void
-tracker_event(GArray *events, const char *kind, const Track *t)
-{
-	SdagEvent e = {.track_id = t->id};
-
-	g_strlcpy(e.kind, kind, sizeof(e.kind));
-	g_strlcpy(e.label, t->label, sizeof(e.label));
-	g_array_append_val(events, e);
-}
-
 static gint
 tracker_cmp_id_cb(gconstpointer a, gconstpointer b)
 {
@@ -321,7 +311,7 @@ tracker_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs
 		t->misses = 0;
 		if (t->id < 0 && t->hits >= self->min_hits) {
 			t->id = self->next_id++;
-			tracker_event(events, "track_new", t);
+			sdag_event_append(events, "track_new", NULL, t->label, t->id);
 		}
 	}
 
@@ -334,7 +324,7 @@ tracker_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs
 		if (t->id < 0) {
 			g_array_remove_index(self->tracks, i);
 		} else if (t->misses > self->max_age) {
-			tracker_event(events, "track_lost", t);
+			sdag_event_append(events, "track_lost", NULL, t->label, t->id);
 			g_array_remove_index(self->tracks, i);
 		}
 	}
@@ -345,7 +335,7 @@ tracker_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs
 		if (self->min_hits <= 1) {
 			Track *t = &g_array_index(self->tracks, Track, self->tracks->len - 1);
 			t->id = self->next_id++;
-			tracker_event(events, "track_new", t);
+			sdag_event_append(events, "track_new", NULL, t->label, t->id);
 		}
 	}
 
@@ -384,9 +374,6 @@ tracker_save_state(gpointer instance, const char *key)
 {
 	TrackerNode *self = instance;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	char *text;
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "next_id");
@@ -432,10 +419,7 @@ tracker_save_state(gpointer instance, const char *key)
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
-	return g_bytes_new_take(text, strlen(text));
+	return sdag_json_builder_to_bytes(b);
 }
 
 static gboolean
@@ -446,32 +430,19 @@ tracker_bad_state(GError **error, const char *what)
 }
 
 static gboolean
-tracker_is_int(JsonObject *o, const char *member, gint64 min)
-{
-	JsonNode *n = json_object_get_member(o, member);
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
-	       json_node_get_value_type(n) == G_TYPE_INT64 && json_node_get_int(n) >= min;
-}
-
-static gboolean
 tracker_load_state(gpointer instance, const char *key, GBytes *data, GError **error)
 {
 	TrackerNode *self = instance;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GArray) tracks = g_array_new(FALSE, FALSE, sizeof(Track));
-	gsize len = 0;
-	const char *text = g_bytes_get_data(data, &len);
-	JsonObject *root;
+	JsonObject *root = sdag_json_object_from_bytes(parser, data);
 	JsonArray *arr;
 	gint64 next_id;
 
-	if (!json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+	if (root == NULL)
 		return tracker_bad_state(error, "not a JSON object");
-	root = json_node_get_object(json_parser_get_root(parser));
-	if (!tracker_is_int(root, "next_id", 1))
+	if (!sdag_json_int_member(root, "next_id", 1, &next_id))
 		return tracker_bad_state(error, "next_id must be an integer >= 1");
-	next_id = json_object_get_int_member(root, "next_id");
 	if (!json_object_has_member(root, "tracks") ||
 	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "tracks")))
 		return tracker_bad_state(error, "tracks must be an array");
@@ -483,8 +454,10 @@ tracker_load_state(gpointer instance, const char *key, GBytes *data, GError **er
 		double v[14];
 		Track t = {0};
 
-		if (o == NULL || !tracker_is_int(o, "id", -1) || !tracker_is_int(o, "hits", 0) ||
-		    !tracker_is_int(o, "misses", 0) || !tracker_is_int(o, "age", 0) ||
+		if (o == NULL || !sdag_json_int_member(o, "id", -1, NULL) ||
+		    !sdag_json_int_member(o, "hits", 0, NULL) ||
+		    !sdag_json_int_member(o, "misses", 0, NULL) ||
+		    !sdag_json_int_member(o, "age", 0, NULL) ||
 		    !json_object_has_member(o, "label") || !json_object_has_member(o, "kf") ||
 		    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(o, "kf")) ||
 		    json_node_get_value_type(json_object_get_member(o, "label")) != G_TYPE_STRING)

@@ -269,3 +269,105 @@ sdag_hash_table_values(GHashTable *table)
 		g_ptr_array_add(arr, value);
 	return arr;
 }
+
+static gint
+sdag_cmp_str_cb(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+sdag_sorted_str_keys(GHashTable *table)
+{
+	GPtrArray *arr = sdag_hash_table_keys(table);
+
+	g_ptr_array_sort(arr, sdag_cmp_str_cb);
+	return arr;
+}
+
+GHashTable *
+sdag_track_table_new(void)
+{
+	return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+}
+
+static gint
+sdag_cmp_int64_cb(gconstpointer a, gconstpointer b)
+{
+	gint64 x = **(const gint64 *const *)a, y = **(const gint64 *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+GPtrArray *
+sdag_track_table_sorted(GHashTable *tracks)
+{
+	GPtrArray *arr = sdag_hash_table_keys(tracks);
+
+	g_ptr_array_sort(arr, sdag_cmp_int64_cb);
+	for (guint i = 0; i < arr->len; i++)
+		arr->pdata[i] = g_hash_table_lookup(tracks, arr->pdata[i]);
+	return arr;
+}
+
+void
+sdag_event_append(GArray *events,
+		  const char *kind,
+		  const char *name,
+		  const char *label,
+		  gint64 track_id)
+{
+	SdagEvent e = {.track_id = track_id};
+
+	g_strlcpy(e.kind, kind, sizeof(e.kind));
+	if (name != NULL)
+		g_strlcpy(e.name, name, sizeof(e.name));
+	g_strlcpy(e.label, label, sizeof(e.label));
+	g_array_append_val(events, e);
+}
+
+void
+sdag_count_append(GArray *counts, const char *name, const char *label, gint64 value)
+{
+	SdagCount c = {.value = value};
+
+	g_strlcpy(c.name, name, sizeof(c.name));
+	g_strlcpy(c.label, label, sizeof(c.label));
+	g_array_append_val(counts, c);
+}
+
+GBytes *
+sdag_json_builder_to_bytes(JsonBuilder *builder)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(builder);
+	char *text;
+
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	return g_bytes_new_take(text, strlen(text));
+}
+
+JsonObject *
+sdag_json_object_from_bytes(JsonParser *parser, GBytes *data)
+{
+	gsize len = 0;
+	const char *text = g_bytes_get_data(data, &len);
+
+	if (!json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL) ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		return NULL;
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+gboolean
+sdag_json_int_member(JsonObject *o, const char *member, gint64 min, gint64 *out)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, member) : NULL;
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+	    json_node_get_int(n) < min)
+		return FALSE;
+	if (out != NULL)
+		*out = json_node_get_int(n);
+	return TRUE;
+}

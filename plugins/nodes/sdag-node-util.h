@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Helpers shared by the analysis nodes (motion, tracker, zone, line_counter,
- * filter), linked statically into each plugin: geometry on boxes and polygons,
- * label sets, and the optimal assignment the tracker and the test scorer use.
- * Nothing here is part of the node ABI.
+ * filter), linked statically into each plugin: geometry on boxes and
+ * polygons, label sets, per-track tables, appending events and counts, state
+ * as JSON, and the optimal assignment the tracker and the test scorer use.
+ * Nothing here is part of the node ABI, and it is not installed: the example
+ * nodes (passthrough, count) build against sdag-node.h alone.
  */
 #pragma once
 
@@ -57,6 +59,35 @@ gboolean sdag_labels_match(GHashTable *labels, const char *label);
 /* Keys / values of a table, borrowed (GLib 2.74 has no _as_ptr_array). */
 GPtrArray *sdag_hash_table_keys(GHashTable *table);
 GPtrArray *sdag_hash_table_values(GHashTable *table);
+/* The string keys of @table, borrowed, in strcmp order: a stable order for
+ * per-label outputs and state. Returns: (transfer container). */
+GPtrArray *sdag_sorted_str_keys(GHashTable *table);
+
+/* A per-track table: gint64 * (pointing into the value) -> record, the
+ * records owned and freed with g_free. Insert as (&rec->id, rec). */
+GHashTable *sdag_track_table_new(void);
+/* The records of a sdag_track_table_new() table, borrowed, in ascending
+ * track id order. Returns: (transfer container). */
+GPtrArray *sdag_track_table_sorted(GHashTable *tracks);
+
+/* Appends one SdagEvent to @events; @name may be NULL (no zone or line). */
+void sdag_event_append(GArray *events,
+		       const char *kind,
+		       const char *name,
+		       const char *label,
+		       gint64 track_id);
+/* Appends one SdagCount to @counts. */
+void sdag_count_append(GArray *counts, const char *name, const char *label, gint64 value);
+
+/* State as JSON: the document built in @builder, compact, as bytes.
+ * Returns: (transfer full). */
+GBytes *sdag_json_builder_to_bytes(JsonBuilder *builder);
+/* Parses state @data with @parser; returns its root object (owned by
+ * @parser), or NULL when @data is not JSON or its root is not an object. */
+JsonObject *sdag_json_object_from_bytes(JsonParser *parser, GBytes *data);
+/* Whether member @member of @o (which may be NULL) is an integer >= @min;
+ * stores it in @out when @out is not NULL. */
+gboolean sdag_json_int_member(JsonObject *o, const char *member, gint64 min, gint64 *out);
 
 /*
  * sdag_assign_min_cost:

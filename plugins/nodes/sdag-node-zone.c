@@ -65,7 +65,7 @@ zone_init(JsonObject *params, GError **error)
 	    json_object_get_string_member(params, "anchor"), &self->anchor, NULL);
 	self->labels = sdag_labels_from_json(json_object_get_array_member(params, "labels"));
 	self->forget_after = (guint)json_object_get_int_member(params, "forget_after");
-	self->tracks = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	self->tracks = sdag_track_table_new();
 	self->seen_labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return self;
 }
@@ -73,34 +73,7 @@ zone_init(JsonObject *params, GError **error)
 static void
 zone_event(ZoneNode *self, GArray *events, const char *kind, const ZoneTrack *t)
 {
-	SdagEvent e = {.track_id = t->id};
-
-	g_strlcpy(e.kind, kind, sizeof(e.kind));
-	g_strlcpy(e.name, self->name, sizeof(e.name));
-	g_strlcpy(e.label, t->label, sizeof(e.label));
-	g_array_append_val(events, e);
-}
-
-static gint
-zone_cmp_track_cb(gconstpointer a, gconstpointer b)
-{
-	gint64 x = (*(ZoneTrack *const *)a)->id, y = (*(ZoneTrack *const *)b)->id;
-	return x < y ? -1 : x > y;
-}
-
-static gint
-zone_cmp_str_cb(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Returns: (transfer container): the known tracks in id order */
-static GPtrArray *
-zone_sorted_tracks(ZoneNode *self)
-{
-	GPtrArray *arr = sdag_hash_table_values(self->tracks);
-	g_ptr_array_sort(arr, zone_cmp_track_cb);
-	return arr;
+	sdag_event_append(events, kind, self->name, t->label, t->id);
 }
 
 static gboolean
@@ -113,6 +86,7 @@ zone_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 	g_autoptr(GPtrArray) known = NULL;
 	g_autoptr(GPtrArray) labels = NULL;
 	g_autoptr(GHashTable) occupancy = g_hash_table_new(g_str_hash, g_str_equal);
+	char count_name[sizeof(((SdagCount *)NULL)->name)];
 
 	self->frame++;
 	for (guint i = 0; in != NULL && i < in->len; i++) {
@@ -143,7 +117,7 @@ zone_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 		}
 	}
 	/* forget tracks that left or went missing; a missing one inside exits */
-	known = zone_sorted_tracks(self);
+	known = sdag_track_table_sorted(self->tracks);
 	for (guint i = 0; i < known->len; i++) {
 		ZoneTrack *t = g_ptr_array_index(known, i);
 
@@ -161,17 +135,16 @@ zone_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 		    t->label,
 		    GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(occupancy, t->label)) + 1));
 	}
-	labels = sdag_hash_table_keys(self->seen_labels);
-	g_ptr_array_sort(labels, zone_cmp_str_cb);
+	/* "zone/<name>": MQTT publishes it under <job id>/zone/<name>/<label> */
+	g_snprintf(count_name, sizeof(count_name), "zone/%s", self->name);
+	labels = sdag_sorted_str_keys(self->seen_labels);
 	for (guint i = 0; i < labels->len; i++) {
-		SdagCount c = {0};
 		const char *label = g_ptr_array_index(labels, i);
 
-		/* "zone/<name>": MQTT publishes it under <job id>/zone/<name>/<label> */
-		g_snprintf(c.name, sizeof(c.name), "zone/%s", self->name);
-		g_strlcpy(c.label, label, sizeof(c.label));
-		c.value = GPOINTER_TO_INT(g_hash_table_lookup(occupancy, label));
-		g_array_append_val(counts, c);
+		sdag_count_append(counts,
+				  count_name,
+				  label,
+				  GPOINTER_TO_INT(g_hash_table_lookup(occupancy, label)));
 	}
 	return TRUE;
 }
@@ -186,13 +159,9 @@ zone_save_state(gpointer instance, const char *key)
 {
 	ZoneNode *self = instance;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GPtrArray) known = zone_sorted_tracks(self);
-	g_autoptr(GPtrArray) labels = sdag_hash_table_keys(self->seen_labels);
-	char *text;
+	g_autoptr(GPtrArray) known = sdag_track_table_sorted(self->tracks);
+	g_autoptr(GPtrArray) labels = sdag_sorted_str_keys(self->seen_labels);
 
-	g_ptr_array_sort(labels, zone_cmp_str_cb);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "frame");
 	json_builder_add_int_value(b, (gint64)self->frame);
@@ -216,22 +185,7 @@ zone_save_state(gpointer instance, const char *key)
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
-	return g_bytes_new_take(text, strlen(text));
-}
-
-static gboolean
-zone_int_member(JsonObject *o, const char *member, gint64 min, gint64 *out)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, member) : NULL;
-
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
-	    json_node_get_int(n) < min)
-		return FALSE;
-	*out = json_node_get_int(n);
-	return TRUE;
+	return sdag_json_builder_to_bytes(b);
 }
 
 static const char *
@@ -249,21 +203,15 @@ zone_load_state(gpointer instance, const char *key, GBytes *data, GError **error
 {
 	ZoneNode *self = instance;
 	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GHashTable) tracks =
-	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	g_autoptr(GHashTable) tracks = sdag_track_table_new();
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	gsize len = 0;
-	const char *text = g_bytes_get_data(data, &len);
-	JsonObject *root = NULL;
+	JsonObject *root = sdag_json_object_from_bytes(parser, data);
 	JsonNode *labels_node, *tracks_node;
 	gint64 frame;
 
-	if (json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-		root = json_node_get_object(json_parser_get_root(parser));
 	labels_node = root != NULL ? json_object_get_member(root, "labels") : NULL;
 	tracks_node = root != NULL ? json_object_get_member(root, "tracks") : NULL;
-	if (!zone_int_member(root, "frame", 0, &frame) || labels_node == NULL ||
+	if (!sdag_json_int_member(root, "frame", 0, &frame) || labels_node == NULL ||
 	    !JSON_NODE_HOLDS_ARRAY(labels_node) || tracks_node == NULL ||
 	    !JSON_NODE_HOLDS_ARRAY(tracks_node)) {
 		g_set_error_literal(error,
@@ -288,8 +236,8 @@ zone_load_state(gpointer instance, const char *key, GBytes *data, GError **error
 		const char *label = zone_str_member(o, "label");
 		gint64 last_seen;
 
-		if (!zone_int_member(o, "id", 0, &t->id) ||
-		    !zone_int_member(o, "last_seen", 0, &last_seen) || label == NULL ||
+		if (!sdag_json_int_member(o, "id", 0, &t->id) ||
+		    !sdag_json_int_member(o, "last_seen", 0, &last_seen) || label == NULL ||
 		    last_seen > frame) {
 			g_set_error(error,
 				    G_IO_ERROR,

@@ -667,6 +667,8 @@ test_tracker_state(void)
 	assert_events(b->out[1].items, "track_new::motion:3");
 
 	node_assert_bad_state(b, "[]", "not a JSON object");
+	/* an empty checkpoint: no JSON root at all */
+	node_assert_bad_state(b, "", "not a JSON object");
 	node_assert_bad_state(b, "{\"next_id\":0,\"tracks\":[]}", "next_id");
 	node_assert_bad_state(b, "{\"next_id\":2}", "tracks must be an array");
 	node_assert_bad_state(b, "{\"next_id\":2,\"tracks\":[1]}", "malformed");

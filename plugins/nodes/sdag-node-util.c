@@ -352,9 +352,13 @@ sdag_json_object_from_bytes(JsonParser *parser, GBytes *data)
 {
 	gsize len = 0;
 	const char *text = g_bytes_get_data(data, &len);
+	JsonNode *root;
 
-	if (!json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+	if (!json_parser_load_from_data(parser, text != NULL ? text : "", (gssize)len, NULL))
+		return NULL;
+	/* an empty text parses to no root at all */
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return NULL;
 	return json_node_get_object(json_parser_get_root(parser));
 }

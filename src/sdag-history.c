@@ -287,23 +287,8 @@ sdag_history_query(SdagHistory *self, const SdagHistoryFilter *filter, GError **
 	    .limit = filter->limit,
 	};
 
-	if (filter->cursor != NULL) {
-		guint64 cursor = 0;
-		if (!sdag_index_cursor_parse(filter->cursor, &cursor, error))
-			return NULL;
-		if (filter->ascending)
-			scan.lo = cursor;
-		else
-			scan.hi = cursor;
-	}
-	if (!sdag_index_time_bounds(self->store,
-				    SDAG_STORE_HISTORY,
-				    "c/",
-				    filter->since_us,
-				    filter->until_us,
-				    &scan.lo,
-				    &scan.hi,
-				    error))
+	if (!sdag_index_scan_narrow(
+		&scan, filter->cursor, filter->since_us, filter->until_us, error))
 		return NULL;
 	if (filter->action != NULL) {
 		prefix = sdag_history_named_key('x', filter->action, 0, FALSE);

@@ -159,7 +159,7 @@ sdag_index_first_cb(const guint8 *key,
  * Narrows [*lo, *hi] to the seqs of entries in [since, until), one seek per bound; leaves
  * *lo > *hi when no entry is in range.
  */
-gboolean
+static gboolean
 sdag_index_time_bounds(SdagStore *store,
 		       SdagStoreFamily family,
 		       const char *prefix,
@@ -218,6 +218,37 @@ sdag_index_time_bounds(SdagStore *store,
 		*hi = MIN(*hi, last.seq);
 	}
 	return TRUE;
+}
+
+/**
+ * sdag_index_scan_narrow:
+ * @cursor: (nullable): where the previous page stopped, as sdag_index_cursor_format() gave it
+ * @since_us: the first time included, or SDAG_INDEX_NO_TIME
+ * @until_us: the first time excluded, or SDAG_INDEX_NO_TIME
+ *
+ * Narrows @scan's seq bounds to a page after @cursor (in the scan's order) and to the entries
+ * created in [since, until), found through the family's "c/" time keys.
+ *
+ * Returns: FALSE with BAD_CURSOR or a store error
+ */
+gboolean
+sdag_index_scan_narrow(SdagIndexScan *scan,
+		       const char *cursor,
+		       gint64 since_us,
+		       gint64 until_us,
+		       GError **error)
+{
+	if (cursor != NULL) {
+		guint64 seq = 0;
+		if (!sdag_index_cursor_parse(cursor, &seq, error))
+			return FALSE;
+		if (scan->ascending)
+			scan->lo = seq;
+		else
+			scan->hi = seq;
+	}
+	return sdag_index_time_bounds(
+	    scan->store, scan->family, "c/", since_us, until_us, &scan->lo, &scan->hi, error);
 }
 
 typedef struct {

@@ -40,13 +40,10 @@ gboolean sdag_index_cursor_parse(const char *cursor, guint64 *seq, GError **erro
 gint64 sdag_index_datetime_to_us(GDateTime *dt);
 gboolean
 sdag_index_time_parse(const char *name, const char *value, gint64 *time_us, GError **error);
-gboolean sdag_index_time_bounds(SdagStore *store,
-				SdagStoreFamily family,
-				const char *prefix,
+gboolean sdag_index_scan_narrow(SdagIndexScan *scan,
+				const char *cursor,
 				gint64 since_us,
 				gint64 until_us,
-				guint64 *lo,
-				guint64 *hi,
 				GError **error);
 GPtrArray *sdag_index_scan(const SdagIndexScan *scan, guint64 *next_seq, GError **error);
 

@@ -285,23 +285,8 @@ sdag_job_index_query(SdagStore *store,
 	    .limit = filter->limit,
 	};
 
-	if (filter->cursor != NULL) {
-		guint64 cursor = 0;
-		if (!sdag_index_cursor_parse(filter->cursor, &cursor, error))
-			return NULL;
-		if (filter->ascending)
-			scan.lo = cursor;
-		else
-			scan.hi = cursor;
-	}
-	if (!sdag_index_time_bounds(store,
-				    SDAG_STORE_JOB_INDEX,
-				    "c/",
-				    filter->since_us,
-				    filter->until_us,
-				    &scan.lo,
-				    &scan.hi,
-				    error))
+	if (!sdag_index_scan_narrow(
+		&scan, filter->cursor, filter->since_us, filter->until_us, error))
 		return NULL;
 	if (filter->pipeline_id != NULL && filter->status >= 0) {
 		prefix = g_strdup_printf(

@@ -378,11 +378,18 @@ sdag_live_classify_error(const GError *error, const char *debug)
 	const char *d = debug != NULL ? debug : "";
 
 	if (error->domain == GST_RESOURCE_ERROR) {
-		if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED ||
-		    strstr(error->message, "Unauthorized") != NULL || strstr(d, "401") != NULL)
+		/* The code decides first: the debug text carries the URL, and a port
+		 * such as 40123 must not read as a 401. Text only breaks ties for
+		 * sources that report a refusal as a generic open failure. */
+		if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
 			return SDAG_SOURCE_REASON_AUTH_FAILED;
-		if (error->code == GST_RESOURCE_ERROR_NOT_FOUND ||
-		    strstr(error->message, "Not Found") != NULL || strstr(d, "404") != NULL)
+		if (error->code == GST_RESOURCE_ERROR_NOT_FOUND)
+			return SDAG_SOURCE_REASON_NOT_FOUND;
+		if (strstr(error->message, "Unauthorized") != NULL ||
+		    strstr(d, "401 Unauthorized") != NULL)
+			return SDAG_SOURCE_REASON_AUTH_FAILED;
+		if (strstr(error->message, "Not Found") != NULL ||
+		    strstr(d, "404 Not Found") != NULL)
 			return SDAG_SOURCE_REASON_NOT_FOUND;
 		if (strstr(d, "timed out") != NULL || strstr(d, "Timeout") != NULL ||
 		    strstr(d, "timeout") != NULL)

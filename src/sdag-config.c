@@ -206,6 +206,8 @@ SDAG_CONFIG_LIVE_UINT(stall_timeout_floor_ms, 100, 600000)
 SDAG_CONFIG_LIVE_UINT(connect_timeout_ms, 100, 600000)
 SDAG_CONFIG_LIVE_UINT(checkpoint_interval_ms, 100, 3600000)
 SDAG_CONFIG_LIVE_UINT(latency_ms, 0, 60000)
+SDAG_CONFIG_LIVE_UINT(max_lag_ms, 10, 60000)
+SDAG_CONFIG_LIVE_UINT(max_queued_frames, 1, 1000)
 
 static gboolean
 sdag_config_set_live_backoff_factor_cb(SdagConfig *self, const char *value, GError **error)
@@ -264,6 +266,8 @@ static const struct {
     {"live", "connect_timeout_ms", sdag_config_set_live_connect_timeout_ms_cb},
     {"live", "checkpoint_interval_ms", sdag_config_set_live_checkpoint_interval_ms_cb},
     {"live", "latency_ms", sdag_config_set_live_latency_ms_cb},
+    {"live", "max_lag_ms", sdag_config_set_live_max_lag_ms_cb},
+    {"live", "max_queued_frames", sdag_config_set_live_max_queued_frames_cb},
     {"live", "transport", sdag_config_set_live_transport_cb},
 };
 

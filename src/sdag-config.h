@@ -20,7 +20,9 @@ typedef struct {
 	guint connect_timeout_ms;
 	guint checkpoint_interval_ms;
 	guint latency_ms;
-	char *transport; /* "auto", "tcp" or "udp" */
+	guint max_lag_ms;	 /* a decoded frame older than this is dropped */
+	guint max_queued_frames; /* decoded frames waiting for the DAG, at most */
+	char *transport;	 /* "auto", "tcp" or "udp" */
 } SdagLiveConfig;
 
 typedef struct {

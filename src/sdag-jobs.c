@@ -1060,7 +1060,7 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 			    "for live sources also transport, latency_ms, user, password, "
 			    "end_on_eos, fail_fast, max_duration_s, backoff_initial_ms, "
 			    "backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
-			    "connect_timeout_ms)",
+			    "connect_timeout_ms, max_lag_ms, max_queued_frames)",
 			    name);
 			return FALSE;
 		}

@@ -37,9 +37,10 @@
  * Real time: the appsink callback (the source's streaming thread, after the
  * decoder) hands each decoded frame to appsrc, whose own thread runs the DAG.
  * The hand-over queue is bounded in time: a frame that has waited longer
- * than queue_us (300 ms) when the tail takes it is dropped there, by a probe
- * on appsrc's pad, before colour conversion and the DAG; and a new frame is
- * dropped at once when queue_frames (16) already wait. Both count in
+ * than queue_us ([live] max_lag_ms, 300 ms) when the tail takes it is
+ * dropped there, by a probe on appsrc's pad, before colour conversion and
+ * the DAG; and a new frame is dropped at once when queue_frames
+ * (max_queued_frames, 16) already wait. Both count in
  * dropped_frames. So analysis never runs on a frame older than queue_us plus
  * the DAG's time for one frame, whatever the load, while a burst of frames
  * (TCP delivery, a decoder thread that got the CPU late) no longer loses
@@ -168,6 +169,8 @@ static const char *const sdag_live_option_names[] = {
     "backoff_factor",
     "stall_timeout_floor_ms",
     "connect_timeout_ms",
+    "max_lag_ms",
+    "max_queued_frames",
     NULL,
 };
 
@@ -279,6 +282,10 @@ sdag_live_parse_option(const char *name, JsonNode *value, JsonObject *out, GErro
 		return sdag_live_option_int(name, value, 0, G_GINT64_CONSTANT(1) << 40, out, error);
 	if (g_strcmp0(name, "backoff_initial_ms") == 0 || g_strcmp0(name, "backoff_max_ms") == 0)
 		return sdag_live_option_int(name, value, 10, 3600000, out, error);
+	if (g_strcmp0(name, "max_lag_ms") == 0)
+		return sdag_live_option_int(name, value, 10, 60000, out, error);
+	if (g_strcmp0(name, "max_queued_frames") == 0)
+		return sdag_live_option_int(name, value, 1, 1000, out, error);
 	/* stall_timeout_floor_ms, connect_timeout_ms */
 	return sdag_live_option_int(name, value, 100, 600000, out, error);
 }
@@ -351,8 +358,9 @@ sdag_live_options_init(SdagLiveOptions *opts,
 	opts->max_duration_us =
 	    json_object_get_int_member_with_default(o, "max_duration_s", 0) * G_USEC_PER_SEC;
 	opts->checkpoint_interval_us = (gint64)config->checkpoint_interval_ms * 1000;
-	opts->queue_frames = SDAG_LIVE_DEFAULT_QUEUE;
-	opts->queue_us = SDAG_LIVE_DEFAULT_QUEUE_US;
+	opts->queue_frames = (guint)json_object_get_int_member_with_default(
+	    o, "max_queued_frames", config->max_queued_frames);
+	opts->queue_us = sdag_live_opt_ms(o, "max_lag_ms", config->max_lag_ms);
 }
 
 void

@@ -30,6 +30,8 @@ config_defaults(void)
 	g_assert_cmpuint(cfg->live.connect_timeout_ms, ==, 10000);
 	g_assert_cmpuint(cfg->live.checkpoint_interval_ms, ==, 10000);
 	g_assert_cmpuint(cfg->live.latency_ms, ==, 200);
+	g_assert_cmpuint(cfg->live.max_lag_ms, ==, 300);
+	g_assert_cmpuint(cfg->live.max_queued_frames, ==, 16);
 	g_assert_cmpstr(cfg->live.transport, ==, "auto");
 }
 
@@ -69,7 +71,8 @@ config_values(void)
 
 	text = "[live]\nmax_live_jobs=64\nbackoff_initial_ms=250\nbackoff_max_ms=60000\n"
 	       "backoff_factor=1.5\nstall_timeout_floor_ms=2000\nconnect_timeout_ms=30000\n"
-	       "checkpoint_interval_ms=1000\nlatency_ms=0\ntransport=tcp\n";
+	       "checkpoint_interval_ms=1000\nlatency_ms=0\ntransport=tcp\nmax_lag_ms=10\n"
+	       "max_queued_frames=1000\n";
 	g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(cfg->live.max_live_jobs, ==, 64);
@@ -80,6 +83,8 @@ config_values(void)
 	g_assert_cmpuint(cfg->live.connect_timeout_ms, ==, 30000);
 	g_assert_cmpuint(cfg->live.checkpoint_interval_ms, ==, 1000);
 	g_assert_cmpuint(cfg->live.latency_ms, ==, 0);
+	g_assert_cmpuint(cfg->live.max_lag_ms, ==, 10);
+	g_assert_cmpuint(cfg->live.max_queued_frames, ==, 1000);
 	g_assert_cmpstr(cfg->live.transport, ==, "tcp");
 
 	g_assert_true(sdag_config_set_listen(cfg, "0.0.0.0:65535", &error));
@@ -113,6 +118,9 @@ static const ConfigBadCase config_bad_cases[] = {
     {"[live]\nbackoff_factor=2x\n", "[live] backoff_factor: expected a number from 1 to 10"},
     {"[live]\ntransport=quic\n", "[live] transport: expected auto, tcp or udp"},
     {"[live]\nstall_timeout_floor_ms=50\n", "[live] stall_timeout_floor_ms: expected"},
+    {"[live]\nmax_lag_ms=5\n", "[live] max_lag_ms: expected an integer from 10 to 60000"},
+    {"[live]\nmax_queued_frames=0\n",
+     "[live] max_queued_frames: expected an integer from 1 to 1000"},
     {"[nats]\nbroker=tcp://x\n", "unknown group [nats]"},
     {"[mqtt]\nbrokers=tcp://x\n", "[mqtt] brokers: unknown key"},
     {"[mqtt]\nqos_events=3\n", "[mqtt] qos_events: expected an integer from 0 to 2"},

@@ -1205,6 +1205,10 @@ test_bad_options(Fixture *f, gconstpointer data)
 	    {"rtsp://127.0.0.1/x", "{\"user\":\"\"}", 400, "bad_option"},
 	    {"rtsp://127.0.0.1/x", "{\"password\":7}", 400, "bad_option"},
 	    {"rtsp://127.0.0.1/x", "{\"max_duration_s\":1.5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"max_lag_ms\":5}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"max_queued_frames\":0}", 400, "bad_option"},
+	    {"rtsp://127.0.0.1/x", "{\"max_queued_frames\":1001}", 400, "bad_option"},
+	    {"http://example.com/a.mp4", "{\"max_lag_ms\":100}", 400, "bad_option"},
 	    {"rtsp://127.0.0.1/x", "{\"keyframe\":1}", 400, "bad_option"},
 	    {"http://example.com/a.mp4", "{\"transport\":\"tcp\"}", 400, "bad_option"},
 	    {"rtsp:///nohost", "{}", 400, "unsupported_source"},
@@ -1230,10 +1234,12 @@ test_bad_options(Fixture *f, gconstpointer data)
 }
 
 /* A DAG slower than the stream: frames are dropped before the DAG, counted, and the stride
- * applies to those that reach it; max_duration_s ends the job. */
+ * applies to those that reach it; max_duration_s ends the job. @data: NULL for the default
+ * bounds of the hand-over queue, or a job's max_lag_ms and max_queued_frames options. */
 static void
 test_realtime(Fixture *f, gconstpointer data)
 {
+	const char *bounds = data;
 	g_autofree char *url = rtsp_url(&rtsp_main, "/cam");
 	g_autofree char *id = NULL;
 	g_autoptr(SdagTestReply) reg = NULL;
@@ -1256,8 +1262,10 @@ test_realtime(Fixture *f, gconstpointer data)
 	{
 		g_autofree char *body = g_strdup_printf(
 		    "{\"pipeline_id\":\"slow\",\"video_url\":\"%s\",\"options\":{\"stride\":2,"
-		    "\"transport\":\"tcp\",\"max_duration_s\":5}}",
-		    url);
+		    "\"transport\":\"tcp\",\"max_duration_s\":5%s%s}}",
+		    url,
+		    bounds != NULL ? "," : "",
+		    bounds != NULL ? bounds : "");
 		g_autoptr(SdagTestReply) r = http(f, "POST", "/jobs", body);
 		g_assert_cmpuint(r->status, ==, 202);
 		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
@@ -1294,7 +1302,17 @@ test_realtime(Fixture *f, gconstpointer data)
 	g_test_message("lag from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " ms",
 		       log.min_lag_us / 1000,
 		       log.max_lag_us / 1000);
-	g_assert_cmpint(log.max_lag_us - log.min_lag_us, <, (gint64)(800 * slow) * MS);
+	if (bounds == NULL) {
+		g_assert_cmpint(log.max_lag_us - log.min_lag_us, <, (gint64)(800 * slow) * MS);
+	} else {
+		JsonObject *opts = json_object_get_object_member(o, "options");
+		g_assert_cmpint(json_object_get_int_member(opts, "max_lag_ms"), ==, 20);
+		g_assert_cmpint(json_object_get_int_member(opts, "max_queued_frames"), ==, 1);
+		/* a frame that waited for the DAG more than 20 ms was dropped: the lags of the
+		 * analysed frames differ by that and scheduling only, where the default bound
+		 * lets frames wait up to 300 ms */
+		g_assert_cmpint(log.max_lag_us - log.min_lag_us, <, (gint64)(150 * slow) * MS);
+	}
 	json_object_unref(o);
 	path = g_strdup_printf("/jobs/%s/frames?limit=1000", id);
 	frames = http(f, "GET", path, NULL);
@@ -1806,6 +1824,12 @@ main(int argc, char **argv)
 	g_test_add("/sdag/live/rtsp/realtime",
 		   Fixture,
 		   NULL,
+		   fixture_setup,
+		   test_realtime,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/realtime-bounds",
+		   Fixture,
+		   "\"max_lag_ms\":20,\"max_queued_frames\":1",
 		   fixture_setup,
 		   test_realtime,
 		   fixture_teardown);

@@ -664,11 +664,13 @@ test_mqtt_outage(void)
 	for (guint i = 0; i < s->msgs->len; i++) {
 		Msg *m = g_ptr_array_index(s->msgs, i);
 		g_autoptr(JsonNode) node = NULL;
+		guint frame_id;
 		if (!g_str_has_suffix(m->topic, "/detections"))
 			continue;
-		first = MIN(
-		    first,
-		    (guint)json_object_get_int_member(parse_obj(m->payload, &node), "frame_id"));
+		/* not inside MIN(), which would parse twice */
+		frame_id =
+		    (guint)json_object_get_int_member(parse_obj(m->payload, &node), "frame_id");
+		first = MIN(first, frame_id);
 	}
 	/* the oldest were dropped: the last five frames are left */
 	g_assert_cmpuint(first, ==, CLIP_FRAMES - 5);

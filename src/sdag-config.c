@@ -22,6 +22,7 @@
 
 #define SDAG_MAX_BODY_MIN 1024
 #define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
+#define SDAG_JOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -86,6 +87,24 @@ sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
 		return FALSE;
 	}
 	self->max_body_bytes = v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_job_cache_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, 0, SDAG_JOB_CACHE_MAX_BYTES, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected an integer from 0 to %" G_GUINT64_FORMAT ", got '%s'",
+			    (guint64)SDAG_JOB_CACHE_MAX_BYTES,
+			    value);
+		return FALSE;
+	}
+	self->job_cache_bytes = v;
 	return TRUE;
 }
 
@@ -254,6 +273,7 @@ static const struct {
     {"daemon", "plugin_dir", sdag_config_set_plugin_dir_cb},
     {"daemon", "device_id", sdag_config_set_device_id_cb},
     {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
+    {"rest", "job_cache_bytes", sdag_config_set_job_cache_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},

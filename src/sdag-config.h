@@ -32,6 +32,7 @@ typedef struct {
 	char *plugin_dir;
 	char *device_id;
 	guint64 max_body_bytes;
+	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */

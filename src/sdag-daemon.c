@@ -49,6 +49,22 @@ sdag_daemon_mqtt_collect_cb(SdagProm *prom, gpointer user_data)
 	sdag_prom_set(prom, "streamdag_mqtt_publish_failures_total", NULL, (double)failed);
 }
 
+/* At each scrape: the cache of ended jobs' answers, as it is now. */
+static void
+sdag_daemon_cache_collect_cb(SdagProm *prom, gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+	SdagJobCacheStats st;
+	const char *hit[] = {"result", "hit", NULL};
+	const char *miss[] = {"result", "miss", NULL};
+
+	sdag_jobs_get_cache_stats(self->jobs, &st);
+	sdag_prom_set(prom, "streamdag_job_cache_bytes", NULL, (double)st.bytes);
+	sdag_prom_set(prom, "streamdag_job_cache_entries", NULL, (double)st.entries);
+	sdag_prom_set(prom, "streamdag_job_cache_lookups_total", hit, (double)st.hits);
+	sdag_prom_set(prom, "streamdag_job_cache_lookups_total", miss, (double)st.misses);
+}
+
 /**
  * sdag_daemon_new:
  * @config: (transfer full): the effective configuration
@@ -88,6 +104,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		return NULL;
 	/* listeners, before the main loop starts any job */
 	self->prom = sdag_prom_new();
+	sdag_prom_add_collector(self->prom, sdag_daemon_cache_collect_cb, self);
 	self->stats = sdag_stats_new(self->store);
 	self->metrics = sdag_metrics_new(self->store, self->jobs, self->stats, self->prom);
 	self->history = sdag_history_new(self->store, self->jobs, error);

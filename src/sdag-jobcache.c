@@ -36,6 +36,8 @@ struct _SdagJobCache {
 	gsize size;
 	GHashTable *by_id; /* id -> SdagJobCacheEntry, owned */
 	GQueue lru;	   /* most recently used at the head */
+	guint64 hits;
+	guint64 misses;
 };
 
 static void
@@ -83,8 +85,11 @@ sdag_job_cache_lookup(SdagJobCache *self, const char *job_id, SdagJobCacheKind k
 {
 	SdagJobCacheEntry *e = g_hash_table_lookup(self->by_id, job_id);
 
-	if (e == NULL || e->text[kind] == NULL)
+	if (e == NULL || e->text[kind] == NULL) {
+		self->misses++;
 		return NULL;
+	}
+	self->hits++;
 	g_queue_unlink(&self->lru, &e->link);
 	g_queue_push_head_link(&self->lru, &e->link);
 	return g_bytes_ref(e->text[kind]);
@@ -144,4 +149,13 @@ guint
 sdag_job_cache_get_count(SdagJobCache *self)
 {
 	return g_hash_table_size(self->by_id);
+}
+
+void
+sdag_job_cache_get_stats(SdagJobCache *self, SdagJobCacheStats *stats)
+{
+	stats->bytes = self->size;
+	stats->entries = g_hash_table_size(self->by_id);
+	stats->hits = self->hits;
+	stats->misses = self->misses;
 }

@@ -15,10 +15,15 @@ typedef enum {
 	SDAG_JOB_CACHE_N_KINDS,
 } SdagJobCacheKind;
 
-/* The default bound of the cache of the daemon, in bytes. */
-#define SDAG_JOB_CACHE_DEFAULT_BYTES (32 * 1024 * 1024)
-
 typedef struct _SdagJobCache SdagJobCache;
+
+/* What an operator sizes the cache by: its fill, and how often a lookup found its text. */
+typedef struct {
+	gsize bytes;
+	guint entries;
+	guint64 hits;
+	guint64 misses;
+} SdagJobCacheStats;
 
 SdagJobCache *sdag_job_cache_new(gsize max_bytes);
 void sdag_job_cache_free(SdagJobCache *self);
@@ -28,6 +33,7 @@ sdag_job_cache_insert(SdagJobCache *self, const char *job_id, SdagJobCacheKind k
 void sdag_job_cache_remove(SdagJobCache *self, const char *job_id);
 gsize sdag_job_cache_get_size(SdagJobCache *self);
 guint sdag_job_cache_get_count(SdagJobCache *self);
+void sdag_job_cache_get_stats(SdagJobCache *self, SdagJobCacheStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobCache, sdag_job_cache_free)
 

@@ -871,7 +871,7 @@ sdag_jobs_new(SdagStore *store,
 	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;
 	self->active = g_hash_table_new(g_str_hash, g_str_equal);
-	self->cache = sdag_job_cache_new(SDAG_JOB_CACHE_DEFAULT_BYTES);
+	self->cache = sdag_job_cache_new(config->job_cache_bytes);
 	self->listeners = g_array_new(FALSE, FALSE, sizeof(SdagJobsListenerEntry));
 	g_queue_init(&self->queue);
 	self->policy.media_roots =
@@ -1689,4 +1689,11 @@ sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running)
 {
 	*queued = g_queue_get_length(&self->queue);
 	*running = self->n_running + self->n_live;
+}
+
+/* The cache of ended jobs' answers ([rest] job_cache_bytes), for Prometheus */
+void
+sdag_jobs_get_cache_stats(SdagJobs *self, SdagJobCacheStats *stats)
+{
+	sdag_job_cache_get_stats(self->cache, stats);
 }

@@ -8,6 +8,7 @@
 
 #include "sdag-config.h"
 #include "sdag-exec.h"
+#include "sdag-jobcache.h"
 #include "sdag-nodetypes.h"
 #include "sdag-registry.h"
 #include "sdag-store.h"
@@ -104,6 +105,7 @@ JsonNode *sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **err
 JsonNode *
 sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error);
 void sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running);
+void sdag_jobs_get_cache_stats(SdagJobs *self, SdagJobCacheStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobs, sdag_jobs_free)
 

@@ -463,6 +463,24 @@ sdag_prom_new(void)
 			  sdag_prom_http_buckets,
 			  G_N_ELEMENTS(sdag_prom_http_buckets));
 	sdag_prom_declare(self,
+			  "streamdag_job_cache_bytes",
+			  SDAG_PROM_GAUGE,
+			  "Memory the cache of ended jobs' answers holds.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_job_cache_entries",
+			  SDAG_PROM_GAUGE,
+			  "Ended jobs with an answer in the cache.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_job_cache_lookups_total",
+			  SDAG_PROM_COUNTER,
+			  "Reads of an ended job's answer, by result: hit (cache) or miss (store).",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_rocksdb_sst_files_size_bytes",
 			  SDAG_PROM_GAUGE,
 			  "Size of the store's SST files.",

@@ -29,10 +29,12 @@ typedef struct {
 
 typedef struct {
 	guint max_jobs;
+	gboolean no_job_cache; /* [rest] job_cache_bytes=0 */
 } FixtureOpts;
 
-static const FixtureOpts opts_one = {1};
-static const FixtureOpts opts_two = {2};
+static const FixtureOpts opts_one = {1, FALSE};
+static const FixtureOpts opts_two = {2, FALSE};
+static const FixtureOpts opts_no_cache = {1, TRUE};
 
 static char *
 media_url(const char *name)
@@ -68,7 +70,7 @@ make_media(void)
 }
 
 static void
-daemon_start(Fixture *f, guint max_jobs)
+daemon_start_full(Fixture *f, guint max_jobs, gboolean no_job_cache)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagConfig) cfg = sdag_config_new();
@@ -78,6 +80,8 @@ daemon_start(Fixture *f, guint max_jobs)
 	sdag_config_set_plugin_dir(cfg, g_getenv("SDAG_TEST_PLUGIN_DIR"));
 	sdag_config_add_media_root(cfg, media_dir);
 	cfg->max_concurrent_jobs = max_jobs;
+	if (no_job_cache)
+		cfg->job_cache_bytes = 0;
 	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
 	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
 	g_assert_no_error(error);
@@ -86,6 +90,12 @@ daemon_start(Fixture *f, guint max_jobs)
 	g_assert_no_error(error);
 	g_free(f->base);
 	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+}
+
+static void
+daemon_start(Fixture *f, guint max_jobs)
+{
+	daemon_start_full(f, max_jobs, FALSE);
 }
 
 static void
@@ -103,7 +113,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 
 	f->dir = sdag_test_mkdtemp();
 	f->session = soup_session_new();
-	daemon_start(f, opts->max_jobs);
+	daemon_start_full(f, opts->max_jobs, opts->no_job_cache);
 }
 
 static void
@@ -1094,6 +1104,58 @@ test_prometheus(Fixture *f, gconstpointer data)
 	g_assert_cmpfloat(sdag_test_prom_value(p2, "streamdag_mqtt_outbox_messages", NULL), ==, 0);
 }
 
+/* The cache of ended jobs' answers in GET /metrics: reads of an ended job hit it, and with
+ * [rest] job_cache_bytes=0 none does, and the answers are the same bytes either way. */
+static void
+test_job_cache(Fixture *f, gconstpointer data)
+{
+	const FixtureOpts *opts = data;
+	g_autoptr(SdagTestProm) p1 = NULL;
+	g_autoptr(SdagTestProm) p2 = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autoptr(SdagTestReply) first = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *path = NULL;
+	const char *hit = "result=\"hit\"";
+	const char *miss = "result=\"miss\"";
+	double hits;
+	double misses;
+
+	register_pipeline(f, "jc", 0);
+	id = submit(f, "jc", "clip.mp4", NULL);
+	job = wait_status(f, id, "completed");
+	path = g_strdup_printf("/jobs/%s", id);
+	first = http(f, "GET", path, NULL);
+	p1 = scrape(f);
+	for (guint i = 0; i < 3; i++) {
+		g_autoptr(SdagTestReply) r = http(f, "GET", path, NULL);
+		g_assert_cmpuint(r->status, ==, 200);
+		g_assert_cmpstr(r->text, ==, first->text);
+	}
+	p2 = scrape(f);
+	hits = sdag_test_prom_value(p2, "streamdag_job_cache_lookups_total", hit) -
+	       sdag_test_prom_value(p1, "streamdag_job_cache_lookups_total", hit);
+	misses = sdag_test_prom_value(p2, "streamdag_job_cache_lookups_total", miss) -
+		 sdag_test_prom_value(p1, "streamdag_job_cache_lookups_total", miss);
+	if (opts->no_job_cache) {
+		g_assert_cmpfloat(hits, ==, 0);
+		g_assert_cmpfloat(misses, ==, 3);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p2, "streamdag_job_cache_entries", NULL), ==, 0);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p2, "streamdag_job_cache_bytes", NULL), ==, 0);
+	} else {
+		g_assert_cmpfloat(hits, ==, 3);
+		g_assert_cmpfloat(misses, ==, 0);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p2, "streamdag_job_cache_entries", NULL), ==, 1);
+		/* the answer and a fixed overhead per entry */
+		g_assert_cmpfloat(sdag_test_prom_value(p2, "streamdag_job_cache_bytes", NULL),
+				  >,
+				  (double)strlen(first->text));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1115,6 +1177,8 @@ main(int argc, char **argv)
 	ADD("/sdag/analytics/metrics/accuracy", &opts_two, test_metrics_accuracy);
 	ADD("/sdag/analytics/stats", &opts_two, test_pipeline_stats);
 	ADD("/sdag/analytics/prometheus", &opts_two, test_prometheus);
+	ADD("/sdag/analytics/prometheus/job-cache", &opts_one, test_job_cache);
+	ADD("/sdag/analytics/prometheus/job-cache-off", &opts_no_cache, test_job_cache);
 #undef ADD
 
 	ret = g_test_run();

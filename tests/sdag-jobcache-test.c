@@ -106,11 +106,44 @@ test_bound(void)
 	g_assert_cmpuint(sdag_job_cache_get_count(c), ==, 0);
 }
 
+/* Hits and misses are counted per lookup; a bound of 0 keeps nothing and misses always. */
+static void
+test_stats(void)
+{
+	g_autoptr(SdagJobCache) c = sdag_job_cache_new(1 << 20);
+	g_autoptr(SdagJobCache) off = sdag_job_cache_new(0);
+	g_autoptr(GBytes) text = text_of(100, 't');
+	g_autoptr(GBytes) b1 = NULL;
+	g_autoptr(GBytes) b2 = NULL;
+	SdagJobCacheStats st;
+
+	g_assert_null(sdag_job_cache_lookup(c, "j", SDAG_JOB_CACHE_FULL));
+	sdag_job_cache_insert(c, "j", SDAG_JOB_CACHE_FULL, text);
+	b1 = sdag_job_cache_lookup(c, "j", SDAG_JOB_CACHE_FULL);
+	b2 = sdag_job_cache_lookup(c, "j", SDAG_JOB_CACHE_FULL);
+	g_assert_null(sdag_job_cache_lookup(c, "j", SDAG_JOB_CACHE_ITEM));
+	sdag_job_cache_get_stats(c, &st);
+	g_assert_cmpuint(st.hits, ==, 2);
+	g_assert_cmpuint(st.misses, ==, 2);
+	g_assert_cmpuint(st.entries, ==, 1);
+	g_assert_cmpuint(st.bytes, ==, sdag_job_cache_get_size(c));
+	g_assert_cmpuint(st.bytes, >, 100);
+
+	sdag_job_cache_insert(off, "j", SDAG_JOB_CACHE_FULL, text);
+	g_assert_null(sdag_job_cache_lookup(off, "j", SDAG_JOB_CACHE_FULL));
+	sdag_job_cache_get_stats(off, &st);
+	g_assert_cmpuint(st.hits, ==, 0);
+	g_assert_cmpuint(st.misses, ==, 1);
+	g_assert_cmpuint(st.entries, ==, 0);
+	g_assert_cmpuint(st.bytes, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sdag/jobcache/kinds", test_kinds);
 	g_test_add_func("/sdag/jobcache/bound", test_bound);
+	g_test_add_func("/sdag/jobcache/stats", test_stats);
 	return g_test_run();
 }

@@ -755,6 +755,20 @@ element_resume(void)
 	g_assert_cmpuint(sdag_exec_get_frame_count(exec), ==, 6);
 	g_assert_cmpuint(sdag_exec_get_track_count(exec), ==, 2);
 	test_stop(pipeline);
+
+	/* a stride keeps its phase on the ids across a resume: from id 7, stride 3 processes
+	 * 9, 12, 15 and 18, not 7, 10, 13 and 16 */
+	g_array_set_size(c->ids, 0);
+	pipeline =
+	    test_parse_launch("videotestsrc num-buffers=12 ! sddag name=dag first-frame-id=7 "
+			      "stride=3 ! fakesink");
+	self = test_get_dag(pipeline);
+	sdag_element_set_dag(self, sdag_test_compile(types, STATEFUL));
+	sdag_element_set_result_func(self, collector_result_cb, c, NULL);
+	test_assert_eos(test_play(pipeline, NULL));
+	collector_assert_ids(c, 9, 3, 4);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+	test_stop(pipeline);
 	g_strfreev(sdag_test_log_steal());
 }
 

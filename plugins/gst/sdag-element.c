@@ -716,7 +716,8 @@ sdag_element_transform_ip(GstBaseTransform *trans, GstBuffer *buf)
 	/* upstream may push on after EOS; it gets EOS again */
 	if (self->reached_max)
 		return GST_FLOW_EOS;
-	if (index % stride != 0)
+	/* by id, not by index: a resumed job keeps processing ids 0, N, 2N... */
+	if (frame.frame_id % stride != 0)
 		return GST_FLOW_OK;
 	/* the base class refuses buffers before caps; this is a last guard */
 	if (self->exec == NULL || GST_VIDEO_INFO_FORMAT(&self->info) == GST_VIDEO_FORMAT_UNKNOWN)

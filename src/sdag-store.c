@@ -263,6 +263,18 @@ sdag_store_open(const char *path, GError **error)
 	self->options = rocksdb_options_create();
 	rocksdb_options_set_create_if_missing(self->options, 1);
 	rocksdb_options_set_create_missing_column_families(self->options, 1);
+	{
+		/* A point lookup of a key that is not there (an unknown job, a frame past the
+		 * end) would read a data block of every SST that might hold it; a bloom filter
+		 * answers most of those from memory. 10 bits a key: about 1% false positives.
+		 * Existing SSTs gain filters as compaction rewrites them. The factory copies the
+		 * table options, the filter policy included. */
+		rocksdb_block_based_table_options_t *table = rocksdb_block_based_options_create();
+		rocksdb_block_based_options_set_filter_policy(
+		    table, rocksdb_filterpolicy_create_bloom_full(10));
+		rocksdb_options_set_block_based_table_factory(self->options, table);
+		rocksdb_block_based_options_destroy(table);
+	}
 	self->read_options = rocksdb_readoptions_create();
 	self->write_sync = rocksdb_writeoptions_create();
 	rocksdb_writeoptions_set_sync(self->write_sync, 1);
@@ -701,6 +713,23 @@ char *
 sdag_store_dup_property(SdagStore *self, const char *name)
 {
 	char *value = rocksdb_property_value(self->db, name);
+	char *copy = g_strdup(value);
+
+	rocksdb_free(value);
+	return copy;
+}
+
+/**
+ * sdag_store_dup_family_property:
+ * @name: a RocksDB column family property ("rocksdb.aggregated-table-properties", ...)
+ *
+ * Returns: (transfer full) (nullable): its text for @family, or NULL when RocksDB does not
+ * know it
+ */
+char *
+sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name)
+{
+	char *value = rocksdb_property_value_cf(self->db, self->families[family], name);
 	char *copy = g_strdup(value);
 
 	rocksdb_free(value);

@@ -98,6 +98,7 @@ gboolean sdag_store_iter_range(SdagStore *self,
 			       GError **error);
 gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
 char *sdag_store_dup_property(SdagStore *self, const char *name);
+char *sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name);
 
 SdagStoreBatch *sdag_store_batch_new(void);
 void sdag_store_batch_free(SdagStoreBatch *batch);

@@ -1148,6 +1148,39 @@ test_store_batch_delete_prefix(StoreFixture *fixture, gconstpointer user_data)
 	}
 }
 
+/* SST files carry a bloom filter: lookups of absent keys are answered without reading
+ * data blocks. A reopen writes the recovered memtable out as the first SST. */
+static void
+test_store_bloom_filter(StoreFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = sdag_store_open(fixture->path, &error);
+	g_autofree char *props = NULL;
+	const char *size;
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < 2000; i++) {
+		g_autofree char *key = g_strdup_printf("job-%05u", i);
+		put_str(store, SDAG_STORE_JOBS, key, "{}", FALSE);
+	}
+	g_clear_pointer(&store, sdag_store_free);
+	store = sdag_store_open(fixture->path, &error);
+	g_assert_no_error(error);
+	props = sdag_store_dup_family_property(
+	    store, SDAG_STORE_JOBS, "rocksdb.aggregated-table-properties");
+	g_assert_nonnull(props);
+	g_test_message("%s", props);
+	g_assert_nonnull(strstr(props, "# entries=2000"));
+	g_assert_nonnull(strstr(props, "# entries for filter=2000;"));
+	size = strstr(props, "filter block size=");
+	g_assert_nonnull(size);
+	/* 10 bits a key */
+	g_assert_cmpuint(
+	    g_ascii_strtoull(size + strlen("filter block size="), NULL, 10), >=, 2000 * 10 / 8);
+	assert_value(store, SDAG_STORE_JOBS, "job-01999", "{}");
+	assert_value(store, SDAG_STORE_JOBS, "job-02000", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1162,6 +1195,7 @@ main(int argc, char **argv)
 	ADD("/sdag/store/open/unknown-family", test_store_open_unknown_family);
 	ADD("/sdag/store/kv", test_store_kv);
 	ADD("/sdag/store/reopen", test_store_reopen);
+	ADD("/sdag/store/bloom-filter", test_store_bloom_filter);
 	ADD("/sdag/store/batch/atomic", test_store_batch_atomic);
 	ADD("/sdag/store/batch/concurrent-reader", test_store_batch_concurrent_reader);
 	ADD("/sdag/store/batch/empty-write", test_store_batch_empty_write);

@@ -84,6 +84,9 @@ struct _SdagJobs {
 	gboolean closing;    /* no job starts any more */
 	GArray *listeners;   /* SdagJobsListenerEntry; fixed while any job runs */
 	SdagJobCache *cache; /* answers of terminal jobs, see sdag_jobs_get_text() */
+	/* jobs in the store by status: counted once at start-up, then moved with every
+	 * status key written, so a scrape does not walk the index */
+	guint64 n_by_status[SDAG_JOB_N_STATUSES];
 };
 
 typedef struct {
@@ -352,6 +355,8 @@ sdag_jobs_set_status(SdagJobs *self,
 		return FALSE;
 	}
 	job->status = to;
+	self->n_by_status[from]--;
+	self->n_by_status[to]++;
 	g_info("job %s: %s -> %s", job->id, sdag_job_status_names[from], sdag_job_status_names[to]);
 	sdag_jobs_notify_status(self, job);
 	return TRUE;
@@ -787,6 +792,37 @@ sdag_jobs_ids_with_status(SdagJobs *self, SdagJobStatus status, GError **error)
 	return g_steal_pointer(&ids);
 }
 
+static gboolean
+sdag_jobs_count_cb(const guint8 *key,
+		   gsize key_len,
+		   const guint8 *value,
+		   gsize value_len,
+		   gpointer user_data)
+{
+	(*(guint64 *)user_data)++;
+	return TRUE;
+}
+
+/* Start-up: the one walk of the status keys; every later change moves the counts. */
+static gboolean
+sdag_jobs_count_statuses(SdagJobs *self, GError **error)
+{
+	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
+		g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[i]);
+
+		self->n_by_status[i] = 0;
+		if (!sdag_store_iter_prefix(self->store,
+					    SDAG_STORE_JOB_INDEX,
+					    (const guint8 *)prefix,
+					    strlen(prefix),
+					    sdag_jobs_count_cb,
+					    &self->n_by_status[i],
+					    error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* Start-up: running jobs were interrupted; queued ones go back in the queue, in order. */
 static gboolean
 sdag_jobs_recover(SdagJobs *self, GError **error)
@@ -879,6 +915,8 @@ sdag_jobs_new(SdagStore *store,
 	if (self->policy.media_roots == NULL)
 		return NULL;
 	if (!sdag_job_index_upgrade(store, error))
+		return NULL;
+	if (!sdag_jobs_count_statuses(self, error))
 		return NULL;
 	seq = sdag_store_get(self->store,
 			     SDAG_STORE_JOB_INDEX,
@@ -1264,6 +1302,7 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return NULL;
 	self->last_seq = seq;
+	self->n_by_status[SDAG_JOB_QUEUED]++;
 
 	job = sdag_job_new(self, record);
 	g_hash_table_insert(self->active, job->id, job);
@@ -1679,6 +1718,7 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 	sdag_snapshot_batch_delete(batch, job_id);
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return FALSE;
+	self->n_by_status[status]--;
 	sdag_job_cache_remove(self->cache, job_id);
 	g_info("job %s: deleted", job_id);
 	return TRUE;
@@ -1689,6 +1729,13 @@ sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running)
 {
 	*queued = g_queue_get_length(&self->queue);
 	*running = self->n_running + self->n_live;
+}
+
+/* Jobs in the store by status, as GET /jobs?status= would count them; for Prometheus */
+void
+sdag_jobs_get_status_counts(SdagJobs *self, guint64 counts[SDAG_JOB_N_STATUSES])
+{
+	memcpy(counts, self->n_by_status, sizeof(self->n_by_status));
 }
 
 /* The cache of ended jobs' answers ([rest] job_cache_bytes), for Prometheus */

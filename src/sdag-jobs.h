@@ -106,6 +106,7 @@ JsonNode *
 sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error);
 void sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running);
 void sdag_jobs_get_cache_stats(SdagJobs *self, SdagJobCacheStats *stats);
+void sdag_jobs_get_status_counts(SdagJobs *self, guint64 counts[SDAG_JOB_N_STATUSES]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobs, sdag_jobs_free)
 

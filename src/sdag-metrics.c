@@ -446,17 +446,6 @@ sdag_metrics_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
 	sdag_metrics_freeze(self, acc, o);
 }
 
-static gboolean
-sdag_metrics_count_cb(const guint8 *key,
-		      gsize key_len,
-		      const guint8 *value,
-		      gsize value_len,
-		      gpointer user_data)
-{
-	(*(guint64 *)user_data)++;
-	return TRUE;
-}
-
 /* "Cumulative stall: 00:00:1.500 H:M:S, ..." in rocksdb.dbstats, in seconds */
 static double
 sdag_metrics_parse_stall(const char *dbstats)
@@ -479,6 +468,7 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 	g_autofree char *dbstats = sdag_store_dup_property(self->store, "rocksdb.dbstats");
 	g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func(g_free);
 	guint64 v = 0;
+	guint64 by_status[SDAG_JOB_N_STATUSES];
 	GHashTableIter iter;
 	gpointer key;
 
@@ -498,20 +488,10 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 			sdag_metrics_live_deltas(self, acc, json_node_get_object(job));
 	}
 
+	sdag_jobs_get_status_counts(self->jobs, by_status);
 	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
-		const char *status = sdag_job_status_to_string(i);
-		g_autofree char *prefix = g_strdup_printf("s/%s/", status);
-		const char *labels[] = {"status", status, NULL};
-		guint64 n = 0;
-
-		if (sdag_store_iter_prefix(self->store,
-					   SDAG_STORE_JOB_INDEX,
-					   (const guint8 *)prefix,
-					   strlen(prefix),
-					   sdag_metrics_count_cb,
-					   &n,
-					   NULL))
-			sdag_prom_set(prom, "streamdag_jobs", labels, (double)n);
+		const char *labels[] = {"status", sdag_job_status_to_string(i), NULL};
+		sdag_prom_set(prom, "streamdag_jobs", labels, (double)by_status[i]);
 	}
 	if (sdag_store_get_int_property(self->store, "rocksdb.total-sst-files-size", &v))
 		sdag_prom_set(prom, "streamdag_rocksdb_sst_files_size_bytes", NULL, (double)v);

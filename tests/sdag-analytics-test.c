@@ -1156,6 +1156,80 @@ test_job_cache(Fixture *f, gconstpointer data)
 	}
 }
 
+/* streamdag_jobs{status} says what GET /jobs?status= lists, through submissions, failures,
+ * deletions and a restart (where running jobs are failed by the interruption rule). */
+static void
+assert_jobs_by_status(Fixture *f, const char *when)
+{
+	g_autoptr(SdagTestProm) p = scrape(f);
+
+	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
+		const char *status = sdag_job_status_to_string(i);
+		g_autofree char *labels = g_strdup_printf("status=\"%s\"", status);
+		g_autofree char *path = g_strdup_printf("/jobs?status=%s", status);
+		g_autoptr(GPtrArray) listed = walk(f, path, "jobs", 100);
+		double n = sdag_test_prom_value(p, "streamdag_jobs", labels);
+
+		if (n != (double)listed->len)
+			g_error("%s: streamdag_jobs{%s} is %g, GET %s lists %u",
+				when,
+				labels,
+				n,
+				path,
+				listed->len);
+	}
+}
+
+static void
+test_jobs_by_status(Fixture *f, gconstpointer data)
+{
+	g_autofree char *a = NULL;
+	g_autofree char *b = NULL;
+	g_autofree char *c = NULL;
+	g_autofree char *bad = NULL;
+	g_autofree char *slow = NULL;
+	g_autofree char *path = NULL;
+
+	register_pipeline(f, "st", 0);
+	register_pipeline(f, "st-slow", 1000);
+	assert_jobs_by_status(f, "empty");
+	a = submit(f, "st", "clip.mp4", NULL);
+	b = submit(f, "st", "clip-b.mp4", NULL);
+	c = submit(f, "st", "clip.mp4", NULL);
+	bad = submit(f, "st", "text.mp4", NULL);
+	json_node_unref(wait_status(f, bad, "failed"));
+	json_node_unref(wait_status(f, c, "completed"));
+	assert_jobs_by_status(f, "after four jobs");
+	path = g_strdup_printf("/jobs/%s", b);
+	{
+		g_autoptr(SdagTestReply) r = http(f, "DELETE", path, NULL);
+		g_assert_cmpuint(r->status, ==, 204);
+	}
+	slow = submit(f, "st-slow", "long.mp4", NULL);
+	json_node_unref(wait_status(f, slow, "running"));
+	assert_jobs_by_status(f, "after a deletion, one running");
+	{
+		g_autoptr(SdagTestProm) p = scrape(f);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p, "streamdag_jobs", "status=\"completed\""), ==, 2);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p, "streamdag_jobs", "status=\"running\""), ==, 1);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p, "streamdag_jobs", "status=\"failed\""), ==, 1);
+	}
+	daemon_stop(f);
+	daemon_start(f, 1);
+	assert_jobs_by_status(f, "after a restart");
+	{
+		g_autoptr(SdagTestProm) p = scrape(f);
+		/* the slow job was interrupted: failed, as its on_interrupt says */
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p, "streamdag_jobs", "status=\"failed\""), ==, 2);
+		g_assert_cmpfloat(
+		    sdag_test_prom_value(p, "streamdag_jobs", "status=\"running\""), ==, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1178,6 +1252,7 @@ main(int argc, char **argv)
 	ADD("/sdag/analytics/stats", &opts_two, test_pipeline_stats);
 	ADD("/sdag/analytics/prometheus", &opts_two, test_prometheus);
 	ADD("/sdag/analytics/prometheus/job-cache", &opts_one, test_job_cache);
+	ADD("/sdag/analytics/prometheus/jobs-by-status", &opts_one, test_jobs_by_status);
 	ADD("/sdag/analytics/prometheus/job-cache-off", &opts_no_cache, test_job_cache);
 #undef ADD
 

@@ -70,42 +70,36 @@ sdag_config_set_device_id_cb(SdagConfig *self, const char *value, GError **error
 	return TRUE;
 }
 
+/* An unsigned decimal key in [lo, hi]; the message names the range */
 static gboolean
-sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
+sdag_config_parse_uint(const char *value, guint64 lo, guint64 hi, guint64 *out, GError **error)
 {
-	guint64 v = 0;
-
-	if (!g_ascii_string_to_unsigned(
-		value, 10, SDAG_MAX_BODY_MIN, SDAG_MAX_BODY_MAX, &v, NULL)) {
+	if (!g_ascii_string_to_unsigned(value, 10, lo, hi, out, NULL)) {
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_CONFIG,
-			    "expected an integer from %u to %" G_GUINT64_FORMAT ", got '%s'",
-			    (guint)SDAG_MAX_BODY_MIN,
-			    SDAG_MAX_BODY_MAX,
+			    "expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+			    ", got '%s'",
+			    lo,
+			    hi,
 			    value);
 		return FALSE;
 	}
-	self->max_body_bytes = v;
 	return TRUE;
+}
+
+static gboolean
+sdag_config_set_max_body_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_uint(
+	    value, SDAG_MAX_BODY_MIN, SDAG_MAX_BODY_MAX, &self->max_body_bytes, error);
 }
 
 static gboolean
 sdag_config_set_job_cache_cb(SdagConfig *self, const char *value, GError **error)
 {
-	guint64 v = 0;
-
-	if (!g_ascii_string_to_unsigned(value, 10, 0, SDAG_JOB_CACHE_MAX_BYTES, &v, NULL)) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "expected an integer from 0 to %" G_GUINT64_FORMAT ", got '%s'",
-			    (guint64)SDAG_JOB_CACHE_MAX_BYTES,
-			    value);
-		return FALSE;
-	}
-	self->job_cache_bytes = v;
-	return TRUE;
+	return sdag_config_parse_uint(
+	    value, 0, SDAG_JOB_CACHE_MAX_BYTES, &self->job_cache_bytes, error);
 }
 
 static gboolean
@@ -113,15 +107,8 @@ sdag_config_set_max_jobs_cb(SdagConfig *self, const char *value, GError **error)
 {
 	guint64 v = 0;
 
-	if (!g_ascii_string_to_unsigned(value, 10, 1, SDAG_MAX_CONCURRENT_JOBS, &v, NULL)) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "expected an integer from 1 to %u, got '%s'",
-			    (guint)SDAG_MAX_CONCURRENT_JOBS,
-			    value);
+	if (!sdag_config_parse_uint(value, 1, SDAG_MAX_CONCURRENT_JOBS, &v, error))
 		return FALSE;
-	}
 	self->max_concurrent_jobs = (guint)v;
 	return TRUE;
 }
@@ -197,17 +184,8 @@ sdag_config_set_live_uint(const char *value, guint64 lo, guint64 hi, guint *out,
 {
 	guint64 v = 0;
 
-	if (!g_ascii_string_to_unsigned(value, 10, lo, hi, &v, NULL)) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-			    ", got '%s'",
-			    lo,
-			    hi,
-			    value);
+	if (!sdag_config_parse_uint(value, lo, hi, &v, error))
 		return FALSE;
-	}
 	*out = (guint)v;
 	return TRUE;
 }

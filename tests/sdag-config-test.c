@@ -53,6 +53,33 @@ config_shipped_file(void)
 	g_assert_cmpuint(cfg->max_body_bytes, ==, 1048576);
 }
 
+/* docs/config.md shows the shipped file whole, as it is. */
+static void
+config_documented_file(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *conf_path =
+	    g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"), "data", "streamdag.conf", NULL);
+	g_autofree char *doc_path =
+	    g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"), "docs", "config.md", NULL);
+	g_autofree char *conf = NULL;
+	g_autofree char *doc = NULL;
+	g_autofree char *shown = NULL;
+	const char *start;
+	const char *end;
+
+	g_assert_true(g_file_get_contents(conf_path, &conf, NULL, &error));
+	g_assert_true(g_file_get_contents(doc_path, &doc, NULL, &error));
+	g_assert_no_error(error);
+	start = strstr(doc, "```ini\n");
+	g_assert_nonnull(start);
+	start += strlen("```ini\n");
+	end = strstr(start, "```");
+	g_assert_nonnull(end);
+	shown = g_strndup(start, (gsize)(end - start));
+	g_assert_cmpstr(shown, ==, conf);
+}
+
 static void
 config_values(void)
 {
@@ -187,6 +214,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sdag/config/defaults", config_defaults);
 	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
+	g_test_add_func("/sdag/config/documented-file", config_documented_file);
 	g_test_add_func("/sdag/config/values", config_values);
 	g_test_add_func("/sdag/config/bad", config_bad);
 	g_test_add_func("/sdag/config/missing-file", config_missing_file);

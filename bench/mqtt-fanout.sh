@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 BUILD=${1:-build}
 REPS=${2:-5}
-FRAMES=${3:-3000}
+FRAMES=${3:-20000}
 TARGET=0.80
 CACHE=bench/.cache
 CLIP=$CACHE/64x64-h264-$FRAMES.mp4

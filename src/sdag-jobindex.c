@@ -12,15 +12,17 @@
 #include "sdag-json.h"
 
 /*
- * The job list's secondary keys, next to the ones sdag-jobs.c keeps (s/<status>/<seq> and
- * t/<~seq>). All in the job_index family, written in the batch that writes the record or its
- * status, so an index never disagrees with the records:
+ * The job list's keys. All in the job_index family, written in the batch that writes the
+ * record or its status, so an index never disagrees with the records:
  *
+ *   s/<status>/<seq>              -> job id: the jobs in one status, oldest first (the queue
+ *                                    is s/queued/)
+ *   t/<~seq>                      -> job id: every job, newest first
  *   c/<time><seq>                 -> job id: created_at (µs since 1970, sign bit flipped,
  *                                    big-endian) then seq: time filters become seq bounds
  *   p/<pipeline_id>/<~seq>        -> job id: one pipeline's jobs, newest first
  *   q/<pipeline_id>/<status>/<~seq> -> job id: one pipeline's jobs in one status
- *   meta/index_version            -> 32-bit big-endian layout version (2 since these keys)
+ *   meta/index_version            -> 32-bit big-endian layout version (2 since c/, p/, q/)
  *
  * A pipeline id holds no '/' (1-64 of [A-Za-z0-9_.-]), so the prefixes do not overlap.
  *
@@ -67,6 +69,20 @@ sdag_job_index_del(SdagStoreBatch *batch, GBytes *key)
 	    batch, SDAG_STORE_JOB_INDEX, g_bytes_get_data(key, NULL), g_bytes_get_size(key));
 }
 
+/* Returns: (transfer full): the prefix of the keys of the jobs in @status */
+char *
+sdag_job_index_status_prefix(SdagJobStatus status)
+{
+	return g_strdup_printf("s/%s/", sdag_job_status_to_string(status));
+}
+
+static GBytes *
+sdag_job_index_status_key(SdagJobStatus status, guint64 seq)
+{
+	g_autofree char *prefix = sdag_job_index_status_prefix(status);
+	return sdag_index_key(prefix, seq, FALSE);
+}
+
 static GBytes *
 sdag_job_index_pipeline_key(const char *pipeline_id, guint64 seq)
 {
@@ -82,13 +98,14 @@ sdag_job_index_pipeline_status_key(const char *pipeline_id, SdagJobStatus status
 	return sdag_index_key(prefix, seq, TRUE);
 }
 
-void
-sdag_job_index_batch_add(SdagStoreBatch *batch,
-			 const char *job_id,
-			 guint64 seq,
-			 const char *pipeline_id,
-			 SdagJobStatus status,
-			 gint64 created_us)
+/* c/, p/ and q/: the keys of layout version 2, which the upgrade backfills */
+static void
+sdag_job_index_batch_add_v2(SdagStoreBatch *batch,
+			    const char *job_id,
+			    guint64 seq,
+			    const char *pipeline_id,
+			    SdagJobStatus status,
+			    gint64 created_us)
 {
 	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
 	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
@@ -99,6 +116,23 @@ sdag_job_index_batch_add(SdagStoreBatch *batch,
 	sdag_job_index_put(batch, q, job_id);
 }
 
+/* Every index key of a new job (or of one the store holds in @status) */
+void
+sdag_job_index_batch_add(SdagStoreBatch *batch,
+			 const char *job_id,
+			 guint64 seq,
+			 const char *pipeline_id,
+			 SdagJobStatus status,
+			 gint64 created_us)
+{
+	g_autoptr(GBytes) s = sdag_job_index_status_key(status, seq);
+	g_autoptr(GBytes) t = sdag_index_key("t/", seq, TRUE);
+
+	sdag_job_index_put(batch, s, job_id);
+	sdag_job_index_put(batch, t, job_id);
+	sdag_job_index_batch_add_v2(batch, job_id, seq, pipeline_id, status, created_us);
+}
+
 void
 sdag_job_index_batch_move(SdagStoreBatch *batch,
 			  const char *job_id,
@@ -107,11 +141,15 @@ sdag_job_index_batch_move(SdagStoreBatch *batch,
 			  SdagJobStatus from,
 			  SdagJobStatus to)
 {
-	g_autoptr(GBytes) old_key = sdag_job_index_pipeline_status_key(pipeline_id, from, seq);
-	g_autoptr(GBytes) new_key = sdag_job_index_pipeline_status_key(pipeline_id, to, seq);
+	g_autoptr(GBytes) old_s = sdag_job_index_status_key(from, seq);
+	g_autoptr(GBytes) new_s = sdag_job_index_status_key(to, seq);
+	g_autoptr(GBytes) old_q = sdag_job_index_pipeline_status_key(pipeline_id, from, seq);
+	g_autoptr(GBytes) new_q = sdag_job_index_pipeline_status_key(pipeline_id, to, seq);
 
-	sdag_job_index_del(batch, old_key);
-	sdag_job_index_put(batch, new_key, job_id);
+	sdag_job_index_del(batch, old_s);
+	sdag_job_index_put(batch, new_s, job_id);
+	sdag_job_index_del(batch, old_q);
+	sdag_job_index_put(batch, new_q, job_id);
 }
 
 void
@@ -121,10 +159,14 @@ sdag_job_index_batch_remove(SdagStoreBatch *batch,
 			    SdagJobStatus status,
 			    gint64 created_us)
 {
+	g_autoptr(GBytes) s = sdag_job_index_status_key(status, seq);
+	g_autoptr(GBytes) t = sdag_index_key("t/", seq, TRUE);
 	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
 	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
 	g_autoptr(GBytes) q = sdag_job_index_pipeline_status_key(pipeline_id, status, seq);
 
+	sdag_job_index_del(batch, s);
+	sdag_job_index_del(batch, t);
 	sdag_job_index_del(batch, c);
 	sdag_job_index_del(batch, p);
 	sdag_job_index_del(batch, q);
@@ -163,7 +205,7 @@ sdag_job_index_upgrade_cb(const guint8 *key,
 	record = json_node_get_object(node);
 	sdag_job_status_from_string(
 	    json_object_get_string_member_with_default(record, "status", ""), &status);
-	sdag_job_index_batch_add(
+	sdag_job_index_batch_add_v2(
 	    up->batch,
 	    job_id,
 	    (guint64)json_object_get_int_member_with_default(record, "seq", 0),
@@ -294,7 +336,7 @@ sdag_job_index_query(SdagStore *store,
 	} else if (filter->pipeline_id != NULL) {
 		prefix = g_strdup_printf("p/%s/", filter->pipeline_id);
 	} else if (filter->status >= 0) {
-		prefix = g_strdup_printf("s/%s/", sdag_job_status_to_string(filter->status));
+		prefix = sdag_job_index_status_prefix(filter->status);
 		scan.inverted = FALSE;
 	} else {
 		prefix = g_strdup("t/");

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define SDAG_JOB_INDEX_VERSION 2
 
 gint64 sdag_job_index_created_us(JsonObject *record);
+char *sdag_job_index_status_prefix(SdagJobStatus status);
 void sdag_job_index_batch_add(SdagStoreBatch *batch,
 			      const char *job_id,
 			      guint64 seq,

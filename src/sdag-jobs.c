@@ -163,44 +163,6 @@ sdag_job_status_can_change(SdagJobStatus from, SdagJobStatus to)
 	return sdag_job_transitions[from][to];
 }
 
-/* keys */
-
-static GBytes *
-sdag_jobs_status_key(SdagJobStatus status, guint64 seq)
-{
-	g_autoptr(GByteArray) key = g_byte_array_new();
-	guint64 be = GUINT64_TO_BE(seq);
-	g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[status]);
-
-	g_byte_array_append(key, (const guint8 *)prefix, strlen(prefix));
-	g_byte_array_append(key, (const guint8 *)&be, sizeof(be));
-	return g_byte_array_free_to_bytes(g_steal_pointer(&key));
-}
-
-static GBytes *
-sdag_jobs_time_key(guint64 seq)
-{
-	guint8 key[2 + sizeof(guint64)] = {'t', '/'};
-	guint64 be = GUINT64_TO_BE(~seq);
-
-	memcpy(key + 2, &be, sizeof(be));
-	return g_bytes_new(key, sizeof(key));
-}
-
-static void
-sdag_jobs_batch_put_bytes(SdagStoreBatch *batch,
-			  SdagStoreFamily family,
-			  GBytes *key,
-			  const char *value)
-{
-	sdag_store_batch_put(batch,
-			     family,
-			     g_bytes_get_data(key, NULL),
-			     g_bytes_get_size(key),
-			     (const guint8 *)value,
-			     strlen(value));
-}
-
 static void
 sdag_jobs_batch_put_json(SdagStoreBatch *batch,
 			 SdagStoreFamily family,
@@ -322,8 +284,6 @@ sdag_jobs_set_status(SdagJobs *self,
 		     GError **error)
 {
 	g_autoptr(SdagStoreBatch) batch = extra != NULL ? extra : sdag_store_batch_new();
-	g_autoptr(GBytes) old_key = sdag_jobs_status_key(job->status, job->seq);
-	g_autoptr(GBytes) new_key = sdag_jobs_status_key(to, job->seq);
 	SdagJobStatus from = job->status;
 
 	if (!sdag_job_status_can_change(from, to)) {
@@ -337,11 +297,6 @@ sdag_jobs_set_status(SdagJobs *self,
 		return FALSE;
 	}
 	json_object_set_string_member(job->record, "status", sdag_job_status_names[to]);
-	sdag_store_batch_delete(batch,
-				SDAG_STORE_JOB_INDEX,
-				g_bytes_get_data(old_key, NULL),
-				g_bytes_get_size(old_key));
-	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, new_key, job->id);
 	sdag_job_index_batch_move(batch,
 				  job->id,
 				  job->seq,
@@ -778,7 +733,7 @@ sdag_jobs_collect_cb(const guint8 *key,
 static GPtrArray *
 sdag_jobs_ids_with_status(SdagJobs *self, SdagJobStatus status, GError **error)
 {
-	g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[status]);
+	g_autofree char *prefix = sdag_job_index_status_prefix(status);
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 
 	if (!sdag_store_iter_prefix(self->store,
@@ -808,7 +763,7 @@ static gboolean
 sdag_jobs_count_statuses(SdagJobs *self, GError **error)
 {
 	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
-		g_autofree char *prefix = g_strdup_printf("s/%s/", sdag_job_status_names[i]);
+		g_autofree char *prefix = sdag_job_index_status_prefix(i);
 
 		self->n_by_status[i] = 0;
 		if (!sdag_store_iter_prefix(self->store,
@@ -1181,8 +1136,6 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	g_autoptr(JsonNode) definition = NULL;
 	g_autoptr(SdagSource) source = NULL;
 	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
-	g_autoptr(GBytes) status_key = NULL;
-	g_autoptr(GBytes) time_key = NULL;
 	g_autofree char *job_id = g_uuid_string_random();
 	g_autofree char *now = sdag_jobs_now();
 	JsonObject *obj;
@@ -1284,12 +1237,8 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	json_object_set_null_member(record, "error");
 	json_object_set_member(record, "pipeline", g_steal_pointer(&definition));
 
-	status_key = sdag_jobs_status_key(SDAG_JOB_QUEUED, seq);
-	time_key = sdag_jobs_time_key(seq);
 	seq_be = GUINT64_TO_BE(seq);
 	sdag_jobs_batch_put_record(batch, job_id, record);
-	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, status_key, job_id);
-	sdag_jobs_batch_put_bytes(batch, SDAG_STORE_JOB_INDEX, time_key, job_id);
 	sdag_job_index_batch_add(
 	    batch, job_id, seq, pipeline_id, SDAG_JOB_QUEUED, sdag_job_index_created_us(record));
 	sdag_store_batch_put(batch,
@@ -1674,8 +1623,6 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 {
 	g_autoptr(JsonObject) record = NULL;
 	g_autoptr(SdagStoreBatch) batch = NULL;
-	g_autoptr(GBytes) status_key = NULL;
-	g_autoptr(GBytes) time_key = NULL;
 	SdagJobStatus status;
 	guint64 seq;
 
@@ -1694,18 +1641,8 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 		return FALSE;
 	status = sdag_jobs_record_status(record);
 	seq = (guint64)json_object_get_int_member(record, "seq");
-	status_key = sdag_jobs_status_key(status, seq);
-	time_key = sdag_jobs_time_key(seq);
 	batch = sdag_store_batch_new();
 	sdag_store_batch_delete(batch, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id));
-	sdag_store_batch_delete(batch,
-				SDAG_STORE_JOB_INDEX,
-				g_bytes_get_data(status_key, NULL),
-				g_bytes_get_size(status_key));
-	sdag_store_batch_delete(batch,
-				SDAG_STORE_JOB_INDEX,
-				g_bytes_get_data(time_key, NULL),
-				g_bytes_get_size(time_key));
 	sdag_job_index_batch_remove(batch,
 				    seq,
 				    json_object_get_string_member(record, "pipeline_id"),

@@ -525,6 +525,42 @@ sdag_store_key_cmp(const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
 	return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
 }
 
+/* Visits keys from where @iter was positioned, while they start with @prefix (when given),
+ * until @func says stop; then reports a RocksDB error met on the way. */
+static gboolean
+sdag_store_iter_run(rocksdb_iterator_t *iter,
+		    gboolean reverse,
+		    SdagStoreFamily family,
+		    const guint8 *prefix,
+		    gsize prefix_len,
+		    SdagStoreIterFunc func,
+		    gpointer user_data,
+		    GError **error)
+{
+	char *errptr = NULL;
+
+	for (; rocksdb_iter_valid(iter);
+	     reverse ? rocksdb_iter_prev(iter) : rocksdb_iter_next(iter)) {
+		size_t key_len = 0;
+		size_t value_len = 0;
+		const char *key = rocksdb_iter_key(iter, &key_len);
+		const char *value;
+
+		/* A guard, not a mechanism: the upper bound ends the scan, and an all-0xff prefix,
+		 * which has none, needs none (every key >= it starts with it). */
+		if (prefix_len > 0 &&
+		    (key_len < prefix_len || memcmp(key, prefix, prefix_len) != 0))
+			break;
+		value = rocksdb_iter_value(iter, &value_len);
+		if (!func(
+			(const guint8 *)key, key_len, (const guint8 *)value, value_len, user_data))
+			break;
+	}
+	rocksdb_iter_get_error(iter, &errptr);
+	return sdag_store_check_errptr(
+	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+}
+
 /**
  * sdag_store_iter_prefix:
  * @self: a store
@@ -573,7 +609,6 @@ sdag_store_iter_prefix_from(SdagStore *self,
 			    gpointer user_data,
 			    GError **error)
 {
-	char *errptr = NULL;
 	gsize upper_len = 0;
 	/* declared in this order so that the iterator goes first, then the read options that
 	 * point at the bound, then the bound itself */
@@ -601,26 +636,7 @@ sdag_store_iter_prefix_from(SdagStore *self,
 		rocksdb_iter_seek(iter, (const char *)prefix, prefix_len);
 	else
 		rocksdb_iter_seek_to_first(iter);
-	for (; rocksdb_iter_valid(iter); rocksdb_iter_next(iter)) {
-		const char *key;
-		const char *value;
-		size_t key_len = 0;
-		size_t value_len = 0;
-
-		key = rocksdb_iter_key(iter, &key_len);
-		/* A guard, not a mechanism: the upper bound ends the scan, and an all-0xff prefix,
-		 * which has none, needs none (every key >= it starts with it). */
-		if (prefix_len > 0 &&
-		    (key_len < prefix_len || memcmp(key, prefix, prefix_len) != 0))
-			break;
-		value = rocksdb_iter_value(iter, &value_len);
-		if (!func(
-			(const guint8 *)key, key_len, (const guint8 *)value, value_len, user_data))
-			break;
-	}
-	rocksdb_iter_get_error(iter, &errptr);
-	return sdag_store_check_errptr(
-	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+	return sdag_store_iter_run(iter, FALSE, family, prefix, prefix_len, func, user_data, error);
 }
 
 /**
@@ -647,7 +663,6 @@ sdag_store_iter_range(SdagStore *self,
 		      gpointer user_data,
 		      GError **error)
 {
-	char *errptr = NULL;
 	g_autoptr(rocksdb_readoptions_t) read_options = NULL;
 	g_autoptr(rocksdb_iterator_t) iter = NULL;
 
@@ -664,20 +679,7 @@ sdag_store_iter_range(SdagStore *self,
 		rocksdb_iter_seek_to_last(iter);
 	else
 		rocksdb_iter_seek_to_first(iter);
-	for (; rocksdb_iter_valid(iter);
-	     reverse ? rocksdb_iter_prev(iter) : rocksdb_iter_next(iter)) {
-		size_t key_len = 0;
-		size_t value_len = 0;
-		const char *key = rocksdb_iter_key(iter, &key_len);
-		const char *value = rocksdb_iter_value(iter, &value_len);
-
-		if (!func(
-			(const guint8 *)key, key_len, (const guint8 *)value, value_len, user_data))
-			break;
-	}
-	rocksdb_iter_get_error(iter, &errptr);
-	return sdag_store_check_errptr(
-	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+	return sdag_store_iter_run(iter, reverse, family, NULL, 0, func, user_data, error);
 }
 
 /**

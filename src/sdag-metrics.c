@@ -225,13 +225,32 @@ sdag_job_acc_to_json(const SdagJobAcc *acc, gboolean final)
 	return json_builder_get_root(b);
 }
 
+/* Raises the job's and its pipeline's decoded-frame counters to @decoded; never lowers them. */
+static void
+sdag_metrics_decoded_to(SdagMetrics *self, SdagJobAcc *acc, guint64 decoded)
+{
+	const char *job[] = {"job_id", acc->job_id, "pipeline_id", acc->pipeline_id, NULL};
+	const char *pipeline[] = {"pipeline_id", acc->pipeline_id, NULL};
+
+	if (decoded <= acc->decoded)
+		return;
+	sdag_prom_add(self->prom,
+		      "streamdag_job_frames_decoded_total",
+		      job,
+		      (double)(decoded - acc->decoded));
+	sdag_prom_add(self->prom,
+		      "streamdag_pipeline_frames_decoded_total",
+		      pipeline,
+		      (double)(decoded - acc->decoded));
+	acc->decoded = decoded;
+}
+
 /* streaming thread */
 static void
 sdag_metrics_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer user_data)
 {
 	SdagMetrics *self = user_data;
 	SdagJobAcc *acc;
-	guint64 decoded;
 
 	g_mutex_lock(&self->lock);
 	acc = g_hash_table_lookup(self->running, job_id);
@@ -260,19 +279,8 @@ sdag_metrics_frame_cb(const char *job_id, const SdagFrameResult *result, gpointe
 
 		sdag_prom_add(self->prom, "streamdag_job_frames_processed_total", job, 1);
 		sdag_prom_add(self->prom, "streamdag_pipeline_frames_processed_total", pipeline, 1);
-		decoded = result->frame_id + 1;
-		if (decoded > acc->decoded) {
-			sdag_prom_add(self->prom,
-				      "streamdag_job_frames_decoded_total",
-				      job,
-				      (double)(decoded - acc->decoded));
-			sdag_prom_add(self->prom,
-				      "streamdag_pipeline_frames_decoded_total",
-				      pipeline,
-				      (double)(decoded - acc->decoded));
-			acc->decoded = decoded;
-		}
 	}
+	sdag_metrics_decoded_to(self, acc, result->frame_id + 1);
 	g_mutex_unlock(&self->lock);
 }
 
@@ -339,20 +347,7 @@ sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 	g_autoptr(GDateTime) finished_dt = g_date_time_new_from_iso8601(finished, NULL);
 	SdagStatsRun run = {0};
 
-	if (decoded > acc->decoded) {
-		const char *labels[] = {
-		    "job_id", acc->job_id, "pipeline_id", acc->pipeline_id, NULL};
-		const char *pipeline[] = {"pipeline_id", acc->pipeline_id, NULL};
-		sdag_prom_add(self->prom,
-			      "streamdag_job_frames_decoded_total",
-			      labels,
-			      (double)(decoded - acc->decoded));
-		sdag_prom_add(self->prom,
-			      "streamdag_pipeline_frames_decoded_total",
-			      pipeline,
-			      (double)(decoded - acc->decoded));
-		acc->decoded = decoded;
-	}
+	sdag_metrics_decoded_to(self, acc, decoded);
 	sdag_metrics_live_deltas(self, acc, job);
 	if (acc->start_mono != 0)
 		acc->end_mono = g_get_monotonic_time();

@@ -205,6 +205,18 @@ tracker_coverage(const SdagDetection *a, const SdagDetection *b)
 	return ix * iy / ((double)a->w * a->h);
 }
 
+/* Whether @d holds enough of confirmed track @t's predicted box to count it in a group */
+static gboolean
+tracker_group_covers(TrackerNode *self, const Track *t, const SdagDetection *d)
+{
+	SdagDetection pred;
+
+	if (t->id < 0 || (self->match_labels && strcmp(t->label, d->label) != 0))
+		return FALSE;
+	track_box(t, &pred);
+	return tracker_coverage(&pred, d) >= TRACKER_GROUP_COVERAGE;
+}
+
 /*
  * Occlusion: objects that overlap in the picture give one detection for
  * all of them. A detection that holds at least TRACKER_GROUP_COVERAGE of
@@ -225,27 +237,15 @@ tracker_find_groups(TrackerNode *self, GArray *dets, gboolean *det_used)
 		const SdagDetection *d = &g_array_index(dets, SdagDetection, j);
 		guint inside = 0;
 
-		for (guint i = 0; i < nt; i++) {
-			Track *t = &g_array_index(self->tracks, Track, i);
-			SdagDetection pred;
-
-			if (t->id < 0 || (self->match_labels && strcmp(t->label, d->label) != 0))
-				continue;
-			track_box(t, &pred);
-			if (tracker_coverage(&pred, d) >= TRACKER_GROUP_COVERAGE)
+		for (guint i = 0; i < nt; i++)
+			if (tracker_group_covers(self, &g_array_index(self->tracks, Track, i), d))
 				inside++;
-		}
 		if (inside < 2)
 			continue;
 		det_used[j] = TRUE;
 		for (guint i = 0; i < nt; i++) {
 			Track *t = &g_array_index(self->tracks, Track, i);
-			SdagDetection pred;
-
-			if (t->id < 0 || (self->match_labels && strcmp(t->label, d->label) != 0))
-				continue;
-			track_box(t, &pred);
-			if (tracker_coverage(&pred, d) >= TRACKER_GROUP_COVERAGE)
+			if (tracker_group_covers(self, t, d))
 				t->occluded = TRUE;
 		}
 	}

@@ -49,7 +49,8 @@ struct _SdagProm {
 	GArray *collectors;
 };
 
-static const double sdag_prom_node_buckets[] = {
+/* Seconds. Nodes from 50 µs; HTTP requests use the same bounds from 100 µs (index 1 on). */
+static const double sdag_prom_buckets[] = {
     0.00005,
     0.0001,
     0.00025,
@@ -66,23 +67,6 @@ static const double sdag_prom_node_buckets[] = {
     1.0,
     2.5,
     10.0,
-};
-static const double sdag_prom_http_buckets[] = {
-    0.0001,
-    0.00025,
-    0.0005,
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1,
-    2.5,
-    10,
 };
 
 static void
@@ -430,8 +414,8 @@ sdag_prom_new(void)
 			  "streamdag_node_duration_seconds",
 			  SDAG_PROM_HISTOGRAM,
 			  "Time one node took on one frame, per pipeline and node.",
-			  sdag_prom_node_buckets,
-			  G_N_ELEMENTS(sdag_prom_node_buckets));
+			  sdag_prom_buckets,
+			  G_N_ELEMENTS(sdag_prom_buckets));
 	sdag_prom_declare(self,
 			  "streamdag_source_reconnects_total",
 			  SDAG_PROM_COUNTER,
@@ -460,8 +444,8 @@ sdag_prom_new(void)
 			  "streamdag_http_request_duration_seconds",
 			  SDAG_PROM_HISTOGRAM,
 			  "REST request time from its headers to the end of its answer.",
-			  sdag_prom_http_buckets,
-			  G_N_ELEMENTS(sdag_prom_http_buckets));
+			  sdag_prom_buckets + 1,
+			  G_N_ELEMENTS(sdag_prom_buckets) - 1);
 	sdag_prom_declare(self,
 			  "streamdag_job_cache_bytes",
 			  SDAG_PROM_GAUGE,

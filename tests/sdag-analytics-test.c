@@ -83,13 +83,8 @@ daemon_start_full(Fixture *f, guint max_jobs, gboolean no_job_cache)
 	if (no_job_cache)
 		cfg->job_cache_bytes = 0;
 	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
-	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
-	g_assert_no_error(error);
-	g_assert_true(sdag_node_types_load_dir(
-	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
-	g_assert_no_error(error);
 	g_free(f->base);
-	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
+	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 }
 
 static void
@@ -101,9 +96,7 @@ daemon_start(Fixture *f, guint max_jobs)
 static void
 daemon_stop(Fixture *f)
 {
-	g_clear_pointer(&f->daemon, sdag_daemon_free);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	sdag_test_daemon_close(g_steal_pointer(&f->daemon));
 }
 
 static void

@@ -602,22 +602,15 @@ fixture_setup(Fixture *f, gconstpointer data)
 	cfg->live.stall_timeout_floor_ms = 1500 * slow;
 	cfg->live.connect_timeout_ms = 5000 * slow;
 	cfg->live.checkpoint_interval_ms = 500;
-	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
-	g_assert_no_error(error);
-	g_assert_true(sdag_node_types_load_dir(
-	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
-	g_assert_no_error(error);
+	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 	f->session = soup_session_new();
-	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
 	g_object_unref(f->session);
-	g_clear_pointer(&f->daemon, sdag_daemon_free);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	sdag_test_daemon_close(g_steal_pointer(&f->daemon));
 	sdag_test_rmtree(f->dir);
 	g_free(f->dir);
 	g_free(f->base);

@@ -306,12 +306,8 @@ daemon_start_full(Fixture *f, const char *uri, guint buffer_size, const char *co
 	cfg->mqtt.buffer_size = buffer_size;
 	cfg->mqtt.reconnect_max_s = 1;
 	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
-	f->daemon = sdag_daemon_new(g_steal_pointer(&cfg), &error);
-	g_assert_no_error(error);
-	g_assert_true(sdag_node_types_load_dir(
-	    f->daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
+	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 	f->session = soup_session_new();
-	f->base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(f->daemon));
 }
 
 static void
@@ -327,9 +323,7 @@ static void
 daemon_stop(Fixture *f)
 {
 	g_clear_object(&f->session);
-	g_clear_pointer(&f->daemon, sdag_daemon_free);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	sdag_test_daemon_close(g_steal_pointer(&f->daemon));
 	g_clear_pointer(&f->base, g_free);
 }
 

@@ -538,3 +538,25 @@ sdag_test_gst_launch(const char *description)
 	g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
 	gst_element_set_state(pipeline, GST_STATE_NULL);
 }
+
+SdagDaemon *
+sdag_test_daemon_open(SdagConfig *cfg, char **base)
+{
+	g_autoptr(GError) error = NULL;
+	SdagDaemon *daemon = sdag_daemon_new(cfg, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(
+	    sdag_node_types_load_dir(daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));
+	g_assert_no_error(error);
+	*base = g_strdup_printf("http://127.0.0.1:%u", sdag_daemon_get_port(daemon));
+	return daemon;
+}
+
+void
+sdag_test_daemon_close(SdagDaemon *daemon)
+{
+	g_clear_pointer(&daemon, sdag_daemon_free);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "sdag-daemon.h"
 #include "sdag-dag.h"
 #include "sdag-nodetypes.h"
 
@@ -57,6 +58,12 @@ void sdag_test_daemon_kill(SdagTestDaemon *d);
 
 /* Runs this thread's default main context for @ms milliseconds, sleeping while idle. */
 void sdag_test_spin(guint ms);
+
+/* An in-process daemon of @cfg (taken) with the test node plugins loaded too; *base is set to
+ * its http://127.0.0.1:PORT. Fails the test when it cannot start. */
+SdagDaemon *sdag_test_daemon_open(SdagConfig *cfg, char **base);
+/* Frees it (nullable), then runs what its teardown left on the main context. */
+void sdag_test_daemon_close(SdagDaemon *daemon);
 /* A TCP port on 127.0.0.1 that was free a moment ago (bound, read back, released). */
 guint16 sdag_test_free_port(void);
 /* TRUE for a job status no job leaves: completed, failed or cancelled. */

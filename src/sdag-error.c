@@ -39,6 +39,7 @@ static const struct {
     [SDAG_ERROR_SNAPSHOT_NOT_FOUND] = {"snapshot_not_found", 404},
     [SDAG_ERROR_BAD_STATUS] = {"bad_status", 400},
     [SDAG_ERROR_BAD_TIME] = {"bad_time", 400},
+    [SDAG_ERROR_STORAGE_FULL] = {"storage_full", 507},
 };
 
 const char *

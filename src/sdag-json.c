@@ -12,10 +12,401 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The checker below runs over the raw bytes before json-glib sees them, for
+ * three reasons: json-glib recurses once per nesting level (80,000 nested
+ * arrays overflow the stack); it turns a lone UTF-16 surrogate escape into
+ * bytes that are not UTF-8 and a \u0000 into a truncated C string, both of
+ * which it then accepts; and its parse errors quote the input, which may
+ * hold a password.
+ *
+ * Contract: accepts exactly one RFC 8259 JSON text (surrounded by white
+ * space) whose nesting depth is at most SDAG_JSON_MAX_DEPTH and whose
+ * strings and member names, once unescaped, are valid UTF-8 without NUL.
+ * Anything else is SDAG_ERROR_BAD_JSON with a message that gives a position
+ * (line and column) or the member's path ($.nodes[1].params.zone), never
+ * the offending text. One pass, O(len) time, O(SDAG_JSON_MAX_DEPTH) memory.
+ */
+
+typedef struct {
+	const char *key; /* the member name as written between its quotes */
+	gsize key_len;
+	guint index; /* arrays: the element being read */
+	gboolean is_object;
+} SdagJsonFrame;
+
+typedef struct {
+	const guchar *p;
+	const guchar *start;
+	const guchar *end;
+	SdagJsonFrame stack[SDAG_JSON_MAX_DEPTH];
+	guint depth;
+	gboolean in_key; /* the string being read is a member name */
+} SdagJsonChecker;
+
+static void
+sdag_json_check_position(SdagJsonChecker *c, guint *line, guint *column)
+{
+	*line = 1;
+	*column = 1;
+	for (const guchar *q = c->start; q < c->p && q < c->end; q++) {
+		if (*q == '\n') {
+			(*line)++;
+			*column = 1;
+		} else if ((*q & 0xC0) != 0x80) {
+			(*column)++;
+		}
+	}
+}
+
+static gboolean
+sdag_json_check_syntax_error(SdagJsonChecker *c, GError **error, const char *what)
+{
+	guint line, column;
+
+	sdag_json_check_position(c, &line, &column);
+	g_set_error(error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_BAD_JSON,
+		    "not valid JSON at line %u, column %u: %s",
+		    line,
+		    column,
+		    what);
+	return FALSE;
+}
+
+/* The path of the value being read, such as $.nodes[1].params; member names are
+ * shown with anything but printable ASCII replaced, and cut at 40 bytes. */
+static char *
+sdag_json_check_path(SdagJsonChecker *c)
+{
+	GString *out = g_string_new("$");
+
+	for (guint i = 0; i < c->depth; i++) {
+		SdagJsonFrame *f = &c->stack[i];
+
+		if (!f->is_object) {
+			g_string_append_printf(out, "[%u]", f->index);
+			continue;
+		}
+		if (f->key == NULL || (i + 1 == c->depth && c->in_key))
+			break;
+		g_string_append_c(out, '.');
+		for (gsize k = 0; k < f->key_len && k < 40; k++) {
+			guchar ch = (guchar)f->key[k];
+			g_string_append_c(out, ch >= 0x20 && ch < 0x7F ? (char)ch : '?');
+		}
+		if (f->key_len > 40)
+			g_string_append(out, "...");
+	}
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
+sdag_json_check_string_error(SdagJsonChecker *c, GError **error, const char *what)
+{
+	g_autofree char *path = sdag_json_check_path(c);
+
+	g_set_error(error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_BAD_JSON,
+		    "%s %s at %s",
+		    c->in_key ? "a member name" : "the string",
+		    what,
+		    path);
+	return FALSE;
+}
+
+static void
+sdag_json_check_skip_space(SdagJsonChecker *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+}
+
+static int
+sdag_json_check_hex4(const guchar *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = g_ascii_xdigit_value((gchar)p[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* A string, from its opening quote; leaves c->p after the closing one. */
+static gboolean
+sdag_json_check_string(SdagJsonChecker *c, GError **error)
+{
+	const guchar *run;
+
+	c->p++;
+	run = c->p;
+	for (;;) {
+		guchar ch;
+
+		if (c->p >= c->end)
+			return sdag_json_check_syntax_error(c, error, "unterminated string");
+		ch = *c->p;
+		if (ch == '"' || ch == '\\') {
+			const gchar *bad = NULL;
+			if (!g_utf8_validate((const gchar *)run, c->p - run, &bad)) {
+				g_autofree char *what = g_strdup_printf(
+				    "is not valid UTF-8 (byte 0x%02x)", *(guchar *)bad);
+				return sdag_json_check_string_error(c, error, what);
+			}
+		}
+		if (ch == '"') {
+			c->p++;
+			return TRUE;
+		}
+		if (ch < 0x20)
+			return sdag_json_check_syntax_error(
+			    c, error, "a control character in a string must be escaped");
+		if (ch != '\\') {
+			c->p++;
+			continue;
+		}
+		if (c->p + 1 >= c->end)
+			return sdag_json_check_syntax_error(c, error, "unterminated string");
+		switch (c->p[1]) {
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
+			c->p += 2;
+			break;
+		case 'u': {
+			int u = c->end - c->p >= 6 ? sdag_json_check_hex4(c->p + 2) : -1;
+
+			if (u < 0)
+				return sdag_json_check_syntax_error(c, error, "bad \\u escape");
+			if (u == 0)
+				return sdag_json_check_string_error(
+				    c, error, "holds a NUL character");
+			if (u >= 0xDC00 && u <= 0xDFFF)
+				return sdag_json_check_string_error(
+				    c, error, "holds a lone UTF-16 surrogate");
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				int lo = c->end - c->p >= 12 && c->p[6] == '\\' && c->p[7] == 'u'
+					     ? sdag_json_check_hex4(c->p + 8)
+					     : -1;
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return sdag_json_check_string_error(
+					    c, error, "holds a lone UTF-16 surrogate");
+				c->p += 6;
+			}
+			c->p += 6;
+			break;
+		}
+		default:
+			return sdag_json_check_syntax_error(c, error, "bad escape in a string");
+		}
+		run = c->p;
+	}
+}
+
+static gboolean
+sdag_json_check_number(SdagJsonChecker *c, GError **error)
+{
+	const guchar *p = c->p;
+
+	if (p < c->end && *p == '-')
+		p++;
+	if (p >= c->end || !g_ascii_isdigit(*p))
+		return sdag_json_check_syntax_error(c, error, "unexpected character");
+	if (*p == '0')
+		p++;
+	else
+		while (p < c->end && g_ascii_isdigit(*p))
+			p++;
+	if (p < c->end && *p == '.') {
+		p++;
+		if (p >= c->end || !g_ascii_isdigit(*p)) {
+			c->p = p;
+			return sdag_json_check_syntax_error(c, error, "bad number");
+		}
+		while (p < c->end && g_ascii_isdigit(*p))
+			p++;
+	}
+	if (p < c->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < c->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= c->end || !g_ascii_isdigit(*p)) {
+			c->p = p;
+			return sdag_json_check_syntax_error(c, error, "bad number");
+		}
+		while (p < c->end && g_ascii_isdigit(*p))
+			p++;
+	}
+	c->p = p;
+	return TRUE;
+}
+
+static gboolean
+sdag_json_check_literal(SdagJsonChecker *c, const char *word, GError **error)
+{
+	gsize n = strlen(word);
+
+	if ((gsize)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+		return sdag_json_check_syntax_error(c, error, "unexpected character");
+	c->p += n;
+	return TRUE;
+}
+
+/* A scalar, or the opening of a container (pushed on the stack). */
+static gboolean
+sdag_json_check_value_start(SdagJsonChecker *c, gboolean *opened, GError **error)
+{
+	*opened = FALSE;
+	if (c->p >= c->end)
+		return sdag_json_check_syntax_error(c, error, "unexpected end of the document");
+	switch (*c->p) {
+	case '{':
+	case '[':
+		if (c->depth == SDAG_JSON_MAX_DEPTH) {
+			g_autofree char *what =
+			    g_strdup_printf("nested deeper than %d levels", SDAG_JSON_MAX_DEPTH);
+			return sdag_json_check_syntax_error(c, error, what);
+		}
+		c->stack[c->depth] = (SdagJsonFrame){.is_object = *c->p == '{'};
+		c->depth++;
+		c->p++;
+		*opened = TRUE;
+		return TRUE;
+	case '"':
+		return sdag_json_check_string(c, error);
+	case 't':
+		return sdag_json_check_literal(c, "true", error);
+	case 'f':
+		return sdag_json_check_literal(c, "false", error);
+	case 'n':
+		return sdag_json_check_literal(c, "null", error);
+	default:
+		return sdag_json_check_number(c, error);
+	}
+}
+
+/* In an object, after '{' or ',': a member name and its ':'. */
+static gboolean
+sdag_json_check_member_name(SdagJsonChecker *c, GError **error)
+{
+	SdagJsonFrame *f = &c->stack[c->depth - 1];
+	const guchar *name;
+
+	sdag_json_check_skip_space(c);
+	if (c->p >= c->end || *c->p != '"')
+		return sdag_json_check_syntax_error(c, error, "expected a member name");
+	name = c->p + 1;
+	c->in_key = TRUE;
+	f->key = (const char *)name;
+	f->key_len = 0;
+	if (!sdag_json_check_string(c, error))
+		return FALSE;
+	c->in_key = FALSE;
+	f->key_len = (gsize)(c->p - 1 - name);
+	sdag_json_check_skip_space(c);
+	if (c->p >= c->end || *c->p != ':')
+		return sdag_json_check_syntax_error(c, error, "expected ':'");
+	c->p++;
+	return TRUE;
+}
+
+/**
+ * sdag_json_check:
+ * @data: JSON text, not necessarily NUL-terminated
+ * @len: its length in bytes
+ *
+ * Returns: %TRUE when @data is one JSON text the daemon accepts, see above;
+ * else %FALSE with SDAG_ERROR_BAD_JSON
+ */
+gboolean
+sdag_json_check(const char *data, gsize len, GError **error)
+{
+	SdagJsonChecker c = {0};
+
+	c.start = c.p = (const guchar *)data;
+	c.end = c.start + len;
+	sdag_json_check_skip_space(&c);
+	if (c.p == c.end) {
+		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON, "empty document");
+		return FALSE;
+	}
+	for (;;) {
+		gboolean opened;
+
+		/* a value is expected here */
+		sdag_json_check_skip_space(&c);
+		if (!sdag_json_check_value_start(&c, &opened, error))
+			return FALSE;
+		if (opened) {
+			SdagJsonFrame *f = &c.stack[c.depth - 1];
+			char close = f->is_object ? '}' : ']';
+
+			sdag_json_check_skip_space(&c);
+			if (c.p < c.end && *c.p == close) {
+				c.p++;
+				c.depth--;
+			} else if (f->is_object) {
+				if (!sdag_json_check_member_name(&c, error))
+					return FALSE;
+				continue;
+			} else {
+				continue;
+			}
+		}
+		/* a value ended: close containers until one goes on */
+		for (;;) {
+			SdagJsonFrame *f;
+
+			if (c.depth == 0) {
+				sdag_json_check_skip_space(&c);
+				if (c.p != c.end)
+					return sdag_json_check_syntax_error(
+					    &c, error, "unexpected content after the document");
+				return TRUE;
+			}
+			f = &c.stack[c.depth - 1];
+			sdag_json_check_skip_space(&c);
+			if (c.p < c.end && *c.p == ',') {
+				c.p++;
+				if (f->is_object) {
+					if (!sdag_json_check_member_name(&c, error))
+						return FALSE;
+				} else {
+					f->index++;
+				}
+				break;
+			}
+			if (c.p < c.end && *c.p == (f->is_object ? '}' : ']')) {
+				c.p++;
+				c.depth--;
+				continue;
+			}
+			return sdag_json_check_syntax_error(&c,
+							    error,
+							    f->is_object ? "expected ',' or '}'"
+									 : "expected ',' or ']'");
+		}
+	}
+}
+
 /**
  * sdag_json_parse:
  * @data: JSON text, not necessarily NUL-terminated
  * @len: its length, or -1 when NUL-terminated
+ *
+ * Every JSON the daemon reads, from a request body or from its own store,
+ * comes through here and through sdag_json_check() first.
  *
  * Returns: (transfer full): the root node, or NULL with SDAG_ERROR_BAD_JSON
  */
@@ -23,15 +414,19 @@ JsonNode *
 sdag_json_parse(const char *data, gssize len, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	g_autoptr(GError) error_local = NULL;
 	JsonNode *root;
 
+	if (data != NULL && len < 0)
+		len = (gssize)strlen(data);
 	if (data == NULL || len == 0) {
 		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON, "empty body");
 		return NULL;
 	}
-	if (!json_parser_load_from_data(parser, data, len, &error_local)) {
-		g_set_error(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON, "%s", error_local->message);
+	if (!sdag_json_check(data, (gsize)len, error))
+		return NULL;
+	/* json-glib's own message would quote the text */
+	if (!json_parser_load_from_data(parser, data, len, NULL)) {
+		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON, "not valid JSON");
 		return NULL;
 	}
 	root = json_parser_get_root(parser);

@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* Containers nest at most this deep in any JSON the daemon reads. */
+#define SDAG_JSON_MAX_DEPTH 64
+
+gboolean sdag_json_check(const char *data, gsize len, GError **error);
 JsonNode *sdag_json_parse(const char *data, gssize len, GError **error);
 JsonNode *sdag_json_canonicalize(JsonNode *node);
 char *sdag_json_to_string(JsonNode *node);

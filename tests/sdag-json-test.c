@@ -6,6 +6,7 @@
 #include "sdag-json.h"
 
 #include <math.h>
+#include <string.h>
 
 static char *
 roundtrip(const char *text)
@@ -162,6 +163,118 @@ json_error_table(void)
 	}
 }
 
+/* What every JSON the daemon reads goes through (sdag_json_check): one row per
+ * rule, each with a fragment its message must hold; @len -1 is strlen. */
+typedef struct {
+	const char *name;
+	const char *text;
+	gssize len;
+	const char *message; /* NULL: accepted */
+} JsonCheckCase;
+
+static const JsonCheckCase json_check_cases[] = {
+    {"pair", "{\"s\":\"\\ud83d\\ude00\"}", -1, NULL},
+    {"raw-utf8", "{\"s\":\"caf\xc3\xa9 \xe2\x82\xac\"}", -1, NULL},
+    {"escapes", "[\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9\"]", -1, NULL},
+    {"numbers", "[0, -0, -0.5e+10, 1E3, 12.25, 7e-2]", -1, NULL},
+    {"scalar", " true ", -1, NULL},
+    {"depth-64",
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+     -1,
+     NULL},
+    {"depth-65",
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+     "[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+     -1,
+     "line 1, column 65: nested deeper than 64 levels"},
+    {"lone-high",
+     "{\"video_url\":\"file:///m/vtest.avi?\\ud800x\"}",
+     -1,
+     "the string holds a lone UTF-16 surrogate at $.video_url"},
+    {"lone-high-at-end", "{\"d\":\"a\\ud800\"}", -1, "lone UTF-16 surrogate at $.d"},
+    {"high-then-ascii", "{\"d\":\"\\uD800\\u0041\"}", -1, "lone UTF-16 surrogate at $.d"},
+    {"lone-low", "[\"x\",\"\\udc00\"]", -1, "lone UTF-16 surrogate at $[1]"},
+    {"nested-path",
+     "{\"nodes\":[{\"id\":\"a\"},{\"id\":\"b\",\"params\":{\"zone\":\"\\ud800\"}}]}",
+     -1,
+     "lone UTF-16 surrogate at $.nodes[1].params.zone"},
+    {"nul-escape",
+     "{\"pipeline_id\":\"okid5\\u0000x\"}",
+     -1,
+     "holds a NUL character at $.pipeline_id"},
+    {"nul-in-name",
+     "{\"options\":{\"stride\\u0000\":1}}",
+     -1,
+     "a member name holds a NUL character at $.options"},
+    {"raw-nul", "{\"a\":\"x\0y\"}", 11, "a control character in a string must be escaped"},
+    {"raw-newline", "{\"a\":\"x\ny\"}", -1, "line 1, column 8: a control character"},
+    {"bad-utf8", "{\"a\":[\"ok\",\"\xff\xfe\"]}", -1, "is not valid UTF-8 (byte 0xff) at $.a[1]"},
+    {"cesu-surrogate",
+     "{\"d\":\"a\xed\xa0\x80\x62\"}",
+     -1,
+     "is not valid UTF-8 (byte 0xed) at $.d"},
+    {"bad-utf8-name", "{\"\xc3\":1}", -1, "a member name is not valid UTF-8"},
+    {"trailing-comma-object", "{\"a\":1,}", -1, "line 1, column 8: expected a member name"},
+    {"trailing-comma-array", "[1,]", -1, "line 1, column 4: unexpected character"},
+    {"trailing-content", "{}\n{}", -1, "line 2, column 1: unexpected content after the document"},
+    {"unterminated", "{\"a\":\"abc", -1, "unterminated string"},
+    {"bad-escape", "[\"\\x41\"]", -1, "bad escape in a string"},
+    {"short-u-escape", "[\"\\u12\"]", -1, "bad \\u escape"},
+    {"bad-fraction", "[1.]", -1, "bad number"},
+    {"bad-exponent", "[1e+]", -1, "bad number"},
+    {"leading-zero", "[01]", -1, "expected ',' or ']'"},
+    {"plus-sign", "[+1]", -1, "unexpected character"},
+    {"bad-literal", "[tru]", -1, "unexpected character"},
+    {"missing-colon", "{\"a\" 1}", -1, "expected ':'"},
+    {"missing-close", "{\"a\":1", -1, "expected ',' or '}'"},
+    {"bom", "\xef\xbb\xbf{}", -1, "line 1, column 1: unexpected character"},
+    {"blank", " \n\t ", -1, "empty document"},
+    /* a parse error names a position, never the text: here a password */
+    {"no-echo",
+     "{\"video_url\":\"rtsp://u:S3cret@cam/x\" \"b\"}",
+     -1,
+     "line 1, column 38: expected ',' or '}'"},
+};
+
+static void
+json_check_case(gconstpointer data)
+{
+	const JsonCheckCase *tc = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) node = sdag_json_parse(tc->text, tc->len, &error);
+
+	if (tc->message == NULL) {
+		g_assert_no_error(error);
+		g_assert_nonnull(node);
+		return;
+	}
+	g_assert_null(node);
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON);
+	if (strstr(error->message, tc->message) == NULL)
+		g_error("'%s': message '%s' lacks '%s'", tc->name, error->message, tc->message);
+	g_assert_null(strstr(error->message, "S3cret"));
+}
+
+/* Far deeper than the limit, as a hostile body would be: refused at the limit, before any
+ * parser recurses (json-glib overflowed its stack on 80,000 levels). */
+static void
+json_check_deep(gconstpointer data)
+{
+	gboolean objects = GPOINTER_TO_INT(data);
+	GString *text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) node = NULL;
+
+	for (guint i = 0; i < 100000; i++)
+		g_string_append(text, objects ? "{\"a\":" : "[");
+	node = sdag_json_parse(text->str, (gssize)text->len, &error);
+	g_assert_null(node);
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON);
+	g_assert_nonnull(strstr(error->message, "nested deeper than 64 levels"));
+	g_string_free(text, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -175,5 +288,14 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/json/timestamp", json_timestamp);
 	g_test_add_func("/sdag/json/error-body", json_error_body);
 	g_test_add_func("/sdag/json/error-table", json_error_table);
+	for (guint i = 0; i < G_N_ELEMENTS(json_check_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/json/check/%s", json_check_cases[i].name);
+		g_test_add_data_func(path, &json_check_cases[i], json_check_case);
+	}
+	g_test_add_data_func(
+	    "/sdag/json/check/deep-arrays", GINT_TO_POINTER(FALSE), json_check_deep);
+	g_test_add_data_func(
+	    "/sdag/json/check/deep-objects", GINT_TO_POINTER(TRUE), json_check_deep);
 	return g_test_run();
 }

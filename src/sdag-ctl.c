@@ -62,19 +62,21 @@ sdag_ctl_usage(const char *usage)
 static void
 sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root = NULL;
 	gsize len = 0;
 	const char *data = g_bytes_get_data(body, &len);
 	g_autofree char *pretty = NULL;
 
 	if (len == 0)
 		return;
-	if (!json_parser_load_from_data(parser, data, len, NULL)) {
+	/* through the same checks as the daemon's input: depth, UTF-8 */
+	root = sdag_json_parse(data, (gssize)len, NULL);
+	if (root == NULL) {
 		g_autofree char *text = g_strndup(data, len);
 		(to_stderr ? g_printerr : g_print)("%s\n", text);
 		return;
 	}
-	pretty = sdag_json_to_string_pretty(json_parser_get_root(parser));
+	pretty = sdag_json_to_string_pretty(root);
 	(to_stderr ? g_printerr : g_print)("%s\n", pretty);
 }
 

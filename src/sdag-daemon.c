@@ -12,6 +12,7 @@
 #include "sdag-error.h"
 #include "sdag-feed.h"
 #include "sdag-mqtt.h"
+#include "sdag-quarantine.h"
 #include "sdag-rest.h"
 #include "sdag-ws.h"
 
@@ -90,6 +91,9 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	db_path = g_canonicalize_filename(db_rel, NULL);
 	self->store = sdag_store_open(db_path, error);
 	if (self->store == NULL)
+		return NULL;
+	/* before anything reads a record: one unreadable record must not stop the start */
+	if (!sdag_quarantine_sweep(self->store, NULL, error))
 		return NULL;
 	self->types = sdag_node_types_new();
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))

@@ -104,8 +104,14 @@ sdag_history_batch_put(SdagStoreBatch *batch, GBytes *key, const char *value)
  * Appends one row. Main context only.
  */
 gboolean
-sdag_history_record(SdagHistory *self, const SdagHistoryEntry *entry, GError **error)
+sdag_history_record(SdagHistory *self, const SdagHistoryEntry *in, GError **error)
 {
+	/* the object and action may carry a request's path, which need not be UTF-8: a row
+	 * that is not would be unreadable, and left out of every page */
+	g_autofree char *object = in->object != NULL ? sdag_json_make_valid(in->object) : NULL;
+	g_autofree char *action = sdag_json_make_valid(in->action);
+	SdagHistoryEntry valid = *in;
+	const SdagHistoryEntry *entry = &valid;
 	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 	g_autoptr(JsonNode) row = NULL;
 	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
@@ -118,6 +124,9 @@ sdag_history_record(SdagHistory *self, const SdagHistoryEntry *entry, GError **e
 	guint64 seq = self->last_seq + 1;
 	gint64 now = MAX(g_get_real_time(), self->last_time_us);
 	guint64 seq_be = GUINT64_TO_BE(seq);
+
+	valid.object = object;
+	valid.action = action;
 
 	when = sdag_json_timestamp(now);
 	json_builder_begin_object(b);

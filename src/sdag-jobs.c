@@ -15,6 +15,7 @@
 #include "sdag-json.h"
 #include "sdag-live.h"
 #include "sdag-mqtt-config.h"
+#include "sdag-quarantine.h"
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
 #include "sdag-source.h"
@@ -202,7 +203,15 @@ sdag_jobs_load_record(SdagJobs *self, const char *job_id, GError **error)
 	blob = sdag_store_get(
 	    self->store, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id), &error_local);
 	if (blob == NULL) {
-		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND) &&
+		    sdag_quarantine_contains(self->store, SDAG_STORE_JOBS, job_id))
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_JOB_NOT_FOUND,
+				    "job '%s' was quarantined: its stored record cannot be read "
+				    "(see /healthz); DELETE removes what is left of it",
+				    job_id);
+		else if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
 			g_set_error(
 			    error, SDAG_ERROR, SDAG_ERROR_JOB_NOT_FOUND, "no job '%s'", job_id);
 		else
@@ -321,9 +330,12 @@ static void
 sdag_jobs_set_error_member(JsonObject *record, const char *code, const char *message)
 {
 	JsonObject *err = json_object_new();
+	/* GStreamer's messages quote the source's URL */
+	g_autofree char *redacted = sdag_source_redact_text(message);
+	g_autofree char *valid = sdag_json_make_valid(redacted);
 
 	json_object_set_string_member(err, "code", code);
-	json_object_set_string_member(err, "message", message);
+	json_object_set_string_member(err, "message", valid);
 	json_object_set_object_member(record, "error", err);
 }
 
@@ -1610,6 +1622,17 @@ sdag_jobs_cancel(SdagJobs *self,
 	return TRUE;
 }
 
+/* Everything a job wrote but its record and index keys. */
+static void
+sdag_jobs_batch_delete_rows(SdagStoreBatch *batch, const char *job_id)
+{
+	sdag_results_batch_delete_frames(batch, job_id);
+	sdag_store_batch_delete(batch, SDAG_STORE_RESULTS, (const guint8 *)job_id, strlen(job_id));
+	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));
+	sdag_store_batch_delete(batch, SDAG_STORE_STATE, (const guint8 *)job_id, strlen(job_id));
+	sdag_snapshot_batch_delete(batch, job_id);
+}
+
 /**
  * sdag_jobs_delete:
  *
@@ -1636,23 +1659,28 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 			    sdag_job_status_names[job->status]);
 		return FALSE;
 	}
+	batch = sdag_store_batch_new();
+	if (sdag_quarantine_contains(self->store, SDAG_STORE_JOBS, job_id)) {
+		/* its index keys went at the sweep, and no status count holds it */
+		sdag_quarantine_batch_delete(batch, SDAG_STORE_JOBS, job_id);
+		sdag_jobs_batch_delete_rows(batch, job_id);
+		if (!sdag_store_write(self->store, batch, TRUE, error))
+			return FALSE;
+		g_info("job %s: quarantined record deleted", job_id);
+		return TRUE;
+	}
 	record = sdag_jobs_load_record(self, job_id, error);
 	if (record == NULL)
 		return FALSE;
 	status = sdag_jobs_record_status(record);
 	seq = (guint64)json_object_get_int_member(record, "seq");
-	batch = sdag_store_batch_new();
 	sdag_store_batch_delete(batch, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id));
 	sdag_job_index_batch_remove(batch,
 				    seq,
 				    json_object_get_string_member(record, "pipeline_id"),
 				    status,
 				    sdag_job_index_created_us(record));
-	sdag_results_batch_delete_frames(batch, job_id);
-	sdag_store_batch_delete(batch, SDAG_STORE_RESULTS, (const guint8 *)job_id, strlen(job_id));
-	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));
-	sdag_store_batch_delete(batch, SDAG_STORE_STATE, (const guint8 *)job_id, strlen(job_id));
-	sdag_snapshot_batch_delete(batch, job_id);
+	sdag_jobs_batch_delete_rows(batch, job_id);
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return FALSE;
 	self->n_by_status[status]--;
@@ -1660,7 +1688,6 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 	g_info("job %s: deleted", job_id);
 	return TRUE;
 }
-
 void
 sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running)
 {

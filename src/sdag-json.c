@@ -437,6 +437,41 @@ sdag_json_parse(const char *data, gssize len, GError **error)
 	return json_node_copy(root);
 }
 
+/**
+ * sdag_json_make_valid:
+ * @text: bytes from outside, such as a request path, that may not be UTF-8
+ *
+ * What may be echoed in an answer or stored in a record: @text with every
+ * byte that is not part of valid UTF-8 written as %XX (as a URL would carry
+ * it), and NUL-free since @text is a C string.
+ *
+ * Returns: (transfer full): valid UTF-8
+ */
+char *
+sdag_json_make_valid(const char *text)
+{
+	GString *out;
+	const char *p = text;
+	const char *end;
+
+	if (g_utf8_validate(text, -1, NULL))
+		return g_strdup(text);
+	out = g_string_new(NULL);
+	end = text + strlen(text);
+	while (p < end) {
+		const char *bad = NULL;
+
+		if (g_utf8_validate(p, end - p, &bad)) {
+			g_string_append(out, p);
+			break;
+		}
+		g_string_append_len(out, p, bad - p);
+		g_string_append_printf(out, "%%%02X", (guchar)*bad);
+		p = bad + 1;
+	}
+	return g_string_free(out, FALSE);
+}
+
 static gint
 sdag_json_strcmp_cb(gconstpointer a, gconstpointer b)
 {

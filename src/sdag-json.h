@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 gboolean sdag_json_check(const char *data, gsize len, GError **error);
 JsonNode *sdag_json_parse(const char *data, gssize len, GError **error);
+char *sdag_json_make_valid(const char *text);
 JsonNode *sdag_json_canonicalize(JsonNode *node);
 char *sdag_json_to_string(JsonNode *node);
 char *sdag_json_to_string_pretty(JsonNode *node);

@@ -10,6 +10,7 @@
 
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-quarantine.h"
 
 /*
  * Registered pipelines. Key layout, family "pipelines":
@@ -205,8 +206,19 @@ sdag_registry_get(SdagRegistry *self, const char *pipeline_id, GError **error)
 	if (blob == NULL && error != NULL && *error != NULL &&
 	    (*error)->code == SDAG_ERROR_NOT_FOUND) {
 		g_clear_error(error);
-		g_set_error(
-		    error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND, "no pipeline '%s'", pipeline_id);
+		if (sdag_quarantine_contains(self->store, SDAG_STORE_PIPELINES, pipeline_id))
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_NOT_FOUND,
+				    "pipeline '%s' was quarantined: its stored record cannot be "
+				    "read (see /healthz); DELETE removes it",
+				    pipeline_id);
+		else
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_NOT_FOUND,
+				    "no pipeline '%s'",
+				    pipeline_id);
 	}
 	return blob;
 }
@@ -224,12 +236,16 @@ sdag_registry_list_cb(const guint8 *key,
 		      gpointer user_data)
 {
 	SdagRegistryListCtx *ctx = user_data;
-	g_autoptr(GBytes) blob = g_bytes_new_static(value, value_len);
-	g_autoptr(JsonNode) record = sdag_registry_parse_record(blob, &ctx->error);
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(JsonNode) record = NULL;
 	JsonObject *rec;
 	JsonObject *def;
 	JsonObject *item;
 
+	if (sdag_quarantine_is_key(key, key_len))
+		return TRUE;
+	blob = g_bytes_new_static(value, value_len);
+	record = sdag_registry_parse_record(blob, &ctx->error);
 	if (record == NULL)
 		return FALSE;
 	rec = json_node_get_object(record);
@@ -273,8 +289,18 @@ sdag_registry_list(SdagRegistry *self, GError **error)
 gboolean
 sdag_registry_delete(SdagRegistry *self, const char *pipeline_id, GError **error)
 {
-	g_autoptr(GBytes) existing = sdag_registry_get(self, pipeline_id, error);
+	g_autoptr(GBytes) existing = NULL;
 
+	if (sdag_quarantine_contains(self->store, SDAG_STORE_PIPELINES, pipeline_id)) {
+		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+
+		sdag_quarantine_batch_delete(batch, SDAG_STORE_PIPELINES, pipeline_id);
+		if (!sdag_store_write(self->store, batch, TRUE, error))
+			return FALSE;
+		g_info("deleted quarantined pipeline %s", pipeline_id);
+		return TRUE;
+	}
+	existing = sdag_registry_get(self, pipeline_id, error);
 	if (existing == NULL)
 		return FALSE;
 	if (!sdag_store_delete(self->store,

@@ -16,8 +16,10 @@
 #include "sdag-index.h"
 #include "sdag-json.h"
 #include "sdag-mqtt.h"
+#include "sdag-quarantine.h"
 #include "sdag-runonce.h"
 #include "sdag-snapshot.h"
+#include "sdag-source.h"
 #include "sdag-ws.h"
 
 /*
@@ -80,8 +82,12 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 {
 	SdagError ecode = error->domain == SDAG_ERROR ? (SdagError)error->code
 						      : SDAG_ERROR_INTERNAL;
+	/* a message may quote what the client sent: a URL with its password, a path that
+	 * is not UTF-8 */
+	g_autofree char *redacted = sdag_source_redact_text(error->message);
+	g_autofree char *message = sdag_json_make_valid(redacted);
 	g_autoptr(JsonNode) body = sdag_json_error_new(
-	    code != NULL ? code : sdag_error_code_to_string(ecode), error->message, details);
+	    code != NULL ? code : sdag_error_code_to_string(ecode), message, details);
 	guint status = sdag_error_code_to_http_status(ecode);
 
 	/* for the audit trail */
@@ -94,7 +100,7 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 		g_warning("%s %s: %s",
 			  soup_server_message_get_method(msg),
 			  g_uri_get_path(soup_server_message_get_uri(msg)),
-			  error->message);
+			  message);
 	sdag_rest_reply_json(msg, status, body);
 }
 
@@ -174,10 +180,12 @@ static void
 sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	SdagDaemon *d = self->daemon;
-	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	/* mutable: "status" comes first but is known last */
+	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(GPtrArray) types = sdag_node_types_list(d->types);
 	GPtrArray *skipped = sdag_node_types_get_skipped(d->types);
 	g_autoptr(JsonNode) root = NULL;
+	guint quarantined = 0;
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "status");
@@ -222,8 +230,11 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 		json_builder_end_object(b);
 	}
 	sdag_mqtt_add_health(d->mqtt, b);
+	sdag_quarantine_add_health(d->store, b, &quarantined);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
+	if (quarantined > 0)
+		json_object_set_string_member(json_node_get_object(root), "status", "degraded");
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
 }
 

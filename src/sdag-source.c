@@ -52,11 +52,54 @@ sdag_source_free(SdagSource *self)
 }
 
 /**
+ * sdag_source_redact_text:
+ * @text: free text, such as an error message, that may quote URLs
+ *
+ * Masks the password of every `scheme://user:password@host` in @text, whether
+ * or not the URL around it is valid: what a refusal quotes is often a URL
+ * that did not parse, and its password may hold a raw '/' or '@'. So the
+ * mask runs from the first ':' after "://" to the last '@' before white space
+ * or a quote; a query that holds an '@' may lose more than the password,
+ * never less.
+ *
+ * Returns: (transfer full): @text with each such password replaced by "***"
+ */
+char *
+sdag_source_redact_text(const char *text)
+{
+	GString *out = g_string_new(NULL);
+	const char *p = text;
+	const char *sep;
+
+	while ((sep = strstr(p, "://")) != NULL) {
+		const char *auth = sep + 3;
+		const char *end = auth + strcspn(auth, " \t\n'\"");
+		const char *at = NULL;
+		const char *colon;
+
+		for (const char *q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		colon = at != NULL ? memchr(auth, ':', at - auth) : NULL;
+		if (colon == NULL) {
+			g_string_append_len(out, p, end - p);
+		} else {
+			g_string_append_len(out, p, colon + 1 - p);
+			g_string_append(out, "***");
+			g_string_append_len(out, at, end - at);
+		}
+		p = end;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
+}
+
+/**
  * sdag_source_redact:
  * @url: a URL as submitted
  *
- * Returns: (transfer full): @url with any password replaced by "***"; @url itself when it
- * does not parse, since it then holds nothing we can tell apart
+ * Returns: (transfer full): @url with any password replaced by "***"; when @url does not
+ * parse as a URL, what sdag_source_redact_text() makes of it
  */
 char *
 sdag_source_redact(const char *url)
@@ -64,7 +107,9 @@ sdag_source_redact(const char *url)
 	g_autoptr(GUri) uri =
 	    g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
 
-	if (uri == NULL || g_uri_get_password(uri) == NULL)
+	if (uri == NULL)
+		return sdag_source_redact_text(url);
+	if (g_uri_get_password(uri) == NULL)
 		return g_strdup(url);
 	return g_uri_join_with_user(G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,
 				    g_uri_get_scheme(uri),
@@ -156,8 +201,12 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	}
 	path = g_uri_unescape_string(g_uri_get_path(uri), NULL);
 	if (path == NULL || !g_path_is_absolute(path)) {
-		g_set_error(
-		    error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE, "bad file URL '%s'", url);
+		g_autofree char *redacted = sdag_source_redact(url);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_UNSUPPORTED_SOURCE,
+			    "bad file URL '%s'",
+			    redacted);
 		return NULL;
 	}
 	resolved = sdag_source_resolve_path(path);

@@ -259,11 +259,28 @@ sdag_history_free(SdagHistory *self)
 	g_free(self);
 }
 
+/* A row, or NULL. Rows written before paths were escaped may hold one that is not
+ * UTF-8: those bytes are read as %XX, as rows are written now, so the row is shown
+ * rather than left out of its page. */
+static JsonNode *
+sdag_history_parse_row(const guint8 *value, gsize value_len)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *valid = NULL;
+	JsonNode *row = sdag_json_parse((const char *)value, (gssize)value_len, NULL);
+
+	if (row != NULL || memchr(value, '\0', value_len) != NULL)
+		return row;
+	text = g_strndup((const char *)value, value_len);
+	valid = sdag_json_make_valid(text);
+	return sdag_json_parse(valid, -1, NULL);
+}
+
 static gboolean
 sdag_history_actor_cb(guint64 seq, const guint8 *value, gsize value_len, gpointer data)
 {
 	const char *actor = data;
-	g_autoptr(JsonNode) row = sdag_json_parse((const char *)value, (gssize)value_len, NULL);
+	g_autoptr(JsonNode) row = sdag_history_parse_row(value, value_len);
 
 	return row != NULL && JSON_NODE_HOLDS_OBJECT(row) &&
 	       g_strcmp0(json_object_get_string_member_with_default(
@@ -318,7 +335,7 @@ sdag_history_query(SdagHistory *self, const SdagHistoryFilter *filter, GError **
 	for (guint i = 0; i < rows->len; i++) {
 		GBytes *v = g_ptr_array_index(rows, i);
 		JsonNode *row =
-		    sdag_json_parse(g_bytes_get_data(v, NULL), g_bytes_get_size(v), NULL);
+		    sdag_history_parse_row(g_bytes_get_data(v, NULL), g_bytes_get_size(v));
 		if (row != NULL)
 			json_array_add_element(entries, row);
 	}

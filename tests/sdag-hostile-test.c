@@ -357,6 +357,80 @@ hostile_history_escaped(void)
 	assert_witnesses();
 }
 
+typedef struct {
+	GBytes *key;
+	GBytes *value;
+} FoundRow;
+
+static gboolean
+find_row_cb(const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+	FoundRow *found = data;
+
+	if (g_strstr_len((const char *)value, (gssize)value_len, "job/zz%FF%FEzz") == NULL)
+		return TRUE;
+	found->key = g_bytes_new(key, key_len);
+	found->value = g_bytes_new(value, value_len);
+	return FALSE;
+}
+
+/* Item 9, rows stored before: an audit row whose path bytes were stored raw, as the
+ * version before this check did, is shown with them escaped instead of being left out. */
+static void
+hostile_history_old_row(void)
+{
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *db = g_build_filename(dir, "db", NULL);
+	g_autofree char *base = NULL;
+	g_autoptr(GError) error = NULL;
+	FoundRow found = {0};
+	SdagDaemon *d;
+
+	d = sdag_test_daemon_open(config_new(dir, 1), &base);
+	{
+		g_autoptr(SdagTestReply) del = http(base, "DELETE", "/jobs/zz%ff%fezz", NULL, 0);
+		sdag_test_assert_error(del, 404, "job_not_found");
+	}
+	sdag_test_daemon_close(d);
+	g_clear_pointer(&base, g_free);
+	{
+		g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+		g_auto(GStrv) parts = NULL;
+		g_autofree char *raw = NULL;
+		g_autofree char *text = NULL;
+
+		g_assert_no_error(error);
+		sdag_store_iter_prefix(
+		    store, SDAG_STORE_HISTORY, NULL, 0, find_row_cb, &found, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(found.key);
+		text =
+		    g_strndup(g_bytes_get_data(found.value, NULL), g_bytes_get_size(found.value));
+		parts = g_strsplit(text, "%FF%FE", -1);
+		raw = g_strjoinv("\xff\xfe", parts);
+		g_assert_true(sdag_store_put(store,
+					     SDAG_STORE_HISTORY,
+					     g_bytes_get_data(found.key, NULL),
+					     g_bytes_get_size(found.key),
+					     (const guint8 *)raw,
+					     strlen(raw),
+					     TRUE,
+					     &error));
+		g_assert_no_error(error);
+	}
+	d = sdag_test_daemon_open(config_new(dir, 1), &base);
+	{
+		g_autoptr(SdagTestReply) h = http(base, "GET", "/history?limit=5", NULL, 0);
+		g_assert_cmpuint(h->status, ==, 200);
+		g_assert_true(g_utf8_validate(h->text, -1, NULL));
+		g_assert_nonnull(strstr(h->text, "\"object\":\"job/zz%FF%FEzz\""));
+	}
+	sdag_test_daemon_close(d);
+	g_bytes_unref(found.key);
+	g_bytes_unref(found.value);
+	sdag_test_rmtree(dir);
+}
+
 /* Item 8, the helper itself: passwords of URLs inside free text */
 static void
 hostile_redact_text(void)
@@ -717,6 +791,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &hostile_cases[i], hostile_case);
 	}
 	g_test_add_func("/sdag/hostile/history/path-escaped", hostile_history_escaped);
+	g_test_add_func("/sdag/hostile/history/old-row-not-utf8", hostile_history_old_row);
 	g_test_add_func("/sdag/hostile/redact-text", hostile_redact_text);
 	for (guint i = 0; i < G_N_ELEMENTS(damage_names); i++) {
 		g_autofree char *path =

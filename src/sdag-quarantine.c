@@ -72,6 +72,7 @@ typedef struct {
 	GPtrArray *keys;     /* GBytes: the keys to move */
 	GHashTable *job_ids; /* job id → NULL, for the index */
 	SdagStoreFamily family;
+	guint checked;
 } SdagQuarantineScan;
 
 static gboolean
@@ -86,6 +87,7 @@ sdag_quarantine_scan_cb(const guint8 *key,
 
 	if (sdag_quarantine_is_key(key, key_len))
 		return TRUE;
+	scan->checked++;
 	reason = sdag_quarantine_reason(value, value_len);
 	if (reason == NULL)
 		return TRUE;
@@ -144,16 +146,19 @@ sdag_quarantine_sweep(SdagStore *store, guint *moved, GError **error)
 	g_autoptr(GHashTable) job_ids =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+	gint64 start_us = g_get_monotonic_time();
+	guint checked = 0;
 
 	if (moved != NULL)
 		*moved = 0;
 	for (guint f = 0; f < G_N_ELEMENTS(sdag_quarantine_families); f++) {
-		SdagQuarantineScan scan = {keys, job_ids, sdag_quarantine_families[f]};
+		SdagQuarantineScan scan = {keys, job_ids, sdag_quarantine_families[f], 0};
 		guint first = keys->len;
 
 		if (!sdag_store_iter_prefix(
 			store, scan.family, NULL, 0, sdag_quarantine_scan_cb, &scan, error))
 			return FALSE;
+		checked += scan.checked;
 		for (guint i = first; i < keys->len; i++) {
 			GBytes *key = g_ptr_array_index(keys, i);
 			g_autoptr(GBytes) value = NULL;
@@ -174,6 +179,10 @@ sdag_quarantine_sweep(SdagStore *store, guint *moved, GError **error)
 			sdag_store_batch_delete(batch, scan.family, k, key_len);
 		}
 	}
+	g_info("checked %u pipeline and job records in %.1f ms: %u unreadable",
+	       checked,
+	       (double)(g_get_monotonic_time() - start_us) / 1000.0,
+	       keys->len);
 	if (keys->len == 0)
 		return TRUE;
 	if (g_hash_table_size(job_ids) > 0) {

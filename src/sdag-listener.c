@@ -475,10 +475,8 @@ sdag_listener_check_fd_limit(const SdagListenerLimits *limits, GError **error)
 static char *
 sdag_listener_refusal_new(guint max_connections)
 {
-	g_autofree char *message =
-	    g_strdup_printf("%u connections are open, the most this server takes ([rest] "
-			    "max_connections); try again shortly",
-			    max_connections);
+	g_autofree char *message = g_strdup_printf(
+	    "[rest] max_connections (%u) connections are open; try again shortly", max_connections);
 	g_autoptr(JsonNode) node = sdag_json_error_new(
 	    sdag_error_code_to_string(SDAG_ERROR_TOO_MANY_CONNECTIONS), message, NULL);
 	g_autofree char *body = sdag_json_to_string(node);

@@ -309,6 +309,10 @@ sdag_listener_request_ended_cb(SoupServer *server, SoupServerMessage *msg, gpoin
 	soup_message_body_truncate(soup_server_message_get_response_body(msg));
 	c->last_msg = g_object_ref(msg);
 	c->idle_watch = g_socket_create_source(c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	/* Before libsoup's own source on the socket: once libsoup has read the end of the
+	 * stream its next message is gone, and soup_server_message_steal_connection() would
+	 * dereference it (libsoup 3.2). */
+	g_source_set_priority(c->idle_watch, G_PRIORITY_DEFAULT - 1);
 	g_source_set_callback(c->idle_watch,
 			      G_SOURCE_FUNC(sdag_listener_idle_cb),
 			      g_rc_box_acquire(c),

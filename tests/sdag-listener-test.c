@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sdag-json.h"
@@ -390,9 +391,9 @@ test_idle_timeout(void)
 	    metric(d, "streamdag_http_connections_timed_out_total", "timeout=\"idle\""), >, before);
 }
 
-/* Clients that close a kept-alive connection between requests leave no descriptor behind
- * (libsoup 3.2 kept them open for good). The idle timeout here is 60 s: only noticing the
- * close can free them in time. */
+/* Clients that close (or reset) a kept-alive connection between requests leave no
+ * descriptor behind (libsoup 3.2 kept them open for good). The idle timeout here is 60 s: only
+ * noticing the close can free them in time. */
 static void
 test_idle_closed_by_client(void)
 {
@@ -409,6 +410,15 @@ test_idle_closed_by_client(void)
 		raw_send(sock, HEALTHZ);
 		answer = raw_read_answer(sock);
 		g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 200 OK\r\n"));
+		if (i % 2 == 1) {
+			/* a reset rather than an orderly close */
+			struct linger now = {1, 0};
+			g_assert_cmpint(
+			    setsockopt(
+				g_socket_get_fd(sock), SOL_SOCKET, SO_LINGER, &now, sizeof(now)),
+			    ==,
+			    0);
+		}
 		g_socket_close(sock, NULL);
 		/* one at a time, which also keeps them under the cap of 4 */
 		deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;

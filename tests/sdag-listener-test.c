@@ -68,6 +68,22 @@ request(Daemon *d,
 	return soup_message_get_status(msg);
 }
 
+/* POST @path with @len bytes of @ctype on a connection of its own; 0 when nothing answered
+ * within @timeout_s. */
+static guint
+post_bytes(Daemon *d, const char *path, const char *ctype, const char *data, gsize len)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 30, NULL);
+	g_autofree char *uri = g_strconcat(d->d->base, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) b = g_bytes_new(data, len);
+	g_autoptr(GBytes) got = NULL;
+
+	soup_message_set_request_body_from_bytes(msg, ctype, b);
+	got = soup_session_send_and_read(session, msg, NULL, NULL);
+	return got != NULL ? soup_message_get_status(msg) : 0;
+}
+
 /* /healthz answering 200 within @within_s, each try waiting at most 2 s. */
 static gboolean
 healthz_within(Daemon *d, double within_s)
@@ -477,6 +493,40 @@ test_websocket_outlives_idle(void)
 	g_assert_true(raw_wait_closed(sock, NULL));
 }
 
+/* A request whose answer takes longer than both timeouts (1 s) is answered, not cut: a run
+ * of a pipeline whose three nodes sleep 0.9 s each. */
+static void
+test_slow_answer(void)
+{
+	Daemon *d = quick;
+	g_autofree char *dir = g_path_get_dirname(g_getenv("SDAG_TEST_VTEST"));
+	g_autofree char *path = g_build_filename(dir, "messi5.jpg", NULL);
+	g_autofree char *jpeg = NULL;
+	gsize len = 0;
+	gint64 t0;
+
+	g_assert_cmpuint(
+	    request(d,
+		    "POST",
+		    "/pipelines",
+		    "{\"pipeline_id\":\"sleepy\",\"nodes\":["
+		    "{\"id\":\"a\",\"type\":\"slow\",\"params\":{\"sleep_ms\":900}},"
+		    "{\"id\":\"b\",\"type\":\"slow\",\"params\":{\"sleep_ms\":900}},"
+		    "{\"id\":\"c\",\"type\":\"slow\",\"params\":{\"sleep_ms\":900}}],"
+		    "\"edges\":[{\"from\":\"source.frame\",\"to\":\"a.frame\"},"
+		    "{\"from\":\"source.frame\",\"to\":\"b.frame\"},"
+		    "{\"from\":\"source.frame\",\"to\":\"c.frame\"}],"
+		    "\"outputs\":[\"a.detections\",\"b.detections\",\"c.detections\"]}",
+		    10,
+		    NULL),
+	    ==,
+	    201);
+	g_assert_true(g_file_get_contents(path, &jpeg, &len, NULL));
+	t0 = g_get_monotonic_time();
+	g_assert_cmpuint(post_bytes(d, "/pipelines/sleepy/run", "image/jpeg", jpeg, len), ==, 200);
+	g_assert_cmpint(g_get_monotonic_time() - t0, >=, 2500 * 1000);
+}
+
 /* backlog */
 
 /* With the daemon stopped, 100 clients still complete their connects: the kernel queues
@@ -663,6 +713,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/listener/idle-timeout", test_idle_timeout);
 	g_test_add_func("/sdag/listener/idle-closed-by-client", test_idle_closed_by_client);
 	g_test_add_func("/sdag/listener/websocket-outlives-idle", test_websocket_outlives_idle);
+	g_test_add_func("/sdag/listener/slow-answer", test_slow_answer);
 	g_test_add_func("/sdag/listener/backlog", test_backlog);
 	g_test_add_func("/sdag/listener/fd-limit-raised", test_fd_limit_raised);
 	g_test_add_func("/sdag/listener/fd-limit-too-low", test_fd_limit_too_low);

@@ -69,7 +69,7 @@ request(Daemon *d,
 }
 
 /* POST @path with @len bytes of @ctype on a connection of its own; 0 when nothing answered
- * within @timeout_s. */
+ * within 30 s. */
 static guint
 post_bytes(Daemon *d, const char *path, const char *ctype, const char *data, gsize len)
 {

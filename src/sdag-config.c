@@ -23,6 +23,8 @@
 #define SDAG_MAX_BODY_MIN 1024
 #define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
 #define SDAG_JOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
+/* Beyond the file descriptors a box can sensibly hand out to one client each */
+#define SDAG_MAX_CONNECTIONS_MAX 65536
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -100,6 +102,37 @@ sdag_config_set_job_cache_cb(SdagConfig *self, const char *value, GError **error
 {
 	return sdag_config_parse_uint(
 	    value, 0, SDAG_JOB_CACHE_MAX_BYTES, &self->job_cache_bytes, error);
+}
+
+/* [rest]: unsigned keys that fit a guint, each with its range */
+static gboolean
+sdag_config_set_rest_uint(const char *value, guint64 lo, guint64 hi, guint *out, GError **error)
+{
+	guint64 v = 0;
+
+	if (!sdag_config_parse_uint(value, lo, hi, &v, error))
+		return FALSE;
+	*out = (guint)v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_max_connections_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(
+	    value, 1, SDAG_MAX_CONNECTIONS_MAX, &self->max_connections, error);
+}
+
+static gboolean
+sdag_config_set_idle_timeout_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 1, 86400, &self->idle_timeout_s, error);
+}
+
+static gboolean
+sdag_config_set_header_timeout_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 1, 3600, &self->header_timeout_s, error);
 }
 
 static gboolean
@@ -252,6 +285,9 @@ static const struct {
     {"daemon", "device_id", sdag_config_set_device_id_cb},
     {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
     {"rest", "job_cache_bytes", sdag_config_set_job_cache_cb},
+    {"rest", "max_connections", sdag_config_set_max_connections_cb},
+    {"rest", "idle_timeout_s", sdag_config_set_idle_timeout_cb},
+    {"rest", "header_timeout_s", sdag_config_set_header_timeout_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},

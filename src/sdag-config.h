@@ -33,6 +33,9 @@ typedef struct {
 	char *device_id;
 	guint64 max_body_bytes;
 	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
+	guint max_connections;	 /* open REST client connections, WebSockets included */
+	guint idle_timeout_s;	 /* a connection between requests, or sending a body */
+	guint header_timeout_s;	 /* a connection sending its request's headers */
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */

@@ -6,10 +6,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #if SDAG_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -32,6 +34,38 @@ sdag_main_quit_cb(gpointer user_data)
 	g_info("stopping on signal");
 	g_main_loop_quit(loop);
 	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Every client connection, RocksDB file and GStreamer source costs a descriptor, and the
+ * usual soft limit (1024) is far below the hard one: take all there is. The REST listener
+ * then checks [rest] max_connections against what this leaves.
+ */
+static void
+sdag_main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		g_warning("cannot read the open-file limit: %s", g_strerror(errno));
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			g_warning("cannot raise the open-file limit from %" G_GUINT64_FORMAT
+				  " to %" G_GUINT64_FORMAT ": %s",
+				  (guint64)was,
+				  (guint64)rl.rlim_max,
+				  g_strerror(errno));
+			return;
+		}
+	}
+	g_message("open-file limit %" G_GUINT64_FORMAT " (was %" G_GUINT64_FORMAT ")",
+		  (guint64)rl.rlim_cur,
+		  (guint64)was);
 }
 
 int
@@ -119,6 +153,7 @@ main(int argc, char **argv)
 		sdag_config_set_plugin_dir(config,
 					   plugin_dir[0] != '\0' ? plugin_dir : SDAG_NODEDIR);
 
+	sdag_main_raise_fd_limit();
 	daemon = sdag_daemon_new(g_steal_pointer(&config), &error);
 	if (daemon == NULL) {
 		g_printerr("streamdagd: %s\n", error->message);

@@ -49,6 +49,9 @@ struct _SdagProm {
 	GArray *collectors;
 };
 
+/* The timeouts of a REST connection, as sdag-listener.c names them. */
+static const char *const sdag_prom_timeouts[] = {"header", "body", "idle"};
+
 /* Seconds. Nodes from 50 µs; HTTP requests use the same bounds from 100 µs (index 1 on). */
 static const double sdag_prom_buckets[] = {
     0.00005,
@@ -494,9 +497,43 @@ sdag_prom_new(void)
 			  "Time writes spent stalled since the store was opened.",
 			  NULL,
 			  0);
+	sdag_prom_declare(self,
+			  "streamdag_http_connections",
+			  SDAG_PROM_GAUGE,
+			  "REST client connections open, WebSockets included.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_http_accept_errors_total",
+			  SDAG_PROM_COUNTER,
+			  "Failed accepts on the REST socket (out of file descriptors...), each "
+			  "pausing the listener.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_http_connections_refused_total",
+			  SDAG_PROM_COUNTER,
+			  "REST connections answered 503 and closed because [rest] max_connections "
+			  "were open.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_http_connections_timed_out_total",
+			  SDAG_PROM_COUNTER,
+			  "REST connections closed for sending nothing in time, by what was due: "
+			  "header, body or idle (the next request).",
+			  NULL,
+			  0);
 	/* the series other modules feed exist from the start */
 	sdag_prom_set(self, "streamdag_mqtt_outbox_messages", NULL, 0);
 	sdag_prom_add(self, "streamdag_mqtt_publish_failures_total", NULL, 0);
+	sdag_prom_set(self, "streamdag_http_connections", NULL, 0);
+	sdag_prom_add(self, "streamdag_http_accept_errors_total", NULL, 0);
+	sdag_prom_add(self, "streamdag_http_connections_refused_total", NULL, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_prom_timeouts); i++) {
+		const char *labels[] = {"timeout", sdag_prom_timeouts[i], NULL};
+		sdag_prom_add(self, "streamdag_http_connections_timed_out_total", labels, 0);
+	}
 	return self;
 }
 

@@ -15,6 +15,7 @@
 #include "sdag-error.h"
 #include "sdag-index.h"
 #include "sdag-json.h"
+#include "sdag-listener.h"
 #include "sdag-mqtt.h"
 #include "sdag-quarantine.h"
 #include "sdag-runonce.h"
@@ -37,7 +38,7 @@
 struct _SdagRest {
 	SdagDaemon *daemon;
 	SoupServer *server;
-	guint16 port;
+	SdagListener *listener;
 	SdagRunonce *runonce;
 };
 
@@ -745,7 +746,8 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!sdag_ws_accept(self->daemon->ws, msg, arg, &error))
+	if (!sdag_ws_accept(
+		self->daemon->ws, msg, sdag_listener_get_socket(self->listener, msg), arg, &error))
 		sdag_rest_reply_error(msg, error);
 }
 
@@ -1025,14 +1027,19 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 SdagRest *
 sdag_rest_new(SdagDaemon *daemon, GError **error)
 {
-	g_autoptr(GInetAddress) iaddr = g_inet_address_new_from_string(daemon->config->listen_host);
+	SdagConfig *config = daemon->config;
+	g_autoptr(GInetAddress) iaddr = g_inet_address_new_from_string(config->listen_host);
 	g_autoptr(GSocketAddress) saddr = NULL;
 	g_autoptr(GError) error_local = NULL;
-	GSList *listeners;
+	const SdagListenerLimits limits = {
+	    .max_connections = config->max_connections,
+	    .header_timeout_s = config->header_timeout_s,
+	    .idle_timeout_s = config->idle_timeout_s,
+	};
 	SdagRest *self;
 
 	g_assert(iaddr != NULL); /* checked when the config was read */
-	saddr = g_inet_socket_address_new(iaddr, daemon->config->listen_port);
+	saddr = g_inet_socket_address_new(iaddr, config->listen_port);
 	self = g_new0(SdagRest, 1);
 	self->daemon = daemon;
 	self->runonce = sdag_runonce_new(daemon->registry);
@@ -1040,27 +1047,22 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
 	g_signal_connect(self->server, "request-finished", G_CALLBACK(sdag_rest_finished_cb), self);
-	if (!soup_server_listen(self->server, saddr, 0, &error_local)) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "cannot listen on %s:%u: %s",
-			    daemon->config->listen_host,
-			    daemon->config->listen_port,
-			    error_local->message);
+	self->listener =
+	    sdag_listener_new(self->server, saddr, &limits, daemon->prom, &error_local);
+	if (self->listener == NULL) {
+		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_CONFIG))
+			g_propagate_error(error, g_steal_pointer(&error_local));
+		else
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "cannot listen on %s:%u: %s",
+				    config->listen_host,
+				    config->listen_port,
+				    error_local->message);
 		sdag_rest_free(self);
 		return NULL;
 	}
-	/* read back from the socket rather than soup_server_get_uris(), which
-	 * leaks its addresses in libsoup 3.2 */
-	listeners = soup_server_get_listeners(self->server);
-	if (listeners != NULL) {
-		g_autoptr(GSocketAddress) local =
-		    g_socket_get_local_address(G_SOCKET(listeners->data), NULL);
-		if (local != NULL)
-			self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-	}
-	g_slist_free(listeners);
 	return self;
 }
 
@@ -1071,15 +1073,16 @@ sdag_rest_free(SdagRest *self)
 		return;
 	/* runs in flight answer on the still-open connections first */
 	sdag_runonce_free(self->runonce);
-	if (self->server != NULL) {
+	if (self->server != NULL)
 		soup_server_disconnect(self->server);
-		g_object_unref(self->server);
-	}
+	/* after the clients, whose streams it still counts as they go */
+	sdag_listener_free(self->listener);
+	g_clear_object(&self->server);
 	g_free(self);
 }
 
 guint16
 sdag_rest_get_port(SdagRest *self)
 {
-	return self->port;
+	return sdag_listener_get_port(self->listener);
 }

@@ -244,11 +244,17 @@ sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
 /**
  * sdag_ws_accept:
  *
+ * @socket: (nullable): the connection's socket, whose unsent bytes pace the client's queue
+ *
  * Called by the REST route for GET /jobs/{id}/events: checks the job and the handshake and
  * lets libsoup answer 101; on error nothing is answered and @error says why.
  */
 gboolean
-sdag_ws_accept(SdagWs *self, SoupServerMessage *msg, const char *job_id, GError **error)
+sdag_ws_accept(SdagWs *self,
+	       SoupServerMessage *msg,
+	       GSocket *socket,
+	       const char *job_id,
+	       GError **error)
 {
 	g_autoptr(JsonNode) job = sdag_jobs_get(self->jobs, job_id, error);
 	g_autoptr(GError) error_local = NULL;
@@ -269,7 +275,7 @@ sdag_ws_accept(SdagWs *self, SoupServerMessage *msg, const char *job_id, GError 
 	u = g_new0(SdagWsUpgrade, 1);
 	u->ws = self;
 	u->job_id = g_strdup(job_id);
-	u->socket = g_object_ref(soup_server_message_get_socket(msg));
+	u->socket = socket != NULL ? g_object_ref(socket) : NULL;
 	g_signal_connect_data(msg,
 			      "wrote-informational",
 			      G_CALLBACK(sdag_ws_upgraded_cb),

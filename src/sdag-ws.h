@@ -17,7 +17,11 @@ typedef struct _SdagWs SdagWs;
 
 SdagWs *sdag_ws_new(SdagJobs *jobs, SdagFeed *feed);
 void sdag_ws_free(SdagWs *self);
-gboolean sdag_ws_accept(SdagWs *self, SoupServerMessage *msg, const char *job_id, GError **error);
+gboolean sdag_ws_accept(SdagWs *self,
+			SoupServerMessage *msg,
+			GSocket *socket,
+			const char *job_id,
+			GError **error);
 guint sdag_ws_get_client_count(SdagWs *self);
 
 G_END_DECLS

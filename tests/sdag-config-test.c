@@ -23,6 +23,9 @@ config_defaults(void)
 	g_assert_cmpstr(cfg->device_id, ==, g_get_host_name());
 	g_assert_cmpuint(cfg->max_body_bytes, ==, 1048576);
 	g_assert_cmpuint(cfg->job_cache_bytes, ==, 32 * 1024 * 1024);
+	g_assert_cmpuint(cfg->max_connections, ==, 256);
+	g_assert_cmpuint(cfg->header_timeout_s, ==, 10);
+	g_assert_cmpuint(cfg->idle_timeout_s, ==, 60);
 	g_assert_cmpuint(cfg->live.max_live_jobs, ==, 16);
 	g_assert_cmpuint(cfg->live.backoff_initial_ms, ==, 1000);
 	g_assert_cmpuint(cfg->live.backoff_max_ms, ==, 30000);
@@ -87,7 +90,8 @@ config_values(void)
 	g_autoptr(GError) error = NULL;
 	const char *text = "[daemon]\nlisten=[::1]:0\ndata_dir=/srv/sd\nplugin_dir=/opt/n\n"
 			   "device_id=gate-2_east\n[rest]\nmax_body_bytes= 4096 \n"
-			   "job_cache_bytes=0\n";
+			   "job_cache_bytes=0\nmax_connections=1\nheader_timeout_s=3600\n"
+			   "idle_timeout_s=86400\n";
 
 	g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
 	g_assert_no_error(error);
@@ -98,6 +102,9 @@ config_values(void)
 	g_assert_cmpstr(cfg->device_id, ==, "gate-2_east");
 	g_assert_cmpuint(cfg->max_body_bytes, ==, 4096);
 	g_assert_cmpuint(cfg->job_cache_bytes, ==, 0);
+	g_assert_cmpuint(cfg->max_connections, ==, 1);
+	g_assert_cmpuint(cfg->header_timeout_s, ==, 3600);
+	g_assert_cmpuint(cfg->idle_timeout_s, ==, 86400);
 
 	text = "[live]\nmax_live_jobs=64\nbackoff_initial_ms=250\nbackoff_max_ms=60000\n"
 	       "backoff_factor=1.5\nstall_timeout_floor_ms=2000\nconnect_timeout_ms=30000\n"
@@ -145,6 +152,15 @@ static const ConfigBadCase config_bad_cases[] = {
     {"[rest]\njob_cache_bytes=2G\n",
      "[rest] job_cache_bytes: expected an integer from 0 to 1073741824, got '2G'"},
     {"[rest]\njob_cache_bytes=1073741825\n", "[rest] job_cache_bytes: expected"},
+    {"[rest]\nmax_connections=0\n",
+     "[rest] max_connections: expected an integer from 1 to 65536, got '0'"},
+    {"[rest]\nmax_connections=65537\n", "[rest] max_connections: expected an integer"},
+    {"[rest]\nheader_timeout_s=0\n",
+     "[rest] header_timeout_s: expected an integer from 1 to 3600, got '0'"},
+    {"[rest]\nheader_timeout_s=3601\n", "[rest] header_timeout_s: expected an integer"},
+    {"[rest]\nidle_timeout_s=0\n",
+     "[rest] idle_timeout_s: expected an integer from 1 to 86400, got '0'"},
+    {"[rest]\nidle_timeout_s=1m\n", "[rest] idle_timeout_s: expected an integer"},
     {"[live]\nmax_live_jobs=0\n", "[live] max_live_jobs: expected an integer from 1 to 1024"},
     {"[live]\nbackoff_initial_ms=fast\n", "[live] backoff_initial_ms: expected an integer"},
     {"[live]\nbackoff_factor=0.5\n", "[live] backoff_factor: expected a number from 1 to 10"},

@@ -399,10 +399,19 @@ sdag_test_rmtree(const char *path)
 		g_warning("failed to remove %s: %s", path, g_strerror(errno));
 }
 
+typedef struct {
+	GSpawnChildSetupFunc func;
+	gpointer data;
+} SdagTestChildSetup;
+
 static void
 sdag_test_daemon_child_setup(gpointer user_data)
 {
+	SdagTestChildSetup *setup = user_data;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setup->func != NULL)
+		setup->func(setup->data);
 }
 
 /**
@@ -415,6 +424,24 @@ sdag_test_daemon_child_setup(gpointer user_data)
 SdagTestDaemon *
 sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char *const *extra)
 {
+	return sdag_test_daemon_start_full(data_dir, plugin_dir, extra, NULL, NULL);
+}
+
+/**
+ * sdag_test_daemon_start_full:
+ * @setup: (nullable): run in the child before exec, after the descriptors not to be
+ *   inherited were marked close-on-exec (so what it opens is inherited)
+ *
+ * As sdag_test_daemon_start(), with a child setup of the test's own.
+ */
+SdagTestDaemon *
+sdag_test_daemon_start_full(const char *data_dir,
+			    const char *plugin_dir,
+			    const char *const *extra,
+			    GSpawnChildSetupFunc setup,
+			    gpointer setup_data)
+{
+	SdagTestChildSetup child_setup = {setup, setup_data};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 	g_auto(GStrv) argv = NULL;
@@ -438,7 +465,8 @@ sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char 
 	argv = g_strv_builder_end(b);
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	/* a failed assertion here must not leave a daemon holding the test's pipes */
-	g_subprocess_launcher_set_child_setup(launcher, sdag_test_daemon_child_setup, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(
+	    launcher, sdag_test_daemon_child_setup, &child_setup, NULL);
 	d->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &error);
 	g_assert_no_error(error);
 	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(d->proc));

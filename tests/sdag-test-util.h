@@ -53,6 +53,12 @@ typedef struct {
 
 SdagTestDaemon *
 sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char *const *extra);
+/* The same with @setup run in the child just before exec (async-signal-safe calls only). */
+SdagTestDaemon *sdag_test_daemon_start_full(const char *data_dir,
+					    const char *plugin_dir,
+					    const char *const *extra,
+					    GSpawnChildSetupFunc setup,
+					    gpointer setup_data);
 void sdag_test_daemon_stop(SdagTestDaemon *d, int sig);
 void sdag_test_daemon_kill(SdagTestDaemon *d);
 

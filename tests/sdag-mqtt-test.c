@@ -1374,6 +1374,150 @@ test_mqtt_zones(void)
 	broker_free(b);
 }
 
+/* Names that become topic levels */
+
+/* One daemon (and broker) for every row: registration needs no delivery. */
+static Broker *names_broker;
+static Fixture names_fixture;
+
+/* Every shipped node with a name or label list that reaches a topic; @bad replaces the
+ * params of the node it names. */
+static char *
+names_pipeline(const char *pid, const char *node, const char *params)
+{
+	const char *ids[] = {"m", "f", "t", "z", "l", "c", "h"};
+	const char *good[] = {
+	    "{}",
+	    "{\"labels\":[\"motion\"]}",
+	    "{}",
+	    "{\"name\":\"door\",\"labels\":[\"motion\"],\"polygon\":[[0,0],[80,0],[80,60]]}",
+	    "{\"name\":\"gate\",\"line\":[[0,30],[160,30]]}",
+	    "{\"labels\":[\"motion\"]}",
+	    "{\"label\":\"face\"}",
+	};
+	const char *p[G_N_ELEMENTS(ids)];
+
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+		p[i] = g_strcmp0(ids[i], node) == 0 ? params : good[i];
+	return g_strdup_printf(
+	    "{\"pipeline_id\":\"%s\",\"nodes\":["
+	    "{\"id\":\"m\",\"type\":\"motion\",\"params\":%s},"
+	    "{\"id\":\"f\",\"type\":\"filter\",\"params\":%s},"
+	    "{\"id\":\"t\",\"type\":\"tracker\",\"params\":%s},"
+	    "{\"id\":\"z\",\"type\":\"zone\",\"params\":%s},"
+	    "{\"id\":\"l\",\"type\":\"line_counter\",\"params\":%s},"
+	    "{\"id\":\"c\",\"type\":\"count\",\"params\":%s},"
+	    "{\"id\":\"h\",\"type\":\"haar\",\"params\":%s}],\"edges\":["
+	    "{\"from\":\"source.frame\",\"to\":\"m.frame\"},"
+	    "{\"from\":\"m.detections\",\"to\":\"f.detections\"},"
+	    "{\"from\":\"f.detections\",\"to\":\"t.detections\"},"
+	    "{\"from\":\"t.tracks\",\"to\":\"z.tracks\"},"
+	    "{\"from\":\"t.tracks\",\"to\":\"l.tracks\"},"
+	    "{\"from\":\"m.detections\",\"to\":\"c.detections\"},"
+	    "{\"from\":\"source.frame\",\"to\":\"h.frame\"}],"
+	    "\"outputs\":[\"z.counts\",\"l.counts\",\"c.counts\",\"h.detections\"]}",
+	    pid,
+	    p[0],
+	    p[1],
+	    p[2],
+	    p[3],
+	    p[4],
+	    p[5],
+	    p[6]);
+}
+
+static Fixture *
+names_daemon(void)
+{
+	if (names_fixture.daemon == NULL) {
+		g_autofree char *body = names_pipeline("named", "", "");
+		g_autoptr(SdagTestReply) r = NULL;
+
+		names_broker = broker_start(NULL);
+		daemon_start(&names_fixture, names_broker, 10, NULL);
+		r = http(&names_fixture, "POST", "/pipelines", body);
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	return &names_fixture;
+}
+
+typedef struct {
+	const char *path;
+	const char *node;
+	const char *param;
+	const char *params;
+} NameCase;
+
+static const NameCase name_cases[] = {
+    {"zone-hash", "z", "name", "{\"name\":\"door/#\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-plus", "z", "name", "{\"name\":\"a+b\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-slash", "z", "name", "{\"name\":\"x/y\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-empty", "z", "name", "{\"name\":\"\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    /* json-glib keeps a string up to its first NUL, so this one is empty by then */
+    {"zone-nul", "z", "name", "{\"name\":\"\\u0000door\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-control", "z", "name", "{\"name\":\"do\\u001bor\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-label",
+     "z",
+     "labels",
+     "{\"labels\":[\"person\",\"a/b\"],\"polygon\":[[0,0],[9,0],[9,9]]}"},
+    {"line-name", "l", "name", "{\"name\":\"in+out\",\"line\":[[0,30],[160,30]]}"},
+    {"line-label", "l", "labels", "{\"labels\":[\"#\"],\"line\":[[0,30],[160,30]]}"},
+    {"filter-label", "f", "labels", "{\"labels\":[\"\"]}"},
+    {"count-label", "c", "labels", "{\"labels\":[\"car+\"]}"},
+    {"haar-label", "h", "label", "{\"label\":\"fa/ce\"}"},
+};
+
+/* Refused at registration with the node and the param named; what was stored before is
+ * untouched. */
+static void
+test_mqtt_bad_name(gconstpointer data)
+{
+	const NameCase *tc = data;
+	Fixture *f = names_daemon();
+	g_autofree char *pid = g_strdup_printf("bad-%s", tc->path);
+	g_autofree char *body = names_pipeline(pid, tc->node, tc->params);
+	g_autofree char *path = g_strdup_printf("/pipelines/%s", pid);
+	g_autoptr(SdagTestReply) r = http(f, "POST", "/pipelines", body);
+	JsonObject *err;
+	const char *code;
+
+	g_assert_cmpuint(r->status, ==, 400);
+	err = json_object_get_object_member(sdag_test_reply_object(r), "error");
+	code = json_object_get_string_member(err, "code");
+	/* a NUL may be refused where the body enters, as bad JSON, before any param */
+	if (g_strcmp0(tc->path, "zone-nul") != 0 || g_strcmp0(code, "bad_json") != 0) {
+		JsonArray *problems = json_object_get_array_member(
+		    json_object_get_object_member(err, "details"), "problems");
+		JsonObject *p;
+
+		g_assert_cmpstr(code, ==, "bad_param");
+		g_assert_cmpuint(json_array_get_length(problems), ==, 1);
+		p = json_array_get_object_element(problems, 0);
+		g_assert_cmpstr(json_object_get_string_member(p, "code"), ==, "bad_param");
+		g_assert_cmpstr(json_object_get_string_member(p, "node"), ==, tc->node);
+		g_assert_cmpstr(json_object_get_string_member(p, "param"), ==, tc->param);
+		g_assert_nonnull(
+		    strstr(json_object_get_string_member(p, "reason"), "MQTT topic level"));
+	}
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "GET", path, NULL);
+	g_assert_cmpuint(r->status, ==, 404);
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "GET", "/pipelines/named", NULL);
+	g_assert_cmpuint(r->status, ==, 200);
+	{
+		JsonObject *z = json_array_get_object_element(
+		    json_object_get_array_member(
+			json_object_get_object_member(sdag_test_reply_object(r), "definition"),
+			"nodes"),
+		    3);
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(z, "params"), "name"),
+				==,
+				"door");
+	}
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1754,7 +1898,16 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/zones", test_mqtt_zones);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	g_test_add_func("/sdag/mqtt/websocket-slow-client", test_ws_slow_client);
+	for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/mqtt/bad-name/%s", name_cases[i].path);
+		g_test_add_data_func(path, &name_cases[i], test_mqtt_bad_name);
+	}
 	rc = g_test_run();
+	if (names_fixture.daemon != NULL) {
+		fixture_free(&names_fixture);
+		broker_free(names_broker);
+	}
 	if (tls_dir != NULL) {
 		sdag_test_rmtree(tls_dir);
 		g_free(tls_dir);

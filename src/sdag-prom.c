@@ -435,6 +435,12 @@ sdag_prom_new(void)
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
+			  "streamdag_mqtt_dead_letters_total",
+			  SDAG_PROM_COUNTER,
+			  "MQTT messages moved to the dead letters, never to be delivered.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_http_requests_total",
 			  SDAG_PROM_COUNTER,
 			  "REST requests answered, by route pattern, method and status.",
@@ -497,6 +503,7 @@ sdag_prom_new(void)
 	/* the series other modules feed exist from the start */
 	sdag_prom_set(self, "streamdag_mqtt_outbox_messages", NULL, 0);
 	sdag_prom_add(self, "streamdag_mqtt_publish_failures_total", NULL, 0);
+	sdag_prom_add(self, "streamdag_mqtt_dead_letters_total", NULL, 0);
 	return self;
 }
 

@@ -11,6 +11,7 @@
 #include "sdag-json.h"
 #include "sdag-mqtt.h"
 #include "sdag-outbox.h"
+#include "sdag-store.h"
 #include "sdag-test-http.h"
 #include "sdag-test-prom.h"
 #include "sdag-test-util.h"
@@ -21,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLIP_FRAMES 30
 #define LONG_FRAMES 400
@@ -1518,6 +1520,205 @@ test_mqtt_bad_name(gconstpointer data)
 	}
 }
 
+/* Dead letters */
+
+typedef struct {
+	const char *path;
+	const char *broker;   /* the broker's config beyond its listener */
+	const char *protocol; /* [mqtt] protocol_version */
+	const char *topic;    /* of the message that cannot be delivered */
+	gsize payload_len;    /* of its payload, 'x's */
+	const char *reason;   /* part of its dead letter's reason */
+} DeadCase;
+
+static const DeadCase dead_cases[] = {
+    /* written by a daemon before topics were checked: mosquitto drops the connection */
+    {"invalid-topic",
+     NULL,
+     "3.1.1",
+     "t/j1/zone/door/#/person",
+     1,
+     "invalid topic: not a valid MQTT topic level: '#'"},
+    {"plus", NULL, "3.1.1", "t/j1/zone/a+b/person", 1, "'+' is not allowed"},
+    /* over mosquitto's max_packet_size: it drops the connection without a word */
+    {"too-large-v311",
+     "allow_anonymous true\nmax_packet_size 2000",
+     "3.1.1",
+     "t/jobs/j2/status",
+     4000,
+     "failed 3 times; last: connection lost"},
+    /* over message_size_limit: an MQTT 5 broker answers PUBACK 0x95 */
+    {"too-large-v5",
+     "allow_anonymous true\nmessage_size_limit 1000",
+     "5",
+     "t/jobs/j3/status",
+     4000,
+     "reason code 0x95"},
+};
+
+/* The dead letters of /healthz: @count kept, the newest to @topic for @reason; the outbox
+ * empty and the counter of /metrics at @count. */
+static void
+assert_dead_letters(Fixture *f, gint64 count, const char *topic, const char *reason)
+{
+	g_autoptr(SdagTestReply) r = NULL;
+	JsonObject *h = healthz_mqtt(f, &r);
+	JsonObject *dead = json_object_get_object_member(h, "dead_letters");
+	JsonArray *newest;
+	JsonObject *d;
+
+	g_assert_nonnull(dead);
+	g_assert_cmpint(json_object_get_int_member(h, "outbox_depth"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(dead, "count"), ==, count);
+	g_assert_cmpint(json_object_get_int_member(dead, "total"), ==, count);
+	newest = json_object_get_array_member(dead, "newest");
+	g_assert_cmpuint(json_array_get_length(newest), ==, MIN(count, 5));
+	d = json_array_get_object_element(newest, 0);
+	g_assert_cmpint(json_object_get_int_member(d, "id"), ==, count);
+	g_assert_cmpstr(json_object_get_string_member(d, "topic"), ==, topic);
+	if (strstr(json_object_get_string_member(d, "reason"), reason) == NULL)
+		g_error("dead letter reason '%s' lacks '%s'",
+			json_object_get_string_member(d, "reason"),
+			reason);
+	g_assert_nonnull(json_object_get_string_member(d, "time"));
+	g_assert_cmpfloat(prom_value(f, "streamdag_mqtt_dead_letters_total"), ==, (double)count);
+}
+
+static void
+wait_outbox_empty(Fixture *f)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(SdagTestReply) r = NULL;
+		if (json_object_get_int_member(healthz_mqtt(f, &r), "outbox_depth") == 0)
+			return;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+}
+
+/* A message the broker cannot take, left in the outbox ahead of good ones as a daemon would
+ * have written it: the good ones arrive, it becomes a dead letter, and a restart neither
+ * sends it again nor forgets it. */
+static void
+test_mqtt_dead_letter(gconstpointer data)
+{
+	const DeadCase *tc = data;
+	Broker *b = broker_start(tc->broker);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
+	const char *kv[] = {"protocol_version", tc->protocol, NULL};
+	g_autofree char *payload = g_strnfill(tc->payload_len, 'x');
+
+	f.dir = sdag_test_mkdtemp();
+	{
+		g_autofree char *db = g_build_filename(f.dir, "db", NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+		g_autoptr(SdagOutbox) outbox = NULL;
+
+		g_assert_no_error(error);
+		outbox = sdag_outbox_new(store, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(
+		    sdag_outbox_add(outbox, tc->topic, payload, 1, FALSE, 0, &error), ==, 1);
+		for (guint i = 1; i <= 3; i++) {
+			g_autofree char *topic = g_strdup_printf("t/good/%u", i);
+			g_autofree char *text = g_strdup_printf("g%u", i);
+			g_assert_cmpuint(
+			    sdag_outbox_add(outbox, topic, text, 1, FALSE, 0, &error), >, 1);
+		}
+	}
+	daemon_start_full(&f, uri, 10, kv);
+	sub_wait(s, "t/good/3", "g3", 20);
+	wait_outbox_empty(&f);
+	for (guint i = 1; i <= 3; i++) {
+		g_autofree char *topic = g_strdup_printf("t/good/%u", i);
+		g_autofree char *text = g_strdup_printf("g%u", i);
+		g_assert_true(sub_has_payload(s, topic, text));
+	}
+	assert_dead_letters(&f, 1, tc->topic, tc->reason);
+
+	daemon_stop(&f);
+	g_ptr_array_set_size(s->msgs, 0);
+	daemon_start_full(&f, uri, 10, kv);
+	wait_connected(&f, TRUE);
+	sub_wait(s, "t/available", "online", 10);
+	spin(300);
+	assert_dead_letters(&f, 1, tc->topic, tc->reason);
+	g_assert_cmpuint(sub_count(s, "/status"), ==, 0);
+	g_assert_cmpuint(sub_count(s, "/person"), ==, 0);
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+}
+
+/* A detector's label is not a pipeline param: a count named after a label that is not one
+ * topic level is never published (it would land on another topic, or drop the connection),
+ * and delivery goes on. */
+static void
+test_mqtt_dead_letter_label(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+	g_autofree char *body = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *topic = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_autofree char *plugins = sdag_test_mkdtemp();
+	g_autofree char *so =
+	    g_build_filename(g_getenv("SDAG_TEST_EXTRA_PLUGIN_DIR"), "sdag-node-detector.so", NULL);
+	g_autofree char *link = g_build_filename(plugins, "sdag-node-detector.so", NULL);
+
+	daemon_start(&f, b, 1000, NULL);
+	/* the test detector takes any label (alone: its neighbours are broken on purpose) */
+	g_assert_cmpint(symlink(so, link), ==, 0);
+	g_assert_true(sdag_node_types_load_dir(f.daemon->types, plugins, &error));
+	g_assert_no_error(error);
+	wait_connected(&f, TRUE);
+	{
+		g_autoptr(SdagTestReply) r = http(
+		    &f,
+		    "POST",
+		    "/pipelines",
+		    "{\"pipeline_id\":\"lab\",\"nodes\":[{\"id\":\"d\",\"type\":\"test_detector\","
+		    "\"params\":{\"label\":\"a/b\"}},{\"id\":\"c\",\"type\":\"count\"}],\"edges\":["
+		    "{\"from\":\"source.frame\",\"to\":\"d.frame\"},"
+		    "{\"from\":\"d.detections\",\"to\":\"c.detections\"}],"
+		    "\"outputs\":[\"c.counts\"]}");
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	body = g_strdup_printf("{\"pipeline_id\":\"lab\",\"video_url\":\"%s\"}", url);
+	{
+		g_autoptr(SdagTestReply) r = http(&f, "POST", "/jobs", body);
+		g_assert_cmpuint(r->status, ==, 202);
+		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+	}
+	wait_job(&f, id);
+	sub_wait(s, "/status", "\"completed\"", 10);
+	wait_outbox_empty(&f);
+	spin(200);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_assert_null(strstr(m->topic, "/count/"));
+		g_assert_false(g_str_has_prefix(m->topic, "homeassistant/sensor/") &&
+			       strstr(m->topic, "_count_") != NULL);
+	}
+	/* current/a/b once (1), total/a/b on each of the frames (1, 2, ...) */
+	topic = g_strdup_printf("t/%s/count/total/a/b", id);
+	assert_dead_letters(
+	    &f, 1 + CLIP_FRAMES, topic, "invalid topic: label: not a valid MQTT topic level: '/'");
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+	sdag_test_rmtree(plugins);
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1898,6 +2099,12 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/zones", test_mqtt_zones);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	g_test_add_func("/sdag/mqtt/websocket-slow-client", test_ws_slow_client);
+	for (guint i = 0; i < G_N_ELEMENTS(dead_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/mqtt/dead-letter/%s", dead_cases[i].path);
+		g_test_add_data_func(path, &dead_cases[i], test_mqtt_dead_letter);
+	}
+	g_test_add_func("/sdag/mqtt/dead-letter/label", test_mqtt_dead_letter_label);
 	for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
 		g_autofree char *path =
 		    g_strdup_printf("/sdag/mqtt/bad-name/%s", name_cases[i].path);

@@ -460,6 +460,9 @@ sdag_mqtt_undeliverable(const SdagOutboxMsg *msg)
 		return g_strdup("the stored record does not parse");
 	if (!sdag_topic_check(msg->topic, &error))
 		return g_strdup_printf("invalid topic: %s", error->message);
+	/* Paho refuses to send it at all, every time */
+	if (msg->qos > 2)
+		return g_strdup_printf("invalid QoS %u", msg->qos);
 	return NULL;
 }
 

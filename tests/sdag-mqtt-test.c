@@ -1526,9 +1526,10 @@ typedef struct {
 	const char *path;
 	const char *broker;   /* the broker's config beyond its listener */
 	const char *protocol; /* [mqtt] protocol_version */
-	const char *topic;    /* of the message that cannot be delivered */
+	const char *topic;    /* of the message that cannot be delivered; NULL: not JSON */
 	gsize payload_len;    /* of its payload, 'x's */
 	const char *reason;   /* part of its dead letter's reason */
+	guint qos;
 } DeadCase;
 
 static const DeadCase dead_cases[] = {
@@ -1538,22 +1539,29 @@ static const DeadCase dead_cases[] = {
      "3.1.1",
      "t/j1/zone/door/#/person",
      1,
-     "invalid topic: not a valid MQTT topic level: '#'"},
-    {"plus", NULL, "3.1.1", "t/j1/zone/a+b/person", 1, "'+' is not allowed"},
+     "invalid topic: not a valid MQTT topic level: '#'",
+     1},
+    {"plus", NULL, "3.1.1", "t/j1/zone/a+b/person", 1, "'+' is not allowed", 1},
+    /* a record no daemon writes, but a damaged one might hold */
+    {"bad-qos", NULL, "3.1.1", "t/jobs/j4/status", 1, "invalid QoS 3", 3},
+    /* NULL topic: a record that is not JSON at all */
+    {"unreadable", NULL, "3.1.1", NULL, 1, "the stored record does not parse", 1},
     /* over mosquitto's max_packet_size: it drops the connection without a word */
     {"too-large-v311",
      "allow_anonymous true\nmax_packet_size 2000",
      "3.1.1",
      "t/jobs/j2/status",
      4000,
-     "failed 3 times; last: connection lost"},
+     "failed 3 times; last: connection lost",
+     1},
     /* over message_size_limit: an MQTT 5 broker answers PUBACK 0x95 */
     {"too-large-v5",
      "allow_anonymous true\nmessage_size_limit 1000",
      "5",
      "t/jobs/j3/status",
      4000,
-     "reason code 0x95"},
+     "reason code 0x95",
+     1},
 };
 
 /* The dead letters of /healthz: @count kept, the newest to @topic for @reason; the outbox
@@ -1622,8 +1630,25 @@ test_mqtt_dead_letter(gconstpointer data)
 		g_assert_no_error(error);
 		outbox = sdag_outbox_new(store, &error);
 		g_assert_no_error(error);
-		g_assert_cmpuint(
-		    sdag_outbox_add(outbox, tc->topic, payload, 1, FALSE, 0, &error), ==, 1);
+		if (tc->topic != NULL) {
+			g_assert_cmpuint(
+			    sdag_outbox_add(outbox, tc->topic, payload, tc->qos, FALSE, 0, &error),
+			    ==,
+			    1);
+		} else {
+			/* message 1, as sdag-outbox.c keys it */
+			const guint8 key[9] = {'m', 0, 0, 0, 0, 0, 0, 0, 1};
+			g_assert_true(sdag_store_put(store,
+						     SDAG_STORE_OUTBOX,
+						     key,
+						     sizeof(key),
+						     (const guint8 *)"{\"to",
+						     4,
+						     FALSE,
+						     &error));
+			g_clear_pointer(&outbox, sdag_outbox_free);
+			outbox = sdag_outbox_new(store, &error);
+		}
 		for (guint i = 1; i <= 3; i++) {
 			g_autofree char *topic = g_strdup_printf("t/good/%u", i);
 			g_autofree char *text = g_strdup_printf("g%u", i);
@@ -1639,7 +1664,7 @@ test_mqtt_dead_letter(gconstpointer data)
 		g_autofree char *text = g_strdup_printf("g%u", i);
 		g_assert_true(sub_has_payload(s, topic, text));
 	}
-	assert_dead_letters(&f, 1, tc->topic, tc->reason);
+	assert_dead_letters(&f, 1, tc->topic != NULL ? tc->topic : "", tc->reason);
 
 	daemon_stop(&f);
 	g_ptr_array_set_size(s->msgs, 0);
@@ -1647,7 +1672,7 @@ test_mqtt_dead_letter(gconstpointer data)
 	wait_connected(&f, TRUE);
 	sub_wait(s, "t/available", "online", 10);
 	spin(300);
-	assert_dead_letters(&f, 1, tc->topic, tc->reason);
+	assert_dead_letters(&f, 1, tc->topic != NULL ? tc->topic : "", tc->reason);
 	g_assert_cmpuint(sub_count(s, "/status"), ==, 0);
 	g_assert_cmpuint(sub_count(s, "/person"), ==, 0);
 	fixture_free(&f);

@@ -305,20 +305,25 @@ sdag_outbox_read(SdagOutbox *self, guint64 from_id, guint max, GError **error)
 /**
  * sdag_outbox_get:
  *
- * Returns: (transfer full) (nullable): message @id, NULL when it is not (or no longer) there
+ * Returns: (transfer full) (nullable): message @id; NULL when it is not (or no longer) there,
+ *   or with @error set
  */
 SdagOutboxMsg *
 sdag_outbox_get(SdagOutbox *self, guint64 id, GError **error)
 {
 	guint8 key[9];
 	g_autoptr(GBytes) value = NULL;
+	g_autoptr(GError) error_local = NULL;
 	gsize len = 0;
 	const guint8 *data;
 
 	sdag_outbox_key(id, key);
-	value = sdag_store_get(self->store, SDAG_STORE_OUTBOX, key, sizeof(key), error);
-	if (value == NULL)
+	value = sdag_store_get(self->store, SDAG_STORE_OUTBOX, key, sizeof(key), &error_local);
+	if (value == NULL) {
+		if (!g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_NOT_FOUND))
+			g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
+	}
 	data = g_bytes_get_data(value, &len);
 	return sdag_outbox_msg_parse(id, data, len);
 }

@@ -1680,6 +1680,72 @@ test_mqtt_dead_letter(gconstpointer data)
 	broker_free(b);
 }
 
+/* Dead letters are bounded: the newest 1000 are kept, the numbering goes on across a
+ * reopen, and a message already acknowledged is not made one. */
+static void
+test_mqtt_dead_letter_bounded(void)
+{
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *db = g_build_filename(dir, "db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+	g_autoptr(SdagOutbox) outbox = NULL;
+	g_autoptr(GPtrArray) dead = NULL;
+	const guint n = 1005;
+
+	g_assert_no_error(error);
+	outbox = sdag_outbox_new(store, &error);
+	g_assert_no_error(error);
+	for (guint i = 1; i <= n; i++) {
+		g_autofree char *topic = g_strdup_printf("t/j/zone/z%u/#", i);
+		g_autoptr(SdagOutboxMsg) m = NULL;
+
+		g_assert_cmpuint(sdag_outbox_add(outbox, topic, "1", 1, TRUE, 0, &error), ==, i);
+		m = sdag_outbox_get(outbox, i, &error);
+		g_assert_no_error(error);
+		g_assert_true(sdag_outbox_dead_letter(outbox, m, "invalid topic", &error));
+		g_assert_no_error(error);
+	}
+	/* acknowledged meanwhile: gone from the outbox, so nothing to move */
+	{
+		g_autoptr(SdagOutboxMsg) m = NULL;
+
+		g_assert_cmpuint(
+		    sdag_outbox_add(outbox, "t/ok", "1", 1, FALSE, 0, &error), ==, n + 1);
+		m = sdag_outbox_get(outbox, n + 1, &error);
+		g_assert_true(sdag_outbox_remove(outbox, n + 1, &error));
+		g_assert_true(sdag_outbox_dead_letter(outbox, m, "late", &error));
+		g_assert_null(sdag_outbox_get(outbox, n + 1, &error));
+		g_assert_no_error(error);
+	}
+	for (guint pass = 0; pass < 2; pass++) {
+		JsonObject *o;
+
+		g_assert_cmpuint(sdag_outbox_get_depth(outbox), ==, 0);
+		g_assert_cmpuint(sdag_outbox_get_dead_count(outbox), ==, 1000);
+		g_assert_cmpuint(sdag_outbox_get_dead_total(outbox), ==, n);
+		dead = sdag_outbox_read_dead(outbox, 2000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(dead->len, ==, 1000);
+		o = json_node_get_object(g_ptr_array_index(dead, 0));
+		g_assert_cmpint(json_object_get_int_member(o, "id"), ==, n);
+		g_assert_cmpint(json_object_get_int_member(o, "outbox_id"), ==, n);
+		g_assert_cmpstr(json_object_get_string_member(o, "topic"), ==, "t/j/zone/z1005/#");
+		g_assert_cmpstr(json_object_get_string_member(o, "payload"), ==, "1");
+		g_assert_true(json_object_get_boolean_member(o, "retain"));
+		o = json_node_get_object(g_ptr_array_index(dead, 999));
+		g_assert_cmpint(json_object_get_int_member(o, "id"), ==, n - 999);
+		g_clear_pointer(&dead, g_ptr_array_unref);
+		/* the same after a restart */
+		g_clear_pointer(&outbox, sdag_outbox_free);
+		outbox = sdag_outbox_new(store, &error);
+		g_assert_no_error(error);
+	}
+	g_clear_pointer(&outbox, sdag_outbox_free);
+	g_clear_pointer(&store, sdag_store_free);
+	sdag_test_rmtree(dir);
+}
+
 /* A detector's label is not a pipeline param: a count named after a label that is not one
  * topic level is never published (it would land on another topic, or drop the connection),
  * and delivery goes on. */
@@ -2130,6 +2196,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &dead_cases[i], test_mqtt_dead_letter);
 	}
 	g_test_add_func("/sdag/mqtt/dead-letter/label", test_mqtt_dead_letter_label);
+	g_test_add_func("/sdag/mqtt/dead-letter/bounded", test_mqtt_dead_letter_bounded);
 	for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
 		g_autofree char *path =
 		    g_strdup_printf("/sdag/mqtt/bad-name/%s", name_cases[i].path);

@@ -120,8 +120,9 @@ struct _SdagMqtt {
 	guint generation;
 	guint retry_id;
 	guint retry_s;
-	GHashTable *ha;	     /* config topic -> payload text: every discovery config announced */
-	GHashTable *strikes; /* outbox id (guint64 *) -> strikes (guint) */
+	GHashTable *ha;	       /* config topic -> payload text: every discovery config announced */
+	GHashTable *strikes;   /* outbox id (guint64 *) -> strikes (guint) */
+	gint64 dead_logged_us; /* monotonic time a dead letter was last logged as a message */
 };
 
 /* link */
@@ -440,11 +441,21 @@ static void
 sdag_mqtt_dead_letter(SdagMqtt *self, const SdagOutboxMsg *msg, const char *reason)
 {
 	g_autoptr(GError) error = NULL;
+	gint64 now = g_get_monotonic_time();
+	/* a detector's bad label makes one per frame: the log gets one a minute */
+	GLogLevelFlags level =
+	    now - self->dead_logged_us >= 60 * G_USEC_PER_SEC || self->dead_logged_us == 0
+		? G_LOG_LEVEL_MESSAGE
+		: G_LOG_LEVEL_DEBUG;
 
-	g_message("mqtt: message %" G_GUINT64_FORMAT " to '%s' moved to the dead letters: %s",
-		  msg->id,
-		  msg->topic != NULL ? msg->topic : "",
-		  reason);
+	if (level == G_LOG_LEVEL_MESSAGE)
+		self->dead_logged_us = now;
+	g_log(G_LOG_DOMAIN,
+	      level,
+	      "mqtt: message %" G_GUINT64_FORMAT " to '%s' moved to the dead letters: %s",
+	      msg->id,
+	      msg->topic != NULL ? msg->topic : "",
+	      reason);
 	if (!sdag_outbox_dead_letter(self->outbox, msg, reason, &error))
 		g_warning("outbox: %s", error->message);
 	g_hash_table_remove(self->strikes, &msg->id);
@@ -542,9 +553,8 @@ sdag_mqtt_publish_durable(SdagMqtt *self,
 			  guint expiry_s)
 {
 	g_autoptr(GError) error = NULL;
-	guint64 id;
+	guint64 id = sdag_outbox_add(self->outbox, topic, payload, qos, retain, expiry_s, &error);
 
-	id = sdag_outbox_add(self->outbox, topic, payload, qos, retain, expiry_s, &error);
 	if (id == 0) {
 		g_warning("outbox: %s", error->message);
 		return;

@@ -48,6 +48,10 @@ sdag_daemon_mqtt_collect_cb(SdagProm *prom, gpointer user_data)
 	sdag_mqtt_get_counters(self->mqtt, &depth, &failed);
 	sdag_prom_set(prom, "streamdag_mqtt_outbox_messages", NULL, (double)depth);
 	sdag_prom_set(prom, "streamdag_mqtt_publish_failures_total", NULL, (double)failed);
+	sdag_prom_set(prom,
+		      "streamdag_mqtt_dead_letters_total",
+		      NULL,
+		      (double)sdag_mqtt_get_dead_letters(self->mqtt));
 }
 
 /* At each scrape: the cache of ended jobs' answers, as it is now. */

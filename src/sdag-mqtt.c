@@ -13,6 +13,7 @@
 #include "sdag-hass.h"
 #include "sdag-json.h"
 #include "sdag-outbox.h"
+#include "sdag-topic.h"
 
 /*
  * SdagMqtt: the Paho async client and the topics of docs/mqtt.md.
@@ -30,12 +31,24 @@
  * through is reference counted and forgets its owner when the client is freed, so a late
  * callback finds nothing to touch. Everything else runs on the main context.
  *
+ * Dead letters: a durable message that cannot be delivered must not hold back the ones after
+ * it (they are sent in order, from the outbox's start, at every connect). A topic that is not
+ * a valid topic name is never sent: checked before the message is written to the outbox and
+ * again when the outbox is read (a daemon before the check may have written one). A message
+ * the broker refuses (MQTT 5 reason code >= 0x80), or that is the oldest one unacknowledged
+ * when the broker drops the connection, gets a strike; at SDAG_MQTT_MAX_STRIKES it goes to
+ * the dead letters (sdag-outbox.c) and delivery goes on. A broker outage alone rarely
+ * strikes one message that often: after each reconnect the oldest is sent first and is
+ * acknowledged at once unless it is the cause.
+ *
  * Connecting: Paho's automatic reconnect (minRetryInterval doubling to maxRetryInterval)
  * takes over once a connection was made; a first connect that fails (broker down, bad
  * password) is retried from here with the same backoff, its error kept for /healthz.
  */
 
 #define SDAG_MQTT_WINDOW 64
+#define SDAG_MQTT_MAX_STRIKES 3
+#define SDAG_MQTT_HEALTH_DEAD_LETTERS 5
 
 typedef struct {
 	GMutex lock;
@@ -68,8 +81,9 @@ typedef struct {
 	guint64 id;
 	guint generation;
 	gboolean durable;
-	char *text;  /* error, or the payload of a message */
-	char *topic; /* of a message */
+	gboolean refused; /* a send the broker answered with an MQTT 5 failure reason code */
+	char *text;	  /* error, or the payload of a message */
+	char *topic;	  /* of a message */
 } SdagMqttEv;
 
 typedef struct {
@@ -106,7 +120,9 @@ struct _SdagMqtt {
 	guint generation;
 	guint retry_id;
 	guint retry_s;
-	GHashTable *ha; /* config topic -> payload text: every discovery config announced */
+	GHashTable *ha;	       /* config topic -> payload text: every discovery config announced */
+	GHashTable *strikes;   /* outbox id (guint64 *) -> strikes (guint) */
+	gint64 dead_logged_us; /* monotonic time a dead letter was last logged as a message */
 };
 
 /* link */
@@ -278,12 +294,17 @@ sdag_mqtt_arrived_cb(void *context, char *topic, int topic_len, MQTTAsync_messag
 }
 
 static void
-sdag_mqtt_send_done(SdagMqttSend *send, gboolean ok)
+sdag_mqtt_send_done(SdagMqttSend *send, gboolean ok, int reason)
 {
 	SdagMqttLink *link = send->link;
 	SdagMqttEv *ev = g_new0(SdagMqttEv, 1);
 
 	ev->kind = ok ? SDAG_MQTT_EV_SENT : SDAG_MQTT_EV_SEND_FAILED;
+	ev->refused = reason >= 0x80;
+	if (ev->refused)
+		ev->text = g_strdup_printf("refused by the broker: %s (reason code 0x%02x)",
+					   MQTTReasonCode_toString((enum MQTTReasonCodes)reason),
+					   (guint)reason);
 	ev->id = send->id;
 	ev->durable = send->id != 0;
 	ev->generation = send->generation;
@@ -296,25 +317,25 @@ sdag_mqtt_send_done(SdagMqttSend *send, gboolean ok)
 static void
 sdag_mqtt_sent_cb(void *context, MQTTAsync_successData *response)
 {
-	sdag_mqtt_send_done(context, TRUE);
+	sdag_mqtt_send_done(context, TRUE, 0);
 }
 
 static void
 sdag_mqtt_sent5_cb(void *context, MQTTAsync_successData5 *response)
 {
-	sdag_mqtt_send_done(context, TRUE);
+	sdag_mqtt_send_done(context, TRUE, 0);
 }
 
 static void
 sdag_mqtt_send_fail_cb(void *context, MQTTAsync_failureData *response)
 {
-	sdag_mqtt_send_done(context, FALSE);
+	sdag_mqtt_send_done(context, FALSE, 0);
 }
 
 static void
 sdag_mqtt_send_fail5_cb(void *context, MQTTAsync_failureData5 *response)
 {
-	sdag_mqtt_send_done(context, FALSE);
+	sdag_mqtt_send_done(context, FALSE, response != NULL ? (int)response->reasonCode : 0);
 }
 
 static void
@@ -415,6 +436,72 @@ sdag_mqtt_send(SdagMqtt *self,
 	return TRUE;
 }
 
+/* Moves @msg to the dead letters (@msg->id 0: it was never written to the outbox). */
+static void
+sdag_mqtt_dead_letter(SdagMqtt *self, const SdagOutboxMsg *msg, const char *reason)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 now = g_get_monotonic_time();
+	/* a detector's bad label makes one per frame: the log gets one a minute */
+	GLogLevelFlags level =
+	    now - self->dead_logged_us >= 60 * G_USEC_PER_SEC || self->dead_logged_us == 0
+		? G_LOG_LEVEL_MESSAGE
+		: G_LOG_LEVEL_DEBUG;
+
+	if (level == G_LOG_LEVEL_MESSAGE)
+		self->dead_logged_us = now;
+	g_log(G_LOG_DOMAIN,
+	      level,
+	      "mqtt: message %" G_GUINT64_FORMAT " to '%s' moved to the dead letters: %s",
+	      msg->id,
+	      msg->topic != NULL ? msg->topic : "",
+	      reason);
+	if (!sdag_outbox_dead_letter(self->outbox, msg, reason, &error))
+		g_warning("outbox: %s", error->message);
+	g_hash_table_remove(self->strikes, &msg->id);
+}
+
+/* Returns: (transfer full) (nullable): why @msg can never be published, or NULL */
+static char *
+sdag_mqtt_undeliverable(const SdagOutboxMsg *msg)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (msg->topic == NULL)
+		return g_strdup("the stored record does not parse");
+	if (!sdag_topic_check(msg->topic, &error))
+		return g_strdup_printf("invalid topic: %s", error->message);
+	/* Paho refuses to send it at all, every time */
+	if (msg->qos > 2)
+		return g_strdup_printf("invalid QoS %u", msg->qos);
+	return NULL;
+}
+
+/* One more failure of outbox message @id; at SDAG_MQTT_MAX_STRIKES it is a dead letter. */
+static void
+sdag_mqtt_strike(SdagMqtt *self, guint64 id, const char *why)
+{
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->strikes, &id)) + 1;
+	g_autoptr(SdagOutboxMsg) msg = NULL;
+	g_autofree char *reason = NULL;
+
+	g_info("mqtt: message %" G_GUINT64_FORMAT " failed (%u of %d): %s",
+	       id,
+	       n,
+	       SDAG_MQTT_MAX_STRIKES,
+	       why);
+	if (n < SDAG_MQTT_MAX_STRIKES) {
+		g_hash_table_insert(self->strikes, g_memdup2(&id, sizeof(id)), GUINT_TO_POINTER(n));
+		return;
+	}
+	g_hash_table_remove(self->strikes, &id);
+	msg = sdag_outbox_get(self->outbox, id, NULL);
+	if (msg == NULL)
+		return;
+	reason = g_strdup_printf("failed %d times; last: %s", SDAG_MQTT_MAX_STRIKES, why);
+	sdag_mqtt_dead_letter(self, msg, reason);
+}
+
 static void
 sdag_mqtt_pump(SdagMqtt *self)
 {
@@ -433,6 +520,13 @@ sdag_mqtt_pump(SdagMqtt *self)
 			break;
 		for (guint i = 0; i < msgs->len; i++) {
 			SdagOutboxMsg *m = g_ptr_array_index(msgs, i);
+			g_autofree char *why = sdag_mqtt_undeliverable(m);
+
+			if (why != NULL) {
+				sdag_mqtt_dead_letter(self, m, why);
+				self->send_cursor = m->id + 1;
+				continue;
+			}
 			if (!sdag_mqtt_send(
 				self, m->topic, m->payload, m->qos, m->retain, m->expiry_s, m->id))
 				return;
@@ -529,6 +623,25 @@ sdag_mqtt_ha_announce_all(SdagMqtt *self)
 
 /* the feed's sink */
 
+/* Returns: (transfer full) (nullable): why @topic, built from @msg, must not be published. A
+ * count's label comes from whatever detector ran: it must be one level, not just make a
+ * valid topic. */
+static char *
+sdag_mqtt_check_topic(const SdagFeedMessage *msg, const char *topic)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (msg->klass == SDAG_PUB_COUNTS) {
+		const char *label = json_object_get_string_member_with_default(
+		    json_node_get_object(msg->payload), "label", "");
+		if (!sdag_topic_check_level(label, -1, &error))
+			return g_strdup_printf("invalid topic: label: %s", error->message);
+	}
+	if (!sdag_topic_check(topic, &error))
+		return g_strdup_printf("invalid topic: %s", error->message);
+	return NULL;
+}
+
 static void
 sdag_mqtt_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 {
@@ -538,7 +651,21 @@ sdag_mqtt_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 	guint qos = msg->opts->qos[msg->klass];
 	gboolean retain = msg->opts->retain[msg->klass];
 	guint expiry = msg->opts->message_expiry_s;
+	gboolean durable = msg->klass != SDAG_PUB_PROGRESS && msg->klass != SDAG_PUB_DETECTIONS;
+	g_autofree char *bad = sdag_mqtt_check_topic(msg, topic);
 
+	if (bad != NULL) {
+		if (!msg->opts->publish[msg->klass])
+			return;
+		if (durable) {
+			g_autofree char *text = sdag_json_to_string(msg->payload);
+			SdagOutboxMsg m = {0, topic, text, qos, retain, expiry};
+			sdag_mqtt_dead_letter(self, &m, bad);
+		} else {
+			self->dropped++;
+		}
+		return;
+	}
 	if (self->cfg.ha_discovery && msg->klass == SDAG_PUB_STATUS &&
 	    msg->opts->publish[SDAG_PUB_STATUS]) {
 		char *ha_topic = NULL;
@@ -567,7 +694,7 @@ sdag_mqtt_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 	} else {
 		payload = sdag_json_to_string(msg->payload);
 	}
-	if (msg->klass == SDAG_PUB_PROGRESS || msg->klass == SDAG_PUB_DETECTIONS)
+	if (!durable)
 		sdag_mqtt_publish_telemetry(self, topic, payload, qos, retain, expiry);
 	else
 		sdag_mqtt_publish_durable(self, topic, payload, qos, retain, expiry);
@@ -629,7 +756,10 @@ sdag_mqtt_on_sent(SdagMqtt *self, SdagMqttEv *ev)
 		g_autoptr(GError) error = NULL;
 		if (!sdag_outbox_remove(self->outbox, ev->id, &error))
 			g_warning("outbox: %s", error->message);
+		g_hash_table_remove(self->strikes, &ev->id);
 	}
+	if (ev->durable && ev->refused)
+		sdag_mqtt_strike(self, ev->id, ev->text);
 	if (!current)
 		return;
 	if (ev->kind == SDAG_MQTT_EV_SEND_FAILED)
@@ -643,6 +773,24 @@ sdag_mqtt_on_sent(SdagMqtt *self, SdagMqttEv *ev)
 		self->tele_inflight--;
 	}
 	sdag_mqtt_pump(self);
+}
+
+/* The oldest message unacknowledged, when it was handed over in this connection, may be
+ * what made the broker drop it. */
+static void
+sdag_mqtt_on_lost(SdagMqtt *self, const char *why)
+{
+	g_autoptr(GPtrArray) head = NULL;
+	SdagOutboxMsg *m;
+
+	if (!self->connected || self->out_inflight == 0)
+		return;
+	head = sdag_outbox_read(self->outbox, 0, 1, NULL);
+	if (head == NULL || head->len == 0)
+		return;
+	m = g_ptr_array_index(head, 0);
+	if (m->id < self->send_cursor)
+		sdag_mqtt_strike(self, m->id, why);
 }
 
 static gboolean
@@ -680,6 +828,7 @@ sdag_mqtt_ev_cb(gpointer user_data)
 		break;
 	case SDAG_MQTT_EV_LOST:
 		sdag_mqtt_set_error(self, ev->text);
+		sdag_mqtt_on_lost(self, ev->text);
 		self->connected = FALSE;
 		break;
 	case SDAG_MQTT_EV_SENT:
@@ -790,6 +939,7 @@ sdag_mqtt_new(const SdagMqttConfig *config,
 	self->will_topic = g_strdup_printf("%s/available", self->root);
 	self->retry_s = config->reconnect_min_s;
 	self->ha = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->strikes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&self->telemetry);
 	for (guint i = 0; parts[i] != NULL; i++) {
 		char *uri = g_strstrip(parts[i]);
@@ -894,6 +1044,8 @@ sdag_mqtt_free(SdagMqtt *self)
 	g_queue_clear_full(&self->telemetry, (GDestroyNotify)sdag_mqtt_tele_free);
 	if (self->ha != NULL)
 		g_hash_table_unref(self->ha);
+	if (self->strikes != NULL)
+		g_hash_table_unref(self->strikes);
 	sdag_outbox_free(self->outbox);
 	g_strfreev(self->uris);
 	g_free(self->device_id);
@@ -929,6 +1081,46 @@ sdag_mqtt_get_counters(SdagMqtt *self, guint64 *outbox_depth, guint64 *failed)
 	*failed = self->failed;
 }
 
+/* "dead_letters": how many are kept, how many there ever were, the newest few */
+static void
+sdag_mqtt_add_dead_letters(SdagMqtt *self, JsonBuilder *b)
+{
+	g_autoptr(GPtrArray) newest = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (self != NULL) {
+		newest = sdag_outbox_read_dead(self->outbox, SDAG_MQTT_HEALTH_DEAD_LETTERS, &error);
+		if (newest == NULL)
+			g_warning("outbox: %s", error->message);
+	}
+	json_builder_set_member_name(b, "dead_letters");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "count");
+	json_builder_add_int_value(
+	    b, self != NULL ? (gint64)sdag_outbox_get_dead_count(self->outbox) : 0);
+	json_builder_set_member_name(b, "total");
+	json_builder_add_int_value(
+	    b, self != NULL ? (gint64)sdag_outbox_get_dead_total(self->outbox) : 0);
+	json_builder_set_member_name(b, "newest");
+	json_builder_begin_array(b);
+	for (guint i = 0; newest != NULL && i < newest->len; i++) {
+		JsonObject *o = json_node_get_object(g_ptr_array_index(newest, i));
+		const char *const members[] = {"topic", "reason", "time"};
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_int_value(b, json_object_get_int_member(o, "id"));
+		for (guint k = 0; k < G_N_ELEMENTS(members); k++) {
+			json_builder_set_member_name(b, members[k]);
+			json_builder_add_string_value(
+			    b, json_object_get_string_member_with_default(o, members[k], ""));
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
 /**
  * sdag_mqtt_add_health:
  * @self: (nullable): the client, NULL when no broker is configured
@@ -962,5 +1154,17 @@ sdag_mqtt_add_health(SdagMqtt *self, JsonBuilder *b)
 	json_builder_add_int_value(b, self != NULL ? (gint64)self->dropped : 0);
 	json_builder_set_member_name(b, "published");
 	json_builder_add_int_value(b, self != NULL ? (gint64)self->published : 0);
+	sdag_mqtt_add_dead_letters(self, b);
 	json_builder_end_object(b);
+}
+
+/**
+ * sdag_mqtt_get_dead_letters:
+ *
+ * Returns: the messages ever moved to the dead letters in this store
+ */
+guint64
+sdag_mqtt_get_dead_letters(SdagMqtt *self)
+{
+	return sdag_outbox_get_dead_total(self->outbox);
 }

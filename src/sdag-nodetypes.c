@@ -11,6 +11,7 @@
 
 #include "sdag-error.h"
 #include "sdag-json.h"
+#include "sdag-topic.h"
 
 /*
  * The node types known to the daemon. A plugin is trusted only as far as its
@@ -29,7 +30,7 @@ static const char *sdag_port_type_names[SDAG_PORT_N_TYPES] =
     {"none", "frame", "detections", "tracks", "events", "counts", "image"};
 
 static const char *sdag_param_type_names[SDAG_PARAM_N_TYPES] =
-    {NULL, "int", "double", "bool", "string", "points", "strings"};
+    {NULL, "int", "double", "bool", "string", "points", "strings", "name", "names"};
 
 const char *
 sdag_port_type_to_string(SdagPortType type)
@@ -114,7 +115,9 @@ sdag_param_array_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 	for (guint i = 0; i < n; i++) {
 		JsonNode *el = json_array_get_element(arr, i);
 
-		if (spec->type == SDAG_PARAM_STRINGS) {
+		if (spec->type == SDAG_PARAM_STRINGS || spec->type == SDAG_PARAM_NAMES) {
+			g_autoptr(GError) level_error = NULL;
+
 			if (!JSON_NODE_HOLDS_VALUE(el) ||
 			    json_node_get_value_type(el) != G_TYPE_STRING) {
 				g_set_error(error,
@@ -122,6 +125,16 @@ sdag_param_array_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 					    SDAG_ERROR_INVALID_PIPELINE,
 					    "item %u is not a string",
 					    i);
+				return FALSE;
+			}
+			if (spec->type == SDAG_PARAM_NAMES &&
+			    !sdag_topic_check_level(json_node_get_string(el), -1, &level_error)) {
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_INVALID_PIPELINE,
+					    "item %u is %s",
+					    i,
+					    level_error->message);
 				return FALSE;
 			}
 		} else {
@@ -183,15 +196,22 @@ sdag_param_value_check(const SdagParamSpec *spec, JsonNode *value, GError **erro
 		}
 		return TRUE;
 	case SDAG_PARAM_STRING:
+	case SDAG_PARAM_NAME:
 		if (t != G_TYPE_STRING) {
 			g_set_error_literal(
 			    error, SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE, "expected a string");
 			return FALSE;
 		}
+		/* a name is published as one topic level: a broker drops a client that sends
+		 * a wildcard in a topic name */
+		if (spec->type == SDAG_PARAM_NAME &&
+		    !sdag_topic_check_level(json_node_get_string(value), -1, error))
+			return FALSE;
 		return sdag_number_in_range(
 		    spec, strlen(json_node_get_string(value)), "length", error);
 	case SDAG_PARAM_POINTS:
 	case SDAG_PARAM_STRINGS:
+	case SDAG_PARAM_NAMES:
 		return sdag_param_array_check(spec, value, error);
 	default:
 		g_set_error_literal(error,

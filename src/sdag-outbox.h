@@ -14,8 +14,8 @@ typedef struct _SdagOutbox SdagOutbox;
 
 /* One message waiting for the broker's acknowledgement. */
 typedef struct {
-	guint64 id; /* order of writing, from 1 */
-	char *topic;
+	guint64 id;  /* order of writing, from 1 */
+	char *topic; /* NULL when the stored record does not parse (payload: its text) */
 	char *payload;
 	guint qos;
 	gboolean retain;
@@ -35,6 +35,14 @@ guint64 sdag_outbox_add(SdagOutbox *self,
 gboolean sdag_outbox_remove(SdagOutbox *self, guint64 id, GError **error);
 guint64 sdag_outbox_get_depth(SdagOutbox *self);
 GPtrArray *sdag_outbox_read(SdagOutbox *self, guint64 from_id, guint max, GError **error);
+SdagOutboxMsg *sdag_outbox_get(SdagOutbox *self, guint64 id, GError **error);
+gboolean sdag_outbox_dead_letter(SdagOutbox *self,
+				 const SdagOutboxMsg *msg,
+				 const char *reason,
+				 GError **error);
+guint64 sdag_outbox_get_dead_count(SdagOutbox *self);
+guint64 sdag_outbox_get_dead_total(SdagOutbox *self);
+GPtrArray *sdag_outbox_read_dead(SdagOutbox *self, guint max, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagOutbox, sdag_outbox_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagOutboxMsg, sdag_outbox_msg_free)

@@ -438,6 +438,12 @@ sdag_prom_new(void)
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
+			  "streamdag_mqtt_dead_letters_total",
+			  SDAG_PROM_COUNTER,
+			  "MQTT messages moved to the dead letters, never to be delivered.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_http_requests_total",
 			  SDAG_PROM_COUNTER,
 			  "REST requests answered, by route pattern, method and status.",
@@ -534,6 +540,7 @@ sdag_prom_new(void)
 		const char *labels[] = {"timeout", sdag_prom_timeouts[i], NULL};
 		sdag_prom_add(self, "streamdag_http_connections_timed_out_total", labels, 0);
 	}
+	sdag_prom_add(self, "streamdag_mqtt_dead_letters_total", NULL, 0);
 	return self;
 }
 

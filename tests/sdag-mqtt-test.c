@@ -11,6 +11,7 @@
 #include "sdag-json.h"
 #include "sdag-mqtt.h"
 #include "sdag-outbox.h"
+#include "sdag-store.h"
 #include "sdag-test-http.h"
 #include "sdag-test-prom.h"
 #include "sdag-test-util.h"
@@ -21,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLIP_FRAMES 30
 #define LONG_FRAMES 400
@@ -1374,6 +1376,440 @@ test_mqtt_zones(void)
 	broker_free(b);
 }
 
+/* Names that become topic levels */
+
+/* One daemon (and broker) for every row: registration needs no delivery. */
+static Broker *names_broker;
+static Fixture names_fixture;
+
+/* Every shipped node with a name or label list that reaches a topic; @bad replaces the
+ * params of the node it names. */
+static char *
+names_pipeline(const char *pid, const char *node, const char *params)
+{
+	const char *ids[] = {"m", "f", "t", "z", "l", "c", "h"};
+	const char *good[] = {
+	    "{}",
+	    "{\"labels\":[\"motion\"]}",
+	    "{}",
+	    "{\"name\":\"door\",\"labels\":[\"motion\"],\"polygon\":[[0,0],[80,0],[80,60]]}",
+	    "{\"name\":\"gate\",\"line\":[[0,30],[160,30]]}",
+	    "{\"labels\":[\"motion\"]}",
+	    "{\"label\":\"face\"}",
+	};
+	const char *p[G_N_ELEMENTS(ids)];
+
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+		p[i] = g_strcmp0(ids[i], node) == 0 ? params : good[i];
+	return g_strdup_printf(
+	    "{\"pipeline_id\":\"%s\",\"nodes\":["
+	    "{\"id\":\"m\",\"type\":\"motion\",\"params\":%s},"
+	    "{\"id\":\"f\",\"type\":\"filter\",\"params\":%s},"
+	    "{\"id\":\"t\",\"type\":\"tracker\",\"params\":%s},"
+	    "{\"id\":\"z\",\"type\":\"zone\",\"params\":%s},"
+	    "{\"id\":\"l\",\"type\":\"line_counter\",\"params\":%s},"
+	    "{\"id\":\"c\",\"type\":\"count\",\"params\":%s},"
+	    "{\"id\":\"h\",\"type\":\"haar\",\"params\":%s}],\"edges\":["
+	    "{\"from\":\"source.frame\",\"to\":\"m.frame\"},"
+	    "{\"from\":\"m.detections\",\"to\":\"f.detections\"},"
+	    "{\"from\":\"f.detections\",\"to\":\"t.detections\"},"
+	    "{\"from\":\"t.tracks\",\"to\":\"z.tracks\"},"
+	    "{\"from\":\"t.tracks\",\"to\":\"l.tracks\"},"
+	    "{\"from\":\"m.detections\",\"to\":\"c.detections\"},"
+	    "{\"from\":\"source.frame\",\"to\":\"h.frame\"}],"
+	    "\"outputs\":[\"z.counts\",\"l.counts\",\"c.counts\",\"h.detections\"]}",
+	    pid,
+	    p[0],
+	    p[1],
+	    p[2],
+	    p[3],
+	    p[4],
+	    p[5],
+	    p[6]);
+}
+
+static Fixture *
+names_daemon(void)
+{
+	if (names_fixture.daemon == NULL) {
+		g_autofree char *body = names_pipeline("named", "", "");
+		g_autoptr(SdagTestReply) r = NULL;
+
+		names_broker = broker_start(NULL);
+		daemon_start(&names_fixture, names_broker, 10, NULL);
+		r = http(&names_fixture, "POST", "/pipelines", body);
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	return &names_fixture;
+}
+
+typedef struct {
+	const char *path;
+	const char *node;
+	const char *param;
+	const char *params;
+} NameCase;
+
+static const NameCase name_cases[] = {
+    {"zone-hash", "z", "name", "{\"name\":\"door/#\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-plus", "z", "name", "{\"name\":\"a+b\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-slash", "z", "name", "{\"name\":\"x/y\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-empty", "z", "name", "{\"name\":\"\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    /* json-glib keeps a string up to its first NUL, so this one is empty by then */
+    {"zone-nul", "z", "name", "{\"name\":\"\\u0000door\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-control", "z", "name", "{\"name\":\"do\\u001bor\",\"polygon\":[[0,0],[80,0],[80,60]]}"},
+    {"zone-label",
+     "z",
+     "labels",
+     "{\"labels\":[\"person\",\"a/b\"],\"polygon\":[[0,0],[9,0],[9,9]]}"},
+    {"line-name", "l", "name", "{\"name\":\"in+out\",\"line\":[[0,30],[160,30]]}"},
+    {"line-label", "l", "labels", "{\"labels\":[\"#\"],\"line\":[[0,30],[160,30]]}"},
+    {"filter-label", "f", "labels", "{\"labels\":[\"\"]}"},
+    {"count-label", "c", "labels", "{\"labels\":[\"car+\"]}"},
+    {"haar-label", "h", "label", "{\"label\":\"fa/ce\"}"},
+};
+
+/* Refused at registration with the node and the param named; what was stored before is
+ * untouched. */
+static void
+test_mqtt_bad_name(gconstpointer data)
+{
+	const NameCase *tc = data;
+	Fixture *f = names_daemon();
+	g_autofree char *pid = g_strdup_printf("bad-%s", tc->path);
+	g_autofree char *body = names_pipeline(pid, tc->node, tc->params);
+	g_autofree char *path = g_strdup_printf("/pipelines/%s", pid);
+	g_autoptr(SdagTestReply) r = http(f, "POST", "/pipelines", body);
+	JsonObject *err;
+	const char *code;
+
+	g_assert_cmpuint(r->status, ==, 400);
+	err = json_object_get_object_member(sdag_test_reply_object(r), "error");
+	code = json_object_get_string_member(err, "code");
+	/* a NUL may be refused where the body enters, as bad JSON, before any param */
+	if (g_strcmp0(tc->path, "zone-nul") != 0 || g_strcmp0(code, "bad_json") != 0) {
+		JsonArray *problems = json_object_get_array_member(
+		    json_object_get_object_member(err, "details"), "problems");
+		JsonObject *p;
+
+		g_assert_cmpstr(code, ==, "bad_param");
+		g_assert_cmpuint(json_array_get_length(problems), ==, 1);
+		p = json_array_get_object_element(problems, 0);
+		g_assert_cmpstr(json_object_get_string_member(p, "code"), ==, "bad_param");
+		g_assert_cmpstr(json_object_get_string_member(p, "node"), ==, tc->node);
+		g_assert_cmpstr(json_object_get_string_member(p, "param"), ==, tc->param);
+		g_assert_nonnull(
+		    strstr(json_object_get_string_member(p, "reason"), "MQTT topic level"));
+	}
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "GET", path, NULL);
+	g_assert_cmpuint(r->status, ==, 404);
+	g_clear_pointer(&r, sdag_test_reply_free);
+	r = http(f, "GET", "/pipelines/named", NULL);
+	g_assert_cmpuint(r->status, ==, 200);
+	{
+		JsonObject *z = json_array_get_object_element(
+		    json_object_get_array_member(
+			json_object_get_object_member(sdag_test_reply_object(r), "definition"),
+			"nodes"),
+		    3);
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(z, "params"), "name"),
+				==,
+				"door");
+	}
+}
+
+/* Dead letters */
+
+typedef struct {
+	const char *path;
+	const char *broker;   /* the broker's config beyond its listener */
+	const char *protocol; /* [mqtt] protocol_version */
+	const char *topic;    /* of the message that cannot be delivered; NULL: not JSON */
+	gsize payload_len;    /* of its payload, 'x's */
+	const char *reason;   /* part of its dead letter's reason */
+	guint qos;
+} DeadCase;
+
+static const DeadCase dead_cases[] = {
+    /* written by a daemon before topics were checked: mosquitto drops the connection */
+    {"invalid-topic",
+     NULL,
+     "3.1.1",
+     "t/j1/zone/door/#/person",
+     1,
+     "invalid topic: not a valid MQTT topic level: '#'",
+     1},
+    {"plus", NULL, "3.1.1", "t/j1/zone/a+b/person", 1, "'+' is not allowed", 1},
+    /* a record no daemon writes, but a damaged one might hold */
+    {"bad-qos", NULL, "3.1.1", "t/jobs/j4/status", 1, "invalid QoS 3", 3},
+    /* NULL topic: a record that is not JSON at all */
+    {"unreadable", NULL, "3.1.1", NULL, 1, "the stored record does not parse", 1},
+    /* over mosquitto's max_packet_size: it drops the connection without a word */
+    {"too-large-v311",
+     "allow_anonymous true\nmax_packet_size 2000",
+     "3.1.1",
+     "t/jobs/j2/status",
+     4000,
+     "failed 3 times; last: connection lost",
+     1},
+    /* over message_size_limit: an MQTT 5 broker answers PUBACK 0x95 */
+    {"too-large-v5",
+     "allow_anonymous true\nmessage_size_limit 1000",
+     "5",
+     "t/jobs/j3/status",
+     4000,
+     "reason code 0x95",
+     1},
+};
+
+/* The dead letters of /healthz: @count kept, the newest to @topic for @reason; the outbox
+ * empty and the counter of /metrics at @count. */
+static void
+assert_dead_letters(Fixture *f, gint64 count, const char *topic, const char *reason)
+{
+	g_autoptr(SdagTestReply) r = NULL;
+	JsonObject *h = healthz_mqtt(f, &r);
+	JsonObject *dead = json_object_get_object_member(h, "dead_letters");
+	JsonArray *newest;
+	JsonObject *d;
+
+	g_assert_nonnull(dead);
+	g_assert_cmpint(json_object_get_int_member(h, "outbox_depth"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(dead, "count"), ==, count);
+	g_assert_cmpint(json_object_get_int_member(dead, "total"), ==, count);
+	newest = json_object_get_array_member(dead, "newest");
+	g_assert_cmpuint(json_array_get_length(newest), ==, MIN(count, 5));
+	d = json_array_get_object_element(newest, 0);
+	g_assert_cmpint(json_object_get_int_member(d, "id"), ==, count);
+	g_assert_cmpstr(json_object_get_string_member(d, "topic"), ==, topic);
+	if (strstr(json_object_get_string_member(d, "reason"), reason) == NULL)
+		g_error("dead letter reason '%s' lacks '%s'",
+			json_object_get_string_member(d, "reason"),
+			reason);
+	g_assert_nonnull(json_object_get_string_member(d, "time"));
+	g_assert_cmpfloat(prom_value(f, "streamdag_mqtt_dead_letters_total"), ==, (double)count);
+}
+
+static void
+wait_outbox_empty(Fixture *f)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(SdagTestReply) r = NULL;
+		if (json_object_get_int_member(healthz_mqtt(f, &r), "outbox_depth") == 0)
+			return;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		spin(50);
+	}
+}
+
+/* A message the broker cannot take, left in the outbox ahead of good ones as a daemon would
+ * have written it: the good ones arrive, it becomes a dead letter, and a restart neither
+ * sends it again nor forgets it. */
+static void
+test_mqtt_dead_letter(gconstpointer data)
+{
+	const DeadCase *tc = data;
+	Broker *b = broker_start(tc->broker);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *uri = g_strdup_printf("tcp://127.0.0.1:%u", b->port);
+	const char *kv[] = {"protocol_version", tc->protocol, NULL};
+	g_autofree char *payload = g_strnfill(tc->payload_len, 'x');
+
+	f.dir = sdag_test_mkdtemp();
+	{
+		g_autofree char *db = g_build_filename(f.dir, "db", NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+		g_autoptr(SdagOutbox) outbox = NULL;
+
+		g_assert_no_error(error);
+		outbox = sdag_outbox_new(store, &error);
+		g_assert_no_error(error);
+		if (tc->topic != NULL) {
+			g_assert_cmpuint(
+			    sdag_outbox_add(outbox, tc->topic, payload, tc->qos, FALSE, 0, &error),
+			    ==,
+			    1);
+		} else {
+			/* message 1, as sdag-outbox.c keys it */
+			const guint8 key[9] = {'m', 0, 0, 0, 0, 0, 0, 0, 1};
+			g_assert_true(sdag_store_put(store,
+						     SDAG_STORE_OUTBOX,
+						     key,
+						     sizeof(key),
+						     (const guint8 *)"{\"to",
+						     4,
+						     FALSE,
+						     &error));
+			g_clear_pointer(&outbox, sdag_outbox_free);
+			outbox = sdag_outbox_new(store, &error);
+		}
+		for (guint i = 1; i <= 3; i++) {
+			g_autofree char *topic = g_strdup_printf("t/good/%u", i);
+			g_autofree char *text = g_strdup_printf("g%u", i);
+			g_assert_cmpuint(
+			    sdag_outbox_add(outbox, topic, text, 1, FALSE, 0, &error), >, 1);
+		}
+	}
+	daemon_start_full(&f, uri, 10, kv);
+	sub_wait(s, "t/good/3", "g3", 20);
+	wait_outbox_empty(&f);
+	for (guint i = 1; i <= 3; i++) {
+		g_autofree char *topic = g_strdup_printf("t/good/%u", i);
+		g_autofree char *text = g_strdup_printf("g%u", i);
+		g_assert_true(sub_has_payload(s, topic, text));
+	}
+	assert_dead_letters(&f, 1, tc->topic != NULL ? tc->topic : "", tc->reason);
+
+	daemon_stop(&f);
+	g_ptr_array_set_size(s->msgs, 0);
+	daemon_start_full(&f, uri, 10, kv);
+	wait_connected(&f, TRUE);
+	sub_wait(s, "t/available", "online", 10);
+	spin(300);
+	assert_dead_letters(&f, 1, tc->topic != NULL ? tc->topic : "", tc->reason);
+	g_assert_cmpuint(sub_count(s, "/status"), ==, 0);
+	g_assert_cmpuint(sub_count(s, "/person"), ==, 0);
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+}
+
+/* Dead letters are bounded: the newest 1000 are kept, the numbering goes on across a
+ * reopen, and a message already acknowledged is not made one. */
+static void
+test_mqtt_dead_letter_bounded(void)
+{
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *db = g_build_filename(dir, "db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStore) store = sdag_store_open(db, &error);
+	g_autoptr(SdagOutbox) outbox = NULL;
+	g_autoptr(GPtrArray) dead = NULL;
+	const guint n = 1005;
+
+	g_assert_no_error(error);
+	outbox = sdag_outbox_new(store, &error);
+	g_assert_no_error(error);
+	for (guint i = 1; i <= n; i++) {
+		g_autofree char *topic = g_strdup_printf("t/j/zone/z%u/#", i);
+		g_autoptr(SdagOutboxMsg) m = NULL;
+
+		g_assert_cmpuint(sdag_outbox_add(outbox, topic, "1", 1, TRUE, 0, &error), ==, i);
+		m = sdag_outbox_get(outbox, i, &error);
+		g_assert_no_error(error);
+		g_assert_true(sdag_outbox_dead_letter(outbox, m, "invalid topic", &error));
+		g_assert_no_error(error);
+	}
+	/* acknowledged meanwhile: gone from the outbox, so nothing to move */
+	{
+		g_autoptr(SdagOutboxMsg) m = NULL;
+
+		g_assert_cmpuint(
+		    sdag_outbox_add(outbox, "t/ok", "1", 1, FALSE, 0, &error), ==, n + 1);
+		m = sdag_outbox_get(outbox, n + 1, &error);
+		g_assert_true(sdag_outbox_remove(outbox, n + 1, &error));
+		g_assert_true(sdag_outbox_dead_letter(outbox, m, "late", &error));
+		g_assert_null(sdag_outbox_get(outbox, n + 1, &error));
+		g_assert_no_error(error);
+	}
+	for (guint pass = 0; pass < 2; pass++) {
+		JsonObject *o;
+
+		g_assert_cmpuint(sdag_outbox_get_depth(outbox), ==, 0);
+		g_assert_cmpuint(sdag_outbox_get_dead_count(outbox), ==, 1000);
+		g_assert_cmpuint(sdag_outbox_get_dead_total(outbox), ==, n);
+		dead = sdag_outbox_read_dead(outbox, 2000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(dead->len, ==, 1000);
+		o = json_node_get_object(g_ptr_array_index(dead, 0));
+		g_assert_cmpint(json_object_get_int_member(o, "id"), ==, n);
+		g_assert_cmpint(json_object_get_int_member(o, "outbox_id"), ==, n);
+		g_assert_cmpstr(json_object_get_string_member(o, "topic"), ==, "t/j/zone/z1005/#");
+		g_assert_cmpstr(json_object_get_string_member(o, "payload"), ==, "1");
+		g_assert_true(json_object_get_boolean_member(o, "retain"));
+		o = json_node_get_object(g_ptr_array_index(dead, 999));
+		g_assert_cmpint(json_object_get_int_member(o, "id"), ==, n - 999);
+		g_clear_pointer(&dead, g_ptr_array_unref);
+		/* the same after a restart */
+		g_clear_pointer(&outbox, sdag_outbox_free);
+		outbox = sdag_outbox_new(store, &error);
+		g_assert_no_error(error);
+	}
+	g_clear_pointer(&outbox, sdag_outbox_free);
+	g_clear_pointer(&store, sdag_store_free);
+	sdag_test_rmtree(dir);
+}
+
+/* A detector's label is not a pipeline param: a count named after a label that is not one
+ * topic level is never published (it would land on another topic, or drop the connection),
+ * and delivery goes on. */
+static void
+test_mqtt_dead_letter_label(void)
+{
+	Broker *b = broker_start(NULL);
+	Sub *s = sub_start(b, "t/#");
+	Fixture f = {0};
+	g_autofree char *url = g_strdup_printf("file://%s/clip.mp4", media_dir);
+	g_autofree char *body = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *topic = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_autofree char *plugins = sdag_test_mkdtemp();
+	g_autofree char *so =
+	    g_build_filename(g_getenv("SDAG_TEST_EXTRA_PLUGIN_DIR"), "sdag-node-detector.so", NULL);
+	g_autofree char *link = g_build_filename(plugins, "sdag-node-detector.so", NULL);
+
+	daemon_start(&f, b, 1000, NULL);
+	/* the test detector takes any label (alone: its neighbours are broken on purpose) */
+	g_assert_cmpint(symlink(so, link), ==, 0);
+	g_assert_true(sdag_node_types_load_dir(f.daemon->types, plugins, &error));
+	g_assert_no_error(error);
+	wait_connected(&f, TRUE);
+	{
+		g_autoptr(SdagTestReply) r = http(
+		    &f,
+		    "POST",
+		    "/pipelines",
+		    "{\"pipeline_id\":\"lab\",\"nodes\":[{\"id\":\"d\",\"type\":\"test_detector\","
+		    "\"params\":{\"label\":\"a/b\"}},{\"id\":\"c\",\"type\":\"count\"}],\"edges\":["
+		    "{\"from\":\"source.frame\",\"to\":\"d.frame\"},"
+		    "{\"from\":\"d.detections\",\"to\":\"c.detections\"}],"
+		    "\"outputs\":[\"c.counts\"]}");
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	body = g_strdup_printf("{\"pipeline_id\":\"lab\",\"video_url\":\"%s\"}", url);
+	{
+		g_autoptr(SdagTestReply) r = http(&f, "POST", "/jobs", body);
+		g_assert_cmpuint(r->status, ==, 202);
+		id = g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+	}
+	wait_job(&f, id);
+	sub_wait(s, "/status", "\"completed\"", 10);
+	wait_outbox_empty(&f);
+	spin(200);
+	for (guint i = 0; i < s->msgs->len; i++) {
+		Msg *m = g_ptr_array_index(s->msgs, i);
+		g_assert_null(strstr(m->topic, "/count/"));
+		g_assert_false(g_str_has_prefix(m->topic, "homeassistant/sensor/") &&
+			       strstr(m->topic, "_count_") != NULL);
+	}
+	/* current/a/b once (1), total/a/b on each of the frames (1, 2, ...) */
+	topic = g_strdup_printf("t/%s/count/total/a/b", id);
+	assert_dead_letters(
+	    &f, 1 + CLIP_FRAMES, topic, "invalid topic: label: not a valid MQTT topic level: '/'");
+	fixture_free(&f);
+	sub_free(s);
+	broker_free(b);
+	sdag_test_rmtree(plugins);
+}
+
 /* options.mqtt is checked at submission */
 static void
 test_mqtt_options(void)
@@ -1754,7 +2190,23 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/mqtt/zones", test_mqtt_zones);
 	g_test_add_func("/sdag/mqtt/websocket", test_ws);
 	g_test_add_func("/sdag/mqtt/websocket-slow-client", test_ws_slow_client);
+	for (guint i = 0; i < G_N_ELEMENTS(dead_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/mqtt/dead-letter/%s", dead_cases[i].path);
+		g_test_add_data_func(path, &dead_cases[i], test_mqtt_dead_letter);
+	}
+	g_test_add_func("/sdag/mqtt/dead-letter/label", test_mqtt_dead_letter_label);
+	g_test_add_func("/sdag/mqtt/dead-letter/bounded", test_mqtt_dead_letter_bounded);
+	for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/mqtt/bad-name/%s", name_cases[i].path);
+		g_test_add_data_func(path, &name_cases[i], test_mqtt_bad_name);
+	}
 	rc = g_test_run();
+	if (names_fixture.daemon != NULL) {
+		fixture_free(&names_fixture);
+		broker_free(names_broker);
+	}
 	if (tls_dir != NULL) {
 		sdag_test_rmtree(tls_dir);
 		g_free(tls_dir);

@@ -322,7 +322,11 @@ test_params_refused(void)
 	    {"zone", "{\"polygon\":[[0,0],[1,1]]}", "polygon"},
 	    {"zone", "{\"polygon\":[[0,0],[1,1],[2,2]]}", "no area"},
 	    {"zone", "{\"polygon\":[[0,0],[9,0],[9,9]],\"anchor\":\"top\"}", "anchor 'top'"},
-	    {"zone", "{\"polygon\":[[0,0],[9,0],[9,9]],\"name\":\"\"}", "name must have"},
+	    {"zone", "{\"polygon\":[[0,0],[9,0],[9,9]],\"name\":\"\"}", "MQTT topic level"},
+	    {"zone",
+	     "{\"polygon\":[[0,0],[9,0],[9,9]],\"name\":"
+	     "\"a-zone-name-that-is-longer-than-the-59-bytes-a-count-name-leaves\"}",
+	     "name must have"},
 	    {"zone", "{}", "polygon"},
 	    {"line_counter", "{\"line\":[[0,0],[1,1],[2,2]]}", "line"},
 	    {"line_counter", "{\"line\":[[5,5],[5,5]]}", "1 pixel apart"},

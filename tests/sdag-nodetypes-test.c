@@ -5,6 +5,7 @@
 #include "sdag-error.h"
 #include "sdag-json.h"
 #include "sdag-nodetypes.h"
+#include "sdag-topic.h"
 
 #include <string.h>
 
@@ -259,7 +260,7 @@ types_desc_json(void)
 	    "\"detections\",\"optional\":false,\"description\":\"detections to count\"}],"
 	    "\"outputs\":[{\"name\":\"counts\",\"type\":\"counts\",\"description\":\"per label: "
 	    "'current' in this frame, 'total' so far\"}],\"params\":[{\"name\":\"labels\",\"type\":"
-	    "\"strings\",\"required\":false,\"default\":[],\"min\":0.0,\"max\":64.0,"
+	    "\"names\",\"required\":false,\"default\":[],\"min\":0.0,\"max\":64.0,"
 	    "\"description\":"
 	    "\"count only these labels; [] counts "
 	    "all\"},{\"name\":\"min_score\",\"type\":\"double\","
@@ -393,6 +394,59 @@ types_passthrough_node(void)
 	desc->finalize(inst);
 }
 
+/* What may be published: each row a topic name and the reason it is refused (NULL: it is
+ * accepted). */
+typedef struct {
+	const char *path;
+	const char *topic;
+	const char *reason;
+} TopicCase;
+
+static const TopicCase topic_cases[] = {
+    {"plain", "streamdag/box1/j-1/zone/front door/person", NULL},
+    {"utf8", "t/j/zone/Eingang \xc3\xbc\xe2\x82\xac/person", NULL},
+    {"hash", "t/j/zone/door/#/person", "'#' is not allowed"},
+    {"plus", "t/j/zone/a+b/person", "'+' is not allowed"},
+    {"empty-level", "t/j/zone//person", "it is empty"},
+    {"trailing-slash", "t/j/", "it is empty"},
+    {"empty", "", "it is empty"},
+    {"bad-utf8", "t/j/zone/\xed\xa0\x80/person", "not valid UTF-8"},
+    {"control", "t/j/zone/a\x1b/person", "control character U+001B"},
+    {"del", "t/j/zone/a\x7f/person", "control character U+007F"},
+    {"c1", "t/j/zone/a\xc2\x85/person", "control character U+0085"},
+    {"nonchar", "t/j/zone/a\xef\xbf\xbf/person", "noncharacter U+FFFF"},
+};
+
+static void
+topic_check(gconstpointer data)
+{
+	const TopicCase *tc = data;
+	g_autoptr(GError) error = NULL;
+	gboolean ok = sdag_topic_check(tc->topic, &error);
+
+	if (tc->reason == NULL) {
+		g_assert_no_error(error);
+		g_assert_true(ok);
+		return;
+	}
+	g_assert_false(ok);
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_INVALID_PIPELINE);
+	g_assert_nonnull(strstr(error->message, tc->reason));
+}
+
+/* A topic over the length field of the packet. */
+static void
+topic_too_long(void)
+{
+	g_autofree char *topic = g_strnfill(65536, 'a');
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(sdag_topic_check(topic, &error));
+	g_assert_nonnull(strstr(error->message, "longer than 65535"));
+	topic[65535] = '\0';
+	g_assert_true(sdag_topic_check(topic, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -407,6 +461,12 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/nodetypes/bad-descriptions", types_bad_descs);
 	g_test_add_func("/sdag/nodetypes/description-json", types_desc_json);
 	g_test_add_func("/sdag/nodetypes/names", types_names);
+	for (guint i = 0; i < G_N_ELEMENTS(topic_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/nodetypes/topic/%s", topic_cases[i].path);
+		g_test_add_data_func(path, &topic_cases[i], topic_check);
+	}
+	g_test_add_func("/sdag/nodetypes/topic/too-long", topic_too_long);
 	g_test_add_func("/sdag/nodetypes/count-node", types_count_node);
 	g_test_add_func("/sdag/nodetypes/passthrough-node", types_passthrough_node);
 	rc = g_test_run();

@@ -202,7 +202,7 @@ static const SdagPortSpec count_outputs[] = {
 };
 
 static const SdagParamSpec count_params[] = {
-    {"labels", SDAG_PARAM_STRINGS, "[]", TRUE, 0, 64, "count only these labels; [] counts all"},
+    {"labels", SDAG_PARAM_NAMES, "[]", TRUE, 0, 64, "count only these labels; [] counts all"},
     {"min_score", SDAG_PARAM_DOUBLE, "0.0", TRUE, 0.0, 1.0, "ignore detections scored lower"},
 };
 

@@ -150,7 +150,7 @@ static const SdagPortSpec filter_outputs[] = {
 };
 
 static const SdagParamSpec filter_params[] = {
-    {"labels", SDAG_PARAM_STRINGS, "[]", TRUE, 0, 64, "keep only these labels; [] keeps all"},
+    {"labels", SDAG_PARAM_NAMES, "[]", TRUE, 0, 64, "keep only these labels; [] keeps all"},
     {"min_score", SDAG_PARAM_DOUBLE, "0.0", TRUE, 0.0, 1.0, "keep scores >= this"},
     {"max_score", SDAG_PARAM_DOUBLE, "1.0", TRUE, 0.0, 1.0, "keep scores <= this"},
     {"min_area", SDAG_PARAM_DOUBLE, "0.0", TRUE, 0.0, 1e12, "keep boxes of at least this area"},

@@ -155,7 +155,7 @@ static const SdagParamSpec haar_params[] = {
      0,
      0,
      "an OpenCV cascade XML file, read when the pipeline is registered and when a job starts"},
-    {"label", SDAG_PARAM_STRING, "\"face\"", FALSE, 0, 0, "the label of the detections"},
+    {"label", SDAG_PARAM_NAME, "\"face\"", FALSE, 0, 0, "the label of the detections"},
     {"scale_factor",
      SDAG_PARAM_DOUBLE,
      "1.1",

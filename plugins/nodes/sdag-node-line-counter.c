@@ -373,7 +373,7 @@ static const SdagPortSpec line_outputs[] = {
 };
 
 static const SdagParamSpec line_params[] = {
-    {"name", SDAG_PARAM_STRING, "\"line\"", FALSE, 0, 0, "the line's name in events and counts"},
+    {"name", SDAG_PARAM_NAME, "\"line\"", FALSE, 0, 0, "the line's name in events and counts"},
     {"line",
      SDAG_PARAM_POINTS,
      NULL,
@@ -389,7 +389,7 @@ static const SdagParamSpec line_params[] = {
      10000.0,
      "a track must get this many pixels past the line for its side to change"},
     {"anchor", SDAG_PARAM_STRING, "\"bottom_center\"", FALSE, 0, 0, SDAG_ANCHOR_PARAM_DESC},
-    {"labels", SDAG_PARAM_STRINGS, "[]", TRUE, 0, 64, "only tracks with these labels; [] all"},
+    {"labels", SDAG_PARAM_NAMES, "[]", TRUE, 0, 64, "only tracks with these labels; [] all"},
     {"forget_after",
      SDAG_PARAM_INT,
      "30",

@@ -293,7 +293,7 @@ static const SdagPortSpec zone_outputs[] = {
 };
 
 static const SdagParamSpec zone_params[] = {
-    {"name", SDAG_PARAM_STRING, "\"zone\"", FALSE, 0, 0, "the zone's name in events and counts"},
+    {"name", SDAG_PARAM_NAME, "\"zone\"", FALSE, 0, 0, "the zone's name in events and counts"},
     {"polygon",
      SDAG_PARAM_POINTS,
      NULL,
@@ -302,7 +302,7 @@ static const SdagParamSpec zone_params[] = {
      256,
      "the zone, [[x, y], ...] in frame pixels, closed implicitly"},
     {"anchor", SDAG_PARAM_STRING, "\"bottom_center\"", FALSE, 0, 0, SDAG_ANCHOR_PARAM_DESC},
-    {"labels", SDAG_PARAM_STRINGS, "[]", TRUE, 0, 64, "only tracks with these labels; [] all"},
+    {"labels", SDAG_PARAM_NAMES, "[]", TRUE, 0, 64, "only tracks with these labels; [] all"},
     {"forget_after",
      SDAG_PARAM_INT,
      "15",

@@ -47,6 +47,12 @@ typedef enum {
 	SDAG_PARAM_STRING,
 	SDAG_PARAM_POINTS,  /* [[x, y], ...]: lines, polygons, regions */
 	SDAG_PARAM_STRINGS, /* ["a", "b", ...]: label lists */
+	/* A string that becomes one MQTT topic level (a zone, line or label name): non-empty
+	 * UTF-8 without '/', '+', '#' or control characters, checked by the daemon. Added
+	 * without an ABI bump: plugins built before never declare it, and a daemon older than
+	 * it skips a plugin that does, as a param of an invalid type. */
+	SDAG_PARAM_NAME,
+	SDAG_PARAM_NAMES, /* ["a", "b", ...] of SDAG_PARAM_NAME: label lists */
 	SDAG_PARAM_N_TYPES
 } SdagParamType;
 

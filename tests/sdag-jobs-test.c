@@ -869,6 +869,15 @@ test_resolved_private(Fixture *f, gconstpointer data)
 			 "{\"pipeline_id\":\"boxes\",\"video_url\":\"http://127.0.0.1/a\"}");
 		sdag_test_assert_error(r, 403, "source_forbidden");
 	}
+	/* a link-local literal with a zone id, judged by its address */
+	{
+		g_autoptr(SdagTestReply) r = http(
+		    f,
+		    "POST",
+		    "/jobs",
+		    "{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[fe80::1%25eth0]:9/a\"}");
+		sdag_test_assert_error(r, 403, "source_forbidden");
+	}
 }
 
 /* Bad requests get the exact status and code, and change nothing. */
@@ -931,6 +940,12 @@ test_bad_requests(Fixture *f, gconstpointer data)
 	     403,
 	     "source_forbidden"},
 	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@DIR@\"}", 400, "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[fe80::1%25eth0]:9/a\"}",
+	     400,
+	     "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[::1%25lo]:9/a\"}",
+	     400,
+	     "unsupported_source"},
 	};
 
 	register_pipeline(f, "boxes", 0, 1);
@@ -1258,6 +1273,7 @@ test_source_policy(void)
 				   "http://[fd00::1]/a",
 				   "http://[fe80::1]/a",
 				   "http://[::ffff:10.0.0.1]/a",
+				   "http://[::ffff:127.0.0.1]/a",
 				   "http://0.0.0.0/a",
 				   "http://localhost/a",
 				   "https://cam.localhost/a"};
@@ -1314,6 +1330,44 @@ test_source_policy(void)
 		g_assert_no_error(error);
 		g_assert_cmpint(s->kind, ==, SDAG_SOURCE_FILE);
 	}
+}
+
+/* IPv6 zone ids: the address is judged without its zone (a private one is forbidden as
+ * it is without a zone), and a zone is refused whatever the policy. */
+typedef struct {
+	const char *url;
+	gboolean strict;
+	SdagError code;
+} ZoneRow;
+
+static const ZoneRow zone_rows[] = {
+    {"http://[fe80::1%25eth0]:8080/", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"http://[::1%25lo]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"http://[fe80::1%2525eth0]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"https://[fd00::1%25wg0]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"https://[2001:db8::1%25eth0]/a", TRUE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+    {"http://[fe80::1%25eth0]:8080/", FALSE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+    {"http://[::1%25lo]/a", FALSE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+};
+
+static void
+test_source_zone(gconstpointer data)
+{
+	const ZoneRow *row = data;
+	g_autoptr(GError) error = NULL;
+	const char *roots_in[] = {media_dir, NULL};
+	g_auto(GStrv) roots = sdag_source_resolve_roots(roots_in, &error);
+	SdagSourcePolicy policy = {.media_roots = roots, .allow_private_networks = !row->strict};
+	g_autoptr(SdagSource) s = NULL;
+
+	g_assert_no_error(error);
+	s = sdag_source_parse(row->url, &policy, &error);
+	g_assert_null(s);
+	g_assert_error(error, SDAG_ERROR, (gint)row->code);
+	/* what POST /jobs answers */
+	g_assert_cmpuint(sdag_error_code_to_http_status(row->code),
+			 ==,
+			 row->code == SDAG_ERROR_SOURCE_FORBIDDEN ? 403 : 400);
 }
 
 /* After a restart: the job that asked for it ran again from the start under its id, each
@@ -1558,6 +1612,10 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/jobs/transitions", test_transitions);
 	g_test_add_func("/sdag/jobs/classify", test_classify);
 	g_test_add_func("/sdag/jobs/source-policy", test_source_policy);
+	for (guint i = 0; i < G_N_ELEMENTS(zone_rows); i++) {
+		g_autofree char *name = g_strdup_printf("/sdag/jobs/source-zone/%u", i);
+		g_test_add_data_func(name, &zone_rows[i], test_source_zone);
+	}
 	g_test_add_func("/sdag/jobs/results-module", test_results_module);
 	g_test_add_func("/sdag/jobs/restart/clean", test_restart_clean);
 	g_test_add_func("/sdag/jobs/cancel/at-shutdown", test_cancel_at_shutdown);

@@ -421,9 +421,22 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 	SdagWorker *self = user_data;
 
 	switch (GST_MESSAGE_TYPE(msg)) {
-	case GST_MESSAGE_EOS:
+	case GST_MESSAGE_EOS: {
+		guint64 decoded = 0;
+
+		/* A source that ends without one frame (an MP4 whose index names frames that
+		 * are not in the file) holds no video to analyse: not a completed job. */
+		sdag_element_get_counts(self->element, &decoded, NULL);
+		if (decoded == 0) {
+			g_autofree char *m =
+			    g_strdup_printf("%s: the source ended before a video frame was decoded",
+					    self->display_uri);
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, "no_video_stream", m);
+			break;
+		}
 		sdag_worker_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
 		break;
+	}
 	case GST_MESSAGE_ERROR: {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *debug = NULL;

@@ -95,6 +95,25 @@ make_media(void)
 	g_free(path);
 	path = media_path("truncated.mp4");
 	g_assert_true(g_file_set_contents(path, data, (gssize)(len / 2), &error));
+	/* the same clip with its index and no media data: every top-level box but mdat */
+	{
+		g_autoptr(GByteArray) moov_only = g_byte_array_new();
+		gsize at = 0;
+
+		while (at + 8 <= len) {
+			guint32 size = GUINT32_FROM_BE(*(const guint32 *)(const void *)(data + at));
+
+			g_assert_cmpuint(size, >=, 8);
+			g_assert_cmpuint(at + size, <=, len);
+			if (memcmp(data + at + 4, "mdat", 4) != 0)
+				g_byte_array_append(moov_only, (const guint8 *)data + at, size);
+			at += size;
+		}
+		g_free(path);
+		path = media_path("moov-only.mp4");
+		g_assert_true(g_file_set_contents(
+		    path, (const char *)moov_only->data, (gssize)moov_only->len, &error));
+	}
 	/* a file outside the media root, and a symlink inside pointing at it */
 	g_free(path);
 	path = g_build_filename(outside_dir, "secret.mp4", NULL);
@@ -880,6 +899,39 @@ test_resolved_private(Fixture *f, gconstpointer data)
 	}
 }
 
+/* An MP4 whose index names frames that are not in the file ends at once without a frame:
+ * the job fails as no_video_stream instead of completing with nothing; a job before it is
+ * unchanged. */
+static void
+test_moov_only(Fixture *f, gconstpointer data)
+{
+	g_autofree char *good_url = media_url("clip.mp4");
+	g_autofree char *url = media_url("moov-only.mp4");
+	g_autofree char *good = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *before = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+
+	register_pipeline(f, "boxes", 0, 1);
+	good = submit(f, "boxes", good_url, NULL);
+	{
+		g_autoptr(JsonNode) gj = wait_terminal(f, good);
+		before = sdag_json_to_string(gj);
+	}
+	id = submit(f, "boxes", url, NULL);
+	job = wait_terminal(f, id);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "no_video_stream");
+	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 0);
+	{
+		g_autoptr(JsonNode) gj = get_job(f, good);
+		g_autofree char *after = sdag_json_to_string(gj);
+		g_assert_cmpstr(after, ==, before);
+	}
+}
+
 /* Bad requests get the exact status and code, and change nothing. */
 static void
 test_bad_requests(Fixture *f, gconstpointer data)
@@ -1602,6 +1654,7 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/cancel/running", &opts_two, test_cancel_running);
 	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);
 	ADD("/sdag/jobs/bad-sources", &opts_two, test_bad_sources);
+	ADD("/sdag/jobs/moov-only", &opts_two, test_moov_only);
 	ADD("/sdag/jobs/bad-requests", &opts_two, test_bad_requests);
 	ADD("/sdag/jobs/resolved-private", &opts_strict, test_resolved_private);
 	ADD("/sdag/jobs/list", &opts_two, test_list);

@@ -23,6 +23,8 @@
 #define SDAG_MAX_BODY_MIN 1024
 #define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
 #define SDAG_JOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
+/* 65536x65536: beyond the largest frame any decoder makes */
+#define SDAG_MAX_FRAME_PIXELS_MAX (G_GUINT64_CONSTANT(1) << 32)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -128,6 +130,13 @@ sdag_config_set_start_timeout_cb(SdagConfig *self, const char *value, GError **e
 	}
 	self->start_timeout_s = (guint)v;
 	return TRUE;
+}
+
+static gboolean
+sdag_config_set_max_frame_pixels_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_uint(
+	    value, 1, SDAG_MAX_FRAME_PIXELS_MAX, &self->max_frame_pixels, error);
 }
 
 static gboolean
@@ -255,6 +264,7 @@ static const struct {
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
+    {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
     {"live", "max_live_jobs", sdag_config_set_live_max_live_jobs_cb},
     {"live", "backoff_initial_ms", sdag_config_set_live_backoff_initial_ms_cb},

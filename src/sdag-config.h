@@ -35,7 +35,8 @@ typedef struct {
 	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
-	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
+	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
+	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
 	SdagMqttConfig mqtt; /* [mqtt] */

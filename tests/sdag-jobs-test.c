@@ -974,34 +974,6 @@ test_moov_only(Fixture *f, gconstpointer data)
 	}
 }
 
-/* A field of /proc/self/status, in kB; 0 when it cannot be read. */
-static guint64
-proc_status_kb(const char *field)
-{
-	g_autofree char *text = NULL;
-	const char *line;
-
-	if (!g_file_get_contents("/proc/self/status", &text, NULL, NULL))
-		return 0;
-	line = strstr(text, field);
-	if (line == NULL)
-		return 0;
-	return g_ascii_strtoull(line + strlen(field) + 1, NULL, 10);
-}
-
-/* Resets VmHWM to the current RSS ("5", Linux 4.0); written in place, not replaced. */
-static gboolean
-reset_peak_rss(void)
-{
-	FILE *fp = fopen("/proc/self/clear_refs", "w");
-	gboolean ok;
-
-	if (fp == NULL)
-		return FALSE;
-	ok = fputs("5", fp) >= 0;
-	return fclose(fp) == 0 && ok;
-}
-
 /* A file whose stream claims 32000x32000 frames fails with frame_too_large at once, and
  * the job never held such a frame: the process's peak memory (reset before the job, where
  * the kernel allows) grows by far less than the 1.5 GB one frame takes. A job run before
@@ -1016,7 +988,6 @@ assert_frame_too_large(Fixture *f, const char *name)
 	g_autofree char *before = NULL;
 	g_autoptr(JsonNode) job = NULL;
 	JsonObject *o;
-	gboolean peak_reset;
 	guint64 rss_kb;
 	gint64 start;
 
@@ -1026,8 +997,7 @@ assert_frame_too_large(Fixture *f, const char *name)
 		g_autoptr(JsonNode) gj = wait_terminal(f, good);
 		before = sdag_json_to_string(gj);
 	}
-	peak_reset = reset_peak_rss();
-	rss_kb = proc_status_kb("VmRSS:");
+	rss_kb = sdag_test_peak_rss_reset();
 	start = g_get_monotonic_time();
 	id = submit(f, "boxes", url, NULL);
 	job = wait_terminal(f, id);
@@ -1040,8 +1010,8 @@ assert_frame_too_large(Fixture *f, const char *name)
 	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 0);
 	if (g_getenv("SDAG_TEST_SLOW") == NULL)
 		g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
-	if (peak_reset && rss_kb > 0)
-		g_assert_cmpuint(proc_status_kb("VmHWM:"), <, rss_kb + 256 * 1024);
+	if (rss_kb > 0)
+		g_assert_cmpuint(sdag_test_peak_rss(), <, rss_kb + 256 * 1024);
 	else
 		g_test_message("peak memory not measured: /proc/self/clear_refs not writable");
 	{

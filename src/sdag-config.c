@@ -139,8 +139,9 @@ sdag_config_set_max_frame_pixels_cb(SdagConfig *self, const char *value, GError 
 	    value, 1, SDAG_MAX_FRAME_PIXELS_MAX, &self->max_frame_pixels, error);
 }
 
+/* Absolute directories separated by ';', empty ones left out, into *out. */
 static gboolean
-sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **error)
+sdag_config_parse_dirs(const char *value, GStrv *out, GError **error)
 {
 	g_auto(GStrv) roots = g_strsplit(value, ";", -1);
 	g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
@@ -160,9 +161,21 @@ sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **err
 		g_ptr_array_add(kept, g_strdup(root));
 	}
 	g_ptr_array_add(kept, NULL);
-	g_strfreev(self->media_roots);
-	self->media_roots = (GStrv)g_ptr_array_free(g_steal_pointer(&kept), FALSE);
+	g_strfreev(*out);
+	*out = (GStrv)g_ptr_array_free(g_steal_pointer(&kept), FALSE);
 	return TRUE;
+}
+
+static gboolean
+sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_dirs(value, &self->media_roots, error);
+}
+
+static gboolean
+sdag_config_set_cascade_dirs_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_dirs(value, &self->cascade_dirs, error);
 }
 
 static gboolean
@@ -266,6 +279,7 @@ static const struct {
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
     {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
+    {"nodes", "cascade_dirs", sdag_config_set_cascade_dirs_cb},
     {"live", "max_live_jobs", sdag_config_set_live_max_live_jobs_cb},
     {"live", "backoff_initial_ms", sdag_config_set_live_backoff_initial_ms_cb},
     {"live", "backoff_max_ms", sdag_config_set_live_backoff_max_ms_cb},
@@ -336,6 +350,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->plugin_dir);
 	g_free(self->device_id);
 	g_strfreev(self->media_roots);
+	g_strfreev(self->cascade_dirs);
 	g_free(self->live.transport);
 	sdag_mqtt_config_clear(&self->mqtt);
 	g_free(self);

@@ -37,6 +37,7 @@ typedef struct {
 	guint start_timeout_s;
 	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
 	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
+	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
 	SdagMqttConfig mqtt; /* [mqtt] */

@@ -333,6 +333,41 @@ test_haar(void)
 	}
 }
 
+/* The cascade param tells nothing of files outside [nodes] cascade_dirs: a file that is
+ * there and one that is not get the same 400 bad_param, message and all but the name; the
+ * pipelines stored before are unchanged. */
+static void
+test_haar_oracle(void)
+{
+	const char *paths[] = {"/etc/passwd", "/etc/no-such-file"};
+	g_autofree char *first = NULL;
+	g_autoptr(SdagTestReply) before = http_json("GET", "/pipelines/people_v1", NULL);
+	g_autoptr(SdagTestReply) after = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		g_autofree char *params = g_strdup_printf("{\"cascade\":\"%s\"}", paths[i]);
+		g_autofree char *body = g_strdup_printf(HAAR_PIPELINE, "faces_oracle", params);
+		g_autoptr(SdagTestReply) r = http_json("POST", "/pipelines", body);
+		JsonObject *err;
+		g_auto(GStrv) parts = NULL;
+		g_autofree char *message = NULL;
+
+		sdag_test_assert_error(r, 400, "bad_param");
+		err = json_object_get_object_member(sdag_test_reply_object(r), "error");
+		parts = g_strsplit(json_object_get_string_member(err, "message"), paths[i], -1);
+		message = g_strjoinv("PATH", parts);
+		g_assert_nonnull(
+		    strstr(message, "is not a cascade file under [nodes] cascade_dirs"));
+		if (first == NULL)
+			first = g_steal_pointer(&message);
+		else
+			g_assert_cmpstr(message, ==, first);
+	}
+	after = http_json("GET", "/pipelines/people_v1", NULL);
+	g_assert_cmpuint(after->status, ==, 200);
+	g_assert_cmpstr(after->text, ==, before->text);
+}
+
 static JsonObject *
 wait_terminal(const char *id)
 {
@@ -485,6 +520,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/runonce/huge-header", test_run_huge_header);
 	g_test_add_func("/sdag/runonce/concurrent", test_run_concurrent);
 	g_test_add_func("/sdag/runonce/haar", test_haar);
+	g_test_add_func("/sdag/runonce/haar-oracle", test_haar_oracle);
 	g_test_add_func("/sdag/runonce/snapshot-job", test_snapshot_job);
 	rc = g_test_run();
 

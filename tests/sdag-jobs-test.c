@@ -997,7 +997,8 @@ assert_frame_too_large(Fixture *f, const char *name)
 		g_autoptr(JsonNode) gj = wait_terminal(f, good);
 		before = sdag_json_to_string(gj);
 	}
-	rss_kb = sdag_test_peak_rss_reset();
+	/* under valgrind and the sanitizers (SDAG_TEST_SLOW) the RSS is theirs as much as ours */
+	rss_kb = g_getenv("SDAG_TEST_SLOW") == NULL ? sdag_test_peak_rss_reset() : 0;
 	start = g_get_monotonic_time();
 	id = submit(f, "boxes", url, NULL);
 	job = wait_terminal(f, id);
@@ -1013,7 +1014,7 @@ assert_frame_too_large(Fixture *f, const char *name)
 	if (rss_kb > 0)
 		g_assert_cmpuint(sdag_test_peak_rss(), <, rss_kb + 256 * 1024);
 	else
-		g_test_message("peak memory not measured: /proc/self/clear_refs not writable");
+		g_test_message("peak memory not measured here");
 	{
 		g_autoptr(JsonNode) gj = get_job(f, good);
 		g_autofree char *after = sdag_json_to_string(gj);

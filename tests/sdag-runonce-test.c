@@ -205,7 +205,8 @@ test_run_huge_header(void)
 	g_assert_nonnull(at);
 	memcpy(at, huge_sof, sizeof(huge_sof));
 	huge = g_bytes_new_take(data, len);
-	rss_kb = sdag_test_peak_rss_reset();
+	/* under valgrind and the sanitizers (SDAG_TEST_SLOW) the RSS is theirs as much as ours */
+	rss_kb = g_getenv("SDAG_TEST_SLOW") == NULL ? sdag_test_peak_rss_reset() : 0;
 	r = http("POST", "/pipelines/people_v1/run", "image/jpeg", huge);
 	sdag_test_assert_error(r, 400, "bad_image");
 	g_assert_nonnull(strstr(
@@ -215,7 +216,7 @@ test_run_huge_header(void)
 	if (rss_kb > 0)
 		g_assert_cmpuint(sdag_test_peak_rss(), <, rss_kb + 256 * 1024);
 	else
-		g_test_message("peak memory not measured: /proc/self/clear_refs not writable");
+		g_test_message("peak memory not measured here");
 }
 
 typedef struct {

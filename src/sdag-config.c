@@ -25,6 +25,8 @@
 #define SDAG_JOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
 /* Beyond the file descriptors a box can sensibly hand out to one client each */
 #define SDAG_MAX_CONNECTIONS_MAX 65536
+/* 65536x65536: beyond the largest frame any decoder makes */
+#define SDAG_MAX_FRAME_PIXELS_MAX (G_GUINT64_CONSTANT(1) << 32)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -164,7 +166,15 @@ sdag_config_set_start_timeout_cb(SdagConfig *self, const char *value, GError **e
 }
 
 static gboolean
-sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **error)
+sdag_config_set_max_frame_pixels_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_uint(
+	    value, 1, SDAG_MAX_FRAME_PIXELS_MAX, &self->max_frame_pixels, error);
+}
+
+/* Absolute directories separated by ';', empty ones left out, into *out. */
+static gboolean
+sdag_config_parse_dirs(const char *value, GStrv *out, GError **error)
 {
 	g_auto(GStrv) roots = g_strsplit(value, ";", -1);
 	g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
@@ -184,9 +194,21 @@ sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **err
 		g_ptr_array_add(kept, g_strdup(root));
 	}
 	g_ptr_array_add(kept, NULL);
-	g_strfreev(self->media_roots);
-	self->media_roots = (GStrv)g_ptr_array_free(g_steal_pointer(&kept), FALSE);
+	g_strfreev(*out);
+	*out = (GStrv)g_ptr_array_free(g_steal_pointer(&kept), FALSE);
 	return TRUE;
+}
+
+static gboolean
+sdag_config_set_media_roots_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_dirs(value, &self->media_roots, error);
+}
+
+static gboolean
+sdag_config_set_cascade_dirs_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_dirs(value, &self->cascade_dirs, error);
 }
 
 static gboolean
@@ -291,7 +313,9 @@ static const struct {
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
+    {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
+    {"nodes", "cascade_dirs", sdag_config_set_cascade_dirs_cb},
     {"live", "max_live_jobs", sdag_config_set_live_max_live_jobs_cb},
     {"live", "backoff_initial_ms", sdag_config_set_live_backoff_initial_ms_cb},
     {"live", "backoff_max_ms", sdag_config_set_live_backoff_max_ms_cb},
@@ -362,6 +386,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->plugin_dir);
 	g_free(self->device_id);
 	g_strfreev(self->media_roots);
+	g_strfreev(self->cascade_dirs);
 	g_free(self->live.transport);
 	sdag_mqtt_config_clear(&self->mqtt);
 	g_free(self);

@@ -38,7 +38,9 @@ typedef struct {
 	guint header_timeout_s;	 /* a connection sending its request's headers */
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
-	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */
+	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
+	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
+	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
 	SdagMqttConfig mqtt; /* [mqtt] */

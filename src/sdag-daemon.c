@@ -100,6 +100,17 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (!sdag_quarantine_sweep(self->store, NULL, error))
 		return NULL;
 	self->types = sdag_node_types_new();
+	/* [nodes], for the nodes that read it (ABI 3): read-only from here on */
+	{
+		g_autoptr(JsonObject) settings = json_object_new();
+		JsonArray *dirs = json_array_new();
+
+		for (guint i = 0; config->cascade_dirs != NULL && config->cascade_dirs[i] != NULL;
+		     i++)
+			json_array_add_string_element(dirs, config->cascade_dirs[i]);
+		json_object_set_array_member(settings, "cascade_dirs", dirs);
+		sdag_node_types_set_settings(self->types, settings);
+	}
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
 		return NULL;
 	self->registry = sdag_registry_new(self->store, self->types);

@@ -98,6 +98,8 @@ sdag_dag_node_free(SdagDagNode *node)
 	g_free(node->id);
 	if (node->params != NULL)
 		json_object_unref(node->params);
+	if (node->settings != NULL)
+		json_object_unref(node->settings);
 	g_free(node->inputs);
 	g_free(node);
 }
@@ -264,10 +266,15 @@ sdag_dag_compile_params(SdagDagCompiler *c, SdagDagNode *node, JsonNode *params_
 		}
 	}
 	/* cross-param checks only make sense on a schema-valid set */
-	if (c->problems->len == n_before && desc->validate != NULL) {
+	if (c->problems->len == n_before &&
+	    (desc->validate != NULL || desc->validate_with_settings != NULL)) {
 		g_autoptr(GError) error = NULL;
+		gboolean valid =
+		    desc->validate_with_settings != NULL
+			? desc->validate_with_settings(node->params, node->settings, &error)
+			: desc->validate(node->params, &error);
 
-		if (!desc->validate(node->params, &error)) {
+		if (!valid) {
 			SdagDagProblem *p = sdag_dag_problem_add(c->problems,
 								 "bad_param",
 								 node->id,
@@ -337,6 +344,7 @@ sdag_dag_compile_nodes(SdagDagCompiler *c, JsonArray *nodes_in)
 		node = g_new0(SdagDagNode, 1);
 		node->id = g_strdup(id);
 		node->desc = sdag_node_types_lookup(c->types, type);
+		node->settings = json_object_ref(sdag_node_types_get_settings(c->types));
 		g_ptr_array_add(c->nodes, node);
 		g_hash_table_insert(c->index, node->id, GINT_TO_POINTER(c->nodes->len));
 		if (node->desc == NULL) {

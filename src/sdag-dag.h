@@ -25,8 +25,9 @@ typedef struct {
 typedef struct {
 	char *id;
 	const SdagNodeDesc *desc;
-	JsonObject *params;  /* validated, completed with defaults */
-	SdagDagLink *inputs; /* desc->n_inputs entries */
+	JsonObject *params;   /* validated, completed with defaults */
+	SdagDagLink *inputs;  /* desc->n_inputs entries */
+	JsonObject *settings; /* the node types' settings, for init_with_settings */
 } SdagDagNode;
 
 typedef struct {

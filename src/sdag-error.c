@@ -41,6 +41,7 @@ static const struct {
     [SDAG_ERROR_BAD_TIME] = {"bad_time", 400},
     [SDAG_ERROR_STORAGE_FULL] = {"storage_full", 507},
     [SDAG_ERROR_TOO_MANY_CONNECTIONS] = {"too_many_connections", 503},
+    [SDAG_ERROR_FRAME_TOO_LARGE] = {"frame_too_large", 400},
 };
 
 const char *

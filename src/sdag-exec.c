@@ -256,7 +256,10 @@ sdag_exec_new(SdagDag *dag, GError **error)
 		SdagExecNode *en = &self->nodes[i];
 		g_autoptr(GError) error_local = NULL;
 
-		en->instance = en->node->desc->init(en->node->params, &error_local);
+		en->instance = en->node->desc->init_with_settings != NULL
+				   ? en->node->desc->init_with_settings(
+					 en->node->params, en->node->settings, &error_local)
+				   : en->node->desc->init(en->node->params, &error_local);
 		if (en->instance == NULL) {
 			g_set_error(error,
 				    SDAG_ERROR,

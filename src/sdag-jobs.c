@@ -74,6 +74,7 @@ struct _SdagJobs {
 	SdagSourcePolicy policy;
 	guint max_running;
 	guint start_timeout_s;
+	guint64 max_frame_pixels;
 	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
 	guint max_live;
 	guint n_live;
@@ -573,6 +574,7 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 	wopts.follow_redirects = self->policy.allow_private_networks;
 	wopts.display_uri = source->redacted_uri;
 	wopts.start_timeout_s = self->start_timeout_s;
+	wopts.max_frame_pixels = self->max_frame_pixels;
 	wopts.resolve_host = source->resolve_host;
 	if (job->live) {
 		g_autoptr(GDateTime) started = g_date_time_new_from_iso8601(
@@ -870,6 +872,7 @@ sdag_jobs_new(SdagStore *store,
 	self->types = types;
 	self->max_running = config->max_concurrent_jobs;
 	self->start_timeout_s = config->start_timeout_s;
+	self->max_frame_pixels = config->max_frame_pixels;
 	self->live_config = &config->live;
 	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;

@@ -12,6 +12,7 @@
 
 #include "sdag-element.h"
 #include "sdag-error.h"
+#include "sdag-framelimit.h"
 #include "sdag-json.h"
 #include "sdag-results.h"
 
@@ -88,6 +89,7 @@ struct _SdagLive {
 	SdagDag *dag; /* until handed to the element */
 	guint stride;
 	guint64 max_frames;
+	guint64 max_frame_pixels; /* 0: no limit */
 	SdagLiveOptions opts;
 	SdagLiveDoneFunc done;
 	gpointer user_data;
@@ -437,6 +439,7 @@ sdag_live_new(SdagStore *store,
 	self->dag = dag;
 	self->stride = MAX(wopts->stride, 1u);
 	self->max_frames = wopts->max_frames;
+	self->max_frame_pixels = wopts->max_frame_pixels;
 	self->opts = *o;
 	self->opts.transport = g_strdup(o->transport);
 	self->opts.user = g_strdup(o->user);
@@ -1042,6 +1045,7 @@ sdag_live_connect(SdagLive *self)
 	gst_app_sink_set_callbacks(GST_APP_SINK(src->sink), &callbacks, src, NULL);
 	g_signal_connect(
 	    src->pipeline, "deep-element-added", G_CALLBACK(sdag_live_deep_element_added_cb), src);
+	sdag_framelimit_watch(src->pipeline, self->max_frame_pixels);
 
 	if (self->opts.kind == SDAG_SOURCE_RTSP) {
 		guint protocols = 0x7; /* udp, udp-mcast, tcp */
@@ -1225,6 +1229,13 @@ sdag_live_source_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 		SdagSourceReason reason;
 
 		gst_message_parse_error(msg, &error, &debug);
+		/* the camera sends frames over the limit: reconnecting would get the same */
+		if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_FRAME_TOO_LARGE)) {
+			g_autofree char *m =
+			    g_strdup_printf("%s: %s", self->display_uri, error->message);
+			sdag_live_finish(self, SDAG_WORKER_FAILED, "frame_too_large", m);
+			break;
+		}
 		reason = sdag_live_classify_error(error, debug);
 		sdag_live_redact(self, &error->message);
 		sdag_live_redact(self, &debug);

@@ -21,9 +21,10 @@
  */
 
 struct _SdagNodeTypes {
-	GHashTable *types;  /* name -> const SdagNodeDesc * */
-	GPtrArray *modules; /* GModule, kept open for the process's life */
-	GPtrArray *skipped; /* SdagSkippedPlugin */
+	GHashTable *types;    /* name -> const SdagNodeDesc * */
+	GPtrArray *modules;   /* GModule, kept open for the process's life */
+	GPtrArray *skipped;   /* SdagSkippedPlugin */
+	JsonObject *settings; /* the nodes' settings, handed read-only to their hooks */
 };
 
 static const char *sdag_port_type_names[SDAG_PORT_N_TYPES] =
@@ -387,8 +388,8 @@ sdag_node_desc_check(const SdagNodeDesc *desc, GError **error)
 				    "node type name must be 1-63 of [a-z0-9_]");
 		return FALSE;
 	}
-	if (desc->version == NULL || desc->init == NULL || desc->process == NULL ||
-	    desc->finalize == NULL) {
+	if (desc->version == NULL || (desc->init == NULL && desc->init_with_settings == NULL) ||
+	    desc->process == NULL || desc->finalize == NULL) {
 		g_set_error_literal(error,
 				    SDAG_ERROR,
 				    SDAG_ERROR_PLUGIN,
@@ -444,7 +445,30 @@ sdag_node_types_new(void)
 	self->types = g_hash_table_new(g_str_hash, g_str_equal);
 	self->modules = g_ptr_array_new_with_free_func(sdag_module_close);
 	self->skipped = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_skipped_plugin_free);
+	self->settings = json_object_new();
 	return self;
+}
+
+/**
+ * sdag_node_types_set_settings:
+ * @settings: (transfer none): the nodes' settings ([nodes] of the config)
+ *
+ * Sets what validate_with_settings and init_with_settings get; before any pipeline is
+ * compiled, since compiled pipelines keep the settings they were compiled with.
+ */
+void
+sdag_node_types_set_settings(SdagNodeTypes *self, JsonObject *settings)
+{
+	json_object_ref(settings);
+	json_object_unref(self->settings);
+	self->settings = settings;
+}
+
+/* Returns: (transfer none): the nodes' settings, an empty object unless set */
+JsonObject *
+sdag_node_types_get_settings(SdagNodeTypes *self)
+{
+	return self->settings;
 }
 
 void
@@ -455,6 +479,7 @@ sdag_node_types_free(SdagNodeTypes *self)
 	g_hash_table_unref(self->types);
 	g_ptr_array_unref(self->modules);
 	g_ptr_array_unref(self->skipped);
+	json_object_unref(self->settings);
 	g_free(self);
 }
 

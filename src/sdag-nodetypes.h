@@ -30,6 +30,8 @@ gboolean sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError
 const SdagNodeDesc *sdag_node_types_lookup(SdagNodeTypes *self, const char *name);
 GPtrArray *sdag_node_types_list(SdagNodeTypes *self);
 GPtrArray *sdag_node_types_get_skipped(SdagNodeTypes *self);
+void sdag_node_types_set_settings(SdagNodeTypes *self, JsonObject *settings);
+JsonObject *sdag_node_types_get_settings(SdagNodeTypes *self);
 JsonNode *sdag_node_desc_to_json(const SdagNodeDesc *desc);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagNodeTypes, sdag_node_types_free)

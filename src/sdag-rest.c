@@ -342,7 +342,14 @@ sdag_rest_pipeline_delete(SdagRest *self,
 	soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
-/* Reads an unsigned integer query parameter, answering 400 itself when it is malformed. */
+/*
+ * Reads an unsigned integer query parameter, answering 400 itself when it is malformed.
+ *
+ * The raw query is read, not libsoup's table of it: that table leaves out a parameter with
+ * no '=' ("?limit"), and holds "1%00" as "1", its value cut at the decoded NUL; both must be
+ * refused rather than read as absent or as 1. As in that table, the last one of a repeated
+ * parameter counts.
+ */
 static gboolean
 sdag_rest_query_uint(SoupServerMessage *msg,
 		     GHashTable *query,
@@ -351,10 +358,38 @@ sdag_rest_query_uint(SoupServerMessage *msg,
 		     guint64 max,
 		     guint64 *value)
 {
-	const char *v = query != NULL ? g_hash_table_lookup(query, name) : NULL;
+	const char *raw = g_uri_get_query(soup_server_message_get_uri(msg));
+	g_auto(GStrv) pairs = NULL;
+	g_autofree char *v = NULL;
+	gboolean found = FALSE;
 
-	if (v == NULL)
+	if (raw == NULL)
 		return TRUE;
+	pairs = g_strsplit(raw, "&", -1);
+	for (guint i = 0; pairs[i] != NULL; i++) {
+		const char *eq = strchr(pairs[i], '=');
+		g_autofree char *key = g_uri_unescape_segment(pairs[i], eq, NULL);
+
+		if (g_strcmp0(key, name) != 0)
+			continue;
+		found = TRUE;
+		g_clear_pointer(&v, g_free);
+		/* NULL for no '=', and for an escape that is not one or decodes to NUL */
+		v = eq != NULL ? g_uri_unescape_string(eq + 1, NULL) : NULL;
+	}
+	if (!found)
+		return TRUE;
+	if (v == NULL || !g_utf8_validate(v, -1, NULL)) {
+		sdag_rest_reply_new_error(
+		    msg,
+		    SDAG_ERROR_BAD_REQUEST,
+		    "query parameter '%s' must be an integer from %" G_GUINT64_FORMAT
+		    " to %" G_GUINT64_FORMAT ": it has no value, or a bad one",
+		    name,
+		    min,
+		    max);
+		return FALSE;
+	}
 	if (!g_ascii_string_to_unsigned(v, 10, min, max, value, NULL)) {
 		sdag_rest_reply_new_error(
 		    msg,
@@ -816,6 +851,9 @@ sdag_rest_dispatch_cb(SoupServer *server,
 	const char *method = soup_server_message_get_method(msg);
 	g_autoptr(GString) allow = NULL; /* the methods of the routes of this path */
 	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
+	/* HEAD is answered by the GET route: libsoup sends that answer's status and headers,
+	 * its Content-Length included, and leaves out the body */
+	gboolean head = g_strcmp0(method, "HEAD") == 0;
 
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
 		const SdagRoute *r = &sdag_rest_routes[i];
@@ -823,7 +861,8 @@ sdag_rest_dispatch_cb(SoupServer *server,
 
 		if (!sdag_rest_match(r->pattern, segments, &arg))
 			continue;
-		if (g_strcmp0(r->method, method) == 0) {
+		if (g_strcmp0(r->method, method) == 0 ||
+		    (head && g_strcmp0(r->method, "GET") == 0)) {
 			char *owned = g_steal_pointer(&arg);
 
 			/* for sdag_rest_finished_cb(), which need not match the path again */

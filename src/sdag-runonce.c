@@ -164,6 +164,9 @@ sdag_runonce_decode(const char *content_type, GBytes *image, const char *format,
 			    error_local->message);
 		return NULL;
 	}
+	/* the caps filter judges the decoded frame, after the decoder filled it: a small
+	 * JPEG whose header says 32000x32000 is refused before that */
+	sdag_framelimit_watch(pipeline, SDAG_FRAMELIMIT_DEFAULT_PIXELS);
 	src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
 	sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
 	caps = gst_caps_new_empty_simple(content_type);

@@ -6,12 +6,14 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sdag-framelimit.h"
 #include "sdag-registry.h"
 
 G_BEGIN_DECLS
 
-/* The largest image a run decodes, in either dimension. */
-#define SDAG_RUNONCE_MAX_SIDE 8192
+/* The largest image a run decodes, in either dimension: the side of the jobs' default
+ * largest frame. */
+#define SDAG_RUNONCE_MAX_SIDE SDAG_FRAMELIMIT_MAX_SIDE
 /* How long decoding one image may take. */
 #define SDAG_RUNONCE_DECODE_TIMEOUT_S 20
 

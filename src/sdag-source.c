@@ -25,7 +25,9 @@
  * - http(s): a host that is an IP literal (or "localhost") in a loopback,
  *   private, link-local, multicast or unspecified range is refused unless
  *   allow_private_networks is set; any other name is left in resolve_host,
- *   for the worker to resolve and check every address before opening;
+ *   for the worker to resolve and check every address before opening. An
+ *   IPv6 literal with a zone id is judged by its address, then refused as
+ *   unsupported whatever the policy;
  * - rtsp(s), rtmp(s): live sources. Cameras and encoders sit on private
  *   networks, so any address is allowed, loopback included (documented in
  *   docs/live.md); the credentials of the URL are taken out of it into
@@ -270,6 +272,9 @@ sdag_source_parse_http(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	const char *host = g_uri_get_host(uri);
 	g_autoptr(SdagSource) source = g_new0(SdagSource, 1);
 	g_autofree char *redacted = sdag_source_redact(url);
+	g_autofree char *address = NULL;
+	g_autoptr(GInetAddress) addr = NULL;
+	const char *zone;
 
 	if (host == NULL || host[0] == '\0') {
 		g_set_error(error,
@@ -279,8 +284,12 @@ sdag_source_parse_http(GUri *uri, const char *url, const SdagSourcePolicy *polic
 			    redacted);
 		return NULL;
 	}
+	/* GUri decodes an IPv6 zone ("[fe80::1%25eth0]") into the host, where it hides the
+	 * address from g_inet_address_new_from_string(): the address is judged without it */
+	zone = strchr(host, '%');
+	address = zone != NULL ? g_strndup(host, (gsize)(zone - host)) : g_strdup(host);
+	addr = g_inet_address_new_from_string(address);
 	if (!policy->allow_private_networks) {
-		g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host);
 		gboolean is_localhost = g_ascii_strcasecmp(host, "localhost") == 0 ||
 					g_str_has_suffix(host, ".localhost");
 
@@ -290,9 +299,18 @@ sdag_source_parse_http(GUri *uri, const char *url, const SdagSourcePolicy *polic
 				    SDAG_ERROR_SOURCE_FORBIDDEN,
 				    "'%s' is a loopback, private or link-local address; set "
 				    "[sources] allow_private_networks=true to allow it",
-				    host);
+				    address);
 			return NULL;
 		}
+	}
+	/* a zone names an interface of this box: not something a job may choose */
+	if (zone != NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_UNSUPPORTED_SOURCE,
+			    "URL '%s': an IPv6 zone id is not supported",
+			    redacted);
+		return NULL;
 	}
 	/* a name is resolved and checked at start, off the request path */
 	if (!policy->allow_private_networks && !g_hostname_is_ip_address(host))

@@ -11,6 +11,7 @@
 
 #include "sdag-element.h"
 #include "sdag-error.h"
+#include "sdag-framelimit.h"
 #include "sdag-live.h"
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
@@ -36,6 +37,9 @@
  * only set atomics. Taking the pipeline down (set_state NULL) can wait on
  * network I/O, so it runs in a GTask thread; done() follows on the main
  * context after the last frame row is written.
+ *
+ * Every decoder uridecodebin plugs refuses frames over max_frame_pixels
+ * (sdag-framelimit.c): its error fails the job as frame_too_large.
  *
  * A job whose decoder exposes no video pad fails as no_video_stream as soon
  * as decodebin says it has exposed every stream (no-more-pads, on the
@@ -421,9 +425,22 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 	SdagWorker *self = user_data;
 
 	switch (GST_MESSAGE_TYPE(msg)) {
-	case GST_MESSAGE_EOS:
+	case GST_MESSAGE_EOS: {
+		guint64 decoded = 0;
+
+		/* A source that ends without one frame (an MP4 whose index names frames that
+		 * are not in the file) holds no video to analyse: not a completed job. */
+		sdag_element_get_counts(self->element, &decoded, NULL);
+		if (decoded == 0) {
+			g_autofree char *m =
+			    g_strdup_printf("%s: the source ended before a video frame was decoded",
+					    self->display_uri);
+			sdag_worker_finish(self, SDAG_WORKER_FAILED, "no_video_stream", m);
+			break;
+		}
 		sdag_worker_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
 		break;
+	}
 	case GST_MESSAGE_ERROR: {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *debug = NULL;
@@ -537,6 +554,8 @@ sdag_worker_build(SdagWorker *self, GError **error)
 	g_signal_connect(decode, "pad-added", G_CALLBACK(sdag_worker_pad_added_cb), self);
 	g_signal_connect(decode, "no-more-pads", G_CALLBACK(sdag_worker_no_more_pads_cb), self);
 	g_signal_connect(decode, "source-setup", G_CALLBACK(sdag_worker_source_setup_cb), self);
+	/* a stream that claims huge frames fails before one is allocated */
+	sdag_framelimit_watch(decode, self->options.max_frame_pixels);
 
 	bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline));
 	self->bus_watch = gst_bus_add_watch(bus, sdag_worker_bus_cb, self);

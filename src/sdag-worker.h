@@ -30,6 +30,7 @@ typedef struct {
 	const char *display_uri;   /* for messages: the source without its password */
 	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: no limit */
 	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
+	guint64 max_frame_pixels;  /* a larger decoded frame fails the job; 0: no limit */
 	const SdagLiveOptions *live; /* a live source (sdag-live.c runs it), or NULL */
 } SdagWorkerOptions;
 

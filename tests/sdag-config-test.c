@@ -6,6 +6,7 @@
 
 #include "sdag-config.h"
 #include "sdag-error.h"
+#include "sdag-framelimit.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -195,6 +196,58 @@ config_bad(void)
 	}
 }
 
+/* [jobs] max_frame_pixels: the default is the run route's largest image, and the range
+ * holds. */
+static void
+config_max_frame_pixels(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const char *bad[] = {"[jobs]\nmax_frame_pixels=0\n",
+			     "[jobs]\nmax_frame_pixels=4294967297\n",
+			     "[jobs]\nmax_frame_pixels=8192x8192\n"};
+
+	g_assert_cmpuint(cfg->max_frame_pixels, ==, SDAG_FRAMELIMIT_DEFAULT_PIXELS);
+	{
+		const char *one = "[jobs]\nmax_frame_pixels=1\n";
+		g_assert_true(sdag_config_load_data(cfg, one, strlen(one), &error));
+	}
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->max_frame_pixels, ==, 1);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_false(sdag_config_load_data(cfg, bad[i], strlen(bad[i]), &error));
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		g_assert_nonnull(
+		    strstr(error->message,
+			   "[jobs] max_frame_pixels: expected an integer from 1 to 4294967296"));
+		g_clear_error(&error);
+	}
+}
+
+/* [nodes] cascade_dirs: opencv-data's directory by default, absolute paths only. */
+static void
+config_cascade_dirs(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const char *two = "[nodes]\ncascade_dirs=/srv/cascades; /opt/lbp ;\n";
+	const char *none = "[nodes]\ncascade_dirs=\n";
+	const char *relative = "[nodes]\ncascade_dirs=/srv/cascades;cascades\n";
+
+	g_assert_cmpuint(g_strv_length(cfg->cascade_dirs), ==, 1);
+	g_assert_cmpstr(cfg->cascade_dirs[0], ==, "/usr/share/opencv4/haarcascades");
+	g_assert_true(sdag_config_load_data(cfg, two, strlen(two), &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(cfg->cascade_dirs), ==, 2);
+	g_assert_cmpstr(cfg->cascade_dirs[1], ==, "/opt/lbp");
+	g_assert_true(sdag_config_load_data(cfg, none, strlen(none), &error));
+	g_assert_cmpuint(g_strv_length(cfg->cascade_dirs), ==, 0);
+	g_assert_false(sdag_config_load_data(cfg, relative, strlen(relative), &error));
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+	g_assert_nonnull(
+	    strstr(error->message, "[nodes] cascade_dirs: 'cascades' is not an absolute path"));
+}
+
 static void
 config_missing_file(void)
 {
@@ -233,6 +286,8 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/config/documented-file", config_documented_file);
 	g_test_add_func("/sdag/config/values", config_values);
 	g_test_add_func("/sdag/config/bad", config_bad);
+	g_test_add_func("/sdag/config/max-frame-pixels", config_max_frame_pixels);
+	g_test_add_func("/sdag/config/cascade-dirs", config_cascade_dirs);
 	g_test_add_func("/sdag/config/missing-file", config_missing_file);
 	g_test_add_func("/sdag/config/bad-file", config_bad_file);
 	return g_test_run();

@@ -40,12 +40,15 @@ typedef struct {
 
 typedef struct {
 	guint max_jobs;
-	gboolean strict; /* private networks refused, as shipped */
+	gboolean strict;	  /* private networks refused, as shipped */
+	guint64 max_frame_pixels; /* 0: the shipped default */
 } FixtureOpts;
 
 static const FixtureOpts opts_two = {2, FALSE};
 static const FixtureOpts opts_one = {1, FALSE};
 static const FixtureOpts opts_strict = {2, TRUE};
+/* one pixel less than vtest.avi's 768x576 */
+static const FixtureOpts opts_small_frames = {2, FALSE, 768 * 576 - 1};
 
 static char *
 media_path(const char *name)
@@ -95,6 +98,62 @@ make_media(void)
 	g_free(path);
 	path = media_path("truncated.mp4");
 	g_assert_true(g_file_set_contents(path, data, (gssize)(len / 2), &error));
+	/* the same clip with its index and no media data: every top-level box but mdat */
+	{
+		g_autoptr(GByteArray) moov_only = g_byte_array_new();
+		gsize at = 0;
+
+		while (at + 8 <= len) {
+			guint32 size = GUINT32_FROM_BE(*(const guint32 *)(const void *)(data + at));
+
+			g_assert_cmpuint(size, >=, 8);
+			g_assert_cmpuint(at + size, <=, len);
+			if (memcmp(data + at + 4, "mdat", 4) != 0)
+				g_byte_array_append(moov_only, (const guint8 *)data + at, size);
+			at += size;
+		}
+		g_free(path);
+		path = media_path("moov-only.mp4");
+		g_assert_true(g_file_set_contents(
+		    path, (const char *)moov_only->data, (gssize)moov_only->len, &error));
+	}
+	/* One black 160x120 JPEG in a QuickTime file, 2 KB, then two lies about its size:
+	 * huge-jpeg.mov's JPEG header says 32000x32000 (the container still says 160x120),
+	 * huge-track.mov's track says 32000x32000 (the JPEG still says 160x120). */
+	{
+		g_autofree char *small = media_path("small-jpeg.mov");
+		g_autofree char *mov = NULL;
+		gsize mov_len = 0;
+		const guint8 sof[] = {0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x78, 0x00, 0xa0};
+		const guint8 huge_sof[] = {0xff, 0xc0, 0x00, 0x11, 0x08, 0x7d, 0x00, 0x7d, 0x00};
+		/* the visual sample entry: 'jpeg', 24 bytes, then width and height */
+		const guint8 entry[] = {0x00, 0xa0, 0x00, 0x78};
+		const guint8 huge_entry[] = {0x7d, 0x00, 0x7d, 0x00};
+		char *at;
+
+		g_free(launch);
+		launch = g_strdup_printf(
+		    "videotestsrc num-buffers=1 pattern=black ! "
+		    "video/x-raw,width=160,height=120,framerate=1/1 ! jpegenc ! qtmux ! "
+		    "filesink location=%s",
+		    small);
+		sdag_test_gst_launch(launch);
+		g_assert_true(g_file_get_contents(small, &mov, &mov_len, &error));
+		at = memmem(mov, mov_len, sof, sizeof(sof));
+		g_assert_nonnull(at);
+		memcpy(at, huge_sof, sizeof(huge_sof));
+		g_free(path);
+		path = media_path("huge-jpeg.mov");
+		g_assert_true(g_file_set_contents(path, mov, (gssize)mov_len, &error));
+		memcpy(at, sof, sizeof(sof));
+		at = memmem(mov, mov_len, "jpeg", 4);
+		g_assert_nonnull(at);
+		g_assert_cmpmem(at + 28, 4, entry, sizeof(entry));
+		memcpy(at + 28, huge_entry, sizeof(huge_entry));
+		g_free(path);
+		path = media_path("huge-track.mov");
+		g_assert_true(g_file_set_contents(path, mov, (gssize)mov_len, &error));
+	}
 	/* a file outside the media root, and a symlink inside pointing at it */
 	g_free(path);
 	path = g_build_filename(outside_dir, "secret.mp4", NULL);
@@ -129,6 +188,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 	cfg->start_timeout_s = g_getenv("SDAG_TEST_SLOW") != NULL ? 60 : 5;
 	/* the HTTP media server of these tests is on loopback */
 	cfg->allow_private_networks = !opts->strict;
+	if (opts->max_frame_pixels > 0)
+		cfg->max_frame_pixels = opts->max_frame_pixels;
 	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 	f->session = soup_session_new();
 }
@@ -869,6 +930,137 @@ test_resolved_private(Fixture *f, gconstpointer data)
 			 "{\"pipeline_id\":\"boxes\",\"video_url\":\"http://127.0.0.1/a\"}");
 		sdag_test_assert_error(r, 403, "source_forbidden");
 	}
+	/* a link-local literal with a zone id, judged by its address */
+	{
+		g_autoptr(SdagTestReply) r = http(
+		    f,
+		    "POST",
+		    "/jobs",
+		    "{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[fe80::1%25eth0]:9/a\"}");
+		sdag_test_assert_error(r, 403, "source_forbidden");
+	}
+}
+
+/* An MP4 whose index names frames that are not in the file ends at once without a frame:
+ * the job fails as no_video_stream instead of completing with nothing; a job before it is
+ * unchanged. */
+static void
+test_moov_only(Fixture *f, gconstpointer data)
+{
+	g_autofree char *good_url = media_url("clip.mp4");
+	g_autofree char *url = media_url("moov-only.mp4");
+	g_autofree char *good = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *before = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+
+	register_pipeline(f, "boxes", 0, 1);
+	good = submit(f, "boxes", good_url, NULL);
+	{
+		g_autoptr(JsonNode) gj = wait_terminal(f, good);
+		before = sdag_json_to_string(gj);
+	}
+	id = submit(f, "boxes", url, NULL);
+	job = wait_terminal(f, id);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "no_video_stream");
+	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 0);
+	{
+		g_autoptr(JsonNode) gj = get_job(f, good);
+		g_autofree char *after = sdag_json_to_string(gj);
+		g_assert_cmpstr(after, ==, before);
+	}
+}
+
+/* A file whose stream claims 32000x32000 frames fails with frame_too_large at once, and
+ * the job never held such a frame: the process's peak memory (reset before the job, where
+ * the kernel allows) grows by far less than the 1.5 GB one frame takes. A job run before
+ * it is unchanged. */
+static void
+assert_frame_too_large(Fixture *f, const char *name)
+{
+	g_autofree char *good_url = media_url("clip.mp4");
+	g_autofree char *url = media_url(name);
+	g_autofree char *good = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *before = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+	guint64 rss_kb;
+	gint64 start;
+
+	register_pipeline(f, "boxes", 0, 1);
+	good = submit(f, "boxes", good_url, NULL);
+	{
+		g_autoptr(JsonNode) gj = wait_terminal(f, good);
+		before = sdag_json_to_string(gj);
+	}
+	/* under valgrind and the sanitizers (SDAG_TEST_SLOW) the RSS is theirs as much as ours */
+	rss_kb = g_getenv("SDAG_TEST_SLOW") == NULL ? sdag_test_peak_rss_reset() : 0;
+	start = g_get_monotonic_time();
+	id = submit(f, "boxes", url, NULL);
+	job = wait_terminal(f, id);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "frame_too_large");
+	g_assert_nonnull(strstr(
+	    json_object_get_string_member(json_object_get_object_member(o, "error"), "message"),
+	    "32000x32000"));
+	g_assert_cmpint(json_object_get_int_member(o, "frames_decoded"), ==, 0);
+	if (g_getenv("SDAG_TEST_SLOW") == NULL)
+		g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
+	if (rss_kb > 0)
+		g_assert_cmpuint(sdag_test_peak_rss(), <, rss_kb + 256 * 1024);
+	else
+		g_test_message("peak memory not measured here");
+	{
+		g_autoptr(JsonNode) gj = get_job(f, good);
+		g_autofree char *after = sdag_json_to_string(gj);
+		g_assert_cmpstr(after, ==, before);
+	}
+}
+
+/* The JPEG's own header lies: the decoder reads the size, the container says 160x120. */
+static void
+test_frame_limit_jpeg_header(Fixture *f, gconstpointer data)
+{
+	assert_frame_too_large(f, "huge-jpeg.mov");
+}
+
+/* The container lies: the decoder is fed caps of 32000x32000. */
+static void
+test_frame_limit_track_header(Fixture *f, gconstpointer data)
+{
+	assert_frame_too_large(f, "huge-track.mov");
+}
+
+/* A limit below vtest.avi's 768x576 fails it as frame_too_large (the default limit lets
+ * it through: /sdag/jobs/vtest). */
+static void
+test_frame_limit_lowered(Fixture *f, gconstpointer data)
+{
+	const char *vtest = g_getenv("SDAG_TEST_VTEST");
+	g_autofree char *url = NULL;
+	g_autofree char *id = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	JsonObject *o;
+
+	if (vtest == NULL || !g_file_test(vtest, G_FILE_TEST_IS_REGULAR))
+		g_error("%s is missing: run scripts/fetch-media.sh (make deps)",
+			vtest != NULL ? vtest : "SDAG_TEST_VTEST");
+	url = g_filename_to_uri(vtest, NULL, NULL);
+	register_pipeline(f, "boxes", 0, 1);
+	id = submit(f, "boxes", url, NULL);
+	job = wait_terminal(f, id);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "frame_too_large");
+	g_assert_nonnull(strstr(
+	    json_object_get_string_member(json_object_get_object_member(o, "error"), "message"),
+	    "768x576"));
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 0);
 }
 
 /* Bad requests get the exact status and code, and change nothing. */
@@ -931,6 +1123,12 @@ test_bad_requests(Fixture *f, gconstpointer data)
 	     403,
 	     "source_forbidden"},
 	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"@DIR@\"}", 400, "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[fe80::1%25eth0]:9/a\"}",
+	     400,
+	     "unsupported_source"},
+	    {"{\"pipeline_id\":\"boxes\",\"video_url\":\"http://[::1%25lo]:9/a\"}",
+	     400,
+	     "unsupported_source"},
 	};
 
 	register_pipeline(f, "boxes", 0, 1);
@@ -1258,6 +1456,7 @@ test_source_policy(void)
 				   "http://[fd00::1]/a",
 				   "http://[fe80::1]/a",
 				   "http://[::ffff:10.0.0.1]/a",
+				   "http://[::ffff:127.0.0.1]/a",
 				   "http://0.0.0.0/a",
 				   "http://localhost/a",
 				   "https://cam.localhost/a"};
@@ -1314,6 +1513,44 @@ test_source_policy(void)
 		g_assert_no_error(error);
 		g_assert_cmpint(s->kind, ==, SDAG_SOURCE_FILE);
 	}
+}
+
+/* IPv6 zone ids: the address is judged without its zone (a private one is forbidden as
+ * it is without a zone), and a zone is refused whatever the policy. */
+typedef struct {
+	const char *url;
+	gboolean strict;
+	SdagError code;
+} ZoneRow;
+
+static const ZoneRow zone_rows[] = {
+    {"http://[fe80::1%25eth0]:8080/", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"http://[::1%25lo]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"http://[fe80::1%2525eth0]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"https://[fd00::1%25wg0]/a", TRUE, SDAG_ERROR_SOURCE_FORBIDDEN},
+    {"https://[2001:db8::1%25eth0]/a", TRUE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+    {"http://[fe80::1%25eth0]:8080/", FALSE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+    {"http://[::1%25lo]/a", FALSE, SDAG_ERROR_UNSUPPORTED_SOURCE},
+};
+
+static void
+test_source_zone(gconstpointer data)
+{
+	const ZoneRow *row = data;
+	g_autoptr(GError) error = NULL;
+	const char *roots_in[] = {media_dir, NULL};
+	g_auto(GStrv) roots = sdag_source_resolve_roots(roots_in, &error);
+	SdagSourcePolicy policy = {.media_roots = roots, .allow_private_networks = !row->strict};
+	g_autoptr(SdagSource) s = NULL;
+
+	g_assert_no_error(error);
+	s = sdag_source_parse(row->url, &policy, &error);
+	g_assert_null(s);
+	g_assert_error(error, SDAG_ERROR, (gint)row->code);
+	/* what POST /jobs answers */
+	g_assert_cmpuint(sdag_error_code_to_http_status(row->code),
+			 ==,
+			 row->code == SDAG_ERROR_SOURCE_FORBIDDEN ? 403 : 400);
 }
 
 /* After a restart: the job that asked for it ran again from the start under its id, each
@@ -1548,6 +1785,10 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/cancel/running", &opts_two, test_cancel_running);
 	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);
 	ADD("/sdag/jobs/bad-sources", &opts_two, test_bad_sources);
+	ADD("/sdag/jobs/moov-only", &opts_two, test_moov_only);
+	ADD("/sdag/jobs/frame-limit/jpeg-header", &opts_two, test_frame_limit_jpeg_header);
+	ADD("/sdag/jobs/frame-limit/track-header", &opts_two, test_frame_limit_track_header);
+	ADD("/sdag/jobs/frame-limit/lowered", &opts_small_frames, test_frame_limit_lowered);
 	ADD("/sdag/jobs/bad-requests", &opts_two, test_bad_requests);
 	ADD("/sdag/jobs/resolved-private", &opts_strict, test_resolved_private);
 	ADD("/sdag/jobs/list", &opts_two, test_list);
@@ -1558,6 +1799,10 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/jobs/transitions", test_transitions);
 	g_test_add_func("/sdag/jobs/classify", test_classify);
 	g_test_add_func("/sdag/jobs/source-policy", test_source_policy);
+	for (guint i = 0; i < G_N_ELEMENTS(zone_rows); i++) {
+		g_autofree char *name = g_strdup_printf("/sdag/jobs/source-zone/%u", i);
+		g_test_add_data_func(name, &zone_rows[i], test_source_zone);
+	}
 	g_test_add_func("/sdag/jobs/results-module", test_results_module);
 	g_test_add_func("/sdag/jobs/restart/clean", test_restart_clean);
 	g_test_add_func("/sdag/jobs/cancel/at-shutdown", test_cancel_at_shutdown);

@@ -586,8 +586,9 @@ typedef struct {
 	char *base;
 } Fixture;
 
+/* @max_frame_pixels: [jobs] max_frame_pixels; 0: the shipped default */
 static void
-fixture_setup(Fixture *f, gconstpointer data)
+fixture_open(Fixture *f, guint64 max_frame_pixels)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagConfig) cfg = sdag_config_new();
@@ -602,8 +603,23 @@ fixture_setup(Fixture *f, gconstpointer data)
 	cfg->live.stall_timeout_floor_ms = 1500 * slow;
 	cfg->live.connect_timeout_ms = 5000 * slow;
 	cfg->live.checkpoint_interval_ms = 500;
+	if (max_frame_pixels > 0)
+		cfg->max_frame_pixels = max_frame_pixels;
 	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 	f->session = soup_session_new();
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	fixture_open(f, 0);
+}
+
+/* frames of the test cameras, 320x240, are one pixel too many */
+static void
+fixture_setup_small_frames(Fixture *f, gconstpointer data)
+{
+	fixture_open(f, 320 * 240 - 1);
 }
 
 static void
@@ -1385,6 +1401,36 @@ test_rtsp_codec(Fixture *f, gconstpointer data)
 	recorder_free(r);
 }
 
+/* A camera (@data: the mount) whose frames are over [jobs] max_frame_pixels fails the job
+ * with frame_too_large at its first connect, without a reconnect: the next connect would get
+ * the same frames. */
+static void
+test_rtsp_frame_too_large(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = rtsp_url(&rtsp_main, data);
+	g_autofree char *id = NULL;
+	gint64 deadline = g_get_monotonic_time() + 15 * slow * G_USEC_PER_SEC;
+	JsonObject *o;
+	JsonObject *err;
+
+	register_counting(f);
+	id = submit(f, url, "{\"transport\":\"tcp\"}");
+	for (;;) {
+		o = get_job(f, id);
+		if (g_strcmp0(json_object_get_string_member(o, "status"), "failed") == 0)
+			break;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		json_object_unref(o);
+		sdag_test_spin(50);
+	}
+	err = json_object_get_object_member(o, "error");
+	g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "frame_too_large");
+	g_assert_nonnull(strstr(json_object_get_string_member(err, "message"), "320x240"));
+	g_assert_cmpint(json_object_get_int_member(o, "reconnects"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(o, "frames_processed"), ==, 0);
+	json_object_unref(o);
+}
+
 /* A listener added before any job hears each live job's statuses in order, from queued to
  * cancelled or completed, and every processed frame once, in order. */
 static void
@@ -1837,6 +1883,18 @@ main(int argc, char **argv)
 		   "/mjpeg",
 		   fixture_setup,
 		   test_rtsp_codec,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/frame-too-large/h264",
+		   Fixture,
+		   "/cam",
+		   fixture_setup_small_frames,
+		   test_rtsp_frame_too_large,
+		   fixture_teardown);
+	g_test_add("/sdag/live/rtsp/frame-too-large/mjpeg",
+		   Fixture,
+		   "/mjpeg",
+		   fixture_setup_small_frames,
+		   test_rtsp_frame_too_large,
 		   fixture_teardown);
 	g_test_add(
 	    "/sdag/live/listener", Fixture, NULL, fixture_setup, test_listener, fixture_teardown);

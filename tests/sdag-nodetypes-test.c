@@ -112,7 +112,7 @@ types_broken_plugins(void)
 
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 7);
 	g_assert_cmpstr(
-	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 100, expected 2");
+	    skipped_reason(types, "sdag-node-broken-abi.so"), ==, "ABI version 101, expected 3");
 	g_assert_cmpstr(
 	    skipped_reason(types, "sdag-node-broken-nosym.so"), ==, "no symbol sdag_node_describe");
 	g_assert_cmpstr(skipped_reason(types, "sdag-node-broken-null.so"),

@@ -583,6 +583,80 @@ rest_listen_in_use(void)
 	sdag_test_rmtree(dir2);
 }
 
+/* HEAD on a GET route answers as GET does, status and headers, without the body. */
+typedef struct {
+	const char *name;
+	const char *path;
+	guint status;
+} HeadCase;
+
+static const HeadCase head_cases[] = {
+    {"healthz", "/healthz", 200},
+    {"pipeline", "/pipelines/witness", 200},
+    {"pipelines", "/pipelines", 200},
+    {"missing-pipeline", "/pipelines/ghost", 404},
+    {"bad-query", "/jobs?limit=0", 400},
+};
+
+static void
+rest_head_case(Fixture *f, gconstpointer data)
+{
+	const HeadCase *tc = data;
+	g_autofree char *uri = g_strconcat(f->base, tc->path, NULL);
+	g_autoptr(SoupMessage) head = soup_message_new("HEAD", uri);
+	g_autoptr(Reply) got = http(f, "GET", tc->path, NULL, NULL, 0);
+	g_autoptr(Reply) r = http_msg(f, head);
+	SoupMessageHeaders *hdrs = soup_message_get_response_headers(head);
+
+	g_assert_cmpuint(got->status, ==, tc->status);
+	g_assert_cmpuint(r->status, ==, tc->status);
+	g_assert_cmpstr(r->ctype, ==, got->ctype);
+	g_assert_cmpuint(g_bytes_get_size(r->body), ==, 0);
+	/* the length of the body GET sends */
+	g_assert_cmpint(soup_message_headers_get_content_length(hdrs),
+			==,
+			(goffset)g_bytes_get_size(got->body));
+}
+
+/* Integer query parameters: a value cut by a NUL, no value at all, or a bad escape is
+ * refused, not read as absent or as the digits before the NUL. */
+typedef struct {
+	const char *name;
+	const char *path;
+} QueryCase;
+
+static const QueryCase query_cases[] = {
+    {"jobs-limit-nul", "/jobs?limit=1%00"},
+    {"jobs-limit-bare", "/jobs?limit"},
+    {"jobs-limit-repeated-bare", "/jobs?limit=5&limit"},
+    {"history-limit-nul", "/history?limit=2%00"},
+    {"history-limit-bare", "/history?limit"},
+    {"frames-from-nul", "/jobs/ghost/frames?from=0%00"},
+    {"frames-limit-bare", "/jobs/ghost/frames?limit"},
+};
+
+static void
+rest_query_case(Fixture *f, gconstpointer data)
+{
+	const QueryCase *tc = data;
+	g_autoptr(Reply) r = http(f, "GET", tc->path, NULL, NULL, 0);
+
+	assert_error(r, 400, "bad_request");
+}
+
+/* The same parameters, well formed, are read: an escaped digit included. */
+static void
+rest_query_good(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r1 = http(f, "GET", "/jobs?limit=1", NULL, NULL, 0);
+	g_autoptr(Reply) r2 = http(f, "GET", "/jobs?limit=%31", NULL, NULL, 0);
+	g_autoptr(Reply) r3 = http(f, "GET", "/history?limit=1000", NULL, NULL, 0);
+
+	g_assert_cmpuint(r1->status, ==, 200);
+	g_assert_cmpuint(r2->status, ==, 200);
+	g_assert_cmpuint(r3->status, ==, 200);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -608,6 +682,21 @@ main(int argc, char **argv)
 			   rest_error_case,
 			   fixture_teardown);
 	}
+	for (guint i = 0; i < G_N_ELEMENTS(head_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/rest/head/%s", head_cases[i].name);
+		g_test_add(
+		    path, Fixture, &head_cases[i], fixture_setup, rest_head_case, fixture_teardown);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(query_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/rest/query/%s", query_cases[i].name);
+		g_test_add(path,
+			   Fixture,
+			   &query_cases[i],
+			   fixture_setup,
+			   rest_query_case,
+			   fixture_teardown);
+	}
+	ADD("/sdag/rest/query/well-formed", rest_query_good);
 	g_test_add_func("/sdag/rest/listen-in-use", rest_listen_in_use);
 	return g_test_run();
 }

@@ -185,6 +185,40 @@ test_run_errors(void)
 	g_assert_cmpstr(after->text, ==, before->text);
 }
 
+/* A 160x120 JPEG whose header says 32000x32000 is refused as bad_image without the
+ * decoder filling a 1.5 GB frame first: the peak memory of the process (reset before the
+ * request, where the kernel allows) grows by far less. */
+static void
+test_run_huge_header(void)
+{
+	g_autoptr(GstSample) black = sdag_test_media_pattern("black", 160, 120, "I420");
+	g_autoptr(GBytes) jpeg = sdag_test_media_encode(black, "image/jpeg");
+	const guint8 sof[] = {0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x78, 0x00, 0xa0};
+	const guint8 huge_sof[] = {0xff, 0xc0, 0x00, 0x11, 0x08, 0x7d, 0x00, 0x7d, 0x00};
+	gsize len = 0;
+	guint8 *data = g_bytes_unref_to_data(g_bytes_ref(jpeg), &len);
+	guint8 *at = memmem(data, len, sof, sizeof(sof));
+	g_autoptr(GBytes) huge = NULL;
+	g_autoptr(SdagTestReply) r = NULL;
+	guint64 rss_kb;
+
+	g_assert_nonnull(at);
+	memcpy(at, huge_sof, sizeof(huge_sof));
+	huge = g_bytes_new_take(data, len);
+	/* under valgrind and the sanitizers (SDAG_TEST_SLOW) the RSS is theirs as much as ours */
+	rss_kb = g_getenv("SDAG_TEST_SLOW") == NULL ? sdag_test_peak_rss_reset() : 0;
+	r = http("POST", "/pipelines/people_v1/run", "image/jpeg", huge);
+	sdag_test_assert_error(r, 400, "bad_image");
+	g_assert_nonnull(strstr(
+	    json_object_get_string_member(
+		json_object_get_object_member(sdag_test_reply_object(r), "error"), "message"),
+	    "32000x32000"));
+	if (rss_kb > 0)
+		g_assert_cmpuint(sdag_test_peak_rss(), <, rss_kb + 256 * 1024);
+	else
+		g_test_message("peak memory not measured here");
+}
+
 typedef struct {
 	guint pending;
 	GPtrArray *bodies;
@@ -298,6 +332,41 @@ test_haar(void)
 		g_assert_cmpuint(r->status, ==, 200);
 		g_assert_nonnull(detections_of(r));
 	}
+}
+
+/* The cascade param tells nothing of files outside [nodes] cascade_dirs: a file that is
+ * there and one that is not get the same 400 bad_param, message and all but the name; the
+ * pipelines stored before are unchanged. */
+static void
+test_haar_oracle(void)
+{
+	const char *paths[] = {"/etc/passwd", "/etc/no-such-file"};
+	g_autofree char *first = NULL;
+	g_autoptr(SdagTestReply) before = http_json("GET", "/pipelines/people_v1", NULL);
+	g_autoptr(SdagTestReply) after = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		g_autofree char *params = g_strdup_printf("{\"cascade\":\"%s\"}", paths[i]);
+		g_autofree char *body = g_strdup_printf(HAAR_PIPELINE, "faces_oracle", params);
+		g_autoptr(SdagTestReply) r = http_json("POST", "/pipelines", body);
+		JsonObject *err;
+		g_auto(GStrv) parts = NULL;
+		g_autofree char *message = NULL;
+
+		sdag_test_assert_error(r, 400, "bad_param");
+		err = json_object_get_object_member(sdag_test_reply_object(r), "error");
+		parts = g_strsplit(json_object_get_string_member(err, "message"), paths[i], -1);
+		message = g_strjoinv("PATH", parts);
+		g_assert_nonnull(
+		    strstr(message, "is not a cascade file under [nodes] cascade_dirs"));
+		if (first == NULL)
+			first = g_steal_pointer(&message);
+		else
+			g_assert_cmpstr(message, ==, first);
+	}
+	after = http_json("GET", "/pipelines/people_v1", NULL);
+	g_assert_cmpuint(after->status, ==, 200);
+	g_assert_cmpstr(after->text, ==, before->text);
 }
 
 static JsonObject *
@@ -449,8 +518,10 @@ main(int argc, char **argv)
 
 	g_test_add_func("/sdag/runonce/people", test_run_people);
 	g_test_add_func("/sdag/runonce/errors", test_run_errors);
+	g_test_add_func("/sdag/runonce/huge-header", test_run_huge_header);
 	g_test_add_func("/sdag/runonce/concurrent", test_run_concurrent);
 	g_test_add_func("/sdag/runonce/haar", test_haar);
+	g_test_add_func("/sdag/runonce/haar-oracle", test_haar_oracle);
 	g_test_add_func("/sdag/runonce/snapshot-job", test_snapshot_job);
 	rc = g_test_run();
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -587,4 +588,40 @@ sdag_test_daemon_close(SdagDaemon *daemon)
 	g_clear_pointer(&daemon, sdag_daemon_free);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+}
+
+/* A field of /proc/self/status, in kB; 0 when it cannot be read. */
+static guint64
+sdag_test_proc_status_kb(const char *field)
+{
+	g_autofree char *text = NULL;
+	const char *line;
+
+	if (!g_file_get_contents("/proc/self/status", &text, NULL, NULL))
+		return 0;
+	line = strstr(text, field);
+	if (line == NULL)
+		return 0;
+	return g_ascii_strtoull(line + strlen(field), NULL, 10);
+}
+
+guint64
+sdag_test_peak_rss_reset(void)
+{
+	/* "5" resets VmHWM (Linux 4.0); written in place: the file cannot be replaced */
+	FILE *fp = fopen("/proc/self/clear_refs", "w");
+	gboolean ok;
+
+	if (fp == NULL)
+		return 0;
+	ok = fputs("5", fp) >= 0;
+	if (fclose(fp) != 0 || !ok)
+		return 0;
+	return sdag_test_proc_status_kb("VmRSS:");
+}
+
+guint64
+sdag_test_peak_rss(void)
+{
+	return sdag_test_proc_status_kb("VmHWM:");
 }

@@ -77,5 +77,10 @@ gboolean sdag_test_job_is_terminal(const char *status);
 /* Runs the gst-launch style @description (ending in a sink) to EOS, failing the test on a
  * parse error, a pipeline error or no EOS within 60 s: how tests make their small clips. */
 void sdag_test_gst_launch(const char *description);
+/* Resets this process's peak RSS (VmHWM) to its current RSS, where the kernel allows.
+ * Returns: the current RSS in kB, or 0 when the peak could not be reset */
+guint64 sdag_test_peak_rss_reset(void);
+/* Returns: this process's peak RSS (VmHWM) in kB, 0 when it cannot be read */
+guint64 sdag_test_peak_rss(void);
 
 G_END_DECLS

@@ -14,8 +14,13 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static SdagNodeTypes *types;
+/* [nodes] cascade_dirs of these tests: cascades/ (then opencv-data's), next to outside/ */
+static char *cascade_base;
+static char *cascade_dir;
+static char *cascade_dirs_listed;
 
 static const char *
 media(const char *name)
@@ -373,6 +378,137 @@ test_haar_validate(void)
 	sdag_test_rmtree(dir);
 }
 
+/* The problem of @json when it does not compile: (transfer full) "code: message" */
+static char *
+compile_problem_text(const char *json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) root = json_from_string(json, &error);
+	g_autoptr(GPtrArray) problems = sdag_dag_problems_new();
+	SdagDag *dag;
+	SdagDagProblem *p;
+
+	g_assert_no_error(error);
+	dag = sdag_dag_compile(root, types, problems);
+	if (dag != NULL) {
+		sdag_dag_free(dag);
+		return NULL;
+	}
+	p = g_ptr_array_index(problems, 0);
+	return g_strdup_printf("%s: %s", p->code, p->message);
+}
+
+/* Cascades only from [nodes] cascade_dirs. @value: the cascade param, "@" standing for the
+ * base directory of cascades/ and outside/; @found: whether it names a usable cascade. */
+typedef struct {
+	const char *name;
+	const char *value;
+	gboolean found;
+} HaarCascadeRow;
+
+static const HaarCascadeRow haar_cascade_rows[] = {
+    /* outside: one answer, whether or not the file is there */
+    {"outside-existing", "@/outside/face.xml", FALSE},
+    {"outside-missing", "@/outside/none.xml", FALSE},
+    {"system-file", "/etc/passwd", FALSE},
+    {"system-missing", "/etc/no-such-file", FALSE},
+    {"dotdot-relative", "../outside/face.xml", FALSE},
+    {"dotdot-absolute", "@/cascades/../outside/face.xml", FALSE},
+    {"symlink-escape", "escape.xml", FALSE},
+    {"symlink-escape-absolute", "@/cascades/escape.xml", FALSE},
+    {"directory", "@/cascades", FALSE},
+    {"empty", "", FALSE},
+    /* inside */
+    {"name", "face.xml", TRUE},
+    {"name-without-xml", "face", TRUE},
+    {"absolute-inside", "@/cascades/face.xml", TRUE},
+    {"opencv-data-name", "haarcascade_frontalface_default.xml", TRUE},
+    {"opencv-data-path",
+     "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
+     TRUE},
+};
+
+static void
+test_haar_cascade_row(gconstpointer data)
+{
+	const HaarCascadeRow *row = data;
+	g_auto(GStrv) parts = g_strsplit(row->value, "@", -1);
+	g_autofree char *value = g_strjoinv(cascade_base, parts);
+	g_autofree char *params = g_strdup_printf("{\"cascade\":\"%s\"}", value);
+	g_autofree char *json = g_strdup_printf(HAAR_JSON, params);
+	g_autofree char *problem = compile_problem_text(json);
+	g_autofree char *expected = NULL;
+
+	if (row->found) {
+		g_assert_null(problem);
+		return;
+	}
+	expected = g_strdup_printf("bad_param: node 'f': cascade '%s' is not a cascade file under "
+				   "[nodes] cascade_dirs (%s)",
+				   value,
+				   cascade_dirs_listed);
+	g_assert_cmpstr(problem, ==, expected);
+}
+
+/* A file under the directories that OpenCV cannot load says so. */
+static void
+test_haar_cascade_unusable(void)
+{
+	g_autofree char *json = g_strdup_printf(HAAR_JSON, "{\"cascade\":\"text.xml\"}");
+	g_autofree char *problem = compile_problem_text(json);
+
+	g_assert_nonnull(problem);
+	g_assert_true(
+	    g_str_has_prefix(problem, "bad_param: node 'f': cascade 'text.xml' cannot be used: "));
+}
+
+/* cascades/ (face.xml, a copy of opencv-data's frontal face cascade; text.xml, not a
+ * cascade; escape.xml, a link to outside/face.xml) and outside/ (face.xml). */
+static void
+make_cascades(void)
+{
+	g_autofree char *face = NULL;
+	gsize len = 0;
+	g_autofree char *outside = NULL;
+	const char *dirs[3];
+
+	g_assert_true(g_file_get_contents(
+	    "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
+	    &face,
+	    &len,
+	    NULL));
+	cascade_base = sdag_test_mkdtemp();
+	cascade_dir = g_build_filename(cascade_base, "cascades", NULL);
+	outside = g_build_filename(cascade_base, "outside", NULL);
+	g_assert_cmpint(g_mkdir(cascade_dir, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(outside, 0700), ==, 0);
+	{
+		g_autofree char *in = g_build_filename(cascade_dir, "face.xml", NULL);
+		g_autofree char *out = g_build_filename(outside, "face.xml", NULL);
+		g_autofree char *text = g_build_filename(cascade_dir, "text.xml", NULL);
+		g_autofree char *link = g_build_filename(cascade_dir, "escape.xml", NULL);
+
+		g_assert_true(g_file_set_contents(in, face, (gssize)len, NULL));
+		g_assert_true(g_file_set_contents(out, face, (gssize)len, NULL));
+		g_assert_true(
+		    g_file_set_contents(text, "<opencv_storage></opencv_storage>\n", -1, NULL));
+		g_assert_cmpint(symlink(out, link), ==, 0);
+	}
+	dirs[0] = cascade_dir;
+	dirs[1] = "/usr/share/opencv4/haarcascades";
+	dirs[2] = NULL;
+	cascade_dirs_listed = g_strjoinv(";", (char **)dirs);
+	{
+		g_autoptr(JsonObject) settings = json_object_new();
+		JsonArray *a = json_array_new();
+
+		json_array_add_string_element(a, dirs[0]);
+		json_array_add_string_element(a, dirs[1]);
+		json_object_set_array_member(settings, "cascade_dirs", a);
+		sdag_node_types_set_settings(types, settings);
+	}
+}
+
 /* A test node: one tracked box per frame from its params. */
 static gpointer
 tbox_init(JsonObject *params, GError **error)
@@ -558,6 +694,7 @@ main(int argc, char **argv)
 	g_assert_no_error(error);
 	g_assert_cmpuint(sdag_node_types_get_skipped(types)->len, ==, 0);
 	g_assert_true(sdag_node_types_add(types, &tbox_desc, &error));
+	make_cascades();
 	g_test_add_func("/sdag/vision/hog/vtest", test_hog_vtest);
 	g_test_add_func("/sdag/vision/hog/formats", test_hog_formats);
 	g_test_add_func("/sdag/vision/hog/empty", test_hog_empty);
@@ -566,10 +703,20 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/vision/haar/face", test_haar_face);
 	g_test_add_func("/sdag/vision/haar/frames", test_haar_frames);
 	g_test_add_func("/sdag/vision/haar/validate", test_haar_validate);
+	for (guint i = 0; i < G_N_ELEMENTS(haar_cascade_rows); i++) {
+		g_autofree char *name =
+		    g_strdup_printf("/sdag/vision/haar/cascade/%s", haar_cascade_rows[i].name);
+		g_test_add_data_func(name, &haar_cascade_rows[i], test_haar_cascade_row);
+	}
+	g_test_add_func("/sdag/vision/haar/cascade/unusable", test_haar_cascade_unusable);
 	g_test_add_func("/sdag/vision/snapshot/draw", test_snapshot);
 	g_test_add_func("/sdag/vision/snapshot/clip", test_snapshot_clip);
 	g_test_add_func("/sdag/vision/snapshot/bad-state", test_snapshot_bad_state);
 	rc = g_test_run();
 	sdag_node_types_free(types);
+	sdag_test_rmtree(cascade_base);
+	g_free(cascade_base);
+	g_free(cascade_dir);
+	g_free(cascade_dirs_listed);
 	return rc;
 }

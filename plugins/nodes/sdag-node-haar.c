@@ -9,6 +9,13 @@
  * missing or unreadable file is a bad_param when the pipeline is registered,
  * not a failure at run time. A box's score is n / (n + 5), n being the number
  * of raw hits OpenCV grouped into it (min_neighbors is the least n kept).
+ *
+ * Cascades come only from the directories of the daemon's [nodes]
+ * cascade_dirs (settings, ABI 3; Debian's opencv-data directory when none is
+ * given): by file name, or by a path that lies under one of them once
+ * symlinks and ".." are resolved. Anything else gets one answer, whether or
+ * not a file is there, so that the param cannot be used to learn what exists
+ * elsewhere on the box.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +25,8 @@
 
 const SdagNodeDesc *sdag_node_describe(void);
 
-#define HAAR_DEFAULT_CASCADE "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+#define HAAR_DEFAULT_DIR "/usr/share/opencv4/haarcascades"
+#define HAAR_DEFAULT_CASCADE HAAR_DEFAULT_DIR "/haarcascade_frontalface_default.xml"
 #define HAAR_ERROR (g_quark_from_static_string("sdag-node-haar"))
 
 typedef struct {
@@ -36,40 +44,124 @@ haar_finalize(gpointer instance)
 	g_free(self);
 }
 
-static SdagCvCascade *
-haar_load(const char *path, GError **error)
+/* The directories cascades may come from: the settings' cascade_dirs, else opencv-data's. */
+static GStrv
+haar_dirs(JsonObject *settings)
 {
-	char *cv_error = NULL;
-	SdagCvCascade *cascade;
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	JsonNode *node = settings != NULL ? json_object_get_member(settings, "cascade_dirs") : NULL;
 
-	/* OpenCV's loader says little about a file it cannot open */
-	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_NOT_FOUND,
-			    "cascade file '%s' does not exist",
-			    path);
-		return NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node)) {
+		g_strv_builder_add(builder, HAAR_DEFAULT_DIR);
+		return g_strv_builder_end(builder);
 	}
-	cascade = sdag_cv_cascade_new(path, &cv_error);
-	if (cascade == NULL) {
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(node)); i++) {
+		JsonNode *dir = json_array_get_element(json_node_get_array(node), i);
+		if (JSON_NODE_HOLDS_VALUE(dir) && json_node_get_value_type(dir) == G_TYPE_STRING)
+			g_strv_builder_add(builder, json_node_get_string(dir));
+	}
+	return g_strv_builder_end(builder);
+}
+
+static gboolean
+haar_is_under(const char *path, const char *dir)
+{
+	gsize n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return TRUE;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* @candidate, symlinks and ".." resolved, when it is a file under @real_dir */
+static char *
+haar_try(const char *candidate, const char *real_dir)
+{
+	char *real = realpath(candidate, NULL);
+
+	if (real != NULL && haar_is_under(real, real_dir) &&
+	    g_file_test(real, G_FILE_TEST_IS_REGULAR))
+		return real;
+	free(real);
+	return NULL;
+}
+
+/*
+ * Returns: (transfer full): the real path of the file @cascade names under the cascade
+ * directories: a file name or a relative path is looked up in each directory in turn (with
+ * ".xml" added when it has no such ending), an absolute path must lie under one. NULL, with
+ * the same message whatever @cascade names outside them, when there is none.
+ */
+static char *
+haar_resolve(const char *cascade, JsonObject *settings, GError **error)
+{
+	g_auto(GStrv) dirs = haar_dirs(settings);
+	g_autofree char *listed = g_strjoinv(";", dirs);
+
+	for (guint i = 0; cascade[0] != '\0' && dirs[i] != NULL; i++) {
+		g_autofree char *real_dir = realpath(dirs[i], NULL);
+		g_autofree char *joined = NULL;
+		g_autofree char *with_xml = NULL;
+		char *found;
+
+		if (real_dir == NULL)
+			continue;
+		if (g_path_is_absolute(cascade)) {
+			found = haar_try(cascade, real_dir);
+		} else {
+			joined = g_build_filename(real_dir, cascade, NULL);
+			found = haar_try(joined, real_dir);
+			if (found == NULL && !g_str_has_suffix(cascade, ".xml")) {
+				with_xml = g_strconcat(joined, ".xml", NULL);
+				found = haar_try(with_xml, real_dir);
+			}
+		}
+		if (found != NULL) {
+			/* realpath() allocates with malloc(): hand back g_free()-able memory */
+			char *copy = g_strdup(found);
+			free(found);
+			return copy;
+		}
+	}
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_NOT_FOUND,
+		    "cascade '%s' is not a cascade file under [nodes] cascade_dirs (%s)",
+		    cascade,
+		    listed);
+	return NULL;
+}
+
+/* The cascade @cascade names, found by haar_resolve() and loaded. */
+static SdagCvCascade *
+haar_load(const char *cascade, JsonObject *settings, GError **error)
+{
+	g_autofree char *path = haar_resolve(cascade, settings, error);
+	char *cv_error = NULL;
+	SdagCvCascade *cascade_cv;
+
+	if (path == NULL)
+		return NULL;
+	cascade_cv = sdag_cv_cascade_new(path, &cv_error);
+	if (cascade_cv == NULL) {
 		g_set_error(error,
 			    G_IO_ERROR,
 			    G_IO_ERROR_INVALID_DATA,
-			    "cascade file '%s' cannot be used: %s",
-			    path,
+			    "cascade '%s' cannot be used: %s",
+			    cascade,
 			    cv_error);
 		free(cv_error);
 	}
-	return cascade;
+	return cascade_cv;
 }
 
 static gpointer
-haar_init(JsonObject *params, GError **error)
+haar_init(JsonObject *params, JsonObject *settings, GError **error)
 {
 	HaarNode *self = g_new0(HaarNode, 1);
 
-	self->cascade = haar_load(json_object_get_string_member(params, "cascade"), error);
+	self->cascade =
+	    haar_load(json_object_get_string_member(params, "cascade"), settings, error);
 	if (self->cascade == NULL) {
 		g_free(self);
 		return NULL;
@@ -119,7 +211,7 @@ haar_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 }
 
 static gboolean
-haar_validate(JsonObject *params, GError **error)
+haar_validate(JsonObject *params, JsonObject *settings, GError **error)
 {
 	const char *label = json_object_get_string_member(params, "label");
 	SdagCvCascade *cascade;
@@ -132,7 +224,7 @@ haar_validate(JsonObject *params, GError **error)
 			    sizeof(((SdagDetection *)NULL)->label) - 1);
 		return FALSE;
 	}
-	cascade = haar_load(json_object_get_string_member(params, "cascade"), error);
+	cascade = haar_load(json_object_get_string_member(params, "cascade"), settings, error);
 	if (cascade == NULL)
 		return FALSE;
 	sdag_cv_cascade_free(cascade);
@@ -154,7 +246,8 @@ static const SdagParamSpec haar_params[] = {
      FALSE,
      0,
      0,
-     "an OpenCV cascade XML file, read when the pipeline is registered and when a job starts"},
+     "an OpenCV cascade XML file under [nodes] cascade_dirs: its name (\".xml\" may be left "
+     "out) or its path; read when the pipeline is registered and when a job starts"},
     {"label", SDAG_PARAM_NAME, "\"face\"", FALSE, 0, 0, "the label of the detections"},
     {"scale_factor",
      SDAG_PARAM_DOUBLE,
@@ -197,8 +290,8 @@ static const SdagNodeDesc haar_desc = {
     .n_outputs = G_N_ELEMENTS(haar_outputs),
     .params = haar_params,
     .n_params = G_N_ELEMENTS(haar_params),
-    .validate = haar_validate,
-    .init = haar_init,
+    .validate_with_settings = haar_validate,
+    .init_with_settings = haar_init,
     .process = haar_process,
     .finalize = haar_finalize,
     .frame_formats = SDAG_FRAME_FORMAT_BIT(SDAG_FRAME_FORMAT_I420) |

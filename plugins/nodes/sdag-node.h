@@ -12,7 +12,8 @@
  *
  * Lifetime of a node instance, all on one streaming thread:
  *   init(params)                      once per job, params already validated
- *                                     and completed with defaults
+ *                                     and completed with defaults (or
+ *                                     init_with_settings(params, settings))
  *   process(inputs, outputs)          once per processed frame
  *   save_state / load_state           between frames, for checkpoints
  *   finalize()                        once, when the job ends
@@ -26,7 +27,7 @@
 G_BEGIN_DECLS
 
 /* Bump on any change to the structs or calls below. */
-#define SDAG_NODE_ABI_VERSION 2u
+#define SDAG_NODE_ABI_VERSION 3u
 #define SDAG_NODE_ENTRY_SYMBOL "sdag_node_describe"
 
 typedef enum {
@@ -183,6 +184,17 @@ typedef struct {
 	 * and conversion is expensive: a node that reads only luma declares
 	 * I420 | NV12 | GRAY8 (the first plane is Y in each). Since ABI 2. */
 	guint32 frame_formats;
+
+	/* Optional, since ABI 3: validate and init that also read @settings,
+	 * the daemon's settings for nodes (its config's [nodes] group, such as
+	 * {"cascade_dirs": ["/usr/share/opencv4/haarcascades"]}; a member may be
+	 * missing where no daemon sets it, as in the GStreamer element). Read
+	 * only, and valid during the call only. When set, each is called instead
+	 * of its plain form, which may then be NULL. */
+	gboolean (*validate_with_settings)(JsonObject *params,
+					   JsonObject *settings,
+					   GError **error);
+	gpointer (*init_with_settings)(JsonObject *params, JsonObject *settings, GError **error);
 } SdagNodeDesc;
 
 typedef const SdagNodeDesc *(*SdagNodeDescribeFunc)(void);

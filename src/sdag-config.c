@@ -23,6 +23,9 @@
 #define SDAG_MAX_BODY_MIN 1024
 #define SDAG_MAX_BODY_MAX (G_GUINT64_CONSTANT(1) << 30)
 #define SDAG_JOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
+/* 1 MiB: room for RocksDB to open (LOG, MANIFEST, OPTIONS); 1 GiB: a memtable per family */
+#define SDAG_CONFIG_STORE_WRITE_BUFFER_MIN (G_GUINT64_CONSTANT(1) << 20)
+#define SDAG_CONFIG_STORE_WRITE_BUFFER_MAX (G_GUINT64_CONSTANT(1) << 30)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -100,6 +103,16 @@ sdag_config_set_job_cache_cb(SdagConfig *self, const char *value, GError **error
 {
 	return sdag_config_parse_uint(
 	    value, 0, SDAG_JOB_CACHE_MAX_BYTES, &self->job_cache_bytes, error);
+}
+
+static gboolean
+sdag_config_set_store_write_buffer_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_uint(value,
+				      SDAG_CONFIG_STORE_WRITE_BUFFER_MIN,
+				      SDAG_CONFIG_STORE_WRITE_BUFFER_MAX,
+				      &self->store_write_buffer_bytes,
+				      error);
 }
 
 static gboolean
@@ -252,6 +265,7 @@ static const struct {
     {"daemon", "device_id", sdag_config_set_device_id_cb},
     {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
     {"rest", "job_cache_bytes", sdag_config_set_job_cache_cb},
+    {"store", "write_buffer_bytes", sdag_config_set_store_write_buffer_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},

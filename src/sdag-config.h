@@ -33,6 +33,8 @@ typedef struct {
 	char *device_id;
 	guint64 max_body_bytes;
 	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
+	/* RocksDB memtable of each family, and the free space below which the store is full */
+	guint64 store_write_buffer_bytes;
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
 	GStrv media_roots; /* absolute directories, maybe empty; never NULL after load */

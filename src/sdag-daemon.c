@@ -65,6 +65,17 @@ sdag_daemon_cache_collect_cb(SdagProm *prom, gpointer user_data)
 	sdag_prom_set(prom, "streamdag_job_cache_lookups_total", miss, (double)st.misses);
 }
 
+/* While the store is full, asks it each second whether writes work again: that clears the
+ * full state shown in /healthz and lets the jobs waiting for space go on. */
+static gboolean
+sdag_daemon_store_probe_cb(gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+
+	sdag_store_probe(self->store);
+	return G_SOURCE_CONTINUE;
+}
+
 /**
  * sdag_daemon_new:
  * @config: (transfer full): the effective configuration
@@ -80,6 +91,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	g_autoptr(SdagDaemon) self = g_new0(SdagDaemon, 1);
 	g_autofree char *db_rel = NULL;
 	g_autofree char *db_path = NULL;
+	SdagStoreOptions store_options = {.write_buffer_bytes = config->store_write_buffer_bytes};
 
 	self->config = config;
 	self->started_us = g_get_monotonic_time();
@@ -88,9 +100,10 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	/* absolute, so that logs and /healthz say where the data really is */
 	db_rel = g_build_filename(config->data_dir, "db", NULL);
 	db_path = g_canonicalize_filename(db_rel, NULL);
-	self->store = sdag_store_open(db_path, error);
+	self->store = sdag_store_open_with_options(db_path, &store_options, error);
 	if (self->store == NULL)
 		return NULL;
+	self->store_probe_id = g_timeout_add_seconds(1, sdag_daemon_store_probe_cb, self);
 	self->types = sdag_node_types_new();
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
 		return NULL;
@@ -143,6 +156,7 @@ sdag_daemon_free(SdagDaemon *self)
 {
 	if (self == NULL)
 		return;
+	g_clear_handle_id(&self->store_probe_id, g_source_remove);
 	/* Jobs first, while the server still holds its connections: a cancel waiting for its
 	 * job gets its answer. The requests served meanwhile find the job manager whole; it
 	 * starts no job once it is closing. */

@@ -504,12 +504,15 @@ sdag_jobs_retry_later(SdagJobs *self)
 }
 
 /*
- * Writes a job's end (end_to, end_summary, end_metrics) and frees it. On a full disk the job
- * stays active and unsaved instead: its answers say how it ended, and the write is retried
- * each second until it lands. If the daemon stops first, the record on disk still says
- * running, and the next start applies the interruption rule to it.
+ * Writes a job's end (end_to, end_summary, end_metrics). On a full disk the job stays active
+ * and unsaved instead: its answers say how it ended, and the write is retried each second
+ * until it lands. If the daemon stops first, the record on disk still says running, and the
+ * next start applies the interruption rule to it.
+ *
+ * Returns: TRUE when the job is done with (its end written, or failed for another reason
+ * than space): the caller drops it from the active jobs
  */
-static void
+static gboolean
 sdag_jobs_write_end(SdagJobs *self, SdagJob *job)
 {
 	g_autoptr(GError) error = NULL;
@@ -526,10 +529,17 @@ sdag_jobs_write_end(SdagJobs *self, SdagJob *job)
 			json_object_set_string_member(
 			    job->record, "status", sdag_job_status_names[job->end_to]);
 			sdag_jobs_retry_later(self);
-			return;
+			return FALSE;
 		}
 		g_warning("%s", error->message);
 	}
+	job->unsaved = FALSE;
+	return TRUE;
+}
+
+static void
+sdag_jobs_drop(SdagJobs *self, SdagJob *job)
+{
 	g_hash_table_steal(self->active, job->id);
 	sdag_job_free(job);
 }
@@ -547,7 +557,8 @@ sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char 
 	json_object_set_string_member(job->record, "finished_at", now);
 	job->end_to = SDAG_JOB_FAILED;
 	job->end_summary = sdag_results_dup_summary(empty);
-	sdag_jobs_write_end(self, job);
+	if (sdag_jobs_write_end(self, job))
+		sdag_jobs_drop(self, job);
 }
 
 static void
@@ -688,6 +699,7 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 	SdagJobs *self = job->jobs;
 	g_autofree char *now = sdag_jobs_now();
 	SdagJobStatus to = SDAG_JOB_FAILED;
+	gboolean saved;
 
 	switch (sdag_worker_get_outcome(worker)) {
 	case SDAG_WORKER_COMPLETED:
@@ -713,8 +725,10 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 		self->n_live--;
 	else
 		self->n_running--;
+	saved = sdag_jobs_write_end(self, job);
 	sdag_jobs_answer_waiters(self, job);
-	sdag_jobs_write_end(self, job);
+	if (saved)
+		sdag_jobs_drop(self, job);
 	sdag_jobs_schedule(self);
 }
 
@@ -735,8 +749,11 @@ sdag_jobs_retry_cb(gpointer user_data)
 		if (job->unsaved)
 			g_ptr_array_add(unsaved, job);
 	}
-	for (guint i = 0; i < unsaved->len; i++)
-		sdag_jobs_write_end(self, g_ptr_array_index(unsaved, i));
+	for (guint i = 0; i < unsaved->len; i++) {
+		SdagJob *job = g_ptr_array_index(unsaved, i);
+		if (sdag_jobs_write_end(self, job))
+			sdag_jobs_drop(self, job);
+	}
 	g_hash_table_iter_init(&iter, self->active);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		pending = pending || ((SdagJob *)value)->unsaved;

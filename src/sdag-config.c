@@ -27,6 +27,9 @@
 #define SDAG_MAX_CONNECTIONS_MAX 65536
 /* 65536x65536: beyond the largest frame any decoder makes */
 #define SDAG_MAX_FRAME_PIXELS_MAX (G_GUINT64_CONSTANT(1) << 32)
+/* 1 MiB: room for RocksDB to open (LOG, MANIFEST, OPTIONS); 1 GiB: a memtable per family */
+#define SDAG_CONFIG_STORE_WRITE_BUFFER_MIN (G_GUINT64_CONSTANT(1) << 20)
+#define SDAG_CONFIG_STORE_WRITE_BUFFER_MAX (G_GUINT64_CONSTANT(1) << 30)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
 
@@ -135,6 +138,16 @@ static gboolean
 sdag_config_set_header_timeout_cb(SdagConfig *self, const char *value, GError **error)
 {
 	return sdag_config_set_rest_uint(value, 1, 3600, &self->header_timeout_s, error);
+}
+
+static gboolean
+sdag_config_set_store_write_buffer_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_uint(value,
+				      SDAG_CONFIG_STORE_WRITE_BUFFER_MIN,
+				      SDAG_CONFIG_STORE_WRITE_BUFFER_MAX,
+				      &self->store_write_buffer_bytes,
+				      error);
 }
 
 static gboolean
@@ -310,6 +323,7 @@ static const struct {
     {"rest", "max_connections", sdag_config_set_max_connections_cb},
     {"rest", "idle_timeout_s", sdag_config_set_idle_timeout_cb},
     {"rest", "header_timeout_s", sdag_config_set_header_timeout_cb},
+    {"store", "write_buffer_bytes", sdag_config_set_store_write_buffer_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},

@@ -36,6 +36,8 @@ typedef struct {
 	guint max_connections;	 /* open REST client connections, WebSockets included */
 	guint idle_timeout_s;	 /* a connection between requests, or sending a body */
 	guint header_timeout_s;	 /* a connection sending its request's headers */
+	/* RocksDB memtable of each family, and the free space below which the store is full */
+	guint64 store_write_buffer_bytes;
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
 	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */

@@ -70,6 +70,17 @@ sdag_daemon_cache_collect_cb(SdagProm *prom, gpointer user_data)
 	sdag_prom_set(prom, "streamdag_job_cache_lookups_total", miss, (double)st.misses);
 }
 
+/* While the store is full, asks it each second whether writes work again: that clears the
+ * full state shown in /healthz and lets the jobs waiting for space go on. */
+static gboolean
+sdag_daemon_store_probe_cb(gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+
+	sdag_store_probe(self->store);
+	return G_SOURCE_CONTINUE;
+}
+
 /**
  * sdag_daemon_new:
  * @config: (transfer full): the effective configuration
@@ -85,6 +96,8 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	g_autoptr(SdagDaemon) self = g_new0(SdagDaemon, 1);
 	g_autofree char *db_rel = NULL;
 	g_autofree char *db_path = NULL;
+	SdagStoreOptions store_options = {.write_buffer_bytes = config->store_write_buffer_bytes};
+	g_autoptr(GError) error_local = NULL;
 
 	self->config = config;
 	self->started_us = g_get_monotonic_time();
@@ -93,12 +106,20 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	/* absolute, so that logs and /healthz say where the data really is */
 	db_rel = g_build_filename(config->data_dir, "db", NULL);
 	db_path = g_canonicalize_filename(db_rel, NULL);
-	self->store = sdag_store_open(db_path, error);
+	self->store = sdag_store_open_with_options(db_path, &store_options, error);
 	if (self->store == NULL)
 		return NULL;
-	/* before anything reads a record: one unreadable record must not stop the start */
-	if (!sdag_quarantine_sweep(self->store, NULL, error))
-		return NULL;
+	/* before anything reads a record: one unreadable record must not stop the start; on
+	 * a full disk the records stay where they are until a start with space */
+	if (!sdag_quarantine_sweep(self->store, NULL, &error_local)) {
+		if (!g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		g_warning("unreadable records not checked: %s", error_local->message);
+		g_clear_error(&error_local);
+	}
+	self->store_probe_id = g_timeout_add_seconds(1, sdag_daemon_store_probe_cb, self);
 	self->types = sdag_node_types_new();
 	/* [nodes], for the nodes that read it (ABI 3): read-only from here on */
 	{
@@ -162,6 +183,7 @@ sdag_daemon_free(SdagDaemon *self)
 {
 	if (self == NULL)
 		return;
+	g_clear_handle_id(&self->store_probe_id, g_source_remove);
 	/* Jobs first, while the server still holds its connections: a cancel waiting for its
 	 * job gets its answer. The requests served meanwhile find the job manager whole; it
 	 * starts no job once it is closing. */

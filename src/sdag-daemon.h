@@ -45,6 +45,7 @@ typedef struct {
 	SdagMqtt *mqtt; /* NULL when no broker is configured */
 	SdagWs *ws;
 	gint64 started_us; /* monotonic */
+	guint store_probe_id;
 } SdagDaemon;
 
 SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);

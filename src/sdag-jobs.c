@@ -83,6 +83,10 @@ struct _SdagJobs {
 	GQueue queue;	    /* SdagJob, queued, by seq */
 	guint n_running;
 	guint schedule_id;
+	/* while the store is full: jobs whose end is not on disk yet, queued jobs that could
+	 * not start; retried each second */
+	guint retry_id;
+	gboolean start_stalled;
 	gboolean closing;    /* no job starts any more */
 	GArray *listeners;   /* SdagJobsListenerEntry; fixed while any job runs */
 	SdagJobCache *cache; /* answers of terminal jobs, see sdag_jobs_get_text() */
@@ -106,6 +110,12 @@ struct _SdagJob {
 	gboolean live; /* its source is rtsp or rtmp */
 	gint64 started_mono;
 	GSList *waiters; /* SdagJobsWaiter: cancels answered when the job has stopped */
+	/* Ended while the store was full: the job stays here, answering with its end
+	 * (end_to, the record's status member), until sdag_jobs_write_end() lands. */
+	gboolean unsaved;
+	SdagJobStatus end_to;
+	JsonNode *end_summary;
+	JsonNode *end_metrics; /* nullable */
 };
 
 typedef struct {
@@ -257,6 +267,8 @@ sdag_job_free(SdagJob *job)
 {
 	g_assert(job->worker == NULL);
 	g_assert(job->waiters == NULL);
+	g_clear_pointer(&job->end_summary, json_node_unref);
+	g_clear_pointer(&job->end_metrics, json_node_unref);
 	json_object_unref(job->record);
 	g_free(job->id);
 	g_free(job);
@@ -495,26 +507,71 @@ sdag_jobs_answer_waiters(SdagJobs *self, SdagJob *job)
 	g_slist_free_full(waiters, g_free);
 }
 
+static gboolean sdag_jobs_retry_cb(gpointer user_data);
+
+static void
+sdag_jobs_retry_later(SdagJobs *self)
+{
+	if (self->retry_id == 0 && !self->closing)
+		self->retry_id = g_timeout_add_seconds(1, sdag_jobs_retry_cb, self);
+}
+
+/*
+ * Writes a job's end (end_to, end_summary, end_metrics). On a full disk the job stays active
+ * and unsaved instead: its answers say how it ended, and the write is retried each second
+ * until it lands. If the daemon stops first, the record on disk still says running, and the
+ * next start applies the interruption rule to it.
+ *
+ * Returns: TRUE when the job is done with (its end written, or failed for another reason
+ * than space): the caller drops it from the active jobs
+ */
+static gboolean
+sdag_jobs_write_end(SdagJobs *self, SdagJob *job)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
+
+	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, job->end_summary);
+	if (job->end_metrics != NULL)
+		sdag_jobs_batch_put_json(batch, SDAG_STORE_METRICS, job->id, job->end_metrics);
+	if (!sdag_jobs_set_status(self, job, job->end_to, g_steal_pointer(&batch), &error)) {
+		if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)) {
+			if (!job->unsaved)
+				g_warning("%s; written when space returns", error->message);
+			job->unsaved = TRUE;
+			json_object_set_string_member(
+			    job->record, "status", sdag_job_status_names[job->end_to]);
+			sdag_jobs_retry_later(self);
+			return FALSE;
+		}
+		g_warning("%s", error->message);
+	}
+	job->unsaved = FALSE;
+	return TRUE;
+}
+
+static void
+sdag_jobs_drop(SdagJobs *self, SdagJob *job)
+{
+	g_hash_table_steal(self->active, job->id);
+	sdag_job_free(job);
+}
+
 /* Ends a job that could not start (queued or just running → failed), with an empty
  * summary. */
 static void
 sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char *message)
 {
-	g_autoptr(GError) error = NULL;
 	g_autofree char *now = sdag_jobs_now();
-	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
-	g_autoptr(JsonNode) summary = NULL;
 	g_autoptr(SdagResults) empty = sdag_results_new(self->store, job->id);
 
 	g_warning("job %s: cannot start: %s: %s", job->id, code, message);
 	sdag_jobs_set_error_member(job->record, code, message);
 	json_object_set_string_member(job->record, "finished_at", now);
-	summary = sdag_results_dup_summary(empty);
-	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
-	if (!sdag_jobs_set_status(self, job, SDAG_JOB_FAILED, g_steal_pointer(&batch), &error))
-		g_warning("%s", error->message);
-	g_hash_table_steal(self->active, job->id);
-	sdag_job_free(job);
+	job->end_to = SDAG_JOB_FAILED;
+	job->end_summary = sdag_results_dup_summary(empty);
+	if (sdag_jobs_write_end(self, job))
+		sdag_jobs_drop(self, job);
 }
 
 static void
@@ -565,6 +622,13 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 		    json_object_get_int_member_with_default(job->record, "attempts", 0) + 1);
 		if (!sdag_jobs_set_status(self, job, SDAG_JOB_RUNNING, NULL, &error)) {
 			sdag_dag_free(dag);
+			if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)) {
+				/* still queued, on disk and here: it starts when space returns */
+				g_queue_push_head(&self->queue, job);
+				self->start_stalled = TRUE;
+				sdag_jobs_retry_later(self);
+				return;
+			}
 			g_warning("%s", error->message);
 			return;
 		}
@@ -616,8 +680,10 @@ sdag_jobs_schedule_cb(gpointer user_data)
 	GList *l = self->queue.head;
 
 	self->schedule_id = 0;
-	/* FIFO within each kind of slot: a live job does not wait for a file job's slot */
-	while (l != NULL) {
+	self->start_stalled = FALSE;
+	/* FIFO within each kind of slot: a live job does not wait for a file job's slot; none
+	 * starts while the store is full (a start writes the running status) */
+	while (l != NULL && !self->start_stalled) {
 		SdagJob *job = l->data;
 		GList *next = l->next;
 
@@ -645,12 +711,9 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 {
 	SdagJob *job = user_data;
 	SdagJobs *self = job->jobs;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
-	g_autoptr(JsonNode) summary = sdag_worker_dup_summary(worker);
-	g_autoptr(JsonNode) metrics = sdag_worker_dup_metrics(worker);
 	g_autofree char *now = sdag_jobs_now();
 	SdagJobStatus to = SDAG_JOB_FAILED;
+	gboolean saved;
 
 	switch (sdag_worker_get_outcome(worker)) {
 	case SDAG_WORKER_COMPLETED:
@@ -667,21 +730,52 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 	}
 	sdag_jobs_add_live(job, job->record);
 	json_object_set_string_member(job->record, "finished_at", now);
-	sdag_jobs_batch_put_json(batch, SDAG_STORE_RESULTS, job->id, summary);
-	if (metrics != NULL)
-		sdag_jobs_batch_put_json(batch, SDAG_STORE_METRICS, job->id, metrics);
-	if (!sdag_jobs_set_status(self, job, to, g_steal_pointer(&batch), &error))
-		g_warning("%s", error->message);
+	job->end_to = to;
+	job->end_summary = sdag_worker_dup_summary(worker);
+	job->end_metrics = sdag_worker_dup_metrics(worker);
 
 	g_clear_pointer(&job->worker, sdag_worker_free);
 	if (job->live)
 		self->n_live--;
 	else
 		self->n_running--;
+	saved = sdag_jobs_write_end(self, job);
 	sdag_jobs_answer_waiters(self, job);
-	g_hash_table_steal(self->active, job->id);
-	sdag_job_free(job);
+	if (saved)
+		sdag_jobs_drop(self, job);
 	sdag_jobs_schedule(self);
+}
+
+/* Each second while the store is full: the ends not written yet, then the queue. */
+static gboolean
+sdag_jobs_retry_cb(gpointer user_data)
+{
+	SdagJobs *self = user_data;
+	g_autoptr(GPtrArray) unsaved = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+	gboolean pending = FALSE;
+
+	self->retry_id = 0;
+	g_hash_table_iter_init(&iter, self->active);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		SdagJob *job = value;
+		if (job->unsaved)
+			g_ptr_array_add(unsaved, job);
+	}
+	for (guint i = 0; i < unsaved->len; i++) {
+		SdagJob *job = g_ptr_array_index(unsaved, i);
+		if (sdag_jobs_write_end(self, job))
+			sdag_jobs_drop(self, job);
+	}
+	g_hash_table_iter_init(&iter, self->active);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		pending = pending || ((SdagJob *)value)->unsaved;
+	if (self->start_stalled && !pending && self->retry_id == 0)
+		sdag_jobs_schedule(self);
+	else if (self->start_stalled || pending)
+		sdag_jobs_retry_later(self);
+	return G_SOURCE_REMOVE;
 }
 
 /* interruption: a daemon stop with the job running, or such a stop found at start-up */
@@ -938,6 +1032,7 @@ sdag_jobs_free(SdagJobs *self)
 		g_source_remove(self->schedule_id);
 		self->schedule_id = 0;
 	}
+	g_clear_handle_id(&self->retry_id, g_source_remove);
 	/* jobs already stopping finish through their done callback */
 	for (;;) {
 		gboolean pending = FALSE;
@@ -1488,7 +1583,7 @@ sdag_jobs_lookup_status(SdagJobs *self, const char *job_id, SdagJobStatus *statu
 	g_autoptr(JsonObject) record = NULL;
 
 	if (job != NULL) {
-		*status = job->status;
+		*status = job->unsaved ? job->end_to : job->status;
 		return TRUE;
 	}
 	record = sdag_jobs_load_record(self, job_id, error);
@@ -1520,6 +1615,8 @@ sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error)
 		return NULL;
 	if (job != NULL && job->worker != NULL) {
 		summary = sdag_worker_dup_summary(job->worker);
+	} else if (job != NULL && job->unsaved) {
+		summary = json_node_copy(job->end_summary);
 	} else if (sdag_job_status_is_terminal(status)) {
 		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job_id);
 	} else {
@@ -1585,6 +1682,15 @@ sdag_jobs_cancel(SdagJobs *self,
 	SdagJob *job = g_hash_table_lookup(self->active, job_id);
 	SdagJobsWaiter *waiter;
 
+	if (job != NULL && job->unsaved) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_JOB_TERMINAL,
+			    "job '%s' is already %s",
+			    job_id,
+			    sdag_job_status_names[job->end_to]);
+		return FALSE;
+	}
 	if (job == NULL) {
 		SdagJobStatus status;
 		if (!sdag_jobs_lookup_status(self, job_id, &status, error))
@@ -1654,6 +1760,15 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 
 	if (g_hash_table_contains(self->active, job_id)) {
 		SdagJob *job = g_hash_table_lookup(self->active, job_id);
+		if (job->unsaved) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_STORAGE_FULL,
+				    "job '%s' ended while the disk was full: its end is written, "
+				    "and it can be deleted, once space returns",
+				    job_id);
+			return FALSE;
+		}
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_JOB_NOT_TERMINAL,

@@ -717,8 +717,13 @@ sdag_live_result_cb(SdagElement *element, const SdagFrameResult *result, gpointe
 	gint64 now = g_get_monotonic_time();
 
 	if (!sdag_results_add(self->results, result, &error)) {
+		/* a full disk keeps its own code (storage_full) */
 		g_autoptr(GError) store_error =
-		    g_error_new_literal(SDAG_ERROR, SDAG_ERROR_STORE, error->message);
+		    g_error_new_literal(SDAG_ERROR,
+					g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)
+					    ? SDAG_ERROR_STORAGE_FULL
+					    : SDAG_ERROR_STORE,
+					error->message);
 		gst_element_post_message(
 		    GST_ELEMENT(element),
 		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
@@ -1387,7 +1392,10 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 			self->outcome = SDAG_WORKER_FAILED;
 			g_free(self->error_code);
 			g_free(self->error_message);
-			self->error_code = g_strdup("store_error");
+			self->error_code =
+			    g_strdup(g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)
+					 ? sdag_error_code_to_string(SDAG_ERROR_STORAGE_FULL)
+					 : "store_error");
 			self->error_message = g_strdup(error->message);
 		}
 	}

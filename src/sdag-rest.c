@@ -177,6 +177,24 @@ sdag_rest_read_json(SoupServerMessage *msg)
 	return node;
 }
 
+/* "storage": whether the store takes writes; "full" since when, in UTC */
+static void
+sdag_rest_add_storage_health(JsonBuilder *b, gint64 full_since_us)
+{
+	json_builder_set_member_name(b, "storage");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, full_since_us != 0 ? "full" : "ok");
+	json_builder_set_member_name(b, "since");
+	if (full_since_us != 0) {
+		g_autofree char *text = sdag_json_timestamp(full_since_us);
+		json_builder_add_string_value(b, text);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	json_builder_end_object(b);
+}
+
 static void
 sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
@@ -187,10 +205,11 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 	GPtrArray *skipped = sdag_node_types_get_skipped(d->types);
 	g_autoptr(JsonNode) root = NULL;
 	guint quarantined = 0;
+	gint64 full_since_us = sdag_store_get_full_since(d->store);
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "status");
-	json_builder_add_string_value(b, "ok");
+	json_builder_add_string_value(b, full_since_us != 0 ? "degraded" : "ok");
 	json_builder_set_member_name(b, "version");
 	json_builder_add_string_value(b, SDAG_VERSION);
 	json_builder_set_member_name(b, "uptime_s");
@@ -232,6 +251,7 @@ sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 	}
 	sdag_mqtt_add_health(d->mqtt, b);
 	sdag_quarantine_add_health(d->store, b, &quarantined);
+	sdag_rest_add_storage_health(b, full_since_us);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	if (quarantined > 0)

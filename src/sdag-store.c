@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <rocksdb/c.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "sdag-error.h"
 #include "sdag-store.h"
@@ -54,19 +55,34 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_iterator_t, rocksdb_iter_destroy)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_writebatch_t, rocksdb_writebatch_destroy)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rocksdb_pinnableslice_t, rocksdb_pinnableslice_destroy)
 
-struct _SdagStore {
-	char *path;
+/* One open RocksDB database and its family handles. */
+typedef struct {
 	rocksdb_t *db;
-	rocksdb_options_t *options;
-	rocksdb_readoptions_t *read_options;
-	rocksdb_writeoptions_t *write_sync;
-	rocksdb_writeoptions_t *write_nosync;
-	/* every family opened, "default" and unknown ones included: all destroyed at free */
+	/* every family opened, "default" and unknown ones included: all destroyed at close */
 	rocksdb_column_family_handle_t **handles;
 	gsize n_handles;
 	/* borrowed from handles */
 	rocksdb_column_family_handle_t *families[SDAG_STORE_N_FAMILIES];
+	gboolean read_only; /* opened so on a full disk: reads only */
+} SdagStoreDb;
+
+struct _SdagStore {
+	char *path;
+	rocksdb_options_t *options;
+	rocksdb_readoptions_t *read_options;
+	rocksdb_writeoptions_t *write_sync;
+	rocksdb_writeoptions_t *write_nosync;
+	guint64 min_free_bytes;
+	/* Read with g_atomic_pointer_get(): replaced at most once, when a store opened
+	 * read-only on a full disk becomes writable (sdag_store_probe()). The read-only one
+	 * it replaced stays open in retired until sdag_store_free(), so that a call still
+	 * using it finishes safely without any lock on the paths of every call. */
+	SdagStoreDb *current;
+	SdagStoreDb *retired;
 	guint schema_version;
+	GMutex lock;	      /* guards full_since_us and the switch to read-write */
+	gint64 full_since_us; /* real time the store became full; 0 while it is not */
+	gint full;	      /* atomic: full_since_us != 0, read without the lock */
 };
 
 typedef struct {
@@ -92,28 +108,132 @@ static const char *sdag_store_family_names[SDAG_STORE_N_FAMILIES] = {
     [SDAG_STORE_OUTBOX] = "outbox",
 };
 
-static gboolean sdag_store_check_errptr(char *errptr, GError **error, const char *format, ...)
-    G_GNUC_PRINTF(3, 4);
+static gboolean
+sdag_store_check_errptr(SdagStore *self, char *errptr, GError **error, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
+
+/*
+ * RocksDB says "No space left on device" both for its NoSpace status and for an ENOSPC
+ * from the file system (the text of the status subcode and of strerror(ENOSPC)); the C API
+ * gives only the text.
+ */
+static gboolean
+sdag_store_errptr_is_no_space(const char *errptr)
+{
+	return strstr(errptr, "No space left on device") != NULL;
+}
+
+static void
+sdag_store_set_full(SdagStore *self)
+{
+	g_mutex_lock(&self->lock);
+	if (self->full_since_us == 0) {
+		self->full_since_us = g_get_real_time();
+		g_atomic_int_set(&self->full, 1);
+		g_warning("store %s: no space left: writes are refused (storage_full) until "
+			  "at least %" G_GUINT64_FORMAT " bytes are free again",
+			  self->path,
+			  self->min_free_bytes);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+static void
+sdag_store_clear_full(SdagStore *self)
+{
+	/* every write passes here: the common case takes no lock */
+	if (g_atomic_int_get(&self->full) == 0)
+		return;
+	g_mutex_lock(&self->lock);
+	if (self->full_since_us != 0) {
+		self->full_since_us = 0;
+		g_atomic_int_set(&self->full, 0);
+		g_message("store %s: space available again: writes resumed", self->path);
+	}
+	g_mutex_unlock(&self->lock);
+}
 
 /*
  * The one place where RocksDB's malloc'd error string becomes a GError: returns TRUE when
- * errptr is NULL (no error); otherwise sets SDAG_ERROR_STORE with a message that starts with
- * what was being done, frees errptr and returns FALSE.
+ * errptr is NULL (no error); otherwise sets SDAG_ERROR_STORAGE_FULL when the disk is full
+ * (and marks the store full), SDAG_ERROR_STORE for anything else, with a message that starts
+ * with what was being done, frees errptr and returns FALSE.
  */
 static gboolean
-sdag_store_check_errptr(char *errptr, GError **error, const char *format, ...)
+sdag_store_check_errptr(SdagStore *self, char *errptr, GError **error, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *what = NULL;
+	SdagError code = SDAG_ERROR_STORE;
 
 	if (errptr == NULL)
 		return TRUE;
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
-	g_set_error(error, SDAG_ERROR, SDAG_ERROR_STORE, "%s: %s", what, errptr);
+	if (sdag_store_errptr_is_no_space(errptr)) {
+		code = SDAG_ERROR_STORAGE_FULL;
+		sdag_store_set_full(self);
+	}
+	g_set_error(error, SDAG_ERROR, code, "%s: %s", what, errptr);
 	rocksdb_free(errptr);
 	return FALSE;
+}
+
+static SdagStoreDb *
+sdag_store_db(SdagStore *self)
+{
+	return self != NULL ? g_atomic_pointer_get(&self->current) : NULL;
+}
+
+/* Free bytes for an unprivileged writer on the store's file system; G_MAXUINT64 when
+ * statvfs() fails, so that RocksDB's own answer decides. */
+static guint64
+sdag_store_free_bytes(SdagStore *self)
+{
+	struct statvfs st;
+
+	if (statvfs(self->path, &st) != 0)
+		return G_MAXUINT64;
+	return (guint64)st.f_bavail * (guint64)st.f_frsize;
+}
+
+/*
+ * Before every write. RocksDB 7.8 (Debian's build keeps its assertions) aborts the process
+ * when a file writer that failed once is written again: its info LOG after one failed line,
+ * and the WAL when the error handler resumes with every memtable empty and so keeps the
+ * failed log writer. Refusing writes here while less than min_free_bytes are free keeps
+ * RocksDB's own writes off a full disk in the first place; its error handler still covers
+ * what slips through (a flush or compaction that eats the rest).
+ */
+static gboolean
+sdag_store_check_space(SdagStore *self, GError **error)
+{
+	guint64 avail;
+
+	if (sdag_store_db(self)->read_only) {
+		sdag_store_set_full(self);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORAGE_FULL,
+			    "the store %s was opened read-only on a full disk",
+			    self->path);
+		return FALSE;
+	}
+	avail = sdag_store_free_bytes(self);
+	if (avail < self->min_free_bytes) {
+		sdag_store_set_full(self);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORAGE_FULL,
+			    "no space left for the store %s: %" G_GUINT64_FORMAT
+			    " bytes free, %" G_GUINT64_FORMAT " needed",
+			    self->path,
+			    avail,
+			    self->min_free_bytes);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /**
@@ -141,15 +261,21 @@ sdag_store_load_schema_version(SdagStore *self, GError **error)
 	g_autofree char *text = NULL;
 	g_autoptr(rocksdb_pinnableslice_t) slice = NULL;
 	g_autoptr(GError) error_local = NULL;
+	SdagStoreDb *db = sdag_store_db(self);
 
-	slice = rocksdb_get_pinned(self->db, self->read_options, key, strlen(key), &errptr);
-	if (!sdag_store_check_errptr(errptr, error, "failed to read the schema version"))
+	slice = rocksdb_get_pinned(db->db, self->read_options, key, strlen(key), &errptr);
+	if (!sdag_store_check_errptr(self, errptr, error, "failed to read the schema version"))
 		return FALSE;
 	if (slice == NULL) {
+		if (!sdag_store_check_space(self, error)) {
+			g_prefix_error(error, "cannot write the schema version: ");
+			return FALSE;
+		}
 		text = g_strdup_printf("%u", (guint)SDAG_STORE_SCHEMA_VERSION);
 		rocksdb_put(
-		    self->db, self->write_sync, key, strlen(key), text, strlen(text), &errptr);
-		if (!sdag_store_check_errptr(errptr, error, "failed to write the schema version"))
+		    db->db, self->write_sync, key, strlen(key), text, strlen(text), &errptr);
+		if (!sdag_store_check_errptr(
+			self, errptr, error, "failed to write the schema version"))
 			return FALSE;
 		self->schema_version = SDAG_STORE_SCHEMA_VERSION;
 		return TRUE;
@@ -203,8 +329,11 @@ sdag_store_family_names_to_open(SdagStore *self, GError **error)
 		rocksdb_list_column_families_destroy(listed, n_listed);
 		g_autofree char *current = g_build_filename(self->path, "CURRENT", NULL);
 		if (g_file_test(current, G_FILE_TEST_EXISTS)) {
-			sdag_store_check_errptr(
-			    errptr, error, "failed to list the column families of %s", self->path);
+			sdag_store_check_errptr(self,
+						errptr,
+						error,
+						"failed to list the column families of %s",
+						self->path);
 			return NULL;
 		}
 		/* not an error: a new database */
@@ -224,29 +353,149 @@ sdag_store_family_names_to_open(SdagStore *self, GError **error)
 	return g_steal_pointer(&names);
 }
 
+static void
+sdag_store_db_close(SdagStoreDb *db)
+{
+	if (db == NULL)
+		return;
+	/* handles must go before the DB they belong to */
+	for (gsize i = 0; i < db->n_handles; i++)
+		rocksdb_column_family_handle_destroy(db->handles[i]);
+	g_free(db->handles);
+	if (db->db != NULL)
+		rocksdb_close(db->db);
+	g_free(db);
+}
+
+/* Opens every family of @names, read-write or read-only. */
+static SdagStoreDb *
+sdag_store_db_open(SdagStore *self, GPtrArray *names, gboolean read_only, GError **error)
+{
+	char *errptr = NULL;
+	g_autofree const rocksdb_options_t **family_options = NULL;
+	g_autofree rocksdb_column_family_handle_t **handles = NULL;
+	SdagStoreDb *db;
+	rocksdb_t *rdb;
+
+	family_options = g_new(const rocksdb_options_t *, names->len);
+	for (guint i = 0; i < names->len; i++)
+		family_options[i] = self->options;
+	handles = g_new0(rocksdb_column_family_handle_t *, names->len);
+	if (read_only)
+		rdb = rocksdb_open_for_read_only_column_families(self->options,
+								 self->path,
+								 (int)names->len,
+								 (const char *const *)names->pdata,
+								 family_options,
+								 handles,
+								 0,
+								 &errptr);
+	else
+		rdb = rocksdb_open_column_families(self->options,
+						   self->path,
+						   (int)names->len,
+						   (const char *const *)names->pdata,
+						   family_options,
+						   handles,
+						   &errptr);
+	if (!sdag_store_check_errptr(self,
+				     errptr,
+				     error,
+				     "failed to open the store %s%s",
+				     self->path,
+				     read_only ? " read-only" : ""))
+		return NULL;
+	db = g_new0(SdagStoreDb, 1);
+	db->db = rdb;
+	db->read_only = read_only;
+	db->n_handles = names->len;
+	db->handles = g_steal_pointer(&handles);
+	/* names[0] is "default", names[1 + i] is family i */
+	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++)
+		db->families[i] = db->handles[1 + i];
+	return db;
+}
+
+/*
+ * Read-write when there is room; on a full disk (less than min_free_bytes free, or RocksDB
+ * says so while opening) an existing database opens read-only, so that the daemon serves
+ * reads, and sdag_store_probe() switches to read-write once space returns. A read-write
+ * open writes RocksDB's LOG, MANIFEST and OPTIONS: the free-space check keeps it from
+ * starting on a disk where the LOG's first line fails (the next line would abort RocksDB).
+ */
+static SdagStoreDb *
+sdag_store_db_open_best(SdagStore *self, GPtrArray *names, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autofree char *current = g_build_filename(self->path, "CURRENT", NULL);
+	gboolean exists = g_file_test(current, G_FILE_TEST_EXISTS);
+	SdagStoreDb *db;
+
+	if (sdag_store_free_bytes(self) >= self->min_free_bytes) {
+		db = sdag_store_db_open(self, names, FALSE, &error_local);
+		if (db != NULL || !exists ||
+		    !g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)) {
+			if (db == NULL)
+				g_propagate_error(error, g_steal_pointer(&error_local));
+			return db;
+		}
+	} else if (!exists) {
+		sdag_store_set_full(self);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_STORAGE_FULL,
+			    "no space left to create the store %s",
+			    self->path);
+		return NULL;
+	}
+	sdag_store_set_full(self);
+	db = sdag_store_db_open(self, names, TRUE, error);
+	if (db != NULL)
+		g_warning("store %s: opened read-only: the disk is full", self->path);
+	return db;
+}
+
 /**
  * sdag_store_open:
  * @path: the database directory, created with its parents when missing
  * @error: (nullable): optional return location for an error
  *
- * Opens the database at @path, creating it and any missing column family. Fails with
- * %SDAG_ERROR_STORE when the directory cannot be created, RocksDB cannot open it (another
- * process holds it, say) or its schema version is newer than this code's.
+ * sdag_store_open_with_options() with the defaults.
  *
  * Returns: (transfer full): a store, or %NULL with @error set
  */
 SdagStore *
 sdag_store_open(const char *path, GError **error)
 {
-	char *errptr = NULL;
+	return sdag_store_open_with_options(path, NULL, error);
+}
+
+/**
+ * sdag_store_open_with_options:
+ * @path: the database directory, created with its parents when missing
+ * @options: (nullable): sizes; %NULL for the defaults
+ * @error: (nullable): optional return location for an error
+ *
+ * Opens the database at @path, creating it and any missing column family. Fails with
+ * %SDAG_ERROR_STORE when the directory cannot be created, RocksDB cannot open it (another
+ * process holds it, say) or its schema version is newer than this code's. On a full disk an
+ * existing database opens read-only (see sdag_store_get_full_since()); a new one cannot be
+ * created there (%SDAG_ERROR_STORAGE_FULL).
+ *
+ * Returns: (transfer full): a store, or %NULL with @error set
+ */
+SdagStore *
+sdag_store_open_with_options(const char *path, const SdagStoreOptions *options, GError **error)
+{
 	g_autoptr(SdagStore) self = NULL;
 	g_autoptr(GPtrArray) names = NULL;
-	g_autofree const rocksdb_options_t **family_options = NULL;
-	g_autofree rocksdb_column_family_handle_t **handles = NULL;
+	guint64 write_buffer = SDAG_STORE_DEFAULT_WRITE_BUFFER_BYTES;
 
 	g_return_val_if_fail(path != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+	if (options != NULL && options->write_buffer_bytes != 0)
+		write_buffer = options->write_buffer_bytes;
 	if (g_mkdir_with_parents(path, 0700) != 0) {
 		int errsv = errno;
 		g_set_error(error,
@@ -259,10 +508,20 @@ sdag_store_open(const char *path, GError **error)
 	}
 
 	self = g_new0(SdagStore, 1);
+	g_mutex_init(&self->lock);
 	self->path = g_strdup(path);
+	/* RocksDB's error handler resumes writes after a NoSpace error once one memtable's
+	 * worth is free (its "reserved disk buffer"): refusing writes below the same amount
+	 * makes the store full and writable again at one threshold. */
+	self->min_free_bytes = write_buffer;
 	self->options = rocksdb_options_create();
 	rocksdb_options_set_create_if_missing(self->options, 1);
 	rocksdb_options_set_create_missing_column_families(self->options, 1);
+	rocksdb_options_set_write_buffer_size(self->options, (size_t)write_buffer);
+	/* RocksDB's info LOG sits on the data disk, and its writer aborts the process at the
+	 * line after one that hit ENOSPC. Header level writes it at open only (the version and
+	 * the options), never while the daemon runs. */
+	rocksdb_options_set_info_log_level(self->options, 5 /* HEADER_LEVEL */);
 	{
 		/* A point lookup of a key that is not there (an unknown job, a frame past the
 		 * end) would read a data block of every SST that might hold it; a bloom filter
@@ -284,25 +543,9 @@ sdag_store_open(const char *path, GError **error)
 	names = sdag_store_family_names_to_open(self, error);
 	if (names == NULL)
 		return NULL;
-	family_options = g_new(const rocksdb_options_t *, names->len);
-	for (guint i = 0; i < names->len; i++)
-		family_options[i] = self->options;
-	handles = g_new0(rocksdb_column_family_handle_t *, names->len);
-	self->db = rocksdb_open_column_families(self->options,
-						path,
-						(int)names->len,
-						(const char *const *)names->pdata,
-						family_options,
-						handles,
-						&errptr);
-	if (!sdag_store_check_errptr(errptr, error, "failed to open the store %s", path))
+	self->current = sdag_store_db_open_best(self, names, error);
+	if (self->current == NULL)
 		return NULL;
-	self->n_handles = names->len;
-	self->handles = g_steal_pointer(&handles);
-	/* names[0] is "default", names[1 + i] is family i */
-	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++)
-		self->families[i] = self->handles[1 + i];
-
 	if (!sdag_store_load_schema_version(self, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return NULL;
@@ -321,12 +564,8 @@ sdag_store_free(SdagStore *self)
 {
 	if (self == NULL)
 		return;
-	/* handles must go before the DB they belong to */
-	for (gsize i = 0; i < self->n_handles; i++)
-		rocksdb_column_family_handle_destroy(self->handles[i]);
-	g_free(self->handles);
-	if (self->db != NULL)
-		rocksdb_close(self->db);
+	sdag_store_db_close(self->current);
+	sdag_store_db_close(self->retired);
 	if (self->write_nosync != NULL)
 		rocksdb_writeoptions_destroy(self->write_nosync);
 	if (self->write_sync != NULL)
@@ -335,8 +574,93 @@ sdag_store_free(SdagStore *self)
 		rocksdb_readoptions_destroy(self->read_options);
 	if (self->options != NULL)
 		rocksdb_options_destroy(self->options);
+	g_mutex_clear(&self->lock);
 	g_free(self->path);
 	g_free(self);
+}
+
+/**
+ * sdag_store_get_full_since:
+ * @self: a store
+ *
+ * The store is full from the first write refused for want of space (by RocksDB or by the
+ * free-space check before each write) until a write succeeds again.
+ *
+ * Returns: the real time (g_get_real_time()) it became full, or 0 when it is not full
+ */
+gint64
+sdag_store_get_full_since(SdagStore *self)
+{
+	gint64 since;
+
+	g_return_val_if_fail(self != NULL, 0);
+	g_mutex_lock(&self->lock);
+	since = self->full_since_us;
+	g_mutex_unlock(&self->lock);
+	return since;
+}
+
+/*
+ * A read-only store (opened on a full disk) becomes read-write: a second, read-write open of
+ * the same directory (the read-only one holds no lock), then the switch. The read-only one
+ * is closed only at sdag_store_free(): a call may still be using it.
+ */
+static gboolean
+sdag_store_reopen_locked(SdagStore *self, GError **error)
+{
+	g_autoptr(GPtrArray) names = sdag_store_family_names_to_open(self, error);
+	SdagStoreDb *db;
+
+	if (names == NULL)
+		return FALSE;
+	db = sdag_store_db_open(self, names, FALSE, error);
+	if (db == NULL)
+		return FALSE;
+	self->retired = g_atomic_pointer_get(&self->current);
+	g_atomic_pointer_set(&self->current, db);
+	g_message("store %s: reopened read-write", self->path);
+	return TRUE;
+}
+
+/**
+ * sdag_store_probe:
+ * @self: a store
+ *
+ * While the store is full, tells whether writes work again, by an empty write (which goes
+ * through RocksDB's write path and so answers its error state) after the free-space check,
+ * or, for a store opened read-only, by opening it read-write. Cheap when the store is not
+ * full (nothing is done) or still full (no RocksDB call unless space is back); the daemon
+ * calls it from a timer. Clears the full state on success.
+ *
+ * Returns: %TRUE when the store takes writes
+ */
+gboolean
+sdag_store_probe(SdagStore *self)
+{
+	g_autoptr(GError) error = NULL;
+	char *errptr = NULL;
+	g_autoptr(rocksdb_writebatch_t) empty = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	if (sdag_store_get_full_since(self) == 0)
+		return TRUE;
+	if (sdag_store_free_bytes(self) < self->min_free_bytes)
+		return FALSE;
+	g_mutex_lock(&self->lock);
+	if (sdag_store_db(self)->read_only && self->retired == NULL &&
+	    !sdag_store_reopen_locked(self, &error))
+		g_debug("store %s: still read-only: %s", self->path, error->message);
+	g_mutex_unlock(&self->lock);
+	if (sdag_store_db(self)->read_only)
+		return FALSE;
+	empty = rocksdb_writebatch_create();
+	rocksdb_write(sdag_store_db(self)->db, self->write_nosync, empty, &errptr);
+	if (errptr != NULL) {
+		rocksdb_free(errptr);
+		return FALSE;
+	}
+	sdag_store_clear_full(self);
+	return TRUE;
 }
 
 /**
@@ -383,6 +707,7 @@ sdag_store_get(SdagStore *self,
 	       gsize key_len,
 	       GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	char *errptr = NULL;
 	const char *value;
 	size_t value_len = 0;
@@ -394,14 +719,10 @@ sdag_store_get(SdagStore *self,
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	/* a pinned read tells "absent" from "empty" and saves one copy of the value */
-	slice = rocksdb_get_pinned_cf(self->db,
-				      self->read_options,
-				      self->families[family],
-				      (const char *)key,
-				      key_len,
-				      &errptr);
+	slice = rocksdb_get_pinned_cf(
+	    db->db, self->read_options, db->families[family], (const char *)key, key_len, &errptr);
 	if (!sdag_store_check_errptr(
-		errptr, error, "failed to read from %s", sdag_store_family_names[family]))
+		self, errptr, error, "failed to read from %s", sdag_store_family_names[family]))
 		return NULL;
 	if (slice == NULL) {
 		g_set_error(error,
@@ -438,6 +759,7 @@ sdag_store_put(SdagStore *self,
 	       gboolean sync,
 	       GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	char *errptr = NULL;
 
 	g_return_val_if_fail(self != NULL, FALSE);
@@ -446,16 +768,23 @@ sdag_store_put(SdagStore *self,
 	g_return_val_if_fail(value != NULL || value_len == 0, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-	rocksdb_put_cf(self->db,
+	if (!sdag_store_check_space(self, error)) {
+		g_prefix_error(error, "failed to write to %s: ", sdag_store_family_names[family]);
+		return FALSE;
+	}
+	rocksdb_put_cf(db->db,
 		       sync ? self->write_sync : self->write_nosync,
-		       self->families[family],
+		       db->families[family],
 		       (const char *)key,
 		       key_len,
 		       (const char *)value,
 		       value_len,
 		       &errptr);
-	return sdag_store_check_errptr(
-	    errptr, error, "failed to write to %s", sdag_store_family_names[family]);
+	if (!sdag_store_check_errptr(
+		self, errptr, error, "failed to write to %s", sdag_store_family_names[family]))
+		return FALSE;
+	sdag_store_clear_full(self);
+	return TRUE;
 }
 
 /**
@@ -479,6 +808,7 @@ sdag_store_delete(SdagStore *self,
 		  gboolean sync,
 		  GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	char *errptr = NULL;
 
 	g_return_val_if_fail(self != NULL, FALSE);
@@ -486,14 +816,22 @@ sdag_store_delete(SdagStore *self,
 	g_return_val_if_fail(key != NULL || key_len == 0, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-	rocksdb_delete_cf(self->db,
+	if (!sdag_store_check_space(self, error)) {
+		g_prefix_error(
+		    error, "failed to delete from %s: ", sdag_store_family_names[family]);
+		return FALSE;
+	}
+	rocksdb_delete_cf(db->db,
 			  sync ? self->write_sync : self->write_nosync,
-			  self->families[family],
+			  db->families[family],
 			  (const char *)key,
 			  key_len,
 			  &errptr);
-	return sdag_store_check_errptr(
-	    errptr, error, "failed to delete from %s", sdag_store_family_names[family]);
+	if (!sdag_store_check_errptr(
+		self, errptr, error, "failed to delete from %s", sdag_store_family_names[family]))
+		return FALSE;
+	sdag_store_clear_full(self);
+	return TRUE;
 }
 
 /*
@@ -528,7 +866,8 @@ sdag_store_key_cmp(const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
 /* Visits keys from where @iter was positioned, while they start with @prefix (when given),
  * until @func says stop; then reports a RocksDB error met on the way. */
 static gboolean
-sdag_store_iter_run(rocksdb_iterator_t *iter,
+sdag_store_iter_run(SdagStore *self,
+		    rocksdb_iterator_t *iter,
 		    gboolean reverse,
 		    SdagStoreFamily family,
 		    const guint8 *prefix,
@@ -558,7 +897,7 @@ sdag_store_iter_run(rocksdb_iterator_t *iter,
 	}
 	rocksdb_iter_get_error(iter, &errptr);
 	return sdag_store_check_errptr(
-	    errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
+	    self, errptr, error, "failed to iterate over %s", sdag_store_family_names[family]);
 }
 
 /**
@@ -609,6 +948,7 @@ sdag_store_iter_prefix_from(SdagStore *self,
 			    gpointer user_data,
 			    GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	gsize upper_len = 0;
 	/* declared in this order so that the iterator goes first, then the read options that
 	 * point at the bound, then the bound itself */
@@ -629,14 +969,15 @@ sdag_store_iter_prefix_from(SdagStore *self,
 	if (upper != NULL)
 		rocksdb_readoptions_set_iterate_upper_bound(
 		    read_options, (const char *)upper, upper_len);
-	iter = rocksdb_create_iterator_cf(self->db, read_options, self->families[family]);
+	iter = rocksdb_create_iterator_cf(db->db, read_options, db->families[family]);
 	if (start != NULL && sdag_store_key_cmp(start, start_len, prefix, prefix_len) > 0)
 		rocksdb_iter_seek(iter, (const char *)start, start_len);
 	else if (prefix_len > 0)
 		rocksdb_iter_seek(iter, (const char *)prefix, prefix_len);
 	else
 		rocksdb_iter_seek_to_first(iter);
-	return sdag_store_iter_run(iter, FALSE, family, prefix, prefix_len, func, user_data, error);
+	return sdag_store_iter_run(
+	    self, iter, FALSE, family, prefix, prefix_len, func, user_data, error);
 }
 
 /**
@@ -663,6 +1004,7 @@ sdag_store_iter_range(SdagStore *self,
 		      gpointer user_data,
 		      GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	g_autoptr(rocksdb_readoptions_t) read_options = NULL;
 	g_autoptr(rocksdb_iterator_t) iter = NULL;
 
@@ -674,12 +1016,12 @@ sdag_store_iter_range(SdagStore *self,
 	read_options = rocksdb_readoptions_create();
 	rocksdb_readoptions_set_iterate_lower_bound(read_options, (const char *)lower, lower_len);
 	rocksdb_readoptions_set_iterate_upper_bound(read_options, (const char *)upper, upper_len);
-	iter = rocksdb_create_iterator_cf(self->db, read_options, self->families[family]);
+	iter = rocksdb_create_iterator_cf(db->db, read_options, db->families[family]);
 	if (reverse)
 		rocksdb_iter_seek_to_last(iter);
 	else
 		rocksdb_iter_seek_to_first(iter);
-	return sdag_store_iter_run(iter, reverse, family, NULL, 0, func, user_data, error);
+	return sdag_store_iter_run(self, iter, reverse, family, NULL, 0, func, user_data, error);
 }
 
 /**
@@ -692,12 +1034,13 @@ sdag_store_iter_range(SdagStore *self,
 gboolean
 sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	gboolean found = FALSE;
 
 	*value = 0;
 	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++) {
 		uint64_t v = 0;
-		if (rocksdb_property_int_cf(self->db, self->families[i], name, &v) == 0) {
+		if (rocksdb_property_int_cf(db->db, db->families[i], name, &v) == 0) {
 			*value += v;
 			found = TRUE;
 		}
@@ -714,7 +1057,8 @@ sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value)
 char *
 sdag_store_dup_property(SdagStore *self, const char *name)
 {
-	char *value = rocksdb_property_value(self->db, name);
+	SdagStoreDb *db = sdag_store_db(self);
+	char *value = rocksdb_property_value(db->db, name);
 	char *copy = g_strdup(value);
 
 	rocksdb_free(value);
@@ -731,7 +1075,8 @@ sdag_store_dup_property(SdagStore *self, const char *name)
 char *
 sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name)
 {
-	char *value = rocksdb_property_value_cf(self->db, self->families[family], name);
+	SdagStoreDb *db = sdag_store_db(self);
+	char *value = rocksdb_property_value_cf(db->db, db->families[family], name);
 	char *copy = g_strdup(value);
 
 	rocksdb_free(value);
@@ -894,6 +1239,7 @@ sdag_store_batch_count(SdagStoreBatch *batch)
 gboolean
 sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError **error)
 {
+	SdagStoreDb *db = sdag_store_db(self);
 	char *errptr = NULL;
 	g_autoptr(rocksdb_writebatch_t) writebatch = NULL;
 
@@ -905,6 +1251,11 @@ sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError *
 	if (batch->ops->len == 0)
 		return TRUE;
 
+	if (!sdag_store_check_space(self, error)) {
+		g_prefix_error(
+		    error, "failed to write a batch of %u operations: ", batch->ops->len);
+		return FALSE;
+	}
 	writebatch = rocksdb_writebatch_create();
 	for (guint i = 0; i < batch->ops->len; i++) {
 		SdagStoreOp *op = &g_array_index(batch->ops, SdagStoreOp, i);
@@ -915,18 +1266,21 @@ sdag_store_write(SdagStore *self, SdagStoreBatch *batch, gboolean sync, GError *
 			gsize value_len = 0;
 			const char *value = g_bytes_get_data(op->value, &value_len);
 			rocksdb_writebatch_put_cf(
-			    writebatch, self->families[op->family], key, key_len, value, value_len);
+			    writebatch, db->families[op->family], key, key_len, value, value_len);
 		} else if (op->end != NULL) {
 			gsize end_len = 0;
 			const char *end = g_bytes_get_data(op->end, &end_len);
 			rocksdb_writebatch_delete_range_cf(
-			    writebatch, self->families[op->family], key, key_len, end, end_len);
+			    writebatch, db->families[op->family], key, key_len, end, end_len);
 		} else {
 			rocksdb_writebatch_delete_cf(
-			    writebatch, self->families[op->family], key, key_len);
+			    writebatch, db->families[op->family], key, key_len);
 		}
 	}
-	rocksdb_write(self->db, sync ? self->write_sync : self->write_nosync, writebatch, &errptr);
-	return sdag_store_check_errptr(
-	    errptr, error, "failed to write a batch of %u operations", batch->ops->len);
+	rocksdb_write(db->db, sync ? self->write_sync : self->write_nosync, writebatch, &errptr);
+	if (!sdag_store_check_errptr(
+		self, errptr, error, "failed to write a batch of %u operations", batch->ops->len))
+		return FALSE;
+	sdag_store_clear_full(self);
+	return TRUE;
 }

@@ -40,7 +40,24 @@ typedef gboolean (*SdagStoreIterFunc)(const guint8 *key,
 
 const char *sdag_store_family_name(SdagStoreFamily family);
 
+/* RocksDB's default memtable size */
+#define SDAG_STORE_DEFAULT_WRITE_BUFFER_BYTES (64 * 1024 * 1024)
+
+/**
+ * SdagStoreOptions:
+ * @write_buffer_bytes: the memtable size of each family; also the free space below which
+ *   the store counts as full and refuses writes. 0: SDAG_STORE_DEFAULT_WRITE_BUFFER_BYTES.
+ */
+typedef struct {
+	guint64 write_buffer_bytes;
+} SdagStoreOptions;
+
 SdagStore *sdag_store_open(const char *path, GError **error);
+SdagStore *
+sdag_store_open_with_options(const char *path, const SdagStoreOptions *options, GError **error);
+/* Full: writes fail with SDAG_ERROR_STORAGE_FULL; reads go on. */
+gint64 sdag_store_get_full_since(SdagStore *self);
+gboolean sdag_store_probe(SdagStore *self);
 void sdag_store_free(SdagStore *self);
 const char *sdag_store_get_path(SdagStore *self);
 guint sdag_store_get_schema_version(SdagStore *self);

@@ -342,9 +342,14 @@ sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpoin
 	g_autoptr(GError) error = NULL;
 
 	if (!sdag_results_add(self->results, result, &error)) {
-		/* the bus carries it to the main loop, which fails the job */
+		/* the bus carries it to the main loop, which fails the job; a full disk keeps
+		 * its own code (storage_full), anything else is a store error */
 		g_autoptr(GError) store_error =
-		    g_error_new_literal(SDAG_ERROR, SDAG_ERROR_STORE, error->message);
+		    g_error_new_literal(SDAG_ERROR,
+					g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)
+					    ? SDAG_ERROR_STORAGE_FULL
+					    : SDAG_ERROR_STORE,
+					error->message);
 		gst_element_post_message(
 		    GST_ELEMENT(element),
 		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
@@ -789,7 +794,10 @@ sdag_worker_stopped(SdagWorker *self)
 			self->outcome = SDAG_WORKER_FAILED;
 			g_free(self->error_code);
 			g_free(self->error_message);
-			self->error_code = g_strdup("store_error");
+			self->error_code =
+			    g_strdup(g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)
+					 ? sdag_error_code_to_string(SDAG_ERROR_STORAGE_FULL)
+					 : "store_error");
 			self->error_message = g_strdup(error->message);
 		}
 	}

@@ -13,14 +13,14 @@
 #include <signal.h>
 #include <string.h>
 
-#include "src/sdag-daemon.h"
-#include "src/sdag-error.h"
-#include "src/sdag-live.h"
-#include "src/sdag-source.h"
-#include "src/sdag-supervisor.h"
-#include "tests/sdag-test-http.h"
-#include "tests/sdag-test-prom.h"
-#include "tests/sdag-test-util.h"
+#include "sdag-daemon.h"
+#include "sdag-error.h"
+#include "sdag-live.h"
+#include "sdag-source.h"
+#include "sdag-supervisor.h"
+#include "sdag-test-http.h"
+#include "sdag-test-prom.h"
+#include "sdag-test-util.h"
 
 #define PASSWORD "s3cret-Pw9"
 

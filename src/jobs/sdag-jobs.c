@@ -123,58 +123,6 @@ typedef struct {
 	gpointer user_data;
 } SdagJobsWaiter;
 
-static const char *const sdag_job_status_names[SDAG_JOB_N_STATUSES] = {
-    [SDAG_JOB_QUEUED] = "queued",
-    [SDAG_JOB_RUNNING] = "running",
-    [SDAG_JOB_COMPLETED] = "completed",
-    [SDAG_JOB_FAILED] = "failed",
-    [SDAG_JOB_CANCELLED] = "cancelled",
-};
-
-/* [from][to]: the one transition table */
-static const gboolean sdag_job_transitions[SDAG_JOB_N_STATUSES][SDAG_JOB_N_STATUSES] = {
-    [SDAG_JOB_QUEUED] =
-	{[SDAG_JOB_RUNNING] = TRUE, [SDAG_JOB_CANCELLED] = TRUE, [SDAG_JOB_FAILED] = TRUE},
-    [SDAG_JOB_RUNNING] = {[SDAG_JOB_COMPLETED] = TRUE,
-			  [SDAG_JOB_FAILED] = TRUE,
-			  [SDAG_JOB_CANCELLED] = TRUE,
-			  [SDAG_JOB_QUEUED] = TRUE},
-};
-
-const char *
-sdag_job_status_to_string(SdagJobStatus status)
-{
-	g_return_val_if_fail((guint)status < SDAG_JOB_N_STATUSES, NULL);
-	return sdag_job_status_names[status];
-}
-
-gboolean
-sdag_job_status_from_string(const char *str, SdagJobStatus *status)
-{
-	for (guint i = 0; i < SDAG_JOB_N_STATUSES; i++) {
-		if (g_strcmp0(str, sdag_job_status_names[i]) == 0) {
-			*status = i;
-			return TRUE;
-		}
-	}
-	return FALSE;
-}
-
-gboolean
-sdag_job_status_is_terminal(SdagJobStatus status)
-{
-	return status == SDAG_JOB_COMPLETED || status == SDAG_JOB_FAILED ||
-	       status == SDAG_JOB_CANCELLED;
-}
-
-gboolean
-sdag_job_status_can_change(SdagJobStatus from, SdagJobStatus to)
-{
-	if ((guint)from >= SDAG_JOB_N_STATUSES || (guint)to >= SDAG_JOB_N_STATUSES)
-		return FALSE;
-	return sdag_job_transitions[from][to];
-}
-
 static void
 sdag_jobs_batch_put_json(SdagStoreBatch *batch,
 			 SdagStoreFamily family,
@@ -314,11 +262,11 @@ sdag_jobs_set_status(SdagJobs *self,
 			    SDAG_ERROR_INTERNAL,
 			    "job %s: %s cannot become %s",
 			    job->id,
-			    sdag_job_status_names[from],
-			    sdag_job_status_names[to]);
+			    sdag_job_status_to_string(from),
+			    sdag_job_status_to_string(to));
 		return FALSE;
 	}
-	json_object_set_string_member(job->record, "status", sdag_job_status_names[to]);
+	json_object_set_string_member(job->record, "status", sdag_job_status_to_string(to));
 	sdag_job_index_batch_move(batch,
 				  job->id,
 				  job->seq,
@@ -327,14 +275,18 @@ sdag_jobs_set_status(SdagJobs *self,
 				  to);
 	sdag_jobs_batch_put_record(batch, job->id, job->record);
 	if (!sdag_store_write(self->store, batch, TRUE, error)) {
-		json_object_set_string_member(job->record, "status", sdag_job_status_names[from]);
+		json_object_set_string_member(
+		    job->record, "status", sdag_job_status_to_string(from));
 		g_prefix_error(error, "job %s: ", job->id);
 		return FALSE;
 	}
 	job->status = to;
 	self->n_by_status[from]--;
 	self->n_by_status[to]++;
-	g_info("job %s: %s -> %s", job->id, sdag_job_status_names[from], sdag_job_status_names[to]);
+	g_info("job %s: %s -> %s",
+	       job->id,
+	       sdag_job_status_to_string(from),
+	       sdag_job_status_to_string(to));
 	sdag_jobs_notify_status(self, job);
 	return TRUE;
 }
@@ -540,7 +492,7 @@ sdag_jobs_write_end(SdagJobs *self, SdagJob *job)
 				g_warning("%s; written when space returns", error->message);
 			job->unsaved = TRUE;
 			json_object_set_string_member(
-			    job->record, "status", sdag_job_status_names[job->end_to]);
+			    job->record, "status", sdag_job_status_to_string(job->end_to));
 			sdag_jobs_retry_later(self);
 			return FALSE;
 		}
@@ -1629,7 +1581,7 @@ sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error)
 	page_obj = json_node_get_object(page);
 	out = json_object_new();
 	json_object_set_string_member(out, "job_id", job_id);
-	json_object_set_string_member(out, "status", sdag_job_status_names[status]);
+	json_object_set_string_member(out, "status", sdag_job_status_to_string(status));
 	json_object_set_boolean_member(out, "final", sdag_job_status_is_terminal(status));
 	if (summary != NULL)
 		json_object_set_member(out, "summary", g_steal_pointer(&summary));
@@ -1688,7 +1640,7 @@ sdag_jobs_cancel(SdagJobs *self,
 			    SDAG_ERROR_JOB_TERMINAL,
 			    "job '%s' is already %s",
 			    job_id,
-			    sdag_job_status_names[job->end_to]);
+			    sdag_job_status_to_string(job->end_to));
 		return FALSE;
 	}
 	if (job == NULL) {
@@ -1700,7 +1652,7 @@ sdag_jobs_cancel(SdagJobs *self,
 			    SDAG_ERROR_JOB_TERMINAL,
 			    "job '%s' is already %s",
 			    job_id,
-			    sdag_job_status_names[status]);
+			    sdag_job_status_to_string(status));
 		return FALSE;
 	}
 	if (job->worker == NULL) {
@@ -1774,7 +1726,7 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 			    SDAG_ERROR_JOB_NOT_TERMINAL,
 			    "job '%s' is %s: cancel it first",
 			    job_id,
-			    sdag_job_status_names[job->status]);
+			    sdag_job_status_to_string(job->status));
 		return FALSE;
 	}
 	batch = sdag_store_batch_new();

@@ -9,23 +9,13 @@
 #include "sdag-config.h"
 #include "sdag-exec.h"
 #include "sdag-jobcache.h"
+#include "sdag-jobstate.h"
 #include "sdag-nodetypes.h"
 #include "sdag-registry.h"
 #include "sdag-store.h"
 
 G_BEGIN_DECLS
 
-typedef enum {
-	SDAG_JOB_QUEUED,
-	SDAG_JOB_RUNNING,
-	SDAG_JOB_COMPLETED,
-	SDAG_JOB_FAILED,
-	SDAG_JOB_CANCELLED,
-	SDAG_JOB_N_STATUSES
-} SdagJobStatus;
-
-#define SDAG_JOBS_LIST_DEFAULT 50
-#define SDAG_JOBS_LIST_MAX 1000
 #define SDAG_JOBS_FRAMES_DEFAULT 100
 #define SDAG_JOBS_FRAMES_MAX 1000
 
@@ -49,37 +39,8 @@ typedef struct {
 	void (*source_changed)(const char *job_id, JsonNode *job, gpointer user_data);
 } SdagJobsListener;
 
-/**
- * SdagJobsFilter:
- * @pipeline_id: (nullable): only this pipeline's jobs
- * @status: an #SdagJobStatus, or -1 for any
- * @since_us: created at or after, or SDAG_INDEX_NO_TIME
- * @until_us: created before, or SDAG_INDEX_NO_TIME
- * @source: (nullable): only jobs whose redacted source URL starts with this
- * @ascending: oldest first instead of newest first
- * @limit: 1 to SDAG_JOBS_LIST_MAX
- * @cursor: (nullable): next_cursor of the previous page, with the same filter
- *
- * A query over the job list (GET /jobs), answered from the job_index family.
- */
-typedef struct {
-	const char *pipeline_id;
-	gint status;
-	gint64 since_us;
-	gint64 until_us;
-	const char *source;
-	gboolean ascending;
-	guint limit;
-	const char *cursor;
-} SdagJobsFilter;
-
 /* @job is the job's public JSON, or NULL with @error set. */
 typedef void (*SdagJobsReplyFunc)(JsonNode *job, const GError *error, gpointer user_data);
-
-const char *sdag_job_status_to_string(SdagJobStatus status);
-gboolean sdag_job_status_from_string(const char *str, SdagJobStatus *status);
-gboolean sdag_job_status_is_terminal(SdagJobStatus status);
-gboolean sdag_job_status_can_change(SdagJobStatus from, SdagJobStatus to);
 
 SdagJobs *sdag_jobs_new(SdagStore *store,
 			SdagRegistry *registry,

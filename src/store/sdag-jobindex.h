@@ -4,7 +4,10 @@
  */
 #pragma once
 
-#include "sdag-jobs.h"
+#include "sdag-jobstate.h"
+#include "sdag-store.h"
+
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 

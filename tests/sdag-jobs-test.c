@@ -1260,8 +1260,8 @@ test_cached_reads(Fixture *f, gconstpointer data)
 	g_autofree char *path = NULL;
 	SdagJobs *jobs = f->daemon->jobs;
 	SdagJobsFilter filter = {.status = -1,
-				 .since_us = SDAG_INDEX_NO_TIME,
-				 .until_us = SDAG_INDEX_NO_TIME,
+				 .since_us = SDAG_QUERY_NO_TIME,
+				 .until_us = SDAG_QUERY_NO_TIME,
 				 .limit = 50};
 
 	register_pipeline(f, "boxes", 0, 1);

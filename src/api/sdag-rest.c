@@ -463,12 +463,12 @@ sdag_rest_query_filter(SoupServerMessage *msg,
 	const char *until = query != NULL ? g_hash_table_lookup(query, "until") : NULL;
 	const char *order = query != NULL ? g_hash_table_lookup(query, "order") : NULL;
 
-	*since_us = SDAG_INDEX_NO_TIME;
-	*until_us = SDAG_INDEX_NO_TIME;
+	*since_us = SDAG_QUERY_NO_TIME;
+	*until_us = SDAG_QUERY_NO_TIME;
 	*ascending = FALSE;
 	*cursor = query != NULL ? g_hash_table_lookup(query, "cursor") : NULL;
-	if ((since != NULL && !sdag_index_time_parse("since", since, since_us, &error)) ||
-	    (until != NULL && !sdag_index_time_parse("until", until, until_us, &error))) {
+	if ((since != NULL && !sdag_query_time_parse("since", since, since_us, &error)) ||
+	    (until != NULL && !sdag_query_time_parse("until", until, until_us, &error))) {
 		sdag_rest_reply_error(msg, error);
 		return FALSE;
 	}
@@ -731,8 +731,8 @@ sdag_rest_pipeline_stats(SdagRest *self, SoupServerMessage *msg, const char *arg
 	g_autoptr(JsonNode) answer = NULL;
 	g_autoptr(GBytes) record = NULL;
 	const char *const known[] = {"since", "until", NULL};
-	gint64 since = SDAG_INDEX_NO_TIME;
-	gint64 until = SDAG_INDEX_NO_TIME;
+	gint64 since = SDAG_QUERY_NO_TIME;
+	gint64 until = SDAG_QUERY_NO_TIME;
 	gboolean asc;
 	const char *cursor;
 

@@ -24,7 +24,7 @@ typedef enum {
  * SdagJobsFilter:
  * @pipeline_id: (nullable): only this pipeline's jobs
  * @status: an #SdagJobStatus, or -1 for any
- * @since_us: created at or after, or G_MININT64 for no bound (SDAG_INDEX_NO_TIME)
+ * @since_us: created at or after, or SDAG_QUERY_NO_TIME for no bound
  * @until_us: created before, or G_MININT64 for no bound
  * @source: (nullable): only jobs whose redacted source URL starts with this
  * @ascending: oldest first instead of newest first

@@ -1365,8 +1365,8 @@ JsonNode *
 sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
 {
 	SdagJobsFilter filter = {.status = -1,
-				 .since_us = SDAG_INDEX_NO_TIME,
-				 .until_us = SDAG_INDEX_NO_TIME,
+				 .since_us = SDAG_QUERY_NO_TIME,
+				 .until_us = SDAG_QUERY_NO_TIME,
 				 .limit = limit,
 				 .cursor = cursor};
 	return sdag_jobs_query(self, &filter, error);
@@ -1416,7 +1416,7 @@ sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error)
 					       sdag_jobs_public_json(record, NULL, FALSE, NULL));
 	}
 	if (next_seq != 0) {
-		g_autofree char *next = sdag_index_cursor_format(next_seq);
+		g_autofree char *next = sdag_query_cursor_format(next_seq);
 		json_object_set_string_member(out, "next_cursor", next);
 	} else {
 		json_object_set_null_member(out, "next_cursor");
@@ -1519,7 +1519,7 @@ sdag_jobs_query_text(SdagJobs *self, const SdagJobsFilter *filter, GError **erro
 	}
 	g_string_append(out, "],\"next_cursor\":");
 	if (next_seq != 0) {
-		g_autofree char *next = sdag_index_cursor_format(next_seq);
+		g_autofree char *next = sdag_query_cursor_format(next_seq);
 		g_string_append_printf(out, "\"%s\"}", next);
 	} else {
 		g_string_append(out, "null}");

@@ -342,7 +342,7 @@ sdag_history_query(SdagHistory *self, const SdagHistoryFilter *filter, GError **
 	out = json_object_new();
 	json_object_set_array_member(out, "entries", entries);
 	if (next_seq != 0) {
-		g_autofree char *next = sdag_index_cursor_format(next_seq);
+		g_autofree char *next = sdag_query_cursor_format(next_seq);
 		json_object_set_string_member(out, "next_cursor", next);
 	} else {
 		json_object_set_null_member(out, "next_cursor");

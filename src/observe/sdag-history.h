@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 typedef struct {
 	const char *actor;  /* nullable */
 	const char *action; /* nullable */
-	gint64 since_us;    /* SDAG_INDEX_NO_TIME for none */
+	gint64 since_us;    /* SDAG_QUERY_NO_TIME for none */
 	gint64 until_us;
 	gboolean ascending;
 	guint limit;

@@ -367,7 +367,7 @@ sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 
 	run.pipeline_id = acc->pipeline_id;
 	run.status = acc->status;
-	run.finished_us = finished_dt != NULL ? sdag_index_datetime_to_us(finished_dt)
+	run.finished_us = finished_dt != NULL ? sdag_query_datetime_to_us(finished_dt)
 					      : g_get_real_time();
 	run.started = acc->start_mono != 0;
 	run.frames_decoded = acc->decoded;

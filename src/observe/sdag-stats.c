@@ -246,8 +246,8 @@ sdag_stats_merge_cb(const guint8 *key,
 
 /**
  * sdag_stats_query:
- * @since_us: SDAG_INDEX_NO_TIME, or the first time of interest
- * @until_us: SDAG_INDEX_NO_TIME, or the first time past it
+ * @since_us: SDAG_QUERY_NO_TIME, or the first time of interest
+ * @until_us: SDAG_QUERY_NO_TIME, or the first time past it
  *
  * Merges the pipeline's day rows that overlap [since, until).
  *
@@ -279,13 +279,13 @@ sdag_stats_query(SdagStats *self,
 	double bottleneck_share = 0;
 	JsonNode *trend_node;
 
-	if (since_us != SDAG_INDEX_NO_TIME) {
+	if (since_us != SDAG_QUERY_NO_TIME) {
 		g_autofree char *day = sdag_stats_day(since_us);
 		lower = g_strconcat(prefix, day, NULL);
 	} else {
 		lower = g_strdup(prefix);
 	}
-	if (until_us != SDAG_INDEX_NO_TIME) {
+	if (until_us != SDAG_QUERY_NO_TIME) {
 		/* the day of the last µs before until, included */
 		g_autofree char *day = sdag_stats_day(until_us - 1);
 		upper = g_strconcat(prefix, day, "~", NULL);

@@ -66,69 +66,6 @@ sdag_index_time_key(const char *prefix, gint64 time_us, guint64 seq)
 	return g_bytes_new_take(key, len + 16);
 }
 
-char *
-sdag_index_cursor_format(guint64 seq)
-{
-	return g_strdup_printf("%016" G_GINT64_MODIFIER "x", seq);
-}
-
-gboolean
-sdag_index_cursor_parse(const char *cursor, guint64 *seq, GError **error)
-{
-	if (strlen(cursor) != 16 ||
-	    !g_ascii_string_to_unsigned(cursor, 16, 1, G_MAXUINT64 - 1, seq, NULL)) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_BAD_CURSOR,
-			    "'%s' is not a cursor from this API",
-			    cursor);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* g_date_time_to_unix_usec() is GLib 2.80 */
-gint64
-sdag_index_datetime_to_us(GDateTime *dt)
-{
-	return g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
-}
-
-/**
- * sdag_index_time_parse:
- *
- * A time filter: an RFC 3339 timestamp with its offset (2026-11-28T22:00:00Z,
- * 2026-11-28T23:00:00.250+01:00) or whole seconds since 1970.
- *
- * Returns: %FALSE with BAD_TIME
- */
-gboolean
-sdag_index_time_parse(const char *name, const char *value, gint64 *time_us, GError **error)
-{
-	g_autoptr(GDateTime) dt = NULL;
-	guint64 secs = 0;
-
-	if (g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &secs, NULL)) {
-		*time_us = (gint64)secs * G_USEC_PER_SEC;
-		return TRUE;
-	}
-	/* without a default zone GLib refuses a time without an offset, which would depend on
-	 * the server's zone */
-	dt = g_date_time_new_from_iso8601(value, NULL);
-	if (dt == NULL) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_BAD_TIME,
-			    "query parameter '%s' must be an RFC 3339 time with its offset "
-			    "(2026-11-28T22:00:00Z) or seconds since 1970, not '%s'",
-			    name,
-			    value);
-		return FALSE;
-	}
-	*time_us = sdag_index_datetime_to_us(dt);
-	return TRUE;
-}
-
 typedef struct {
 	gsize prefix_len;
 	guint64 seq;
@@ -153,8 +90,8 @@ sdag_index_first_cb(const guint8 *key,
 
 /**
  * sdag_index_time_bounds:
- * @since_us: the first time included, or SDAG_INDEX_NO_TIME
- * @until_us: the first time excluded, or SDAG_INDEX_NO_TIME
+ * @since_us: the first time included, or SDAG_QUERY_NO_TIME
+ * @until_us: the first time excluded, or SDAG_QUERY_NO_TIME
  *
  * Narrows [*lo, *hi] to the seqs of entries in [since, until), one seek per bound; leaves
  * *lo > *hi when no entry is in range.
@@ -175,7 +112,7 @@ sdag_index_time_bounds(SdagStore *store,
 	/* the prefix's successor: its last byte is '/' */
 	memcpy(end, prefix, plen);
 	end[plen - 1]++;
-	if (since_us != SDAG_INDEX_NO_TIME) {
+	if (since_us != SDAG_QUERY_NO_TIME) {
 		g_autoptr(GBytes) from = sdag_index_time_key(prefix, since_us, 0);
 		SdagIndexFirst first = {.prefix_len = plen};
 		if (!sdag_store_iter_range(store,
@@ -196,7 +133,7 @@ sdag_index_time_bounds(SdagStore *store,
 		}
 		*lo = MAX(*lo, first.seq);
 	}
-	if (until_us != SDAG_INDEX_NO_TIME) {
+	if (until_us != SDAG_QUERY_NO_TIME) {
 		g_autoptr(GBytes) to = sdag_index_time_key(prefix, until_us, 0);
 		SdagIndexFirst last = {.prefix_len = plen};
 		if (!sdag_store_iter_range(store,
@@ -222,9 +159,9 @@ sdag_index_time_bounds(SdagStore *store,
 
 /**
  * sdag_index_scan_narrow:
- * @cursor: (nullable): where the previous page stopped, as sdag_index_cursor_format() gave it
- * @since_us: the first time included, or SDAG_INDEX_NO_TIME
- * @until_us: the first time excluded, or SDAG_INDEX_NO_TIME
+ * @cursor: (nullable): where the previous page stopped, as sdag_query_cursor_format() gave it
+ * @since_us: the first time included, or SDAG_QUERY_NO_TIME
+ * @until_us: the first time excluded, or SDAG_QUERY_NO_TIME
  *
  * Narrows @scan's seq bounds to a page after @cursor (in the scan's order) and to the entries
  * created in [since, until), found through the family's "c/" time keys.
@@ -240,7 +177,7 @@ sdag_index_scan_narrow(SdagIndexScan *scan,
 {
 	if (cursor != NULL) {
 		guint64 seq = 0;
-		if (!sdag_index_cursor_parse(cursor, &seq, error))
+		if (!sdag_query_cursor_parse(cursor, &seq, error))
 			return FALSE;
 		if (scan->ascending)
 			scan->lo = seq;

@@ -4,12 +4,10 @@
  */
 #pragma once
 
+#include "sdag-query.h"
 #include "sdag-store.h"
 
 G_BEGIN_DECLS
-
-/* No bound on a time filter. */
-#define SDAG_INDEX_NO_TIME G_MININT64
 
 /*
  * One secondary index scanned by sequence number: every key is @prefix followed by the
@@ -35,11 +33,6 @@ typedef struct {
 void sdag_index_put_seq(guint8 *out, guint64 seq, gboolean inverted);
 GBytes *sdag_index_key(const char *prefix, guint64 seq, gboolean inverted);
 GBytes *sdag_index_time_key(const char *prefix, gint64 time_us, guint64 seq);
-char *sdag_index_cursor_format(guint64 seq);
-gboolean sdag_index_cursor_parse(const char *cursor, guint64 *seq, GError **error);
-gint64 sdag_index_datetime_to_us(GDateTime *dt);
-gboolean
-sdag_index_time_parse(const char *name, const char *value, gint64 *time_us, GError **error);
 gboolean sdag_index_scan_narrow(SdagIndexScan *scan,
 				const char *cursor,
 				gint64 since_us,

@@ -48,7 +48,7 @@ sdag_job_index_created_us(JsonObject *record)
 	const char *created = json_object_get_string_member_with_default(record, "created_at", "");
 	g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(created, NULL);
 
-	return dt != NULL ? sdag_index_datetime_to_us(dt) : 0;
+	return dt != NULL ? sdag_query_datetime_to_us(dt) : 0;
 }
 
 static void

@@ -11,8 +11,8 @@
  */
 #include "sdag-daemon.h"
 #include "sdag-json.h"
+#include "sdag-redact.h"
 #include "sdag-quarantine.h"
-#include "sdag-source.h"
 #include "sdag-store.h"
 #include "sdag-test-http.h"
 #include "sdag-test-util.h"
@@ -448,7 +448,7 @@ hostile_redact_text(void)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *got = sdag_source_redact_text(cases[i].in);
+		g_autofree char *got = sdag_redact_text(cases[i].in);
 		g_assert_cmpstr(got, ==, cases[i].out);
 	}
 }

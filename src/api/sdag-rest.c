@@ -15,12 +15,12 @@
 #include "sdag-error.h"
 #include "sdag-index.h"
 #include "sdag-json.h"
+#include "sdag-redact.h"
 #include "sdag-listener.h"
 #include "sdag-mqtt.h"
 #include "sdag-quarantine.h"
 #include "sdag-runonce.h"
 #include "sdag-snapshot.h"
-#include "sdag-source.h"
 #include "sdag-ws.h"
 
 /*
@@ -85,7 +85,7 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 						      : SDAG_ERROR_INTERNAL;
 	/* a message may quote what the client sent: a URL with its password, a path that
 	 * is not UTF-8 */
-	g_autofree char *redacted = sdag_source_redact_text(error->message);
+	g_autofree char *redacted = sdag_redact_text(error->message);
 	g_autofree char *message = sdag_json_make_valid(redacted);
 	g_autoptr(JsonNode) body = sdag_json_error_new(
 	    code != NULL ? code : sdag_error_code_to_string(ecode), message, details);

@@ -13,6 +13,7 @@
 #include "sdag-jobcache.h"
 #include "sdag-jobindex.h"
 #include "sdag-json.h"
+#include "sdag-redact.h"
 #include "sdag-live.h"
 #include "sdag-mqtt-config.h"
 #include "sdag-quarantine.h"
@@ -296,7 +297,7 @@ sdag_jobs_set_error_member(JsonObject *record, const char *code, const char *mes
 {
 	JsonObject *err = json_object_new();
 	/* GStreamer's messages quote the source's URL */
-	g_autofree char *redacted = sdag_source_redact_text(message);
+	g_autofree char *redacted = sdag_redact_text(message);
 	g_autofree char *valid = sdag_json_make_valid(redacted);
 
 	json_object_set_string_member(err, "code", code);

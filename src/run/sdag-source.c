@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sdag-error.h"
+#include "sdag-redact.h"
 
 /*
  * The one validator every source passes before any I/O (DESIGN "Trust"):
@@ -54,54 +55,11 @@ sdag_source_free(SdagSource *self)
 }
 
 /**
- * sdag_source_redact_text:
- * @text: free text, such as an error message, that may quote URLs
- *
- * Masks the password of every `scheme://user:password@host` in @text, whether
- * or not the URL around it is valid: what a refusal quotes is often a URL
- * that did not parse, and its password may hold a raw '/' or '@'. So the
- * mask runs from the first ':' after "://" to the last '@' before white space
- * or a quote; a query that holds an '@' may lose more than the password,
- * never less.
- *
- * Returns: (transfer full): @text with each such password replaced by "***"
- */
-char *
-sdag_source_redact_text(const char *text)
-{
-	GString *out = g_string_new(NULL);
-	const char *p = text;
-	const char *sep;
-
-	while ((sep = strstr(p, "://")) != NULL) {
-		const char *auth = sep + 3;
-		const char *end = auth + strcspn(auth, " \t\n'\"");
-		const char *at = NULL;
-		const char *colon;
-
-		for (const char *q = auth; q < end; q++)
-			if (*q == '@')
-				at = q;
-		colon = at != NULL ? memchr(auth, ':', at - auth) : NULL;
-		if (colon == NULL) {
-			g_string_append_len(out, p, end - p);
-		} else {
-			g_string_append_len(out, p, colon + 1 - p);
-			g_string_append(out, "***");
-			g_string_append_len(out, at, end - at);
-		}
-		p = end;
-	}
-	g_string_append(out, p);
-	return g_string_free(out, FALSE);
-}
-
-/**
  * sdag_source_redact:
  * @url: a URL as submitted
  *
  * Returns: (transfer full): @url with any password replaced by "***"; when @url does not
- * parse as a URL, what sdag_source_redact_text() makes of it
+ * parse as a URL, what sdag_redact_text() makes of it
  */
 char *
 sdag_source_redact(const char *url)
@@ -110,7 +68,7 @@ sdag_source_redact(const char *url)
 	    g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
 
 	if (uri == NULL)
-		return sdag_source_redact_text(url);
+		return sdag_redact_text(url);
 	if (g_uri_get_password(uri) == NULL)
 		return g_strdup(url);
 	return g_uri_join_with_user(G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,

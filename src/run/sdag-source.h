@@ -31,7 +31,6 @@ typedef struct {
 
 SdagSource *sdag_source_parse(const char *url, const SdagSourcePolicy *policy, GError **error);
 void sdag_source_free(SdagSource *self);
-char *sdag_source_redact_text(const char *text);
 char *sdag_source_redact(const char *url);
 gboolean sdag_source_address_is_private(GInetAddress *addr);
 gboolean sdag_source_kind_is_live(SdagSourceKind kind);

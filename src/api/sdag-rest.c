@@ -13,8 +13,8 @@
 
 #include "sdag-dag.h"
 #include "sdag-error.h"
-#include "sdag-index.h"
 #include "sdag-json.h"
+#include "sdag-query.h"
 #include "sdag-redact.h"
 #include "sdag-listener.h"
 #include "sdag-mqtt.h"

@@ -39,8 +39,8 @@ sdag_live_checkpoint(SdagLive *self, guint64 next_frame_id, guint64 processed, g
 		return;
 	}
 	g_mutex_lock(&self->lock);
-	in = self->frames_in;
-	dropped = self->dropped;
+	in = self->queue.frames_in;
+	dropped = self->queue.dropped;
 	reconnects = sdag_supervisor_get_reconnects(self->sup);
 	g_mutex_unlock(&self->lock);
 	json_builder_begin_object(b);

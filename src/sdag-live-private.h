@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sdag-element.h"
+#include "sdag-live-queue.h"
 #include "sdag-live.h"
 #include "sdag-results.h"
 
@@ -15,8 +16,6 @@ G_BEGIN_DECLS
 typedef struct _SdagLive SdagLive;
 
 #define SDAG_LIVE_TICK_MS 100
-#define SDAG_LIVE_DEFAULT_QUEUE 16
-#define SDAG_LIVE_DEFAULT_QUEUE_US (300 * G_TIME_SPAN_MILLISECOND)
 #define SDAG_LIVE_RATE_SLOTS 6
 
 typedef struct {
@@ -50,16 +49,9 @@ struct _SdagLive {
 	GMutex lock; /* guards what the streaming threads share with the main loop: */
 	SdagSupervisor *sup;
 	guint gen;
-	GstCaps *caps; /* the caps last set on appsrc */
-	guint64 frames_in;
-	guint64 dropped;
-	/* the hand-over queue, for the log: drops when full and when late, the longest wait
-	 * of a frame analysed and the most frames waiting */
-	guint64 dropped_full;
-	guint64 dropped_late;
-	gint64 max_wait_us;
-	guint max_level;
-	gboolean closing; /* no frame is handed over any more */
+	GstCaps *caps;	     /* the caps last set on appsrc */
+	SdagLiveQueue queue; /* the hand-over queue's policy and counts */
+	gboolean closing;    /* no frame is handed over any more */
 
 	SdagLiveSource *source; /* main loop only */
 	guint pending_teardowns;

@@ -101,13 +101,9 @@ sdag_live_new_sample_cb(GstAppSink *sink, gpointer user_data)
 		return GST_FLOW_OK;
 	}
 	sdag_supervisor_frame(self->sup, now, g_get_real_time());
-	self->frames_in++;
 	level = gst_app_src_get_current_level_buffers(GST_APP_SRC(self->appsrc));
-	self->max_level = MAX(self->max_level, (guint)level);
-	if (level >= self->opts.queue_frames) {
+	if (!sdag_live_queue_offer(&self->queue, level)) {
 		/* the DAG is far behind: this frame goes, no conversion or analysis spent on it */
-		self->dropped++;
-		self->dropped_full++;
 		g_mutex_unlock(&self->lock);
 		return GST_FLOW_OK;
 	}

@@ -88,21 +88,16 @@ sdag_live_queue_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	SdagLive *self = user_data;
 	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
 	gint64 wait;
+	gboolean keep;
 
 	if (buf == NULL || !GST_BUFFER_PTS_IS_VALID(buf))
 		return GST_PAD_PROBE_OK;
 	wait = g_get_monotonic_time() - self->started_mono -
 	       (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND);
 	g_mutex_lock(&self->lock);
-	if (wait > self->opts.queue_us) {
-		self->dropped++;
-		self->dropped_late++;
-		g_mutex_unlock(&self->lock);
-		return GST_PAD_PROBE_DROP;
-	}
-	self->max_wait_us = MAX(self->max_wait_us, wait);
+	keep = sdag_live_queue_take(&self->queue, wait);
 	g_mutex_unlock(&self->lock);
-	return GST_PAD_PROBE_OK;
+	return keep ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 gboolean

@@ -322,10 +322,7 @@ sdag_live_new(SdagStore *store,
 	self->opts.transport = g_strdup(o->transport);
 	self->opts.user = g_strdup(o->user);
 	self->opts.password = g_strdup(o->password);
-	if (self->opts.queue_frames == 0)
-		self->opts.queue_frames = SDAG_LIVE_DEFAULT_QUEUE;
-	if (self->opts.queue_us <= 0)
-		self->opts.queue_us = SDAG_LIVE_DEFAULT_QUEUE_US;
+	sdag_live_queue_init(&self->queue, o->queue_frames, o->queue_us);
 	self->results = sdag_results_new(store, job_id);
 	self->rand = g_rand_new();
 	g_mutex_init(&self->lock);
@@ -458,7 +455,7 @@ sdag_live_update_rates(SdagLive *self, gint64 now)
 	if (self->rate_n > 0 && now - self->rate_t[last] < G_USEC_PER_SEC)
 		return;
 	g_mutex_lock(&self->lock);
-	in = self->frames_in;
+	in = self->queue.frames_in;
 	g_mutex_unlock(&self->lock);
 	sdag_element_get_counts(self->element, NULL, &processed);
 	self->rate_t[slot] = now;
@@ -553,11 +550,11 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 	       " dropped late, %" G_GUINT64_FORMAT " dropped full; longest wait %" G_GINT64_FORMAT
 	       " ms, most frames waiting %u",
 	       self->parent.job_id,
-	       self->frames_in,
-	       self->dropped_late,
-	       self->dropped_full,
-	       self->max_wait_us / 1000,
-	       self->max_level);
+	       self->queue.frames_in,
+	       self->queue.dropped_late,
+	       self->queue.dropped_full,
+	       self->queue.longest_wait_us / 1000,
+	       self->queue.most_waiting);
 	if (checkpoint && self->element != NULL && sdag_element_get_exec(self->element) != NULL) {
 		guint64 decoded = 0;
 		guint64 processed = 0;
@@ -689,7 +686,7 @@ sdag_live_get_counts(SdagRunner *runner, guint64 *frames_decoded, guint64 *frame
 	guint64 processed = 0;
 
 	g_mutex_lock(&self->lock);
-	*frames_decoded = self->base_in + self->frames_in;
+	*frames_decoded = self->base_in + self->queue.frames_in;
 	g_mutex_unlock(&self->lock);
 	if (self->element != NULL)
 		sdag_element_get_counts(self->element, NULL, &processed);
@@ -737,7 +734,7 @@ sdag_live_add_json(SdagRunner *runner, JsonObject *out)
 	reconnects = sdag_supervisor_get_reconnects(self->sup);
 	last_frame = sdag_supervisor_get_last_frame_real(self->sup);
 	timeout = sdag_supervisor_get_current_timeout(self->sup);
-	dropped = self->base_dropped + self->dropped;
+	dropped = self->base_dropped + self->queue.dropped;
 	history = sdag_supervisor_history_to_json(self->sup);
 	g_mutex_unlock(&self->lock);
 

@@ -13,10 +13,10 @@
 #include "sdag-jobs.h"
 #include "sdag-json.h"
 #include "sdag-results.h"
+#include "sdag-runner.h"
 #include "sdag-source.h"
 #include "sdag-test-http.h"
 #include "sdag-test-util.h"
-#include "sdag-worker.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -1402,28 +1402,28 @@ test_classify(void)
 	const struct {
 		GQuark domain;
 		gint code;
-		SdagWorkerErrorOrigin origin;
+		SdagRunnerErrorOrigin origin;
 		gboolean no_video;
 		const char *expected;
 	} cases[] = {
-	    {0, GST_RESOURCE_ERROR_NOT_FOUND, SDAG_WORKER_FROM_SOURCE, FALSE, "source_not_found"},
-	    {0, GST_RESOURCE_ERROR_OPEN_READ, SDAG_WORKER_FROM_SOURCE, FALSE, "source_unreachable"},
-	    {0, GST_RESOURCE_ERROR_NO_SPACE_LEFT, SDAG_WORKER_FROM_PIPELINE, FALSE, "internal"},
+	    {0, GST_RESOURCE_ERROR_NOT_FOUND, SDAG_RUNNER_FROM_SOURCE, FALSE, "source_not_found"},
+	    {0, GST_RESOURCE_ERROR_OPEN_READ, SDAG_RUNNER_FROM_SOURCE, FALSE, "source_unreachable"},
+	    {0, GST_RESOURCE_ERROR_NO_SPACE_LEFT, SDAG_RUNNER_FROM_PIPELINE, FALSE, "internal"},
 	    {1,
 	     GST_STREAM_ERROR_TYPE_NOT_FOUND,
-	     SDAG_WORKER_FROM_PIPELINE,
+	     SDAG_RUNNER_FROM_PIPELINE,
 	     FALSE,
 	     "no_video_stream"},
-	    {1, GST_STREAM_ERROR_DEMUX, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
-	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_PIPELINE, TRUE, "no_video_stream"},
-	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
-	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_SOURCE, FALSE, "source_unreachable"},
-	    {1, GST_STREAM_ERROR_FAILED, SDAG_WORKER_FROM_DAG, FALSE, "node_error"},
-	    {2, GST_CORE_ERROR_MISSING_PLUGIN, SDAG_WORKER_FROM_PIPELINE, FALSE, "decode_error"},
-	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_WORKER_FROM_PIPELINE, FALSE, "internal"},
-	    {2, GST_CORE_ERROR_NEGOTIATION, SDAG_WORKER_FROM_DAG, FALSE, "node_error"},
-	    {0, GST_RESOURCE_ERROR_SETTINGS, SDAG_WORKER_FROM_DAG, FALSE, "internal"},
-	    {3, SDAG_ERROR_STORE, SDAG_WORKER_FROM_DAG, FALSE, "store_error"},
+	    {1, GST_STREAM_ERROR_DEMUX, SDAG_RUNNER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_RUNNER_FROM_PIPELINE, TRUE, "no_video_stream"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_RUNNER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_RUNNER_FROM_SOURCE, FALSE, "source_unreachable"},
+	    {1, GST_STREAM_ERROR_FAILED, SDAG_RUNNER_FROM_DAG, FALSE, "node_error"},
+	    {2, GST_CORE_ERROR_MISSING_PLUGIN, SDAG_RUNNER_FROM_PIPELINE, FALSE, "decode_error"},
+	    {2, GST_CORE_ERROR_STATE_CHANGE, SDAG_RUNNER_FROM_PIPELINE, FALSE, "internal"},
+	    {2, GST_CORE_ERROR_NEGOTIATION, SDAG_RUNNER_FROM_DAG, FALSE, "node_error"},
+	    {0, GST_RESOURCE_ERROR_SETTINGS, SDAG_RUNNER_FROM_DAG, FALSE, "internal"},
+	    {3, SDAG_ERROR_STORE, SDAG_RUNNER_FROM_DAG, FALSE, "store_error"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -1431,7 +1431,7 @@ test_classify(void)
 		    GST_RESOURCE_ERROR, GST_STREAM_ERROR, GST_CORE_ERROR, SDAG_ERROR};
 		g_autoptr(GError) e =
 		    g_error_new_literal(domains[cases[i].domain], cases[i].code, "x");
-		g_assert_cmpstr(sdag_worker_classify_error(e, cases[i].origin, cases[i].no_video),
+		g_assert_cmpstr(sdag_runner_classify_error(e, cases[i].origin, cases[i].no_video),
 				==,
 				cases[i].expected);
 	}

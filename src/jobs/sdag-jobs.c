@@ -20,6 +20,7 @@
 #include "sdag-results.h"
 #include "sdag-snapshot.h"
 #include "sdag-source.h"
+#include "sdag-runner.h"
 #include "sdag-worker.h"
 
 /*
@@ -107,8 +108,8 @@ struct _SdagJob {
 	guint64 seq;
 	SdagJobStatus status;
 	JsonObject *record;
-	SdagWorker *worker;
-	gboolean live; /* its source is rtsp or rtmp */
+	SdagRunner *worker; /* sdag-worker.c for files, sdag-live.c for live sources */
+	gboolean live;	    /* its source is rtsp or rtmp */
 	gint64 started_mono;
 	GSList *waiters; /* SdagJobsWaiter: cancels answered when the job has stopped */
 	/* Ended while the store was full: the job stays here, answering with its end
@@ -319,15 +320,15 @@ sdag_jobs_add_live(SdagJob *job, JsonObject *out)
 
 	if (job->worker == NULL)
 		return;
-	progress = sdag_worker_get_progress(job->worker);
-	sdag_worker_get_counts(job->worker, &decoded, &processed);
+	progress = sdag_runner_get_progress(job->worker);
+	sdag_runner_get_counts(job->worker, &decoded, &processed);
 	elapsed = (double)(g_get_monotonic_time() - job->started_mono) / G_USEC_PER_SEC;
 	if (progress >= 0)
 		json_object_set_double_member(out, "progress", progress);
 	json_object_set_int_member(out, "frames_decoded", (gint64)decoded);
 	json_object_set_int_member(out, "frames_processed", (gint64)processed);
 	json_object_set_double_member(out, "fps", elapsed > 0 ? (double)processed / elapsed : 0.0);
-	sdag_worker_add_live_json(job->worker, out);
+	sdag_runner_add_json(job->worker, out);
 }
 
 /* The record as clients see it: no raw source URL (it may hold a password), no seq. */
@@ -396,7 +397,7 @@ sdag_jobs_notify_status(SdagJobs *self, SdagJob *job)
 
 /* Main context: a running live job's source changed state. */
 static void
-sdag_jobs_source_cb(SdagWorker *worker, gpointer user_data)
+sdag_jobs_source_cb(SdagRunner *worker, gpointer user_data)
 {
 	SdagJob *job = user_data;
 	SdagJobs *self = job->jobs;
@@ -415,7 +416,7 @@ sdag_jobs_source_cb(SdagWorker *worker, gpointer user_data)
 
 /* A streaming thread: the listener array does not change while a worker runs. */
 static void
-sdag_jobs_frame_cb(SdagWorker *worker, const SdagFrameResult *result, gpointer user_data)
+sdag_jobs_frame_cb(SdagRunner *worker, const SdagFrameResult *result, gpointer user_data)
 {
 	SdagJobs *self = user_data;
 
@@ -423,7 +424,7 @@ sdag_jobs_frame_cb(SdagWorker *worker, const SdagFrameResult *result, gpointer u
 		SdagJobsListenerEntry *e =
 		    &g_array_index(self->listeners, SdagJobsListenerEntry, i);
 		if (e->vtable.frame != NULL)
-			e->vtable.frame(sdag_worker_get_job_id(worker), result, e->user_data);
+			e->vtable.frame(sdag_runner_get_job_id(worker), result, e->user_data);
 	}
 }
 
@@ -445,7 +446,7 @@ sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointe
 
 /* scheduling */
 
-static void sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data);
+static void sdag_jobs_worker_done_cb(SdagRunner *worker, gpointer user_data);
 
 static void
 sdag_jobs_answer_waiters(SdagJobs *self, SdagJob *job)
@@ -535,7 +536,7 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 	g_autoptr(GPtrArray) problems = sdag_dag_problems_new();
 	g_autofree char *now = sdag_jobs_now();
 	JsonObject *options = json_object_get_object_member(job->record, "options");
-	SdagWorkerOptions wopts = {0};
+	SdagRunnerOptions wopts = {0};
 	SdagLiveOptions lopts = {0};
 	SdagDag *dag;
 
@@ -600,13 +601,21 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 		if (started != NULL)
 			lopts.started_real_us = g_date_time_to_unix(started) * G_USEC_PER_SEC +
 						g_date_time_get_microsecond(started);
-		wopts.live = &lopts;
+		job->worker = sdag_live_new(self->store,
+					    job->id,
+					    source->uri,
+					    dag,
+					    &wopts,
+					    &lopts,
+					    sdag_jobs_worker_done_cb,
+					    job);
+	} else {
+		job->worker = sdag_worker_new(
+		    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
 	}
-	job->worker = sdag_worker_new(
-	    self->store, job->id, source->uri, dag, &wopts, sdag_jobs_worker_done_cb, job);
 	if (self->listeners->len > 0) {
-		sdag_worker_set_frame_func(job->worker, sdag_jobs_frame_cb, self);
-		sdag_worker_set_source_func(job->worker, sdag_jobs_source_cb, job);
+		sdag_runner_set_frame_func(job->worker, sdag_jobs_frame_cb, self);
+		sdag_runner_set_source_func(job->worker, sdag_jobs_source_cb, job);
 	}
 	sdag_live_options_clear(&lopts);
 	job->started_mono = g_get_monotonic_time();
@@ -614,9 +623,9 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 		self->n_live++;
 	else
 		self->n_running++;
-	if (!sdag_worker_start(job->worker, &error)) {
-		/* nothing ran: the worker's own done path is not coming */
-		g_clear_pointer(&job->worker, sdag_worker_free);
+	if (!sdag_runner_start(job->worker, &error)) {
+		/* nothing ran: the runner's own done path is not coming */
+		g_clear_pointer(&job->worker, sdag_runner_free);
 		if (job->live)
 			self->n_live--;
 		else
@@ -660,7 +669,7 @@ sdag_jobs_schedule(SdagJobs *self)
 }
 
 static void
-sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
+sdag_jobs_worker_done_cb(SdagRunner *worker, gpointer user_data)
 {
 	SdagJob *job = user_data;
 	SdagJobs *self = job->jobs;
@@ -668,26 +677,26 @@ sdag_jobs_worker_done_cb(SdagWorker *worker, gpointer user_data)
 	SdagJobStatus to = SDAG_JOB_FAILED;
 	gboolean saved;
 
-	switch (sdag_worker_get_outcome(worker)) {
-	case SDAG_WORKER_COMPLETED:
+	switch (sdag_runner_get_outcome(worker)) {
+	case SDAG_RUNNER_COMPLETED:
 		to = SDAG_JOB_COMPLETED;
 		break;
-	case SDAG_WORKER_CANCELLED:
+	case SDAG_RUNNER_CANCELLED:
 		to = SDAG_JOB_CANCELLED;
 		break;
 	default:
 		sdag_jobs_set_error_member(job->record,
-					   sdag_worker_get_error_code(worker),
-					   sdag_worker_get_error_message(worker));
+					   sdag_runner_get_error_code(worker),
+					   sdag_runner_get_error_message(worker));
 		break;
 	}
 	sdag_jobs_add_live(job, job->record);
 	json_object_set_string_member(job->record, "finished_at", now);
 	job->end_to = to;
-	job->end_summary = sdag_worker_dup_summary(worker);
-	job->end_metrics = sdag_worker_dup_metrics(worker);
+	job->end_summary = sdag_runner_dup_summary(worker);
+	job->end_metrics = sdag_runner_dup_metrics(worker);
 
-	g_clear_pointer(&job->worker, sdag_worker_free);
+	g_clear_pointer(&job->worker, sdag_runner_free);
 	if (job->live)
 		self->n_live--;
 	else
@@ -992,7 +1001,7 @@ sdag_jobs_free(SdagJobs *self)
 		g_hash_table_iter_init(&iter, self->active);
 		while (g_hash_table_iter_next(&iter, NULL, &value)) {
 			SdagJob *job = value;
-			if (job->worker != NULL && sdag_worker_is_stopping(job->worker))
+			if (job->worker != NULL && sdag_runner_is_stopping(job->worker))
 				pending = TRUE;
 		}
 		if (!pending)
@@ -1008,19 +1017,19 @@ sdag_jobs_free(SdagJobs *self)
 			g_autoptr(GError) error = NULL;
 			g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
 
-			sdag_worker_stop_sync(job->worker);
+			sdag_runner_stop_sync(job->worker);
 			sdag_jobs_add_live(job, job->record);
-			g_clear_pointer(&job->worker, sdag_worker_free);
+			g_clear_pointer(&job->worker, sdag_runner_free);
 			sdag_jobs_batch_put_record(batch, job->id, job->record);
 			if (!sdag_store_write(self->store, batch, TRUE, &error))
 				g_warning("%s", error->message);
 		} else if (job->worker != NULL) {
 			g_autoptr(JsonNode) summary = NULL;
 
-			sdag_worker_stop_sync(job->worker);
-			summary = sdag_worker_dup_summary(job->worker);
+			sdag_runner_stop_sync(job->worker);
+			summary = sdag_runner_dup_summary(job->worker);
 			sdag_jobs_add_live(job, job->record);
-			g_clear_pointer(&job->worker, sdag_worker_free);
+			g_clear_pointer(&job->worker, sdag_runner_free);
 			sdag_jobs_interrupt(self, job, summary);
 		}
 		/* a cancel still waiting gets the job as it is now */
@@ -1567,7 +1576,7 @@ sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error)
 	if (!sdag_jobs_lookup_status(self, job_id, &status, error))
 		return NULL;
 	if (job != NULL && job->worker != NULL) {
-		summary = sdag_worker_dup_summary(job->worker);
+		summary = sdag_runner_dup_summary(job->worker);
 	} else if (job != NULL && job->unsaved) {
 		summary = json_node_copy(job->end_summary);
 	} else if (sdag_job_status_is_terminal(status)) {
@@ -1680,7 +1689,7 @@ sdag_jobs_cancel(SdagJobs *self,
 	waiter->func = func;
 	waiter->user_data = user_data;
 	job->waiters = g_slist_append(job->waiters, waiter);
-	sdag_worker_cancel(job->worker);
+	sdag_runner_cancel(job->worker);
 	return TRUE;
 }
 

@@ -6,15 +6,11 @@
 
 #include "sdag-live.h"
 
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <string.h>
 
-#include "sdag-element.h"
 #include "sdag-error.h"
-#include "sdag-framelimit.h"
 #include "sdag-json.h"
-#include "sdag-results.h"
+#include "sdag-live-private.h"
 
 /*
  * One live job: two GStreamer pipelines joined by an appsink → appsrc hand-off.
@@ -66,95 +62,12 @@
  * pending frame rows. A restarted daemon resumes from there; frame rows
  * written after the checkpoint are deleted first, so ids continue from the
  * checkpoint without a duplicate in the summary.
+ *
+ * The live runner (sdag-runner.h) is this file: options, life cycle,
+ * supervision, ending and figures; sdag-live-source.c builds and watches the
+ * source pipeline, sdag-live-tail.c the tail, sdag-live-checkpoint.c writes
+ * and reads the checkpoints.
  */
-
-#define SDAG_LIVE_TICK_MS 100
-#define SDAG_LIVE_DEFAULT_QUEUE 16
-#define SDAG_LIVE_DEFAULT_QUEUE_US (300 * G_TIME_SPAN_MILLISECOND)
-#define SDAG_LIVE_RATE_SLOTS 6
-
-typedef struct {
-	SdagLive *live;
-	guint gen;
-	GstElement *pipeline;
-	GstElement *sink;
-	guint watch;
-} SdagLiveSource;
-
-struct _SdagLive {
-	SdagStore *store; /* borrowed */
-	char *job_id;
-	char *uri; /* no credentials: those are in opts */
-	char *display_uri;
-	SdagDag *dag; /* until handed to the element */
-	guint stride;
-	guint64 max_frames;
-	guint64 max_frame_pixels; /* 0: no limit */
-	SdagLiveOptions opts;
-	SdagLiveDoneFunc done;
-	gpointer user_data;
-	SdagLiveFrameFunc frame_func; /* set before the tail starts */
-	gpointer frame_data;
-	SdagLiveSourceFunc source_func;
-	gpointer source_data;
-
-	GstElement *tail;
-	GstElement *appsrc;
-	SdagElement *element;
-	guint tail_watch;
-	SdagResults *results;
-	guint flush_timer;
-	guint tick_timer;
-	gint64 started_mono;
-	GRand *rand;
-
-	GMutex lock; /* guards what the streaming threads share with the main loop: */
-	SdagSupervisor *sup;
-	guint gen;
-	GstCaps *caps; /* the caps last set on appsrc */
-	guint64 frames_in;
-	guint64 dropped;
-	/* the hand-over queue, for the log: drops when full and when late, the longest wait
-	 * of a frame analysed and the most frames waiting */
-	guint64 dropped_full;
-	guint64 dropped_late;
-	gint64 max_wait_us;
-	guint max_level;
-	gboolean closing; /* no frame is handed over any more */
-
-	SdagLiveSource *source; /* main loop only */
-	guint pending_teardowns;
-	guint history_logged;
-
-	/* resume: from the checkpoint, added to what this run counts */
-	guint64 first_frame_id;
-	guint64 base_in;
-	guint64 base_processed;
-	guint64 base_dropped;
-	JsonNode *resume_state;
-	gint64 last_checkpoint_us; /* tail streaming thread */
-	gboolean checkpoint_failed;
-
-	/* rates, over the last few seconds (main loop) */
-	gint64 rate_t[SDAG_LIVE_RATE_SLOTS];
-	guint64 rate_in[SDAG_LIVE_RATE_SLOTS];
-	guint64 rate_proc[SDAG_LIVE_RATE_SLOTS];
-	guint rate_n;
-	double input_fps;
-	double processed_fps;
-
-	gboolean stopping;
-	gboolean tail_down;
-	gboolean stopped;
-	SdagWorkerOutcome outcome;
-	char *error_code;
-	char *error_message;
-	JsonNode *metrics;
-};
-
-static void
-sdag_live_finish(SdagLive *self, SdagWorkerOutcome outcome, const char *code, const char *message);
-static void sdag_live_act(SdagLive *self, SdagSupervisorAction action);
 
 /* options */
 
@@ -375,65 +288,30 @@ sdag_live_options_clear(SdagLiveOptions *opts)
 	g_clear_pointer(&opts->password, g_free);
 }
 
-/**
- * sdag_live_classify_error:
- * @error: an error from the source pipeline's bus
- * @debug: (nullable): its debug text
- *
- * Returns: the reason the source is lost
- */
-SdagSourceReason
-sdag_live_classify_error(const GError *error, const char *debug)
-{
-	const char *d = debug != NULL ? debug : "";
-
-	if (error->domain == GST_RESOURCE_ERROR) {
-		/* The code decides first: the debug text carries the URL, and a port
-		 * such as 40123 must not read as a 401. Text only breaks ties for
-		 * sources that report a refusal as a generic open failure. */
-		if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
-			return SDAG_SOURCE_REASON_AUTH_FAILED;
-		if (error->code == GST_RESOURCE_ERROR_NOT_FOUND)
-			return SDAG_SOURCE_REASON_NOT_FOUND;
-		if (strstr(error->message, "Unauthorized") != NULL ||
-		    strstr(d, "401 Unauthorized") != NULL)
-			return SDAG_SOURCE_REASON_AUTH_FAILED;
-		if (strstr(error->message, "Not Found") != NULL ||
-		    strstr(d, "404 Not Found") != NULL)
-			return SDAG_SOURCE_REASON_NOT_FOUND;
-		if (strstr(d, "timed out") != NULL || strstr(d, "Timeout") != NULL ||
-		    strstr(d, "timeout") != NULL)
-			return SDAG_SOURCE_REASON_TIMEOUT;
-		return SDAG_SOURCE_REASON_CONNECT_REFUSED;
-	}
-	if (error->domain == GST_STREAM_ERROR) {
-		/* a source that cannot deliver says only "streaming stopped, reason error" */
-		if (error->code == GST_STREAM_ERROR_FAILED &&
-		    (strstr(d, "reason error") != NULL || strstr(d, "reason not-linked") != NULL))
-			return SDAG_SOURCE_REASON_CONNECT_REFUSED;
-		return SDAG_SOURCE_REASON_DECODE_ERROR;
-	}
-	if (error->domain == GST_CORE_ERROR && error->code == GST_CORE_ERROR_MISSING_PLUGIN)
-		return SDAG_SOURCE_REASON_DECODE_ERROR;
-	return SDAG_SOURCE_REASON_CONNECT_REFUSED;
-}
-
 /* life cycle */
 
-SdagLive *
+static const SdagRunnerClass sdag_live_class;
+
+/**
+ * sdag_live_new:
+ * @dag: (transfer full): the job's graph
+ * @o: the job's live options (sdag_live_options_init()), copied
+ *
+ * Returns: (transfer full): a live runner for @uri (rtsp, rtmp)
+ */
+SdagRunner *
 sdag_live_new(SdagStore *store,
 	      const char *job_id,
 	      const char *uri,
 	      SdagDag *dag,
-	      const SdagWorkerOptions *wopts,
-	      SdagLiveDoneFunc done,
+	      const SdagRunnerOptions *wopts,
+	      const SdagLiveOptions *o,
+	      SdagRunnerDoneFunc done,
 	      gpointer user_data)
 {
 	SdagLive *self = g_new0(SdagLive, 1);
-	const SdagLiveOptions *o = wopts->live;
 
-	self->store = store;
-	self->job_id = g_strdup(job_id);
+	sdag_runner_init(&self->parent, &sdag_live_class, store, job_id, done, user_data);
 	self->uri = g_strdup(uri);
 	self->display_uri = g_strdup(wopts->display_uri != NULL ? wopts->display_uri : uri);
 	self->dag = dag;
@@ -444,49 +322,19 @@ sdag_live_new(SdagStore *store,
 	self->opts.transport = g_strdup(o->transport);
 	self->opts.user = g_strdup(o->user);
 	self->opts.password = g_strdup(o->password);
-	if (self->opts.queue_frames == 0)
-		self->opts.queue_frames = SDAG_LIVE_DEFAULT_QUEUE;
-	if (self->opts.queue_us <= 0)
-		self->opts.queue_us = SDAG_LIVE_DEFAULT_QUEUE_US;
-	self->done = done;
-	self->user_data = user_data;
+	sdag_live_queue_init(&self->queue, o->queue_frames, o->queue_us);
 	self->results = sdag_results_new(store, job_id);
 	self->rand = g_rand_new();
 	g_mutex_init(&self->lock);
 	self->sup = sdag_supervisor_new(&o->supervisor);
-	return self;
+	return &self->parent;
 }
 
-/**
- * sdag_live_set_frame_func:
- *
- * Sets who hears of every processed frame; only before sdag_live_start().
- */
-void
-sdag_live_set_frame_func(SdagLive *self, SdagLiveFrameFunc func, gpointer user_data)
+static void
+sdag_live_free(SdagRunner *runner)
 {
-	self->frame_func = func;
-	self->frame_data = user_data;
-}
+	SdagLive *self = (SdagLive *)runner;
 
-/**
- * sdag_live_set_source_func:
- *
- * Sets who hears, on the main context, that the source changed state: the transitions are
- * noticed where they are logged, at the latest one supervision tick after they happen.
- */
-void
-sdag_live_set_source_func(SdagLive *self, SdagLiveSourceFunc func, gpointer user_data)
-{
-	self->source_func = func;
-	self->source_data = user_data;
-}
-
-void
-sdag_live_free(SdagLive *self)
-{
-	if (self == NULL)
-		return;
 	g_warn_if_fail(self->tail == NULL || self->stopped);
 	g_warn_if_fail(self->pending_teardowns == 0);
 	g_clear_handle_id(&self->tail_watch, g_source_remove);
@@ -507,44 +355,38 @@ sdag_live_free(SdagLive *self)
 	sdag_live_options_clear(&self->opts);
 	g_free(self->error_code);
 	g_free(self->error_message);
-	g_free(self->job_id);
+	sdag_runner_clear(&self->parent);
 	g_free(self->uri);
 	g_free(self->display_uri);
 	g_free(self);
 }
 
-gboolean
-sdag_live_is_stopping(SdagLive *self)
+static gboolean
+sdag_live_is_stopping(SdagRunner *runner)
 {
-	return self->stopping;
+	return ((SdagLive *)runner)->stopping;
 }
 
-SdagWorkerOutcome
-sdag_live_get_outcome(SdagLive *self)
+static SdagRunnerOutcome
+sdag_live_get_outcome(SdagRunner *runner)
 {
-	return self->outcome;
+	return ((SdagLive *)runner)->outcome;
 }
 
-const char *
-sdag_live_get_error_code(SdagLive *self)
+static const char *
+sdag_live_get_error_code(SdagRunner *runner)
 {
-	return self->error_code;
+	return ((SdagLive *)runner)->error_code;
 }
 
-const char *
-sdag_live_get_error_message(SdagLive *self)
+static const char *
+sdag_live_get_error_message(SdagRunner *runner)
 {
-	return self->error_message;
-}
-
-GstElement *
-sdag_live_get_pipeline(SdagLive *self)
-{
-	return self->tail;
+	return ((SdagLive *)runner)->error_message;
 }
 
 /* Replaces the password, wherever it appears in *text, with "***". */
-static void
+void
 sdag_live_redact(SdagLive *self, char **text)
 {
 	g_auto(GStrv) parts = NULL;
@@ -555,585 +397,6 @@ sdag_live_redact(SdagLive *self, char **text)
 	parts = g_strsplit(*text, self->opts.password, -1);
 	g_free(*text);
 	*text = g_strjoinv("***", parts);
-}
-
-/* checkpoints */
-
-static void
-sdag_live_checkpoint(SdagLive *self, guint64 next_frame_id, guint64 processed, guint64 decoded)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) state = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *text = NULL;
-	SdagExec *exec = sdag_element_get_exec(self->element);
-	guint64 in;
-	guint64 dropped;
-	guint reconnects;
-
-	if (exec == NULL)
-		return;
-	state = sdag_exec_save_state(exec, &error);
-	if (state == NULL || !sdag_results_flush(self->results, &error)) {
-		if (!self->checkpoint_failed)
-			g_warning("job %s: no checkpoint: %s", self->job_id, error->message);
-		self->checkpoint_failed = TRUE;
-		return;
-	}
-	g_mutex_lock(&self->lock);
-	in = self->frames_in;
-	dropped = self->dropped;
-	reconnects = sdag_supervisor_get_reconnects(self->sup);
-	g_mutex_unlock(&self->lock);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "next_frame_id");
-	json_builder_add_int_value(b, (gint64)next_frame_id);
-	json_builder_set_member_name(b, "frames_in");
-	json_builder_add_int_value(b, (gint64)(self->base_in + in));
-	json_builder_set_member_name(b, "frames_processed");
-	json_builder_add_int_value(b, (gint64)(self->base_processed + processed));
-	json_builder_set_member_name(b, "dropped_frames");
-	json_builder_add_int_value(b, (gint64)(self->base_dropped + dropped));
-	json_builder_set_member_name(b, "reconnects");
-	json_builder_add_int_value(b, reconnects);
-	json_builder_set_member_name(b, "exec");
-	json_builder_add_value(b, g_steal_pointer(&state));
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	text = sdag_json_to_string(root);
-	if (!sdag_store_put(self->store,
-			    SDAG_STORE_STATE,
-			    (const guint8 *)self->job_id,
-			    strlen(self->job_id),
-			    (const guint8 *)text,
-			    strlen(text),
-			    FALSE,
-			    &error)) {
-		if (!self->checkpoint_failed)
-			g_warning("job %s: no checkpoint: %s", self->job_id, error->message);
-		self->checkpoint_failed = TRUE;
-		return;
-	}
-	self->checkpoint_failed = FALSE;
-	(void)decoded;
-}
-
-typedef struct {
-	GPtrArray *keys;
-} SdagLiveCollect;
-
-static gboolean
-sdag_live_collect_cb(const guint8 *key,
-		     gsize key_len,
-		     const guint8 *value,
-		     gsize value_len,
-		     gpointer user_data)
-{
-	GPtrArray *keys = user_data;
-	g_ptr_array_add(keys, g_bytes_new(key, key_len));
-	return TRUE;
-}
-
-/* Reads the last checkpoint, drops the frame rows after it and rebuilds the summary. */
-static gboolean
-sdag_live_resume(SdagLive *self, GError **error)
-{
-	g_autoptr(GBytes) blob = NULL;
-	g_autoptr(JsonNode) node = NULL;
-	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	g_autoptr(SdagStoreBatch) batch = NULL;
-	g_autoptr(GBytes) start = NULL;
-	g_autofree char *prefix = NULL;
-	JsonObject *o;
-	gsize len = 0;
-	const char *data;
-
-	blob = sdag_store_get(self->store,
-			      SDAG_STORE_STATE,
-			      (const guint8 *)self->job_id,
-			      strlen(self->job_id),
-			      NULL);
-	if (blob == NULL)
-		return sdag_results_load(self->results, error);
-	data = g_bytes_get_data(blob, &len);
-	node = sdag_json_parse(data, (gssize)len, NULL);
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_warning("job %s: the checkpoint does not parse; starting afresh", self->job_id);
-		return sdag_results_load(self->results, error);
-	}
-	o = json_node_get_object(node);
-	self->first_frame_id =
-	    (guint64)json_object_get_int_member_with_default(o, "next_frame_id", 0);
-	self->base_in = (guint64)json_object_get_int_member_with_default(o, "frames_in", 0);
-	self->base_processed =
-	    (guint64)json_object_get_int_member_with_default(o, "frames_processed", 0);
-	self->base_dropped =
-	    (guint64)json_object_get_int_member_with_default(o, "dropped_frames", 0);
-	sdag_supervisor_set_reconnects(
-	    self->sup, (guint)json_object_get_int_member_with_default(o, "reconnects", 0));
-	if (json_object_has_member(o, "exec"))
-		self->resume_state = json_node_copy(json_object_get_member(o, "exec"));
-
-	/* the rows the checkpoint does not cover are written again under the same ids */
-	prefix = g_strdup_printf("%s/", self->job_id);
-	start = sdag_results_frame_key(self->job_id, self->first_frame_id);
-	if (!sdag_store_iter_prefix_from(self->store,
-					 SDAG_STORE_FRAMES,
-					 (const guint8 *)prefix,
-					 strlen(prefix),
-					 g_bytes_get_data(start, NULL),
-					 g_bytes_get_size(start),
-					 sdag_live_collect_cb,
-					 keys,
-					 error))
-		return FALSE;
-	if (keys->len > 0) {
-		batch = sdag_store_batch_new();
-		for (guint i = 0; i < keys->len; i++) {
-			GBytes *k = g_ptr_array_index(keys, i);
-			sdag_store_batch_delete(batch,
-						SDAG_STORE_FRAMES,
-						g_bytes_get_data(k, NULL),
-						g_bytes_get_size(k));
-		}
-		if (!sdag_store_write(self->store, batch, TRUE, error))
-			return FALSE;
-	}
-	g_message("job %s: resuming from frame %" G_GUINT64_FORMAT " (%u later rows dropped)",
-		  self->job_id,
-		  self->first_frame_id,
-		  keys->len);
-	return sdag_results_load(self->results, error);
-}
-
-/* the tail */
-
-static void
-sdag_live_result_cb(SdagElement *element, const SdagFrameResult *result, gpointer user_data)
-{
-	SdagLive *self = user_data;
-	g_autoptr(GError) error = NULL;
-	gint64 now = g_get_monotonic_time();
-
-	if (!sdag_results_add(self->results, result, &error)) {
-		/* a full disk keeps its own code (storage_full) */
-		g_autoptr(GError) store_error =
-		    g_error_new_literal(SDAG_ERROR,
-					g_error_matches(error, SDAG_ERROR, SDAG_ERROR_STORAGE_FULL)
-					    ? SDAG_ERROR_STORAGE_FULL
-					    : SDAG_ERROR_STORE,
-					error->message);
-		gst_element_post_message(
-		    GST_ELEMENT(element),
-		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
-		return;
-	}
-	if (self->frame_func != NULL)
-		self->frame_func(result, self->frame_data);
-	if (self->last_checkpoint_us == 0)
-		self->last_checkpoint_us = now;
-	if (now - self->last_checkpoint_us >= self->opts.checkpoint_interval_us) {
-		guint64 decoded = 0;
-		guint64 processed = 0;
-
-		sdag_element_get_counts(element, &decoded, &processed);
-		sdag_live_checkpoint(self, result->frame_id + 1, processed, decoded);
-		self->last_checkpoint_us = now;
-	}
-}
-
-static gboolean
-sdag_live_tail_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
-{
-	SdagLive *self = user_data;
-
-	switch (GST_MESSAGE_TYPE(msg)) {
-	case GST_MESSAGE_EOS:
-		/* max_frames reached, or the source ended with end_on_eos */
-		sdag_live_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
-		break;
-	case GST_MESSAGE_ERROR: {
-		g_autoptr(GError) error = NULL;
-		g_autofree char *debug = NULL;
-		gboolean from_dag = GST_MESSAGE_SRC(msg) == GST_OBJECT(self->element);
-		const char *code;
-
-		gst_message_parse_error(msg, &error, &debug);
-		code = sdag_worker_classify_error(
-		    error, from_dag ? SDAG_WORKER_FROM_DAG : SDAG_WORKER_FROM_PIPELINE, FALSE);
-		sdag_live_redact(self, &error->message);
-		sdag_live_redact(self, &debug);
-		g_info("job %s: %s: %s (%s)",
-		       self->job_id,
-		       code,
-		       error->message,
-		       debug != NULL ? debug : "");
-		sdag_live_finish(self, SDAG_WORKER_FAILED, code, error->message);
-		break;
-	}
-	default:
-		break;
-	}
-	return G_SOURCE_CONTINUE;
-}
-
-/* The tail's streaming thread, as appsrc lets a frame go to the DAG: one that waited too
- * long is dropped here. Its PTS is its arrival on the job's running time. */
-static GstPadProbeReturn
-sdag_live_queue_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-	SdagLive *self = user_data;
-	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-	gint64 wait;
-
-	if (buf == NULL || !GST_BUFFER_PTS_IS_VALID(buf))
-		return GST_PAD_PROBE_OK;
-	wait = g_get_monotonic_time() - self->started_mono -
-	       (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND);
-	g_mutex_lock(&self->lock);
-	if (wait > self->opts.queue_us) {
-		self->dropped++;
-		self->dropped_late++;
-		g_mutex_unlock(&self->lock);
-		return GST_PAD_PROBE_DROP;
-	}
-	self->max_wait_us = MAX(self->max_wait_us, wait);
-	g_mutex_unlock(&self->lock);
-	return GST_PAD_PROBE_OK;
-}
-
-static gboolean
-sdag_live_build_tail(SdagLive *self, GError **error)
-{
-	g_autofree char *name = g_strdup_printf("job-%s", self->job_id);
-	GstElement *src = gst_element_factory_make("appsrc", "in");
-	GstElement *convert = gst_element_factory_make("videoconvert", "convert");
-	GstElement *element = g_object_new(SDAG_TYPE_ELEMENT, "name", "dag", NULL);
-	GstElement *sink = gst_element_factory_make("fakesink", "sink");
-	g_autoptr(GstBus) bus = NULL;
-	guint64 max_frames = self->max_frames;
-
-	if (src == NULL || convert == NULL || sink == NULL) {
-		g_clear_pointer(&src, gst_object_unref);
-		g_clear_pointer(&convert, gst_object_unref);
-		g_clear_pointer(&sink, gst_object_unref);
-		gst_object_unref(element);
-		g_set_error_literal(
-		    error,
-		    SDAG_ERROR,
-		    SDAG_ERROR_INTERNAL,
-		    "a GStreamer element is missing (appsrc, videoconvert, fakesink)");
-		return FALSE;
-	}
-	self->tail = gst_pipeline_new(name);
-	gst_bin_add_many(GST_BIN(self->tail), src, convert, element, sink, NULL);
-	if (!gst_element_link_many(src, convert, element, sink, NULL)) {
-		g_set_error_literal(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_INTERNAL,
-				    "cannot link appsrc ! videoconvert ! sddag");
-		return FALSE;
-	}
-	self->appsrc = src;
-	self->element = SDAG_ELEMENT(element);
-	{
-		g_autoptr(GstPad) pad = gst_element_get_static_pad(src, "src");
-		gst_pad_add_probe(
-		    pad, GST_PAD_PROBE_TYPE_BUFFER, sdag_live_queue_probe_cb, self, NULL);
-	}
-	g_object_set(src,
-		     "is-live",
-		     TRUE,
-		     "format",
-		     GST_FORMAT_TIME,
-		     "block",
-		     FALSE,
-		     "max-bytes",
-		     (guint64)0,
-		     NULL);
-	/* a resumed job counts max_frames over all its runs */
-	if (max_frames > 0)
-		max_frames = max_frames > self->base_processed ? max_frames - self->base_processed
-							       : 1;
-	g_object_set(element,
-		     "stride",
-		     self->stride,
-		     "max-frames",
-		     max_frames,
-		     "first-frame-id",
-		     self->first_frame_id,
-		     NULL);
-	g_object_set(sink, "sync", FALSE, NULL);
-	sdag_element_set_dag(self->element, g_steal_pointer(&self->dag));
-	if (self->resume_state != NULL)
-		sdag_element_set_resume_state(self->element, self->resume_state);
-	sdag_element_set_result_func(self->element, sdag_live_result_cb, self, NULL);
-	bus = gst_pipeline_get_bus(GST_PIPELINE(self->tail));
-	self->tail_watch = gst_bus_add_watch(bus, sdag_live_tail_bus_cb, self);
-	return TRUE;
-}
-
-/* the source */
-
-static void
-sdag_live_source_free(SdagLiveSource *src)
-{
-	g_clear_handle_id(&src->watch, g_source_remove);
-	g_clear_object(&src->pipeline);
-	g_free(src);
-}
-
-static GstFlowReturn
-sdag_live_new_sample_cb(GstAppSink *sink, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-	SdagLive *self = src->live;
-	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
-	GstBuffer *buf;
-	GstCaps *caps;
-	GstBuffer *out;
-	guint64 level;
-	gint64 now = g_get_monotonic_time();
-
-	if (sample == NULL)
-		return GST_FLOW_EOS;
-	buf = gst_sample_get_buffer(sample);
-	caps = gst_sample_get_caps(sample);
-	if (buf == NULL || caps == NULL)
-		return GST_FLOW_OK;
-
-	g_mutex_lock(&self->lock);
-	if (src->gen != self->gen || self->closing) {
-		g_mutex_unlock(&self->lock);
-		return GST_FLOW_OK;
-	}
-	sdag_supervisor_frame(self->sup, now, g_get_real_time());
-	self->frames_in++;
-	level = gst_app_src_get_current_level_buffers(GST_APP_SRC(self->appsrc));
-	self->max_level = MAX(self->max_level, (guint)level);
-	if (level >= self->opts.queue_frames) {
-		/* the DAG is far behind: this frame goes, no conversion or analysis spent on it */
-		self->dropped++;
-		self->dropped_full++;
-		g_mutex_unlock(&self->lock);
-		return GST_FLOW_OK;
-	}
-	if (self->caps == NULL || !gst_caps_is_equal(self->caps, caps)) {
-		gst_caps_replace(&self->caps, caps);
-		gst_app_src_set_caps(GST_APP_SRC(self->appsrc), caps);
-	}
-	/* the memory is shared, not copied; only the timestamps are the tail's own */
-	out = gst_buffer_copy(buf);
-	GST_BUFFER_PTS(out) = (GstClockTime)(now - self->started_mono) * GST_USECOND;
-	GST_BUFFER_DTS(out) = GST_CLOCK_TIME_NONE;
-	gst_app_src_push_buffer(GST_APP_SRC(self->appsrc), out);
-	g_mutex_unlock(&self->lock);
-	return GST_FLOW_OK;
-}
-
-static GstPadProbeReturn
-sdag_live_keyframe_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-	SdagLive *self = src->live;
-	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-
-	if (buf == NULL || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT))
-		return GST_PAD_PROBE_OK;
-	g_mutex_lock(&self->lock);
-	if (src->gen == self->gen)
-		sdag_supervisor_keyframe(self->sup, g_get_monotonic_time());
-	g_mutex_unlock(&self->lock);
-	return GST_PAD_PROBE_OK;
-}
-
-/* Every video decoder decodebin plugs gets a probe that sees its keyframes go in. */
-static void
-sdag_live_deep_element_added_cb(GstBin *bin, GstBin *sub, GstElement *element, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-	const char *klass = gst_element_get_metadata(element, GST_ELEMENT_METADATA_KLASS);
-	g_autoptr(GstPad) pad = NULL;
-
-	if (klass == NULL || strstr(klass, "Decoder") == NULL || strstr(klass, "Video") == NULL)
-		return;
-	pad = gst_element_get_static_pad(element, "sink");
-	if (pad != NULL)
-		gst_pad_add_probe(
-		    pad, GST_PAD_PROBE_TYPE_BUFFER, sdag_live_keyframe_probe_cb, src, NULL);
-}
-
-static void
-sdag_live_link_or_discard(GstElement *pipeline, GstPad *pad, GstElement *target)
-{
-	g_autoptr(GstPad) sinkpad = NULL;
-
-	if (target == NULL) {
-		/* other streams go nowhere, without holding the video back */
-		target = gst_element_factory_make("fakesink", NULL);
-		g_object_set(target, "sync", FALSE, "async", FALSE, NULL);
-		gst_bin_add(GST_BIN(pipeline), target);
-		gst_element_sync_state_with_parent(target);
-	}
-	sinkpad = gst_element_get_static_pad(target, "sink");
-	if (!gst_pad_is_linked(sinkpad))
-		gst_pad_link(pad, sinkpad);
-}
-
-static gboolean
-sdag_live_caps_are_video(GstPad *pad, const char *prefix)
-{
-	g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
-	const GstStructure *s;
-	const char *media;
-
-	if (caps == NULL)
-		caps = gst_pad_query_caps(pad, NULL);
-	if (caps == NULL || gst_caps_is_empty(caps))
-		return FALSE;
-	s = gst_caps_get_structure(caps, 0);
-	if (g_str_has_prefix(gst_structure_get_name(s), prefix))
-		return TRUE;
-	media = gst_structure_get_string(s, "media");
-	return g_strcmp0(media, "video") == 0;
-}
-
-static void
-sdag_live_decode_pad_added_cb(GstElement *decodebin, GstPad *pad, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-
-	if (sdag_live_caps_are_video(pad, "video/"))
-		sdag_live_link_or_discard(src->pipeline, pad, src->sink);
-	else
-		sdag_live_link_or_discard(src->pipeline, pad, NULL);
-}
-
-/* rtspsrc: one pad per stream; video goes to a decodebin, the rest nowhere */
-static void
-sdag_live_rtsp_pad_added_cb(GstElement *rtspsrc, GstPad *pad, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-	GstElement *decode;
-
-	if (!sdag_live_caps_are_video(pad, "video/")) {
-		sdag_live_link_or_discard(src->pipeline, pad, NULL);
-		return;
-	}
-	decode = gst_element_factory_make("decodebin", NULL);
-	g_signal_connect(decode, "pad-added", G_CALLBACK(sdag_live_decode_pad_added_cb), src);
-	gst_bin_add(GST_BIN(src->pipeline), decode);
-	gst_element_sync_state_with_parent(decode);
-	sdag_live_link_or_discard(src->pipeline, pad, decode);
-}
-
-static gboolean sdag_live_source_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data);
-
-static void
-sdag_live_connect(SdagLive *self)
-{
-	SdagLiveSource *src = g_new0(SdagLiveSource, 1);
-	g_autofree char *name = g_strdup_printf("job-%s-source", self->job_id);
-	GstAppSinkCallbacks callbacks = {.new_sample = sdag_live_new_sample_cb};
-	g_autoptr(GstCaps) raw = gst_caps_new_empty_simple("video/x-raw");
-	g_autoptr(GstBus) bus = NULL;
-	GstElement *in;
-
-	g_mutex_lock(&self->lock);
-	src->gen = ++self->gen;
-	g_mutex_unlock(&self->lock);
-	src->live = self;
-	src->pipeline = gst_object_ref_sink(gst_pipeline_new(name));
-	src->sink = gst_element_factory_make("appsink", "out");
-	g_object_set(src->sink, "sync", FALSE, "max-buffers", 1u, "drop", TRUE, "caps", raw, NULL);
-	gst_app_sink_set_callbacks(GST_APP_SINK(src->sink), &callbacks, src, NULL);
-	g_signal_connect(
-	    src->pipeline, "deep-element-added", G_CALLBACK(sdag_live_deep_element_added_cb), src);
-	sdag_framelimit_watch(src->pipeline, self->max_frame_pixels);
-
-	if (self->opts.kind == SDAG_SOURCE_RTSP) {
-		guint protocols = 0x7; /* udp, udp-mcast, tcp */
-		in = gst_element_factory_make("rtspsrc", "src");
-		if (g_strcmp0(self->opts.transport, "tcp") == 0)
-			protocols = 0x4;
-		else if (g_strcmp0(self->opts.transport, "udp") == 0)
-			protocols = 0x3;
-		g_object_set(in,
-			     "location",
-			     self->uri,
-			     "latency",
-			     self->opts.latency_ms,
-			     "tcp-timeout",
-			     (guint64)(self->opts.supervisor.connect_timeout_us),
-			     NULL);
-		gst_util_set_object_arg(G_OBJECT(in),
-					"protocols",
-					protocols == 0x4   ? "tcp"
-					: protocols == 0x3 ? "udp+udp-mcast"
-							   : "udp+udp-mcast+tcp");
-		if (self->opts.user != NULL)
-			g_object_set(in, "user-id", self->opts.user, NULL);
-		if (self->opts.password != NULL)
-			g_object_set(in, "user-pw", self->opts.password, NULL);
-		gst_bin_add_many(GST_BIN(src->pipeline), in, src->sink, NULL);
-		g_signal_connect(in, "pad-added", G_CALLBACK(sdag_live_rtsp_pad_added_cb), src);
-	} else {
-		GstElement *decode = gst_element_factory_make("decodebin", "decode");
-		in = gst_element_factory_make("rtmp2src", "src");
-		g_object_set(in, "location", self->uri, NULL);
-		if (self->opts.user != NULL)
-			g_object_set(in, "username", self->opts.user, NULL);
-		if (self->opts.password != NULL)
-			g_object_set(in, "password", self->opts.password, NULL);
-		gst_bin_add_many(GST_BIN(src->pipeline), in, decode, src->sink, NULL);
-		gst_element_link(in, decode);
-		g_signal_connect(
-		    decode, "pad-added", G_CALLBACK(sdag_live_decode_pad_added_cb), src);
-	}
-	bus = gst_pipeline_get_bus(GST_PIPELINE(src->pipeline));
-	src->watch = gst_bus_add_watch(bus, sdag_live_source_bus_cb, src);
-	self->source = src;
-	/* a failure comes as an error message on the bus */
-	gst_element_set_state(src->pipeline, GST_STATE_PLAYING);
-}
-
-static void sdag_live_maybe_stopped(SdagLive *self);
-
-static void
-sdag_live_teardown_thread(GTask *task, gpointer object, gpointer task_data, GCancellable *cancel)
-{
-	SdagLiveSource *src = task_data;
-	gst_element_set_state(src->pipeline, GST_STATE_NULL);
-	g_task_return_boolean(task, TRUE);
-}
-
-static void
-sdag_live_teardown_done_cb(GObject *object, GAsyncResult *res, gpointer user_data)
-{
-	SdagLive *self = user_data;
-
-	self->pending_teardowns--;
-	sdag_live_maybe_stopped(self);
-}
-
-/* Takes the current source down in a thread; its frames are ignored from now on. */
-static void
-sdag_live_teardown(SdagLive *self)
-{
-	SdagLiveSource *src = g_steal_pointer(&self->source);
-	g_autoptr(GTask) task = NULL;
-
-	if (src == NULL)
-		return;
-	g_clear_handle_id(&src->watch, g_source_remove);
-	g_mutex_lock(&self->lock);
-	self->gen++;
-	g_mutex_unlock(&self->lock);
-	self->pending_teardowns++;
-	task = g_task_new(NULL, NULL, sdag_live_teardown_done_cb, self);
-	g_task_set_task_data(task, src, (GDestroyNotify)sdag_live_source_free);
-	g_task_run_in_thread(task, sdag_live_teardown_thread);
 }
 
 /* Logs the transitions since the last call: the operator's record of the source. */
@@ -1152,7 +415,7 @@ sdag_live_log_transitions(SdagLive *self)
 		if (total - n + i < self->history_logged)
 			continue;
 		g_message("job %s: source %s -> %s (%s)",
-			  self->job_id,
+			  self->parent.job_id,
 			  sdag_source_state_to_string(h[i].from),
 			  sdag_source_state_to_string(h[i].to),
 			  sdag_source_reason_to_string(h[i].reason));
@@ -1160,11 +423,10 @@ sdag_live_log_transitions(SdagLive *self)
 	if (total == self->history_logged)
 		return;
 	self->history_logged = total;
-	if (self->source_func != NULL)
-		self->source_func(self->source_data);
+	sdag_runner_source_changed(&self->parent);
 }
 
-static void
+void
 sdag_live_act(SdagLive *self, SdagSupervisorAction action)
 {
 	sdag_live_log_transitions(self);
@@ -1176,93 +438,6 @@ sdag_live_act(SdagLive *self, SdagSupervisorAction action)
 		sdag_live_teardown(self);
 		sdag_live_connect(self);
 	}
-}
-
-static void
-sdag_live_source_lost(SdagLive *self, SdagSourceReason reason, const char *detail)
-{
-	SdagSupervisorAction action;
-	gboolean was_online;
-
-	g_mutex_lock(&self->lock);
-	was_online = sdag_supervisor_was_online(self->sup);
-	g_mutex_unlock(&self->lock);
-	if (self->opts.fail_fast && !was_online &&
-	    (reason == SDAG_SOURCE_REASON_AUTH_FAILED || reason == SDAG_SOURCE_REASON_NOT_FOUND)) {
-		g_autofree char *m = g_strdup_printf("%s: %s", self->display_uri, detail);
-		sdag_live_finish(self,
-				 SDAG_WORKER_FAILED,
-				 reason == SDAG_SOURCE_REASON_AUTH_FAILED ? "source_unauthorized"
-									  : "source_not_found",
-				 m);
-		return;
-	}
-	g_mutex_lock(&self->lock);
-	action = sdag_supervisor_failure(self->sup,
-					 reason,
-					 g_get_monotonic_time(),
-					 g_get_real_time(),
-					 g_rand_double(self->rand));
-	g_mutex_unlock(&self->lock);
-	sdag_live_act(self, action);
-}
-
-static gboolean
-sdag_live_source_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
-{
-	SdagLiveSource *src = user_data;
-	SdagLive *self = src->live;
-
-	if (self->source != src || self->stopping)
-		return G_SOURCE_CONTINUE;
-	switch (GST_MESSAGE_TYPE(msg)) {
-	case GST_MESSAGE_EOS:
-		if (self->opts.end_on_eos) {
-			/* the frames handed over are analysed, then the tail ends the job */
-			g_mutex_lock(&self->lock);
-			self->closing = TRUE;
-			g_mutex_unlock(&self->lock);
-			gst_app_src_end_of_stream(GST_APP_SRC(self->appsrc));
-			sdag_live_teardown(self);
-		} else {
-			sdag_live_source_lost(self, SDAG_SOURCE_REASON_EOS, "end of stream");
-		}
-		break;
-	case GST_MESSAGE_ERROR: {
-		g_autoptr(GError) error = NULL;
-		g_autofree char *debug = NULL;
-		SdagSourceReason reason;
-
-		gst_message_parse_error(msg, &error, &debug);
-		/* the camera sends frames over the limit: reconnecting would get the same */
-		if (g_error_matches(error, SDAG_ERROR, SDAG_ERROR_FRAME_TOO_LARGE)) {
-			g_autofree char *m =
-			    g_strdup_printf("%s: %s", self->display_uri, error->message);
-			sdag_live_finish(self, SDAG_WORKER_FAILED, "frame_too_large", m);
-			break;
-		}
-		reason = sdag_live_classify_error(error, debug);
-		sdag_live_redact(self, &error->message);
-		sdag_live_redact(self, &debug);
-		g_info("job %s: source: %s: %s (%s)",
-		       self->job_id,
-		       sdag_source_reason_to_string(reason),
-		       error->message,
-		       debug != NULL ? debug : "");
-		sdag_live_source_lost(self, reason, error->message);
-		break;
-	}
-	case GST_MESSAGE_WARNING: {
-		g_autoptr(GError) error = NULL;
-		gst_message_parse_warning(msg, &error, NULL);
-		sdag_live_redact(self, &error->message);
-		g_info("job %s: source warning: %s", self->job_id, error->message);
-		break;
-	}
-	default:
-		break;
-	}
-	return G_SOURCE_CONTINUE;
 }
 
 /* the clock */
@@ -1280,7 +455,7 @@ sdag_live_update_rates(SdagLive *self, gint64 now)
 	if (self->rate_n > 0 && now - self->rate_t[last] < G_USEC_PER_SEC)
 		return;
 	g_mutex_lock(&self->lock);
-	in = self->frames_in;
+	in = self->queue.frames_in;
 	g_mutex_unlock(&self->lock);
 	sdag_element_get_counts(self->element, NULL, &processed);
 	self->rate_t[slot] = now;
@@ -1305,7 +480,7 @@ sdag_live_tick_cb(gpointer user_data)
 	if (self->opts.max_duration_us > 0 &&
 	    g_get_real_time() - self->opts.started_real_us >= self->opts.max_duration_us) {
 		self->tick_timer = 0;
-		sdag_live_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
+		sdag_live_finish(self, SDAG_RUNNER_COMPLETED, NULL, NULL);
 		return G_SOURCE_REMOVE;
 	}
 	sdag_live_update_rates(self, now);
@@ -1323,7 +498,7 @@ sdag_live_flush_cb(gpointer user_data)
 	g_autoptr(GError) error = NULL;
 
 	if (!sdag_results_flush(self->results, &error))
-		g_warning("job %s: %s", self->job_id, error->message);
+		g_warning("job %s: %s", self->parent.job_id, error->message);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1335,9 +510,10 @@ sdag_live_flush_cb(gpointer user_data)
  *
  * Returns: %FALSE when the tail cannot be built or the checkpoint cannot be read
  */
-gboolean
-sdag_live_start(SdagLive *self, GError **error)
+static gboolean
+sdag_live_start(SdagRunner *runner, GError **error)
 {
+	SdagLive *self = (SdagLive *)runner;
 	SdagSupervisorAction action;
 
 	if (!sdag_live_resume(self, error))
@@ -1373,12 +549,12 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 	g_info("job %s: hand-over queue: %" G_GUINT64_FORMAT " frames in, %" G_GUINT64_FORMAT
 	       " dropped late, %" G_GUINT64_FORMAT " dropped full; longest wait %" G_GINT64_FORMAT
 	       " ms, most frames waiting %u",
-	       self->job_id,
-	       self->frames_in,
-	       self->dropped_late,
-	       self->dropped_full,
-	       self->max_wait_us / 1000,
-	       self->max_level);
+	       self->parent.job_id,
+	       self->queue.frames_in,
+	       self->queue.dropped_late,
+	       self->queue.dropped_full,
+	       self->queue.longest_wait_us / 1000,
+	       self->queue.most_waiting);
 	if (checkpoint && self->element != NULL && sdag_element_get_exec(self->element) != NULL) {
 		guint64 decoded = 0;
 		guint64 processed = 0;
@@ -1387,9 +563,9 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 		sdag_live_checkpoint(self, self->first_frame_id + decoded, processed, decoded);
 	}
 	if (!sdag_results_flush(self->results, &error)) {
-		g_warning("job %s: %s", self->job_id, error->message);
-		if (self->outcome != SDAG_WORKER_FAILED && self->outcome != SDAG_WORKER_RUNNING) {
-			self->outcome = SDAG_WORKER_FAILED;
+		g_warning("job %s: %s", self->parent.job_id, error->message);
+		if (self->outcome != SDAG_RUNNER_FAILED && self->outcome != SDAG_RUNNER_RUNNING) {
+			self->outcome = SDAG_RUNNER_FAILED;
 			g_free(self->error_code);
 			g_free(self->error_message);
 			self->error_code =
@@ -1404,13 +580,13 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 		self->metrics = sdag_exec_get_node_metrics(exec);
 }
 
-static void
+void
 sdag_live_maybe_stopped(SdagLive *self)
 {
 	if (!self->stopping || self->stopped || !self->tail_down || self->pending_teardowns > 0)
 		return;
 	sdag_live_stopped(self, FALSE);
-	self->done(self, self->user_data);
+	sdag_runner_done(&self->parent);
 }
 
 static void
@@ -1445,8 +621,8 @@ sdag_live_begin_stop(SdagLive *self)
 	sdag_live_log_transitions(self);
 }
 
-static void
-sdag_live_finish(SdagLive *self, SdagWorkerOutcome outcome, const char *code, const char *message)
+void
+sdag_live_finish(SdagLive *self, SdagRunnerOutcome outcome, const char *code, const char *message)
 {
 	g_autoptr(GTask) task = NULL;
 
@@ -1462,15 +638,10 @@ sdag_live_finish(SdagLive *self, SdagWorkerOutcome outcome, const char *code, co
 	g_task_run_in_thread(task, sdag_live_tail_thread);
 }
 
-/**
- * sdag_live_cancel:
- *
- * Stops the job; done() follows with CANCELLED unless it had already ended otherwise.
- */
-void
-sdag_live_cancel(SdagLive *self)
+static void
+sdag_live_cancel(SdagRunner *runner)
 {
-	sdag_live_finish(self, SDAG_WORKER_CANCELLED, NULL, NULL);
+	sdag_live_finish((SdagLive *)runner, SDAG_RUNNER_CANCELLED, NULL, NULL);
 }
 
 /**
@@ -1480,9 +651,10 @@ sdag_live_cancel(SdagLive *self)
  * checkpoint, without calling done(). The outcome stays RUNNING: the job resumes at the next
  * start.
  */
-void
-sdag_live_stop_sync(SdagLive *self)
+static void
+sdag_live_stop_sync(SdagRunner *runner)
 {
+	SdagLive *self = (SdagLive *)runner;
 	SdagLiveSource *src;
 
 	g_return_if_fail(!self->stopping);
@@ -1503,28 +675,38 @@ sdag_live_stop_sync(SdagLive *self)
 
 /* figures */
 
-void
-sdag_live_get_counts(SdagLive *self, guint64 *frames_decoded, guint64 *frames_processed)
+/* a live source has no duration */
+static double
+sdag_live_get_progress(SdagRunner *runner)
 {
+	return -1;
+}
+
+static void
+sdag_live_get_counts(SdagRunner *runner, guint64 *frames_decoded, guint64 *frames_processed)
+{
+	SdagLive *self = (SdagLive *)runner;
 	guint64 processed = 0;
 
 	g_mutex_lock(&self->lock);
-	*frames_decoded = self->base_in + self->frames_in;
+	*frames_decoded = self->base_in + self->queue.frames_in;
 	g_mutex_unlock(&self->lock);
 	if (self->element != NULL)
 		sdag_element_get_counts(self->element, NULL, &processed);
 	*frames_processed = self->base_processed + processed;
 }
 
-JsonNode *
-sdag_live_dup_summary(SdagLive *self)
+static JsonNode *
+sdag_live_dup_summary(SdagRunner *runner)
 {
-	return sdag_results_dup_summary(self->results);
+	return sdag_results_dup_summary(((SdagLive *)runner)->results);
 }
 
-JsonNode *
-sdag_live_dup_metrics(SdagLive *self)
+static JsonNode *
+sdag_live_dup_metrics(SdagRunner *runner)
 {
+	SdagLive *self = (SdagLive *)runner;
+
 	return self->metrics != NULL ? json_node_copy(self->metrics) : NULL;
 }
 
@@ -1535,9 +717,10 @@ sdag_live_dup_metrics(SdagLive *self)
  * last_frame_at, input_fps, processed_fps, dropped_frames, stall_timeout_ms,
  * source_history.
  */
-void
-sdag_live_add_json(SdagLive *self, JsonObject *out)
+static void
+sdag_live_add_json(SdagRunner *runner, JsonObject *out)
 {
+	SdagLive *self = (SdagLive *)runner;
 	SdagSourceState state;
 	SdagSourceReason reason;
 	guint reconnects;
@@ -1554,7 +737,7 @@ sdag_live_add_json(SdagLive *self, JsonObject *out)
 	reconnects = sdag_supervisor_get_reconnects(self->sup);
 	last_frame = sdag_supervisor_get_last_frame_real(self->sup);
 	timeout = sdag_supervisor_get_current_timeout(self->sup);
-	dropped = self->base_dropped + self->dropped;
+	dropped = self->base_dropped + self->queue.dropped;
 	history = sdag_supervisor_history_to_json(self->sup);
 	g_mutex_unlock(&self->lock);
 
@@ -1574,3 +757,19 @@ sdag_live_add_json(SdagLive *self, JsonObject *out)
 	json_object_set_int_member(out, "stall_timeout_ms", timeout / 1000);
 	json_object_set_member(out, "source_history", g_steal_pointer(&history));
 }
+
+static const SdagRunnerClass sdag_live_class = {
+    .start = sdag_live_start,
+    .cancel = sdag_live_cancel,
+    .stop_sync = sdag_live_stop_sync,
+    .is_stopping = sdag_live_is_stopping,
+    .get_outcome = sdag_live_get_outcome,
+    .get_error_code = sdag_live_get_error_code,
+    .get_error_message = sdag_live_get_error_message,
+    .get_progress = sdag_live_get_progress,
+    .get_counts = sdag_live_get_counts,
+    .dup_summary = sdag_live_dup_summary,
+    .dup_metrics = sdag_live_dup_metrics,
+    .add_json = sdag_live_add_json,
+    .free = sdag_live_free,
+};

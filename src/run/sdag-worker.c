@@ -12,9 +12,7 @@
 #include "sdag-element.h"
 #include "sdag-error.h"
 #include "sdag-framelimit.h"
-#include "sdag-live.h"
 #include "sdag-results.h"
-#include "sdag-snapshot.h"
 #include "sdag-source.h"
 
 /*
@@ -46,19 +44,18 @@
  * streaming thread, forwarded as an application message on the bus); an
  * error that wins that race is classified with the same flags.
  *
- * A live source (options->live) is run by SdagLive (sdag-live.c) instead:
- * every public function here forwards to it.
+ * This is the file runner: sdag-runner.h is how the job manager sees it, and
+ * a live source gets the live runner (sdag-live.c) instead.
  */
 
+typedef struct _SdagWorker SdagWorker;
+
 struct _SdagWorker {
-	SdagStore *store; /* borrowed */
-	char *job_id;
+	SdagRunner parent;
 	char *uri;
 	char *display_uri;
 	SdagDag *dag; /* until handed to the element */
-	SdagWorkerOptions options;
-	SdagWorkerDoneFunc done;
-	gpointer user_data;
+	SdagRunnerOptions options;
 
 	GstElement *pipeline;
 	GstElement *entry;    /* where the decoded video goes in: the hand-over queue */
@@ -67,10 +64,6 @@ struct _SdagWorker {
 	guint start_watch;
 	gint64 started_us;
 	SdagResults *results;
-	SdagWorkerFrameFunc frame_func; /* set before the pipeline starts */
-	gpointer frame_data;
-	SdagWorkerSourceFunc source_func;
-	gpointer source_data;
 	gint video_linked; /* atomic */
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
@@ -81,53 +74,41 @@ struct _SdagWorker {
 	GCancellable *resolving; /* non-NULL while that lookup runs */
 	gboolean stopping;
 	gboolean stopped;
-	SdagWorkerOutcome outcome;
+	SdagRunnerOutcome outcome;
 	char *error_code;
 	char *error_message;
 	double progress;
 	gint64 duration_ns;
 	JsonNode *metrics;
-	SdagLive *live; /* a live source: it does the work */
 };
 
 #define SDAG_WORKER_NO_VIDEO "sdag-no-video"
 
 static void sdag_worker_finish(SdagWorker *self,
-			       SdagWorkerOutcome outcome,
+			       SdagRunnerOutcome outcome,
 			       const char *code,
 			       const char *message);
-static void sdag_worker_live_frame_cb(const SdagFrameResult *result, gpointer user_data);
-static void sdag_worker_live_source_cb(gpointer user_data);
 
-static void
-sdag_worker_live_done_cb(SdagLive *live, gpointer user_data)
-{
-	SdagWorker *self = user_data;
-	self->done(self, self->user_data);
-}
+static const SdagRunnerClass sdag_worker_class;
 
-SdagWorker *
+/**
+ * sdag_worker_new:
+ * @dag: (transfer full): the job's graph
+ *
+ * Returns: (transfer full): a file runner for @uri (a file, http or https)
+ */
+SdagRunner *
 sdag_worker_new(SdagStore *store,
 		const char *job_id,
 		const char *uri,
 		SdagDag *dag,
-		const SdagWorkerOptions *options,
-		SdagWorkerDoneFunc done,
+		const SdagRunnerOptions *options,
+		SdagRunnerDoneFunc done,
 		gpointer user_data)
 {
 	SdagWorker *self = g_new0(SdagWorker, 1);
 
-	self->store = store;
-	self->job_id = g_strdup(job_id);
-	self->done = done;
-	self->user_data = user_data;
-	if (options->live != NULL) {
-		self->live =
-		    sdag_live_new(store, job_id, uri, dag, options, sdag_worker_live_done_cb, self);
-		sdag_live_set_frame_func(self->live, sdag_worker_live_frame_cb, self);
-		sdag_live_set_source_func(self->live, sdag_worker_live_source_cb, self);
-		return self;
-	}
+	sdag_runner_init(&self->parent, &sdag_worker_class, store, job_id, done, user_data);
 	self->uri = g_strdup(uri);
 	self->dag = dag;
 	self->options = *options;
@@ -145,53 +126,14 @@ sdag_worker_new(SdagStore *store,
 	self->results = sdag_results_new(store, job_id);
 	self->progress = -1;
 	self->duration_ns = -1;
-	return self;
-}
-
-/**
- * sdag_worker_set_frame_func:
- *
- * Sets who hears of every processed frame; only before sdag_worker_start().
- */
-void
-sdag_worker_set_frame_func(SdagWorker *self, SdagWorkerFrameFunc func, gpointer user_data)
-{
-	self->frame_func = func;
-	self->frame_data = user_data;
-}
-
-/**
- * sdag_worker_set_source_func:
- *
- * Sets who hears that a live source changed state; finite sources never call it.
- */
-void
-sdag_worker_set_source_func(SdagWorker *self, SdagWorkerSourceFunc func, gpointer user_data)
-{
-	self->source_func = func;
-	self->source_data = user_data;
+	return &self->parent;
 }
 
 static void
-sdag_worker_live_source_cb(gpointer user_data)
+sdag_worker_free(SdagRunner *runner)
 {
-	SdagWorker *self = user_data;
+	SdagWorker *self = (SdagWorker *)runner;
 
-	if (self->source_func != NULL)
-		self->source_func(self, self->source_data);
-}
-
-void
-sdag_worker_free(SdagWorker *self)
-{
-	if (self == NULL)
-		return;
-	if (self->live != NULL) {
-		sdag_live_free(self->live);
-		g_free(self->job_id);
-		g_free(self);
-		return;
-	}
 	/* the owner waits for done() or calls stop_sync() first */
 	g_warn_if_fail(self->pipeline == NULL || self->stopped);
 	g_clear_handle_id(&self->bus_watch, g_source_remove);
@@ -206,7 +148,7 @@ sdag_worker_free(SdagWorker *self)
 	g_clear_pointer(&self->metrics, json_node_unref);
 	g_free(self->error_code);
 	g_free(self->error_message);
-	g_free(self->job_id);
+	sdag_runner_clear(&self->parent);
 	g_free(self->uri);
 	g_free(self->display_uri);
 	g_free(self->resolve_host);
@@ -214,125 +156,28 @@ sdag_worker_free(SdagWorker *self)
 	g_free(self);
 }
 
-/**
- * sdag_worker_is_stopping:
- *
- * Returns: whether the job has ended and done() is on its way
- */
-gboolean
-sdag_worker_is_stopping(SdagWorker *self)
+static gboolean
+sdag_worker_is_stopping(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return sdag_live_is_stopping(self->live);
-	return self->stopping;
+	return ((SdagWorker *)runner)->stopping;
 }
 
-const char *
-sdag_worker_get_job_id(SdagWorker *self)
+static SdagRunnerOutcome
+sdag_worker_get_outcome(SdagRunner *runner)
 {
-	return self->job_id;
+	return ((SdagWorker *)runner)->outcome;
 }
 
-SdagWorkerOutcome
-sdag_worker_get_outcome(SdagWorker *self)
+static const char *
+sdag_worker_get_error_code(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return sdag_live_get_outcome(self->live);
-	return self->outcome;
+	return ((SdagWorker *)runner)->error_code;
 }
 
-const char *
-sdag_worker_get_error_code(SdagWorker *self)
+static const char *
+sdag_worker_get_error_message(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return sdag_live_get_error_code(self->live);
-	return self->error_code;
-}
-
-const char *
-sdag_worker_get_error_message(SdagWorker *self)
-{
-	if (self->live != NULL)
-		return sdag_live_get_error_message(self->live);
-	return self->error_message;
-}
-
-GstElement *
-sdag_worker_get_pipeline(SdagWorker *self)
-{
-	if (self->live != NULL)
-		return sdag_live_get_pipeline(self->live);
-	return self->pipeline;
-}
-
-/**
- * sdag_worker_classify_error:
- * @error: an error from the bus
- * @from_dag: whether the sddag element posted it
- * @no_video: whether the decoder exposed its streams and none was video
- *
- * Maps a GStreamer error to the stable job error code of the API.
- *
- * Returns: (transfer none): the code
- */
-const char *
-sdag_worker_classify_error(const GError *error, SdagWorkerErrorOrigin origin, gboolean no_video)
-{
-	if (error->domain == SDAG_ERROR)
-		return sdag_error_code_to_string(error->code);
-	/* a node that fails to start, to read the format or to process a frame */
-	if (origin == SDAG_WORKER_FROM_DAG)
-		return error->domain == GST_RESOURCE_ERROR ? "internal" : "node_error";
-	if (no_video)
-		return "no_video_stream";
-	/* a source that cannot deliver (connection refused, reset) says only "streaming
-	 * stopped, reason error" */
-	if (origin == SDAG_WORKER_FROM_SOURCE && error->domain == GST_STREAM_ERROR &&
-	    error->code == GST_STREAM_ERROR_FAILED)
-		return "source_unreachable";
-	if (error->domain == GST_RESOURCE_ERROR) {
-		if (error->code == GST_RESOURCE_ERROR_NOT_FOUND)
-			return "source_not_found";
-		if (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT)
-			return "internal";
-		return "source_unreachable";
-	}
-	if (error->domain == GST_STREAM_ERROR) {
-		if (error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND ||
-		    error->code == GST_STREAM_ERROR_WRONG_TYPE)
-			return "no_video_stream";
-		return "decode_error";
-	}
-	if (error->domain == GST_CORE_ERROR && error->code == GST_CORE_ERROR_MISSING_PLUGIN)
-		return "decode_error";
-	return "internal";
-}
-
-/* What every processed frame gets beyond its row, finite or live: its snapshot, if the
- * pipeline draws one, and the frame listener. */
-static void
-sdag_worker_frame_done(SdagWorker *self, const SdagFrameResult *result)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (result->image != NULL) {
-		g_autoptr(GBytes) jpeg = sdag_snapshot_encode_jpeg(result->image, &error);
-
-		/* a snapshot is a view, not a result: losing one does not fail the job */
-		if (jpeg == NULL || !sdag_snapshot_save(self->store, self->job_id, jpeg, &error))
-			g_warning("job %s: snapshot of frame %" G_GUINT64_FORMAT ": %s",
-				  self->job_id,
-				  result->frame_id,
-				  error->message);
-	}
-	if (self->frame_func != NULL)
-		self->frame_func(self, result, self->frame_data);
-}
-
-static void
-sdag_worker_live_frame_cb(const SdagFrameResult *result, gpointer user_data)
-{
-	sdag_worker_frame_done(user_data, result);
+	return ((SdagWorker *)runner)->error_message;
 }
 
 static void
@@ -355,7 +200,7 @@ sdag_worker_result_cb(SdagElement *element, const SdagFrameResult *result, gpoin
 		    gst_message_new_error(GST_OBJECT(element), store_error, NULL));
 		return;
 	}
-	sdag_worker_frame_done(self, result);
+	sdag_runner_frame_done(&self->parent, result);
 }
 
 static void
@@ -378,7 +223,7 @@ sdag_worker_pad_added_cb(GstElement *decodebin, GstPad *pad, gpointer user_data)
 	if (gst_pad_is_linked(sinkpad))
 		return;
 	if (GST_PAD_LINK_FAILED(gst_pad_link(pad, sinkpad))) {
-		g_warning("job %s: cannot link the %s stream", self->job_id, name);
+		g_warning("job %s: cannot link the %s stream", self->parent.job_id, name);
 		return;
 	}
 	g_atomic_int_set(&self->video_linked, 1);
@@ -440,45 +285,45 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 			g_autofree char *m =
 			    g_strdup_printf("%s: the source ended before a video frame was decoded",
 					    self->display_uri);
-			sdag_worker_finish(self, SDAG_WORKER_FAILED, "no_video_stream", m);
+			sdag_worker_finish(self, SDAG_RUNNER_FAILED, "no_video_stream", m);
 			break;
 		}
-		sdag_worker_finish(self, SDAG_WORKER_COMPLETED, NULL, NULL);
+		sdag_worker_finish(self, SDAG_RUNNER_COMPLETED, NULL, NULL);
 		break;
 	}
 	case GST_MESSAGE_ERROR: {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *debug = NULL;
-		SdagWorkerErrorOrigin origin = SDAG_WORKER_FROM_PIPELINE;
+		SdagRunnerErrorOrigin origin = SDAG_RUNNER_FROM_PIPELINE;
 		gboolean no_video =
 		    g_atomic_int_get(&self->no_more_pads) && !g_atomic_int_get(&self->video_linked);
 		const char *code;
 
 		if (GST_MESSAGE_SRC(msg) == GST_OBJECT(self->element))
-			origin = SDAG_WORKER_FROM_DAG;
+			origin = SDAG_RUNNER_FROM_DAG;
 		else if (GST_IS_BASE_SRC(GST_MESSAGE_SRC(msg)))
-			origin = SDAG_WORKER_FROM_SOURCE;
+			origin = SDAG_RUNNER_FROM_SOURCE;
 		gst_message_parse_error(msg, &error, &debug);
-		code = sdag_worker_classify_error(error, origin, no_video);
+		code = sdag_runner_classify_error(error, origin, no_video);
 		/* GStreamer's texts may quote the URL it opened, password and all */
 		sdag_worker_redact(self, &error->message);
 		sdag_worker_redact(self, &debug);
 		g_info("job %s: %s: %s (%s)",
-		       self->job_id,
+		       self->parent.job_id,
 		       code,
 		       error->message,
 		       debug != NULL ? debug : "");
 		if (g_strcmp0(code, "no_video_stream") == 0 && no_video) {
 			g_autofree char *m =
 			    g_strdup_printf("%s has no video stream", self->display_uri);
-			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, m);
-		} else if (origin == SDAG_WORKER_FROM_DAG) {
-			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, error->message);
+			sdag_worker_finish(self, SDAG_RUNNER_FAILED, code, m);
+		} else if (origin == SDAG_RUNNER_FROM_DAG) {
+			sdag_worker_finish(self, SDAG_RUNNER_FAILED, code, error->message);
 		} else {
 			/* GStreamer's messages do not say which source they are about */
 			g_autofree char *m =
 			    g_strdup_printf("%s: %s", self->display_uri, error->message);
-			sdag_worker_finish(self, SDAG_WORKER_FAILED, code, m);
+			sdag_worker_finish(self, SDAG_RUNNER_FAILED, code, m);
 		}
 		break;
 	}
@@ -486,14 +331,14 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 		if (gst_message_has_name(msg, SDAG_WORKER_NO_VIDEO)) {
 			g_autofree char *m =
 			    g_strdup_printf("%s has no video stream", self->display_uri);
-			sdag_worker_finish(self, SDAG_WORKER_FAILED, "no_video_stream", m);
+			sdag_worker_finish(self, SDAG_RUNNER_FAILED, "no_video_stream", m);
 		}
 		break;
 	case GST_MESSAGE_WARNING: {
 		g_autoptr(GError) error = NULL;
 		gst_message_parse_warning(msg, &error, NULL);
 		sdag_worker_redact(self, &error->message);
-		g_info("job %s: warning: %s", self->job_id, error->message);
+		g_info("job %s: warning: %s", self->parent.job_id, error->message);
 		break;
 	}
 	default:
@@ -505,7 +350,7 @@ sdag_worker_bus_cb(GstBus *bus, GstMessage *msg, gpointer user_data)
 static gboolean
 sdag_worker_build(SdagWorker *self, GError **error)
 {
-	g_autofree char *name = g_strdup_printf("job-%s", self->job_id);
+	g_autofree char *name = g_strdup_printf("job-%s", self->parent.job_id);
 	GstElement *decode = gst_element_factory_make("uridecodebin", "source");
 	/* by type, not by factory name: an installed copy of the GStreamer plugin must not
 	 * stand in for the element linked into this binary */
@@ -594,7 +439,7 @@ sdag_worker_start_watch_cb(gpointer user_data)
 				  self->display_uri,
 				  self->options.start_timeout_s);
 	sdag_worker_finish(self,
-			   SDAG_WORKER_FAILED,
+			   SDAG_RUNNER_FAILED,
 			   g_atomic_int_get(&self->other_pads) > 0 &&
 				   !g_atomic_int_get(&self->video_linked)
 			       ? "no_video_stream"
@@ -621,7 +466,7 @@ sdag_worker_flush_cb(gpointer user_data)
 	g_autoptr(GError) error = NULL;
 
 	if (!sdag_results_flush(self->results, &error))
-		g_warning("job %s: %s", self->job_id, error->message);
+		g_warning("job %s: %s", self->parent.job_id, error->message);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -642,7 +487,7 @@ sdag_worker_play(SdagWorker *self, GError **error)
 /* Ends a job that never had a pipeline. done() is the last thing that touches self. */
 static void
 sdag_worker_end_unstarted(SdagWorker *self,
-			  SdagWorkerOutcome outcome,
+			  SdagRunnerOutcome outcome,
 			  const char *code,
 			  const char *message)
 {
@@ -653,7 +498,7 @@ sdag_worker_end_unstarted(SdagWorker *self,
 		self->error_message = g_strdup(message);
 	}
 	self->stopped = TRUE;
-	self->done(self, self->user_data);
+	sdag_runner_done(&self->parent);
 }
 
 /*
@@ -685,25 +530,25 @@ sdag_worker_resolved_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 						     self->display_uri,
 						     self->resolve_host,
 						     error->message);
-		sdag_worker_end_unstarted(self, SDAG_WORKER_FAILED, "source_unreachable", m);
+		sdag_worker_end_unstarted(self, SDAG_RUNNER_FAILED, "source_unreachable", m);
 	} else if (refused != NULL) {
 		g_autofree char *m = g_strdup_printf(
 		    "'%s' resolves to %s, a loopback, private or link-local address; set "
 		    "[sources] allow_private_networks=true to allow it",
 		    self->resolve_host,
 		    refused);
-		sdag_worker_end_unstarted(self, SDAG_WORKER_FAILED, "source_forbidden", m);
+		sdag_worker_end_unstarted(self, SDAG_RUNNER_FAILED, "source_forbidden", m);
 	} else if (!sdag_worker_play(self, &play_error)) {
 		sdag_worker_end_unstarted(
-		    self, SDAG_WORKER_FAILED, "internal", play_error->message);
+		    self, SDAG_RUNNER_FAILED, "internal", play_error->message);
 	}
 }
 
-gboolean
-sdag_worker_start(SdagWorker *self, GError **error)
+static gboolean
+sdag_worker_start(SdagRunner *runner, GError **error)
 {
-	if (self->live != NULL)
-		return sdag_live_start(self->live, error);
+	SdagWorker *self = (SdagWorker *)runner;
+
 	if (self->resolve_host != NULL) {
 		g_autoptr(GResolver) resolver = g_resolver_get_default();
 		self->resolving = g_cancellable_new();
@@ -730,53 +575,41 @@ sdag_worker_update_progress(SdagWorker *self)
 		self->progress = CLAMP((double)pos / (double)self->duration_ns, 0.0, 1.0);
 }
 
-/**
- * sdag_worker_get_progress:
- *
- * Returns: position/duration from 0 to 1; 1 once completed; -1 while the duration is unknown
- */
-double
-sdag_worker_get_progress(SdagWorker *self)
+/* Returns: position/duration from 0 to 1; 1 once completed; -1 while the duration is
+ * unknown */
+static double
+sdag_worker_get_progress(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return -1;
-	if (self->outcome == SDAG_WORKER_COMPLETED)
+	SdagWorker *self = (SdagWorker *)runner;
+
+	if (self->outcome == SDAG_RUNNER_COMPLETED)
 		return 1.0;
 	sdag_worker_update_progress(self);
 	return self->progress;
 }
 
-void
-sdag_worker_get_counts(SdagWorker *self, guint64 *frames_decoded, guint64 *frames_processed)
+static void
+sdag_worker_get_counts(SdagRunner *runner, guint64 *frames_decoded, guint64 *frames_processed)
 {
-	if (self->live != NULL) {
-		sdag_live_get_counts(self->live, frames_decoded, frames_processed);
-		return;
-	}
+	SdagWorker *self = (SdagWorker *)runner;
+
 	*frames_decoded = 0;
 	*frames_processed = 0;
 	if (self->element != NULL)
 		sdag_element_get_counts(self->element, frames_decoded, frames_processed);
 }
 
-JsonNode *
-sdag_worker_dup_summary(SdagWorker *self)
+static JsonNode *
+sdag_worker_dup_summary(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return sdag_live_dup_summary(self->live);
-	return sdag_results_dup_summary(self->results);
+	return sdag_results_dup_summary(((SdagWorker *)runner)->results);
 }
 
-/**
- * sdag_worker_dup_metrics:
- *
- * Returns: (transfer full) (nullable): the per-node timings, once the worker is done
- */
-JsonNode *
-sdag_worker_dup_metrics(SdagWorker *self)
+static JsonNode *
+sdag_worker_dup_metrics(SdagRunner *runner)
 {
-	if (self->live != NULL)
-		return sdag_live_dup_metrics(self->live);
+	SdagWorker *self = (SdagWorker *)runner;
+
 	return self->metrics != NULL ? json_node_copy(self->metrics) : NULL;
 }
 
@@ -789,9 +622,9 @@ sdag_worker_stopped(SdagWorker *self)
 
 	self->stopped = TRUE;
 	if (!sdag_results_flush(self->results, &error)) {
-		g_warning("job %s: %s", self->job_id, error->message);
-		if (self->outcome != SDAG_WORKER_FAILED) {
-			self->outcome = SDAG_WORKER_FAILED;
+		g_warning("job %s: %s", self->parent.job_id, error->message);
+		if (self->outcome != SDAG_RUNNER_FAILED) {
+			self->outcome = SDAG_RUNNER_FAILED;
 			g_free(self->error_code);
 			g_free(self->error_message);
 			self->error_code =
@@ -820,7 +653,7 @@ sdag_worker_stop_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	SdagWorker *self = user_data;
 
 	sdag_worker_stopped(self);
-	self->done(self, self->user_data);
+	sdag_runner_done(&self->parent);
 }
 
 /* The last progress reading, then no more bus messages, watches or timers. */
@@ -836,7 +669,7 @@ sdag_worker_begin_stop(SdagWorker *self)
 
 static void
 sdag_worker_finish(SdagWorker *self,
-		   SdagWorkerOutcome outcome,
+		   SdagRunnerOutcome outcome,
 		   const char *code,
 		   const char *message)
 {
@@ -858,35 +691,17 @@ sdag_worker_finish(SdagWorker *self,
 	g_task_run_in_thread(task, sdag_worker_stop_thread);
 }
 
-/**
- * sdag_worker_cancel:
- *
- * Stops the job; done() follows with SDAG_WORKER_CANCELLED unless the job had already ended
- * otherwise.
- */
-void
-sdag_worker_cancel(SdagWorker *self)
+static void
+sdag_worker_cancel(SdagRunner *runner)
 {
-	if (self->live != NULL) {
-		sdag_live_cancel(self->live);
-		return;
-	}
-	sdag_worker_finish(self, SDAG_WORKER_CANCELLED, NULL, NULL);
+	sdag_worker_finish((SdagWorker *)runner, SDAG_RUNNER_CANCELLED, NULL, NULL);
 }
 
-/**
- * sdag_worker_stop_sync:
- *
- * Takes the pipeline down now, on this thread, and writes the pending rows, without calling
- * done(): for the daemon's shutdown. The outcome stays RUNNING unless the job had ended.
- */
-void
-sdag_worker_stop_sync(SdagWorker *self)
+static void
+sdag_worker_stop_sync(SdagRunner *runner)
 {
-	if (self->live != NULL) {
-		sdag_live_stop_sync(self->live);
-		return;
-	}
+	SdagWorker *self = (SdagWorker *)runner;
+
 	/* an asynchronous stop in flight ends with done(): the owner waits for that instead */
 	g_return_if_fail(!self->stopping);
 	sdag_worker_begin_stop(self);
@@ -902,21 +717,24 @@ sdag_worker_stop_sync(SdagWorker *self)
 	sdag_worker_stopped(self);
 }
 
-/* Returns: whether the job's source is live (rtsp, rtmp) */
-gboolean
-sdag_worker_is_live(SdagWorker *self)
+/* a file has no members beyond the figures every job has */
+static void
+sdag_worker_add_json(SdagRunner *runner, JsonObject *out)
 {
-	return self->live != NULL;
 }
 
-/**
- * sdag_worker_add_live_json:
- *
- * Adds a live job's source members (sdag_live_add_json()) to @out; nothing for a file job.
- */
-void
-sdag_worker_add_live_json(SdagWorker *self, JsonObject *out)
-{
-	if (self->live != NULL)
-		sdag_live_add_json(self->live, out);
-}
+static const SdagRunnerClass sdag_worker_class = {
+    .start = sdag_worker_start,
+    .cancel = sdag_worker_cancel,
+    .stop_sync = sdag_worker_stop_sync,
+    .is_stopping = sdag_worker_is_stopping,
+    .get_outcome = sdag_worker_get_outcome,
+    .get_error_code = sdag_worker_get_error_code,
+    .get_error_message = sdag_worker_get_error_message,
+    .get_progress = sdag_worker_get_progress,
+    .get_counts = sdag_worker_get_counts,
+    .dup_summary = sdag_worker_dup_summary,
+    .dup_metrics = sdag_worker_dup_metrics,
+    .add_json = sdag_worker_add_json,
+    .free = sdag_worker_free,
+};

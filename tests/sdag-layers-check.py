@@ -21,6 +21,12 @@ DESIGN = os.path.join(ROOT, "docs", "design.md")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
+def module_of(path):
+    """sdag-live.c, sdag-live.h and sdag-live-private.h are one module."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    return name[: -len("-private")] if name.endswith("-private") else name
+
+
 def read_table():
     """[(layer, [folders], [layers it may include])] in the document's order."""
     rows = []
@@ -93,7 +99,7 @@ def main():
         files = [p for p, (l, _) in owner.items() if l == layer]
         count = 0
         for path in sorted(files):
-            module = os.path.splitext(os.path.basename(path))[0]
+            module = module_of(path)
             with open(os.path.join(ROOT, path), encoding="utf-8", errors="replace") as f:
                 for lineno, text in enumerate(f, 1):
                     m = INCLUDE.match(text)
@@ -104,7 +110,7 @@ def main():
                     if layers is None:
                         continue  # generated (config.h, resources) or a system header
                     count += 1
-                    target = os.path.splitext(header)[0]
+                    target = module_of(header)
                     if target != module:
                         edges.setdefault(module, {}).setdefault(target, f"{path}:{lineno}")
                     if not layers & allowed:

@@ -17,10 +17,6 @@
 #include "sdag-query.h"
 #include "sdag-redact.h"
 #include "sdag-listener.h"
-#include "sdag-mqtt.h"
-#include "sdag-quarantine.h"
-#include "sdag-runonce.h"
-#include "sdag-snapshot.h"
 #include "sdag-ws.h"
 
 /*
@@ -36,10 +32,9 @@
  */
 
 struct _SdagRest {
-	SdagDaemon *daemon;
+	SdagRestServices svc;
 	SoupServer *server;
 	SdagListener *listener;
-	SdagRunonce *runonce;
 };
 
 typedef void (*SdagRouteFunc)(SdagRest *self,
@@ -179,83 +174,10 @@ sdag_rest_read_json(SoupServerMessage *msg)
 
 /* "storage": whether the store takes writes; "full" since when, in UTC */
 static void
-sdag_rest_add_storage_health(JsonBuilder *b, gint64 full_since_us)
-{
-	json_builder_set_member_name(b, "storage");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, full_since_us != 0 ? "full" : "ok");
-	json_builder_set_member_name(b, "since");
-	if (full_since_us != 0) {
-		g_autofree char *text = sdag_json_timestamp(full_since_us);
-		json_builder_add_string_value(b, text);
-	} else {
-		json_builder_add_null_value(b);
-	}
-	json_builder_end_object(b);
-}
-
-static void
 sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	SdagDaemon *d = self->daemon;
-	/* mutable: "status" comes first but is known last */
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(GPtrArray) types = sdag_node_types_list(d->types);
-	GPtrArray *skipped = sdag_node_types_get_skipped(d->types);
-	g_autoptr(JsonNode) root = NULL;
-	guint quarantined = 0;
-	gint64 full_since_us = sdag_store_get_full_since(d->store);
+	g_autoptr(JsonNode) root = self->svc.health(self->svc.health_data);
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "status");
-	json_builder_add_string_value(b, full_since_us != 0 ? "degraded" : "ok");
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, SDAG_VERSION);
-	json_builder_set_member_name(b, "uptime_s");
-	json_builder_add_int_value(b, (g_get_monotonic_time() - d->started_us) / G_USEC_PER_SEC);
-	json_builder_set_member_name(b, "store");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "path");
-	json_builder_add_string_value(b, sdag_store_get_path(d->store));
-	json_builder_set_member_name(b, "schema_version");
-	json_builder_add_int_value(b, sdag_store_get_schema_version(d->store));
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "node_types");
-	json_builder_add_int_value(b, types->len);
-	json_builder_set_member_name(b, "plugins_skipped");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < skipped->len; i++) {
-		SdagSkippedPlugin *s = g_ptr_array_index(skipped, i);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "file");
-		json_builder_add_string_value(b, s->file);
-		json_builder_set_member_name(b, "reason");
-		json_builder_add_string_value(b, s->reason);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	{
-		guint queued = 0;
-		guint running = 0;
-		sdag_jobs_get_counts(d->jobs, &queued, &running);
-		json_builder_set_member_name(b, "jobs");
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "queued");
-		json_builder_add_int_value(b, queued);
-		json_builder_set_member_name(b, "running");
-		json_builder_add_int_value(b, running);
-		json_builder_set_member_name(b, "max_concurrent");
-		json_builder_add_int_value(b, d->config->max_concurrent_jobs);
-		json_builder_end_object(b);
-	}
-	sdag_mqtt_add_health(d->mqtt, b);
-	sdag_quarantine_add_health(d->store, b, &quarantined);
-	sdag_rest_add_storage_health(b, full_since_us);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	if (quarantined > 0)
-		json_object_set_string_member(json_node_get_object(root), "status", "degraded");
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
 }
 
@@ -272,7 +194,7 @@ sdag_rest_openapi(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 static void
 sdag_rest_node_types(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	g_autoptr(GPtrArray) types = sdag_node_types_list(self->daemon->types);
+	g_autoptr(GPtrArray) types = sdag_node_types_list(self->svc.types);
 	g_autoptr(JsonObject) obj = json_object_new();
 	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
 	JsonArray *arr = json_array_new();
@@ -300,7 +222,7 @@ sdag_rest_pipelines_post(SdagRest *self, SoupServerMessage *msg, const char *arg
 	if (definition == NULL)
 		return;
 	answer = sdag_registry_register(
-	    self->daemon->registry, definition, dry_run, &outcome, problems, &error);
+	    self->svc.registry, definition, dry_run, &outcome, problems, &error);
 	if (answer == NULL) {
 		if (problems->len > 0) {
 			SdagDagProblem *first = g_ptr_array_index(problems, 0);
@@ -325,7 +247,7 @@ static void
 sdag_rest_pipelines_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) list = sdag_registry_list(self->daemon->registry, &error);
+	g_autoptr(JsonNode) list = sdag_registry_list(self->svc.registry, &error);
 
 	if (list == NULL) {
 		sdag_rest_reply_error(msg, error);
@@ -338,7 +260,7 @@ static void
 sdag_rest_pipeline_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) record = sdag_registry_get(self->daemon->registry, arg, &error);
+	g_autoptr(GBytes) record = sdag_registry_get(self->svc.registry, arg, &error);
 
 	if (record == NULL) {
 		sdag_rest_reply_error(msg, error);
@@ -355,7 +277,7 @@ sdag_rest_pipeline_delete(SdagRest *self,
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!sdag_registry_delete(self->daemon->registry, arg, &error)) {
+	if (!sdag_registry_delete(self->svc.registry, arg, &error)) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
@@ -496,7 +418,7 @@ sdag_rest_jobs_post(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 
 	if (body == NULL)
 		return;
-	answer = sdag_jobs_submit(self->daemon->jobs, body, &error);
+	answer = sdag_jobs_submit(self->svc.jobs, body, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -557,7 +479,7 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 		    msg, SDAG_ERROR_BAD_REQUEST, "source must not be empty: leave it out instead");
 		return;
 	}
-	answer = sdag_jobs_query_text(self->daemon->jobs, &filter, &error);
+	answer = sdag_jobs_query_text(self->svc.jobs, &filter, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -569,7 +491,7 @@ static void
 sdag_rest_job_get(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) job = sdag_jobs_get_text(self->daemon->jobs, arg, &error);
+	g_autoptr(GBytes) job = sdag_jobs_get_text(self->svc.jobs, arg, &error);
 
 	if (job == NULL) {
 		sdag_rest_reply_error(msg, error);
@@ -583,7 +505,7 @@ sdag_rest_job_delete(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!sdag_jobs_delete(self->daemon->jobs, arg, &error)) {
+	if (!sdag_jobs_delete(self->svc.jobs, arg, &error)) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
@@ -610,7 +532,7 @@ sdag_rest_job_cancel(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 
 	soup_server_message_pause(msg);
 	if (!sdag_jobs_cancel(
-		self->daemon->jobs, arg, sdag_rest_job_cancelled_cb, g_object_ref(msg), &error)) {
+		self->svc.jobs, arg, sdag_rest_job_cancelled_cb, g_object_ref(msg), &error)) {
 		g_object_unref(msg);
 		sdag_rest_reply_error(msg, error);
 		soup_server_message_unpause(msg);
@@ -621,7 +543,7 @@ static void
 sdag_rest_job_results(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) answer = sdag_jobs_get_results(self->daemon->jobs, arg, &error);
+	g_autoptr(JsonNode) answer = sdag_jobs_get_results(self->svc.jobs, arg, &error);
 
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
@@ -644,7 +566,7 @@ sdag_rest_job_frames(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	    !sdag_rest_query_uint(msg, query, "from", 0, G_MAXINT64, &from) ||
 	    !sdag_rest_query_uint(msg, query, "limit", 1, SDAG_JOBS_FRAMES_MAX, &limit))
 		return;
-	answer = sdag_jobs_get_frames(self->daemon->jobs, arg, from, (guint)limit, &error);
+	answer = sdag_jobs_get_frames(self->svc.jobs, arg, from, (guint)limit, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -656,11 +578,8 @@ static void
 sdag_rest_job_snapshot(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) job = sdag_jobs_get(self->daemon->jobs, arg, &error);
-	g_autoptr(GBytes) jpeg = NULL;
+	g_autoptr(GBytes) jpeg = sdag_jobs_dup_snapshot(self->svc.jobs, arg, &error);
 
-	if (job != NULL)
-		jpeg = sdag_snapshot_load(self->daemon->store, arg, &error);
 	if (jpeg == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -694,13 +613,13 @@ sdag_rest_pipeline_run(SdagRest *self, SoupServerMessage *msg, const char *arg, 
 	g_autoptr(GError) error = NULL;
 
 	soup_server_message_pause(msg);
-	if (!sdag_runonce_run(self->runonce,
-			      arg,
-			      ctype,
-			      body,
-			      sdag_rest_pipeline_ran_cb,
-			      g_object_ref(msg),
-			      &error)) {
+	if (!self->svc.run_image(self->svc.run_image_data,
+				 arg,
+				 ctype,
+				 body,
+				 sdag_rest_pipeline_ran_cb,
+				 g_object_ref(msg),
+				 &error)) {
 		g_object_unref(msg);
 		sdag_rest_reply_error(msg, error);
 		soup_server_message_unpause(msg);
@@ -716,7 +635,7 @@ sdag_rest_job_metrics(SdagRest *self, SoupServerMessage *msg, const char *arg, G
 
 	if (!sdag_rest_query_known(msg, query, known))
 		return;
-	answer = sdag_metrics_get_job(self->daemon->metrics, arg, &error);
+	answer = sdag_metrics_get_job(self->svc.metrics, arg, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -739,13 +658,13 @@ sdag_rest_pipeline_stats(SdagRest *self, SoupServerMessage *msg, const char *arg
 	if (!sdag_rest_query_known(msg, query, known) ||
 	    !sdag_rest_query_filter(msg, query, &since, &until, &asc, &cursor))
 		return;
-	answer = sdag_stats_query(self->daemon->stats, arg, since, until, &error);
+	answer = sdag_stats_query(self->svc.stats, arg, since, until, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
 	}
 	/* a pipeline deleted since keeps its past runs */
-	record = sdag_registry_get(self->daemon->registry, arg, &error);
+	record = sdag_registry_get(self->svc.registry, arg, &error);
 	if (record == NULL && json_object_get_int_member(json_object_get_object_member(
 							     json_node_get_object(answer), "runs"),
 							 "total") == 0) {
@@ -777,7 +696,7 @@ sdag_rest_history(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 	filter.limit = (guint)limit;
 	filter.actor = query != NULL ? g_hash_table_lookup(query, "actor") : NULL;
 	filter.action = query != NULL ? g_hash_table_lookup(query, "action") : NULL;
-	answer = sdag_history_query(self->daemon->history, &filter, &error);
+	answer = sdag_history_query(self->svc.history, &filter, &error);
 	if (answer == NULL) {
 		sdag_rest_reply_error(msg, error);
 		return;
@@ -788,7 +707,7 @@ sdag_rest_history(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 static void
 sdag_rest_prometheus(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
-	char *text = sdag_prom_render(self->daemon->prom);
+	char *text = sdag_prom_render(self->svc.prom);
 
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(
@@ -802,7 +721,7 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 	g_autoptr(GError) error = NULL;
 
 	if (!sdag_ws_accept(
-		self->daemon->ws, msg, sdag_listener_get_socket(self->listener, msg), arg, &error))
+		self->svc.ws, msg, sdag_listener_get_socket(self->listener, msg), arg, &error))
 		sdag_rest_reply_error(msg, error);
 }
 
@@ -917,7 +836,7 @@ sdag_rest_got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data
 {
 	SdagRest *self = user_data;
 	SoupMessageBody *body = soup_server_message_get_request_body(msg);
-	guint64 limit = self->daemon->config->max_body_bytes;
+	guint64 limit = self->svc.config->max_body_bytes;
 
 	if (soup_server_message_get_status(msg) != 0)
 		return;
@@ -948,7 +867,7 @@ sdag_rest_early_cb(SoupServer *server,
 {
 	SdagRest *self = user_data;
 	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
-	guint64 limit = self->daemon->config->max_body_bytes;
+	guint64 limit = self->svc.config->max_body_bytes;
 	gint64 now = g_get_monotonic_time();
 
 	g_object_set_data_full(
@@ -1046,8 +965,8 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 		const char *counted[] = {
 		    "route", route, "method", method, "status", status_text, NULL};
 		const char *timed[] = {"route", route, "method", method, NULL};
-		sdag_prom_add(self->daemon->prom, "streamdag_http_requests_total", counted, 1);
-		sdag_prom_observe(self->daemon->prom,
+		sdag_prom_add(self->svc.prom, "streamdag_http_requests_total", counted, 1);
+		sdag_prom_observe(self->svc.prom,
 				  "streamdag_http_request_duration_seconds",
 				  timed,
 				  (double)(g_get_monotonic_time() - *start) / G_USEC_PER_SEC);
@@ -1069,7 +988,7 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 		    .method = method,
 		    .route = r != NULL ? r->pattern : NULL,
 		};
-		if (!sdag_history_record(self->daemon->history, &entry, &error))
+		if (!sdag_history_record(self->svc.history, &entry, &error))
 			g_warning(
 			    "audit row for %s %s not written: %s", method, path, error->message);
 	}
@@ -1084,9 +1003,9 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
  * Returns: (transfer full): the REST server, or NULL when it cannot listen
  */
 SdagRest *
-sdag_rest_new(SdagDaemon *daemon, GError **error)
+sdag_rest_new(const SdagRestServices *services, GError **error)
 {
-	SdagConfig *config = daemon->config;
+	SdagConfig *config = services->config;
 	g_autoptr(GInetAddress) iaddr = g_inet_address_new_from_string(config->listen_host);
 	g_autoptr(GSocketAddress) saddr = NULL;
 	g_autoptr(GError) error_local = NULL;
@@ -1100,14 +1019,13 @@ sdag_rest_new(SdagDaemon *daemon, GError **error)
 	g_assert(iaddr != NULL); /* checked when the config was read */
 	saddr = g_inet_socket_address_new(iaddr, config->listen_port);
 	self = g_new0(SdagRest, 1);
-	self->daemon = daemon;
-	self->runonce = sdag_runonce_new(daemon->registry);
+	self->svc = *services;
 	self->server = soup_server_new("server-header", "streamdag/" SDAG_VERSION " ", NULL);
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
 	g_signal_connect(self->server, "request-finished", G_CALLBACK(sdag_rest_finished_cb), self);
 	self->listener =
-	    sdag_listener_new(self->server, saddr, &limits, daemon->prom, &error_local);
+	    sdag_listener_new(self->server, saddr, &limits, services->prom, &error_local);
 	if (self->listener == NULL) {
 		if (g_error_matches(error_local, SDAG_ERROR, SDAG_ERROR_CONFIG))
 			g_propagate_error(error, g_steal_pointer(&error_local));
@@ -1130,8 +1048,6 @@ sdag_rest_free(SdagRest *self)
 {
 	if (self == NULL)
 		return;
-	/* runs in flight answer on the still-open connections first */
-	sdag_runonce_free(self->runonce);
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	/* after the clients, whose streams it still counts as they go */

@@ -4,6 +4,8 @@
  */
 #define G_LOG_DOMAIN "sdag-daemon"
 
+#include "config.h"
+
 #include "sdag-daemon.h"
 
 #include <gio/gio.h>
@@ -11,9 +13,11 @@
 
 #include "sdag-error.h"
 #include "sdag-feed.h"
+#include "sdag-json.h"
 #include "sdag-mqtt.h"
 #include "sdag-quarantine.h"
 #include "sdag-rest.h"
+#include "sdag-runonce.h"
 #include "sdag-ws.h"
 
 /*
@@ -79,6 +83,98 @@ sdag_daemon_store_probe_cb(gpointer user_data)
 
 	sdag_store_probe(self->store);
 	return G_SOURCE_CONTINUE;
+}
+
+static void
+sdag_daemon_add_storage_health(JsonBuilder *b, gint64 full_since_us)
+{
+	json_builder_set_member_name(b, "storage");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, full_since_us != 0 ? "full" : "ok");
+	json_builder_set_member_name(b, "since");
+	if (full_since_us != 0) {
+		g_autofree char *text = sdag_json_timestamp(full_since_us);
+		json_builder_add_string_value(b, text);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	json_builder_end_object(b);
+}
+
+/* GET /healthz: the daemon is the one place that knows every part it reports on. */
+static JsonNode *
+sdag_daemon_health_cb(gpointer user_data)
+{
+	SdagDaemon *d = user_data;
+	/* mutable: "status" comes first but is known last */
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(GPtrArray) types = sdag_node_types_list(d->types);
+	GPtrArray *skipped = sdag_node_types_get_skipped(d->types);
+	JsonNode *root;
+	guint quarantined = 0;
+	gint64 full_since_us = sdag_store_get_full_since(d->store);
+	guint queued = 0;
+	guint running = 0;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, "ok");
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, SDAG_VERSION);
+	json_builder_set_member_name(b, "uptime_s");
+	json_builder_add_int_value(b, (g_get_monotonic_time() - d->started_us) / G_USEC_PER_SEC);
+	json_builder_set_member_name(b, "store");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, sdag_store_get_path(d->store));
+	json_builder_set_member_name(b, "schema_version");
+	json_builder_add_int_value(b, sdag_store_get_schema_version(d->store));
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "node_types");
+	json_builder_add_int_value(b, types->len);
+	json_builder_set_member_name(b, "plugins_skipped");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < skipped->len; i++) {
+		SdagSkippedPlugin *s = g_ptr_array_index(skipped, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "file");
+		json_builder_add_string_value(b, s->file);
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, s->reason);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	sdag_jobs_get_counts(d->jobs, &queued, &running);
+	json_builder_set_member_name(b, "jobs");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "queued");
+	json_builder_add_int_value(b, queued);
+	json_builder_set_member_name(b, "running");
+	json_builder_add_int_value(b, running);
+	json_builder_set_member_name(b, "max_concurrent");
+	json_builder_add_int_value(b, d->config->max_concurrent_jobs);
+	json_builder_end_object(b);
+	sdag_mqtt_add_health(d->mqtt, b);
+	sdag_quarantine_add_health(d->store, b, &quarantined);
+	sdag_daemon_add_storage_health(b, full_since_us);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	if (quarantined > 0 || full_since_us != 0)
+		json_object_set_string_member(json_node_get_object(root), "status", "degraded");
+	return root;
+}
+
+static gboolean
+sdag_daemon_run_image_cb(gpointer runner,
+			 const char *pipeline_id,
+			 const char *content_type,
+			 GBytes *image,
+			 SdagRestImageDoneFunc done,
+			 gpointer done_data,
+			 GError **error)
+{
+	return sdag_runonce_run(runner, pipeline_id, content_type, image, done, done_data, error);
 }
 
 /**
@@ -164,7 +260,25 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	sdag_feed_recover(self->feed);
 	if (!sdag_jobs_start(self->jobs, error))
 		return NULL;
-	self->rest = sdag_rest_new(self, error);
+	self->runonce = sdag_runonce_new(self->registry);
+	{
+		const SdagRestServices services = {
+		    .config = self->config,
+		    .types = self->types,
+		    .registry = self->registry,
+		    .jobs = self->jobs,
+		    .history = self->history,
+		    .prom = self->prom,
+		    .metrics = self->metrics,
+		    .stats = self->stats,
+		    .ws = self->ws,
+		    .health = sdag_daemon_health_cb,
+		    .health_data = self,
+		    .run_image = sdag_daemon_run_image_cb,
+		    .run_image_data = self->runonce,
+		};
+		self->rest = sdag_rest_new(&services, error);
+	}
 	if (self->rest == NULL)
 		return NULL;
 	{
@@ -193,6 +307,8 @@ sdag_daemon_free(SdagDaemon *self)
 	sdag_ws_free(self->ws);
 	sdag_mqtt_free(self->mqtt);
 	sdag_feed_free(self->feed);
+	/* runs in flight answer on the still-open connections first */
+	sdag_runonce_free(self->runonce);
 	sdag_rest_free(self->rest);
 	sdag_history_free(self->history);
 	sdag_metrics_free(self->metrics);

@@ -22,6 +22,7 @@ typedef struct _SdagRest SdagRest;
 typedef struct _SdagFeed SdagFeed;
 typedef struct _SdagMqtt SdagMqtt;
 typedef struct _SdagWs SdagWs;
+typedef struct _SdagRunonce SdagRunonce;
 
 /**
  * SdagDaemon:
@@ -44,7 +45,8 @@ typedef struct {
 	SdagFeed *feed; /* what MQTT and WebSocket publish */
 	SdagMqtt *mqtt; /* NULL when no broker is configured */
 	SdagWs *ws;
-	gint64 started_us; /* monotonic */
+	SdagRunonce *runonce; /* POST /pipelines/{id}/run */
+	gint64 started_us;    /* monotonic */
 	guint store_probe_id;
 } SdagDaemon;
 

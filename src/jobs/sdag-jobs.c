@@ -1556,6 +1556,23 @@ sdag_jobs_lookup_status(SdagJobs *self, const char *job_id, SdagJobStatus *statu
 }
 
 /**
+ * sdag_jobs_dup_snapshot:
+ *
+ * The job's latest annotated frame (GET /jobs/{id}/snapshot.jpg).
+ *
+ * Returns: (transfer full): JPEG bytes, or NULL with JOB_NOT_FOUND or SNAPSHOT_NOT_FOUND
+ */
+GBytes *
+sdag_jobs_dup_snapshot(SdagJobs *self, const char *job_id, GError **error)
+{
+	g_autoptr(JsonNode) job = sdag_jobs_get(self, job_id, error);
+
+	if (job == NULL)
+		return NULL;
+	return sdag_snapshot_load(self->store, job_id, error);
+}
+
+/**
  * sdag_jobs_get_results:
  *
  * Returns: (transfer full): `{"job_id", "status", "final", "summary", "frames", "next_from"}`

@@ -51,6 +51,7 @@ gboolean sdag_jobs_start(SdagJobs *self, GError **error);
 void sdag_jobs_free(SdagJobs *self);
 void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data);
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
+GBytes *sdag_jobs_dup_snapshot(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error);
 JsonNode *sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error);

@@ -794,6 +794,8 @@ sdag_rest_dispatch_cb(SoupServer *server,
 	 * its Content-Length included, and leaves out the body */
 	gboolean head = g_strcmp0(method, "HEAD") == 0;
 
+	/* the one walk of the routes: sdag_rest_finished_cb() reads what it found */
+	g_object_set_data(G_OBJECT(msg), "sdag-dispatched", GINT_TO_POINTER(TRUE));
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
 		const SdagRoute *r = &sdag_rest_routes[i];
 		g_autofree char *arg = NULL;
@@ -811,10 +813,15 @@ sdag_rest_dispatch_cb(SoupServer *server,
 			g_debug("%s %s -> %u", method, path, soup_server_message_get_status(msg));
 			return;
 		}
-		if (allow == NULL)
+		if (allow == NULL) {
+			/* a 405 is counted under the path's first route */
 			allow = g_string_new(NULL);
-		else
+			g_object_set_data(G_OBJECT(msg), "sdag-route", (gpointer)r);
+			g_object_set_data_full(
+			    G_OBJECT(msg), "sdag-arg", g_steal_pointer(&arg), g_free);
+		} else {
 			g_string_append(allow, ", ");
+		}
 		g_string_append(allow, r->method);
 	}
 	if (allow != NULL) {
@@ -957,8 +964,8 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	if (start == NULL || method == NULL || path == NULL)
 		return;
 	g_snprintf(status_text, sizeof(status_text), "%u", status);
-	/* not dispatched (refused early) or no route for this method: match it here */
-	if (r == NULL)
+	/* refused before dispatch (a body over the limit): the only walk of the routes */
+	if (r == NULL && g_object_get_data(G_OBJECT(msg), "sdag-dispatched") == NULL)
 		r = sdag_rest_find_route(path, method, &arg);
 	route = r != NULL ? r->pattern : "unmatched";
 	{

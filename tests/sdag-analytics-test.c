@@ -476,6 +476,10 @@ test_jobs_bad_filters(Fixture *f, gconstpointer data)
 	    {"/jobs?order=sideways", 400, "bad_request"},
 	    {"/jobs?pipeline_id=a/b", 400, "bad_request"},
 	    {"/jobs?pipeline_id=", 400, "bad_request"},
+	    /* the DAG's own id rule, length cap included */
+	    {"/jobs?pipeline_id=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	     400,
+	     "bad_request"},
 	    {"/jobs?source=", 400, "bad_request"},
 	    {"/jobs?limit=0", 400, "bad_request"},
 	    {"/jobs?state=queued", 400, "bad_request"},

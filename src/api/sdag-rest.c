@@ -463,11 +463,7 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 		}
 		filter.status = (gint)st;
 	}
-	if (filter.pipeline_id != NULL &&
-	    (filter.pipeline_id[0] == '\0' ||
-	     strspn(filter.pipeline_id,
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789_.-") != strlen(filter.pipeline_id))) {
+	if (filter.pipeline_id != NULL && !sdag_dag_is_valid_id(filter.pipeline_id)) {
 		sdag_rest_reply_new_error(msg,
 					  SDAG_ERROR_BAD_REQUEST,
 					  "pipeline_id must be 1-64 of [A-Za-z0-9_.-], not '%s'",

@@ -119,8 +119,13 @@ sdag_dag_free(SdagDag *self)
 	g_free(self);
 }
 
-/* Ids share the charset of URL path segments and MQTT topic levels. */
-static gboolean
+/**
+ * sdag_dag_is_valid_id:
+ *
+ * The one rule for pipeline and node ids: 1 to 64 of [A-Za-z0-9_.-]. Ids share the charset
+ * of URL path segments and MQTT topic levels.
+ */
+gboolean
 sdag_dag_is_valid_id(const char *id)
 {
 	gsize n = strlen(id);

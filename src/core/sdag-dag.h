@@ -66,4 +66,6 @@ JsonNode *sdag_dag_order_to_json(SdagDag *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDag, sdag_dag_free)
 
+gboolean sdag_dag_is_valid_id(const char *id);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sdag-error.h"
+#include "sdag-json.h"
 
 /*
  * The DAG executor: runs a compiled pipeline over decoded frames, and is the
@@ -493,15 +494,8 @@ sdag_exec_float_to_double(float v)
 
 	if (!isfinite(v))
 		return v;
-	for (int prec = 1; prec <= 9; prec++) {
-		char fmt[8];
-
-		g_snprintf(fmt, sizeof(fmt), "%%.%dg", prec);
-		g_ascii_formatd(buf, sizeof(buf), fmt, v);
-		if ((float)g_ascii_strtod(buf, NULL) == v)
-			return g_ascii_strtod(buf, NULL);
-	}
-	return v;
+	sdag_json_shortest(buf, sizeof(buf), v, TRUE);
+	return g_ascii_strtod(buf, NULL);
 }
 
 /* Node plugins fill fixed char arrays: do not trust a terminator or UTF-8. */

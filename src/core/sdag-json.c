@@ -565,6 +565,37 @@ sdag_json_append_string(GString *out, const char *str)
  * above 15 only: "%g" alone would write 10.0 as 1e+01 and a box of 640
  * pixels as 6.4e+02.
  */
+/**
+ * sdag_json_shortest:
+ * @buf: (out): at least G_ASCII_DTOSTR_BUF_SIZE bytes
+ * @v: a finite value
+ * @single: whether the text has to read back only as the same float (9 digits at most)
+ *   rather than the same double (17)
+ *
+ * The one "shortest decimal" of the project: writes "%.Ng" of @v with the least N whose
+ * text reads back as @v, so that 0.3 is written 0.3 and not 0.29999999999999999.
+ *
+ * Returns: N
+ */
+int
+sdag_json_shortest(char *buf, gsize size, double v, gboolean single)
+{
+	int max = single ? 9 : 17;
+	int prec;
+
+	for (prec = 1; prec <= max; prec++) {
+		char fmt[8];
+		double back;
+
+		g_snprintf(fmt, sizeof(fmt), "%%.%dg", prec);
+		g_ascii_formatd(buf, size, fmt, v);
+		back = g_ascii_strtod(buf, NULL);
+		if (single ? (float)back == (float)v : back == v)
+			return prec;
+	}
+	return max;
+}
+
 static void
 sdag_json_append_double(GString *out, double v)
 {
@@ -576,14 +607,7 @@ sdag_json_append_double(GString *out, double v)
 		g_string_append(out, "null");
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++) {
-		char fmt[8];
-
-		g_snprintf(fmt, sizeof(fmt), "%%.%dg", prec);
-		g_ascii_formatd(buf, sizeof(buf), fmt, v);
-		if (g_ascii_strtod(buf, NULL) == v)
-			break;
-	}
+	prec = sdag_json_shortest(buf, sizeof(buf), v, FALSE);
 	e = strchr(buf, 'e');
 	if (e != NULL) {
 		int exp10 = atoi(e + 1);

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 gboolean sdag_json_check(const char *data, gsize len, GError **error);
 JsonNode *sdag_json_parse(const char *data, gssize len, GError **error);
 char *sdag_json_make_valid(const char *text);
+int sdag_json_shortest(char *buf, gsize size, double v, gboolean single);
 JsonNode *sdag_json_canonicalize(JsonNode *node);
 char *sdag_json_to_string(JsonNode *node);
 char *sdag_json_to_string_pretty(JsonNode *node);

@@ -426,6 +426,10 @@ static const HaarCascadeRow haar_cascade_rows[] = {
     {"opencv-data-path",
      "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
      TRUE},
+    /* recognised without being loaded: a licence of 7 KB before the cascade, and a cascade
+     * element without a type_id */
+    {"opencv-data-long-preamble", "haarcascade_fullbody.xml", TRUE},
+    {"opencv-data-no-type-id", "haarcascade_russian_plate_number.xml", TRUE},
 };
 
 static void

@@ -5,10 +5,11 @@
  * haar: objects by an OpenCV cascade classifier (Viola-Jones), by default
  * Debian's frontal face cascade from opencv-data. Reads the luma plane only.
  *
- * The cascade is loaded at registration (validate) as well as at init, so a
- * missing or unreadable file is a bad_param when the pipeline is registered,
- * not a failure at run time. A box's score is n / (n + 5), n being the number
- * of raw hits OpenCV grouped into it (min_neighbors is the least n kept).
+ * Registration (validate, on the daemon's main loop) does no more than find
+ * the cascade file and read its first 64 KiB to recognise an OpenCV cascade, so
+ * a missing file or one that is not a cascade is a bad_param then; the cascade
+ * itself is loaded at init, in the job's streaming thread. A box's score is n / (n + 5), n being
+ * the number of raw hits OpenCV grouped into it (min_neighbors is the least n kept).
  *
  * Cascades come only from the directories of the daemon's [nodes]
  * cascade_dirs (settings, ABI 3; Debian's opencv-data directory when none is
@@ -210,11 +211,51 @@ haar_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 	return TRUE;
 }
 
+/* What validate may read of a file: enough to recognise an OpenCV cascade, never to
+ * load one (see sdag-node.h). */
+#define HAAR_SNIFF_BYTES 65536
+
+static gboolean
+haar_sniff(const char *cascade, JsonObject *settings, GError **error)
+{
+	g_autofree char *path = haar_resolve(cascade, settings, error);
+	g_autoptr(GFile) file = NULL;
+	g_autoptr(GFileInputStream) in = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree char *head = g_malloc(HAAR_SNIFF_BYTES + 1);
+	gsize n = 0;
+
+	if (path == NULL)
+		return FALSE;
+	file = g_file_new_for_path(path);
+	in = g_file_read(file, NULL, &error_local);
+	if (in == NULL || !g_input_stream_read_all(
+			      G_INPUT_STREAM(in), head, HAAR_SNIFF_BYTES, &n, NULL, &error_local)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "cascade '%s' cannot be used: %s",
+			    cascade,
+			    error_local->message);
+		return FALSE;
+	}
+	head[n] = '\0';
+	if (strstr(head, "<opencv_storage>") == NULL ||
+	    (strstr(head, "<cascade") == NULL && strstr(head, "opencv-haar-classifier") == NULL)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "cascade '%s' cannot be used: not an OpenCV cascade classifier file",
+			    cascade);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 haar_validate(JsonObject *params, JsonObject *settings, GError **error)
 {
 	const char *label = json_object_get_string_member(params, "label");
-	SdagCvCascade *cascade;
 
 	if (label[0] == '\0' || strlen(label) >= sizeof(((SdagDetection *)NULL)->label)) {
 		g_set_error(error,
@@ -224,11 +265,7 @@ haar_validate(JsonObject *params, JsonObject *settings, GError **error)
 			    sizeof(((SdagDetection *)NULL)->label) - 1);
 		return FALSE;
 	}
-	cascade = haar_load(json_object_get_string_member(params, "cascade"), settings, error);
-	if (cascade == NULL)
-		return FALSE;
-	sdag_cv_cascade_free(cascade);
-	return TRUE;
+	return haar_sniff(json_object_get_string_member(params, "cascade"), settings, error);
 }
 
 static const SdagPortSpec haar_inputs[] = {

@@ -163,7 +163,11 @@ typedef struct {
 	guint n_state_keys;
 
 	/* Optional: checks across params the schema cannot express (a
-	 * polygon that closes, a file that exists). Runs at registration. */
+	 * polygon that closes, a file that exists). Runs at registration and at
+	 * every job start, on the daemon's main loop, so it must not load or
+	 * parse files nor touch the network: stat() a file, and read at most its
+	 * first 64 KiB to recognise it; load it in init, which runs in the job's
+	 * streaming thread. */
 	gboolean (*validate)(JsonObject *params, GError **error);
 	/* Returns the instance; params are validated and complete. */
 	gpointer (*init)(JsonObject *params, GError **error);

@@ -284,7 +284,8 @@ static const SdagParamSpec haar_params[] = {
      0,
      0,
      "an OpenCV cascade XML file under [nodes] cascade_dirs: its name (\".xml\" may be left "
-     "out) or its path; read when the pipeline is registered and when a job starts"},
+     "out) or its path; recognised when the pipeline is registered, loaded when a job "
+     "starts"},
     {"label", SDAG_PARAM_NAME, "\"face\"", FALSE, 0, 0, "the label of the detections"},
     {"scale_factor",
      SDAG_PARAM_DOUBLE,

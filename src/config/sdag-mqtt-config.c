@@ -16,21 +16,6 @@
  * so that a job overrides exactly what the config sets. Pure: no I/O.
  */
 
-static const char *const sdag_pub_class_names[SDAG_PUB_N_CLASSES] = {
-    [SDAG_PUB_STATUS] = "status",
-    [SDAG_PUB_PROGRESS] = "progress",
-    [SDAG_PUB_DETECTIONS] = "detections",
-    [SDAG_PUB_EVENTS] = "events",
-    [SDAG_PUB_COUNTS] = "counts",
-};
-
-const char *
-sdag_pub_class_to_string(SdagPubClass klass)
-{
-	g_return_val_if_fail((guint)klass < SDAG_PUB_N_CLASSES, NULL);
-	return sdag_pub_class_names[klass];
-}
-
 typedef enum { KEY_STRING, KEY_BOOL, KEY_UINT } SdagKeyType;
 
 typedef struct {

@@ -53,7 +53,6 @@ typedef struct {
 	SdagPubOpts pub;
 } SdagMqttConfig;
 
-const char *sdag_pub_class_to_string(SdagPubClass klass);
 void sdag_mqtt_config_clear(SdagMqttConfig *self);
 gboolean
 sdag_mqtt_config_set(SdagMqttConfig *self, const char *key, const char *value, GError **error);

@@ -512,7 +512,7 @@ sdag_node_types_add(SdagNodeTypes *self, const SdagNodeDesc *desc, GError **erro
  * Loads one plugin. On failure the module is closed again and the error
  * says why; the caller decides whether that is fatal.
  */
-gboolean
+static gboolean
 sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError **error)
 {
 	/* no G_MODULE_BIND_LAZY: an unresolved symbol refuses the plugin here

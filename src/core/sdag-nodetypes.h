@@ -26,7 +26,6 @@ SdagNodeTypes *sdag_node_types_new(void);
 void sdag_node_types_free(SdagNodeTypes *self);
 gboolean sdag_node_types_add(SdagNodeTypes *self, const SdagNodeDesc *desc, GError **error);
 gboolean sdag_node_types_load_dir(SdagNodeTypes *self, const char *dir, GError **error);
-gboolean sdag_node_types_load_file(SdagNodeTypes *self, const char *path, GError **error);
 const SdagNodeDesc *sdag_node_types_lookup(SdagNodeTypes *self, const char *name);
 GPtrArray *sdag_node_types_list(SdagNodeTypes *self);
 GPtrArray *sdag_node_types_get_skipped(SdagNodeTypes *self);

@@ -372,21 +372,9 @@ sdag_supervisor_get_last_frame_real(SdagSupervisor *self)
 }
 
 gint64
-sdag_supervisor_get_frame_interval(SdagSupervisor *self)
-{
-	return self->frame_interval_us;
-}
-
-gint64
 sdag_supervisor_get_keyframe_interval(SdagSupervisor *self)
 {
 	return self->keyframe_interval_us;
-}
-
-gint64
-sdag_supervisor_get_retry_at(SdagSupervisor *self)
-{
-	return self->retry_at_us;
 }
 
 /* Returns: how many transitions there were since new() */

@@ -32,24 +32,6 @@ sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error)
 }
 
 /**
- * sdag_jobs_list:
- * @limit: 1 to SDAG_JOBS_LIST_MAX
- * @cursor: (nullable): next_cursor of the previous page
- *
- * Every job, newest first: sdag_jobs_query() without a filter.
- */
-JsonNode *
-sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error)
-{
-	SdagJobsFilter filter = {.status = -1,
-				 .since_us = SDAG_QUERY_NO_TIME,
-				 .until_us = SDAG_QUERY_NO_TIME,
-				 .limit = limit,
-				 .cursor = cursor};
-	return sdag_jobs_query(self, &filter, error);
-}
-
-/**
  * sdag_jobs_query:
  *
  * One page of the jobs @filter selects, from the job_index family (see sdag-jobindex.c).

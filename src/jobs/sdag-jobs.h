@@ -53,7 +53,6 @@ void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gp
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
 GBytes *sdag_jobs_dup_snapshot(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
-JsonNode *sdag_jobs_list(SdagJobs *self, guint limit, const char *cursor, GError **error);
 JsonNode *sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error);
 GBytes *sdag_jobs_get_text(SdagJobs *self, const char *job_id, GError **error);
 GBytes *sdag_jobs_query_text(SdagJobs *self, const SdagJobsFilter *filter, GError **error);

@@ -120,7 +120,7 @@ sdag_prom_labels(const char *const *labels)
 	return g_string_free(out, FALSE);
 }
 
-void
+static void
 sdag_prom_declare(SdagProm *self,
 		  const char *name,
 		  SdagPromType type,

@@ -21,12 +21,6 @@ typedef void (*SdagPromCollectFunc)(SdagProm *prom, gpointer user_data);
 
 SdagProm *sdag_prom_new(void);
 void sdag_prom_free(SdagProm *self);
-void sdag_prom_declare(SdagProm *self,
-		       const char *name,
-		       SdagPromType type,
-		       const char *help,
-		       const double *buckets,
-		       guint n_buckets);
 /* @labels: (nullable): name, value, name, value, ..., NULL. Thread-safe. */
 void sdag_prom_add(SdagProm *self, const char *name, const char *const *labels, double value);
 void sdag_prom_set(SdagProm *self, const char *name, const char *const *labels, double value);

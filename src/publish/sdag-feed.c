@@ -649,7 +649,7 @@ sdag_feed_steal_pending(SdagFeed *self)
  *
  * Processes every frame queued so far, now (main context).
  */
-void
+static void
 sdag_feed_flush(SdagFeed *self)
 {
 	GQueue q = sdag_feed_steal_pending(self);
@@ -786,7 +786,7 @@ sdag_feed_track_cmp(gconstpointer a, gconstpointer b)
  * Publishes a job's status now: what the job manager's listener does on every stored status
  * change, and what a live source's state change calls to say so at once.
  */
-void
+static void
 sdag_feed_publish_status(SdagFeed *self, const char *job_id, JsonNode *job)
 {
 	JsonObject *o = json_node_get_object(job);

@@ -42,8 +42,6 @@ SdagFeed *sdag_feed_new(SdagJobs *jobs, SdagStore *store, const SdagPubOpts *def
 void sdag_feed_free(SdagFeed *self);
 void sdag_feed_add_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data);
 void sdag_feed_recover(SdagFeed *self);
-void sdag_feed_publish_status(SdagFeed *self, const char *job_id, JsonNode *job);
-void sdag_feed_flush(SdagFeed *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagFeed, sdag_feed_free)
 

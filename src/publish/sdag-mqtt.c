@@ -1057,18 +1057,6 @@ sdag_mqtt_free(SdagMqtt *self)
 	g_free(self);
 }
 
-const char *
-sdag_mqtt_get_root(SdagMqtt *self)
-{
-	return self->root;
-}
-
-gboolean
-sdag_mqtt_is_connected(SdagMqtt *self)
-{
-	return self->connected;
-}
-
 /**
  * sdag_mqtt_get_counters:
  * @outbox_depth: (out): durable messages not yet acknowledged

@@ -20,8 +20,6 @@ SdagMqtt *sdag_mqtt_new(const SdagMqttConfig *config,
 			SdagFeed *feed,
 			GError **error);
 void sdag_mqtt_free(SdagMqtt *self);
-const char *sdag_mqtt_get_root(SdagMqtt *self);
-gboolean sdag_mqtt_is_connected(SdagMqtt *self);
 void sdag_mqtt_add_health(SdagMqtt *self, JsonBuilder *b);
 void sdag_mqtt_get_counters(SdagMqtt *self, guint64 *outbox_depth, guint64 *failed);
 guint64 sdag_mqtt_get_dead_letters(SdagMqtt *self);

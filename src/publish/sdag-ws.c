@@ -306,9 +306,3 @@ sdag_ws_free(SdagWs *self)
 	g_ptr_array_unref(self->clients);
 	g_free(self);
 }
-
-guint
-sdag_ws_get_client_count(SdagWs *self)
-{
-	return self->clients->len;
-}

@@ -22,6 +22,5 @@ gboolean sdag_ws_accept(SdagWs *self,
 			GSocket *socket,
 			const char *job_id,
 			GError **error);
-guint sdag_ws_get_client_count(SdagWs *self);
 
 G_END_DECLS

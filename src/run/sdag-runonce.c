@@ -219,7 +219,7 @@ sdag_runonce_decode(const char *content_type, GBytes *image, const char *format,
  *
  * Returns: (transfer full) (nullable): the frame result
  */
-JsonNode *
+static JsonNode *
 sdag_runonce_run_sync(SdagRegistry *registry,
 		      const char *pipeline_id,
 		      const char *content_type,

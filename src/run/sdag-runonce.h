@@ -31,10 +31,5 @@ gboolean sdag_runonce_run(SdagRunonce *self,
 			  SdagRunonceFunc func,
 			  gpointer user_data,
 			  GError **error);
-JsonNode *sdag_runonce_run_sync(SdagRegistry *registry,
-				const char *pipeline_id,
-				const char *content_type,
-				GBytes *image,
-				GError **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "sdag-index.h"
 #include "sdag-jobcache.h"
 #include "sdag-jobindex.h"
+#include "sdag-jobopts.h"
 #include "sdag-json.h"
 #include "sdag-live.h"
 #include "sdag-mqtt-config.h"
@@ -68,9 +69,6 @@ G_BEGIN_DECLS
  */
 
 #define SDAG_JOBS_SEQ_KEY "meta/seq"
-#define SDAG_JOBS_MAX_STRIDE 10000
-/* the largest integer a JSON double holds exactly */
-#define SDAG_JOBS_MAX_FRAMES (G_GINT64_CONSTANT(1) << 53)
 
 typedef struct _SdagJob SdagJob;
 

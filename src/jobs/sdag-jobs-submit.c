@@ -17,9 +17,7 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 	const char *name;
 	JsonNode *value;
 
-	json_object_set_int_member(out, "stride", 1);
-	json_object_set_int_member(out, "max_frames", 0);
-	json_object_set_string_member(out, "on_interrupt", "fail");
+	sdag_jobopts_set_defaults(out);
 	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
 		return TRUE;
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
@@ -30,67 +28,26 @@ sdag_jobs_parse_options(JsonNode *node, JsonObject *out, GError **error)
 	obj = json_node_get_object(node);
 	json_object_iter_init(&iter, obj);
 	while (json_object_iter_next(&iter, &name, &value)) {
-		gboolean is_int =
-		    JSON_NODE_HOLDS_VALUE(value) && json_node_get_value_type(value) == G_TYPE_INT64;
-		gint64 v = is_int ? json_node_get_int(value) : 0;
+		const SdagJobOptSpec *spec = sdag_jobopts_lookup(name);
 
-		if (g_strcmp0(name, "stride") == 0) {
-			if (!is_int || v < 1 || v > SDAG_JOBS_MAX_STRIDE) {
-				g_set_error(error,
-					    SDAG_ERROR,
-					    SDAG_ERROR_BAD_OPTION,
-					    "option 'stride' must be an integer from 1 to %d",
-					    SDAG_JOBS_MAX_STRIDE);
-				return FALSE;
-			}
-			json_object_set_int_member(out, "stride", v);
-		} else if (g_strcmp0(name, "max_frames") == 0) {
-			if (!is_int || v < 0 || v > SDAG_JOBS_MAX_FRAMES) {
-				g_set_error(error,
-					    SDAG_ERROR,
-					    SDAG_ERROR_BAD_OPTION,
-					    "option 'max_frames' must be an integer from 0 (no "
-					    "limit) to %" G_GINT64_FORMAT,
-					    SDAG_JOBS_MAX_FRAMES);
-				return FALSE;
-			}
-			json_object_set_int_member(out, "max_frames", v);
-		} else if (g_strcmp0(name, "on_interrupt") == 0) {
-			const char *s = JSON_NODE_HOLDS_VALUE(value) &&
-						json_node_get_value_type(value) == G_TYPE_STRING
-					    ? json_node_get_string(value)
-					    : NULL;
-			if (g_strcmp0(s, "fail") != 0 && g_strcmp0(s, "requeue") != 0) {
-				g_set_error_literal(
-				    error,
+		if (spec == NULL) {
+			g_autofree char *known = sdag_jobopts_known_text();
+			g_set_error(error,
 				    SDAG_ERROR,
 				    SDAG_ERROR_BAD_OPTION,
-				    "option 'on_interrupt' must be \"fail\" or \"requeue\"");
-				return FALSE;
-			}
-			json_object_set_string_member(out, "on_interrupt", s);
-		} else if (sdag_live_is_option(name)) {
-			if (!sdag_live_parse_option(name, value, out, error))
-				return FALSE;
-		} else if (g_strcmp0(name, "mqtt") == 0) {
+				    "unknown option '%s' (known: %s)",
+				    name,
+				    known);
+			return FALSE;
+		}
+		if (g_strcmp0(name, "mqtt") == 0) {
 			/* checked here, applied by the publishers over their defaults */
 			SdagPubOpts scratch = {0};
 			if (!sdag_pub_opts_apply_json(&scratch, value, error))
 				return FALSE;
-			json_object_set_member(out, "mqtt", json_node_copy(value));
-		} else {
-			g_set_error(
-			    error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_BAD_OPTION,
-			    "unknown option '%s' (known: stride, max_frames, on_interrupt, mqtt; "
-			    "for live sources also transport, latency_ms, user, password, "
-			    "end_on_eos, fail_fast, max_duration_s, backoff_initial_ms, "
-			    "backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
-			    "connect_timeout_ms, max_lag_ms, max_queued_frames)",
-			    name);
-			return FALSE;
 		}
+		if (!sdag_jobopts_parse(spec, value, out, error))
+			return FALSE;
 	}
 	return TRUE;
 }
@@ -242,7 +199,8 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	if (!sdag_source_kind_is_live(source->kind)) {
 		g_autoptr(GList) given = json_object_get_members(options);
 		for (GList *l = given; l != NULL; l = l->next) {
-			if (sdag_live_is_option(l->data)) {
+			const SdagJobOptSpec *spec = sdag_jobopts_lookup(l->data);
+			if (spec != NULL && spec->scope == SDAG_JOBOPT_LIVE_ONLY) {
 				g_set_error(error,
 					    SDAG_ERROR,
 					    SDAG_ERROR_BAD_OPTION,

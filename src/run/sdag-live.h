@@ -36,8 +36,6 @@ struct _SdagLiveOptions {
 };
 
 /* options */
-gboolean sdag_live_is_option(const char *name);
-gboolean sdag_live_parse_option(const char *name, JsonNode *value, JsonObject *out, GError **error);
 void sdag_live_options_init(SdagLiveOptions *opts,
 			    const SdagLiveConfig *config,
 			    JsonObject *job_options,

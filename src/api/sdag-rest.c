@@ -1,6 +1,11 @@
 /*
  * Copyright 2026 The streamdag authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Why one file over 800 lines: the route table and its handlers are one unit: each
+ * handler is a few lines of parsing and one call to a service, and the table that
+ * * names them must sit with them so a route cannot be added in one place
+ * only. The listener (sdag-listener.c) and the services (sdag-rest.h) are apart.
  */
 #define G_LOG_DOMAIN "sdag-rest"
 

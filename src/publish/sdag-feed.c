@@ -1,6 +1,10 @@
 /*
  * Copyright 2026 The streamdag authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Why one file over 800 lines: it turns every job event into the payloads MQTT and
+ * WebSocket publish (status, progress, detections, tracks, zones, lines, counts); the
+ * payload shapes are one contract (docs/mqtt.md) kept in one place.
  */
 #define G_LOG_DOMAIN "sdag-feed"
 

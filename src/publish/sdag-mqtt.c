@@ -1,6 +1,11 @@
 /*
  * Copyright 2026 The streamdag authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Why one file over 800 lines: every piece here (connection, the outbox pump, dead
+ * letters, discovery, telemetry) runs against one Paho client and its callbacks on
+ * Paho's threads, marshalled to the main loop through one struct; they cannot be
+ * reasoned about apart.
  */
 #define G_LOG_DOMAIN "sdag-mqtt"
 

@@ -1,6 +1,10 @@
 /*
  * Copyright 2026 The streamdag authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Why one file over 800 lines: it is the one place RocksDB's C API is used (open and
+ * options, the error conversion, the full-disk guard and read-only fallback,
+ * iteration, batches), all behind one handle and its lock.
  */
 #define G_LOG_DOMAIN "sdag-store"
 

@@ -4,7 +4,7 @@
  *
  * Why one file over 800 lines: the route table and its handlers are one unit: each
  * handler is a few lines of parsing and one call to a service, and the table that
- * * names them must sit with them so a route cannot be added in one place
+ * names them must sit with them so a route cannot be added in one place
  * only. The listener (sdag-listener.c) and the services (sdag-rest.h) are apart.
  */
 #define G_LOG_DOMAIN "sdag-rest"

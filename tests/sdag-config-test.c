@@ -178,6 +178,10 @@ static const ConfigBadCase config_bad_cases[] = {
     {"[mqtt]\nprotocol_version=4\n", "[mqtt] protocol_version: expected 3.1.1 or 5"},
     {"[mqtt]\nbuffer_size=0\n", "[mqtt] buffer_size: expected an integer from 1"},
     {"listen=1\n", "Key file does not start with a group"},
+    {"[mqtt]\nbroker=http://127.0.0.1:1883\n",
+     "[mqtt] broker: 'http://127.0.0.1:1883' is not a tcp://"},
+    {"[mqtt]\nbroker=tcp://a:1883, ws://b\n", "[mqtt] broker: 'ws://b' is not a tcp://"},
+    {"[mqtt]\nbroker=,\n", "[mqtt] broker: no URI given"},
 };
 
 static void
@@ -277,10 +281,345 @@ config_bad_file(void)
 	g_unlink(path);
 }
 
+/* A main file and its drop-ins, written to a fresh directory. */
+typedef struct {
+	const char *name;
+	const char *text;
+} Dropin;
+
+typedef struct {
+	const char *name;
+	const char *main_text;
+	Dropin dropins[4]; /* a NULL name ends the list */
+	const char *error; /* NULL: loads; else the message holds it */
+	guint max_jobs;	   /* when it loads: [jobs] max_concurrent_jobs */
+	guint16 port;	   /* and the listen port */
+} DropinCase;
+
+static const DropinCase dropin_cases[] = {
+    {"none", "[jobs]\nmax_concurrent_jobs=3\n", {{NULL}}, NULL, 3, 8080},
+    {"overrides-main",
+     "[jobs]\nmax_concurrent_jobs=3\n",
+     {{"50-jobs.conf", "[jobs]\nmax_concurrent_jobs=5\n"}},
+     NULL,
+     5,
+     8080},
+    {"name-order",
+     "",
+     {{"20-b.conf", "[jobs]\nmax_concurrent_jobs=7\n"},
+      {"10-a.conf", "[jobs]\nmax_concurrent_jobs=6\n[daemon]\nlisten=127.0.0.1:9\n"}},
+     NULL,
+     7,
+     9},
+    {"other-files-ignored",
+     "",
+     {{"50-x.conf.disabled", "[nope]\n"},
+      {".50-hidden.conf", "[nope]\n"},
+      {"README", "not a key file"}},
+     NULL,
+     2,
+     8080},
+    {"unknown-key-line",
+     "",
+     {{"50-bad.conf", "[jobs]\n# why\n\nbogus=1\n"}},
+     "50-bad.conf:4: [jobs] bogus: unknown key",
+     0,
+     0},
+    {"unknown-group-line",
+     "",
+     {{"50-bad.conf", "[jobs]\nmax_concurrent_jobs=1\n[nope]\nx=1\n"}},
+     "50-bad.conf:3: unknown group [nope]",
+     0,
+     0},
+    {"bad-value-line",
+     "",
+     {{"50-bad.conf", "[rest]\nmax_body_bytes=4096\nmax_body_bytes=1\n"}},
+     "50-bad.conf:3: [rest] max_body_bytes: expected an integer",
+     0,
+     0},
+    {"syntax-line",
+     "",
+     {{"50-bad.conf", "[rest]\nmax_body_bytes=4096\nthis is not a key\n"}},
+     "50-bad.conf:3: Key file contains line",
+     0,
+     0},
+    {"main-file-line",
+     "[daemon]\nlisten=127.0.0.1:1\n\n[jobs]\nmax_concurrent_jobs=65\n",
+     {{"50-ok.conf", "[jobs]\nmax_concurrent_jobs=1\n"}},
+     "streamdag.conf:5: [jobs] max_concurrent_jobs: expected an integer from 1 to 64",
+     0,
+     0},
+    {"first-bad-file-stops",
+     "",
+     {{"10-bad.conf", "[jobs]\nbogus=1\n"}, {"20-bad.conf", "[jobs]\nworse=1\n"}},
+     "10-bad.conf:2: [jobs] bogus",
+     0,
+     0},
+};
+
+static char *
+dropin_dir_new(const char *main_text, const Dropin *dropins, char **conf_path)
+{
+	char *dir = g_dir_make_tmp("sdag-config-XXXXXX", NULL);
+	g_autofree char *confd = g_build_filename(dir, "conf.d", NULL);
+
+	g_assert_nonnull(dir);
+	*conf_path = g_build_filename(dir, "streamdag.conf", NULL);
+	g_assert_true(g_file_set_contents(*conf_path, main_text, -1, NULL));
+	g_assert_cmpint(g_mkdir(confd, 0700), ==, 0);
+	for (guint i = 0; dropins != NULL && i < 4 && dropins[i].name != NULL; i++) {
+		g_autofree char *path = g_build_filename(confd, dropins[i].name, NULL);
+		g_assert_true(g_file_set_contents(path, dropins[i].text, -1, NULL));
+	}
+	return dir;
+}
+
+static void
+dropin_dir_free(char *dir)
+{
+	g_autofree char *confd = g_build_filename(dir, "conf.d", NULL);
+	g_autoptr(GDir) d = g_dir_open(confd, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *path = g_build_filename(confd, name, NULL);
+		g_unlink(path);
+	}
+	g_rmdir(confd);
+	{
+		g_autoptr(GDir) top = g_dir_open(dir, 0, NULL);
+		while (top != NULL && (name = g_dir_read_name(top)) != NULL) {
+			g_autofree char *path = g_build_filename(dir, name, NULL);
+			g_unlink(path);
+		}
+	}
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+static void
+config_dropins(gconstpointer data)
+{
+	const DropinCase *tc = data;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *conf = NULL;
+	char *dir = dropin_dir_new(tc->main_text, tc->dropins, &conf);
+	gboolean ok = sdag_config_load(cfg, conf, &error);
+
+	if (tc->error == NULL) {
+		g_assert_no_error(error);
+		g_assert_true(ok);
+		g_assert_cmpuint(cfg->max_concurrent_jobs, ==, tc->max_jobs);
+		g_assert_cmpuint(cfg->listen_port, ==, tc->port);
+	} else {
+		g_assert_false(ok);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		if (strstr(error->message, tc->error) == NULL)
+			g_error("'%s' does not hold '%s'", error->message, tc->error);
+		/* the path is whole: an operator can open it */
+		g_assert_nonnull(strstr(error->message, dir));
+	}
+	dropin_dir_free(dir);
+}
+
+/* conf.d/ that is a file, and a *.conf that is a directory: errors, not silence. */
+static void
+config_dropin_not_dir(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *conf = NULL;
+	char *dir = dropin_dir_new("", NULL, &conf);
+	g_autofree char *confd = g_build_filename(dir, "conf.d", NULL);
+	g_autofree char *sub = g_build_filename(confd, "50-dir.conf", NULL);
+
+	g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+	g_assert_false(sdag_config_load(cfg, conf, &error));
+	g_assert_nonnull(strstr(error->message, "50-dir.conf"));
+	g_clear_error(&error);
+	g_assert_cmpint(g_rmdir(sub), ==, 0);
+	g_assert_cmpint(g_rmdir(confd), ==, 0);
+	g_assert_true(g_file_set_contents(confd, "", -1, NULL));
+	g_assert_false(sdag_config_load(cfg, conf, &error));
+	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+	g_assert_nonnull(strstr(error->message, "conf.d"));
+	g_unlink(confd);
+	dropin_dir_free(dir);
+}
+
+/* [mqtt] password_file: where the password comes from, row by row. */
+typedef struct {
+	const char *name;
+	const char *main_text; /* DIR: the secret file's directory */
+	const char *dropin;    /* NULL: none; DIR as above */
+	const char *secret;    /* the text of DIR/secret, NULL: no such file */
+	gboolean credentials;  /* $CREDENTIALS_DIRECTORY is DIR */
+	const char *password;  /* loads, with this password */
+	const char *error;     /* or fails with this */
+} SecretCase;
+
+static const SecretCase secret_cases[] = {
+    {"absolute", "[mqtt]\npassword_file=DIR/secret\n", NULL, "s3cret\n", FALSE, "s3cret", NULL},
+    {"no-final-newline",
+     "[mqtt]\npassword_file=DIR/secret\n",
+     NULL,
+     "s3cret",
+     FALSE,
+     "s3cret",
+     NULL},
+    {"crlf", "[mqtt]\npassword_file=DIR/secret\n", NULL, "s3cret\r\n", FALSE, "s3cret", NULL},
+    {"inner-newline-kept",
+     "[mqtt]\npassword_file=DIR/secret\n",
+     NULL,
+     "a\nb\n",
+     FALSE,
+     "a\nb",
+     NULL},
+    {"credential",
+     "[mqtt]\npassword_file=secret\n",
+     NULL,
+     "fr0m-systemd\n",
+     TRUE,
+     "fr0m-systemd",
+     NULL},
+    {"credential-unset",
+     "[mqtt]\npassword_file=secret\n",
+     NULL,
+     "x",
+     FALSE,
+     NULL,
+     "$CREDENTIALS_DIRECTORY is not set"},
+    {"relative-path",
+     "[mqtt]\npassword_file=sub/secret\n",
+     NULL,
+     "x",
+     TRUE,
+     NULL,
+     "is neither an absolute path nor a credential name"},
+    {"missing",
+     "[mqtt]\npassword_file=DIR/secret\n",
+     NULL,
+     NULL,
+     FALSE,
+     NULL,
+     "[mqtt] password_file: Failed to open file"},
+    {"empty", "[mqtt]\npassword_file=DIR/secret\n", NULL, "\n", FALSE, NULL, "is empty"},
+    {"both-in-one-file",
+     "[mqtt]\npassword=a\npassword_file=DIR/secret\n",
+     NULL,
+     "x",
+     FALSE,
+     NULL,
+     "give the password or its file, not both"},
+    {"dropin-file-over-password",
+     "[mqtt]\npassword=old\n",
+     "[mqtt]\npassword_file=DIR/secret\n",
+     "new\n",
+     FALSE,
+     "new",
+     NULL},
+    {"dropin-password-over-file",
+     "[mqtt]\npassword_file=DIR/nonexistent\n",
+     "[mqtt]\npassword=plain\n",
+     NULL,
+     FALSE,
+     "plain",
+     NULL},
+    {"none", "[mqtt]\nusername=box\n", NULL, NULL, FALSE, "", NULL},
+};
+
+static char *
+with_dir(const char *text, const char *dir)
+{
+	GString *s = g_string_new(text);
+
+	g_string_replace(s, "DIR", dir, 0);
+	return g_string_free(s, FALSE);
+}
+
+static void
+config_secret(gconstpointer data)
+{
+	const SecretCase *tc = data;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp("sdag-secret-XXXXXX", NULL);
+	g_autofree char *secret = g_build_filename(dir, "secret", NULL);
+	g_autofree char *main_text = with_dir(tc->main_text, dir);
+	g_autofree char *dropin = tc->dropin != NULL ? with_dir(tc->dropin, dir) : NULL;
+	const Dropin dropins[4] = {{"50-secret.conf", dropin}, {NULL, NULL}};
+	g_autofree char *conf = NULL;
+	char *cdir = dropin_dir_new(main_text, dropin != NULL ? dropins : NULL, &conf);
+	gboolean ok;
+
+	if (tc->secret != NULL)
+		g_assert_true(g_file_set_contents(secret, tc->secret, -1, NULL));
+	if (tc->credentials)
+		g_setenv("CREDENTIALS_DIRECTORY", dir, TRUE);
+	else
+		g_unsetenv("CREDENTIALS_DIRECTORY");
+	ok = sdag_config_load(cfg, conf, &error);
+	g_unsetenv("CREDENTIALS_DIRECTORY");
+	if (tc->error == NULL) {
+		g_assert_no_error(error);
+		g_assert_true(ok);
+		g_assert_cmpstr(cfg->mqtt.password, ==, tc->password);
+	} else {
+		g_assert_false(ok);
+		if (strstr(error->message, tc->error) == NULL)
+			g_error("'%s' does not hold '%s'", error->message, tc->error);
+		/* an error never quotes the secret */
+		if (tc->secret != NULL && strlen(tc->secret) > 2)
+			g_assert_null(strstr(error->message, tc->secret));
+	}
+	g_unlink(secret);
+	g_rmdir(dir);
+	g_free(dir);
+	dropin_dir_free(cdir);
+}
+
+/* [daemon] log_level: the four levels and nothing else. */
+static void
+config_log_level(void)
+{
+	const char *names[] = {"error", "warning", "info", "debug"};
+	const char *bad[] = {"INFO", "verbose", "", "3", "info "};
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+
+	g_assert_cmpint(cfg->log_level, ==, SDAG_LOG_INFO);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *text = g_strdup_printf("[daemon]\nlog_level=%s\n", names[i]);
+		g_autoptr(GError) error = NULL;
+
+		g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
+		g_assert_cmpint(cfg->log_level, ==, (SdagLogLevel)i);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		SdagLogLevel out = SDAG_LOG_INFO;
+		g_autoptr(GError) error = NULL;
+
+		g_assert_false(sdag_config_parse_log_level(bad[i], &out, &error));
+		g_assert_nonnull(strstr(error->message, "expected error, warning, info or debug"));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(dropin_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/config/dropins/%s", dropin_cases[i].name);
+		g_test_add_data_func(path, &dropin_cases[i], config_dropins);
+	}
+	g_test_add_func("/sdag/config/dropins/not-a-directory", config_dropin_not_dir);
+	for (guint i = 0; i < G_N_ELEMENTS(secret_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/config/password-file/%s", secret_cases[i].name);
+		g_test_add_data_func(path, &secret_cases[i], config_secret);
+	}
+	g_test_add_func("/sdag/config/log-level", config_log_level);
 	g_test_add_func("/sdag/config/defaults", config_defaults);
 	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
 	g_test_add_func("/sdag/config/documented-file", config_documented_file);

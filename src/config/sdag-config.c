@@ -8,8 +8,10 @@
 
 #include "sdag-config.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sdag-error.h"
 
@@ -75,6 +77,35 @@ sdag_config_set_device_id_cb(SdagConfig *self, const char *value, GError **error
 	g_free(self->device_id);
 	self->device_id = g_strdup(value[0] != '\0' ? value : g_get_host_name());
 	return TRUE;
+}
+
+/**
+ * sdag_config_parse_log_level:
+ * @value: error, warning, info or debug
+ */
+gboolean
+sdag_config_parse_log_level(const char *value, SdagLogLevel *out, GError **error)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (g_strcmp0(value, names[i]) == 0) {
+			*out = (SdagLogLevel)i;
+			return TRUE;
+		}
+	}
+	g_set_error(error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_CONFIG,
+		    "expected error, warning, info or debug, got '%s'",
+		    value);
+	return FALSE;
+}
+
+static gboolean
+sdag_config_set_log_level_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_log_level(value, &self->log_level, error);
 }
 
 /* An unsigned decimal key in [lo, hi]; the message names the range */
@@ -318,6 +349,7 @@ static const struct {
     {"daemon", "data_dir", sdag_config_set_data_dir_cb},
     {"daemon", "plugin_dir", sdag_config_set_plugin_dir_cb},
     {"daemon", "device_id", sdag_config_set_device_id_cb},
+    {"daemon", "log_level", sdag_config_set_log_level_cb},
     {"rest", "max_body_bytes", sdag_config_set_max_body_cb},
     {"rest", "job_cache_bytes", sdag_config_set_job_cache_cb},
     {"rest", "max_connections", sdag_config_set_max_connections_cb},
@@ -385,6 +417,7 @@ sdag_config_new(void)
 	/* the resource is linked in: its absence is a build defect */
 	g_assert_no_error(error);
 	data = g_bytes_get_data(blob, &len);
+	self->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!sdag_config_load_data(self, data, len, &error))
 		g_error("embedded default config is invalid: %s", error->message);
 	return g_steal_pointer(&self);
@@ -403,32 +436,58 @@ sdag_config_free(SdagConfig *self)
 	g_strfreev(self->cascade_dirs);
 	g_free(self->live.transport);
 	sdag_mqtt_config_clear(&self->mqtt);
+	g_clear_pointer(&self->values, g_hash_table_unref);
 	g_free(self);
 }
 
-/**
- * sdag_config_load_data:
- *
- * Applies every key of the GKeyFile text over the current values. On error
- * the message names the group and key at fault; keys before it may already
- * have been applied, which is harmless since the daemon then refuses to start.
+/*
+ * [mqtt] password and password_file are one secret given two ways: a file may set one, and
+ * the one it sets replaces what an earlier file set the other way.
  */
-gboolean
-sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error)
+static gboolean
+sdag_config_apply_secret_keys(SdagConfig *self,
+			      GKeyFile *kf,
+			      char **bad_group,
+			      char **bad_key,
+			      GError **error)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autoptr(GError) error_local = NULL;
-	g_auto(GStrv) groups = NULL;
+	g_autofree char *password = g_key_file_get_string(kf, "mqtt", "password", NULL);
+	g_autofree char *file = g_key_file_get_string(kf, "mqtt", "password_file", NULL);
+	gboolean has_password = password != NULL && g_strstrip(password)[0] != '\0';
+	gboolean has_file = file != NULL && g_strstrip(file)[0] != '\0';
 
-	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
-		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+	if (has_password && has_file) {
+		*bad_group = g_strdup("mqtt");
+		*bad_key = g_strdup("password_file");
+		g_set_error_literal(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_CONFIG,
+		    "[mqtt] password_file: give the password or its file, not both");
 		return FALSE;
 	}
-	groups = g_key_file_get_groups(kf, NULL);
+	if (has_file)
+		sdag_mqtt_config_set(&self->mqtt, "password", "", NULL);
+	else if (has_password)
+		sdag_mqtt_config_set(&self->mqtt, "password_file", "", NULL);
+	return TRUE;
+}
+
+/*
+ * Applies every key of @kf over the current values. On error *bad_group and *bad_key name
+ * where it was (the key NULL for a bad group), so that a file's loader can name the line.
+ */
+static gboolean
+sdag_config_apply(SdagConfig *self, GKeyFile *kf, char **bad_group, char **bad_key, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
 	for (guint i = 0; groups[i] != NULL; i++) {
 		g_auto(GStrv) keys = NULL;
 
 		if (!sdag_config_is_known_group(groups[i])) {
+			*bad_group = g_strdup(groups[i]);
 			g_set_error(
 			    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "unknown group [%s]", groups[i]);
 			return FALSE;
@@ -439,6 +498,8 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 			gboolean mqtt = g_strcmp0(groups[i], "mqtt") == 0;
 			g_autofree char *value = NULL;
 
+			*bad_group = g_strdup(groups[i]);
+			*bad_key = g_strdup(keys[j]);
 			if (set == NULL && !mqtt) {
 				g_set_error(error,
 					    SDAG_ERROR,
@@ -462,27 +523,246 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 					    error_local->message);
 				return FALSE;
 			}
+			g_hash_table_replace(self->values,
+					     g_strdup_printf("%s.%s", groups[i], keys[j]),
+					     g_strdup(value));
+			g_clear_pointer(bad_group, g_free);
+			g_clear_pointer(bad_key, g_free);
 		}
 	}
-	return TRUE;
+	return sdag_config_apply_secret_keys(self, kf, bad_group, bad_key, error);
 }
 
+/**
+ * sdag_config_load_data:
+ *
+ * Applies every key of the GKeyFile text over the current values. On error the message
+ * names the group and key at fault; keys before it may already have been applied, which is
+ * harmless since the daemon then refuses to start (and a reload loads into a new config).
+ */
 gboolean
-sdag_config_load_file(SdagConfig *self, const char *path, GError **error)
+sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error_local = NULL;
+	g_autofree char *bad_group = NULL;
+	g_autofree char *bad_key = NULL;
+
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+		return FALSE;
+	}
+	return sdag_config_apply(self, kf, &bad_group, &bad_key, error);
+}
+
+/* A line's key, as GKeyFile reads it: the text before '=' without the spaces around it. */
+static gboolean
+sdag_config_line_is_key(const char *line, const char *key)
+{
+	const char *eq = strchr(line, '=');
+	g_autofree char *name = NULL;
+
+	if (eq == NULL)
+		return FALSE;
+	name = g_strstrip(g_strndup(line, eq - line));
+	return g_strcmp0(name, key) == 0;
+}
+
+/*
+ * The 1-based line of [group] (@key NULL) or of @key in the last [group] that sets it, which
+ * is the value GKeyFile keeps; for a text GKeyFile refuses (both NULL), its first line that
+ * is no comment, group or key. 0 when there is none.
+ */
+static guint
+sdag_config_find_line(const char *data, const char *group, const char *key)
+{
+	g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+	g_autofree char *header = group != NULL ? g_strdup_printf("[%s]", group) : NULL;
+	gboolean inside = FALSE;
+	guint found = 0;
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const char *line = g_strstrip(lines[i]);
+
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (line[0] == '[') {
+			inside = header != NULL && g_strcmp0(line, header) == 0;
+			if (inside && key == NULL)
+				return i + 1;
+			if (header == NULL && line[strlen(line) - 1] != ']')
+				return i + 1;
+			continue;
+		}
+		if (header == NULL && strchr(line, '=') == NULL)
+			return i + 1;
+		if (inside && key != NULL && sdag_config_line_is_key(line, key))
+			found = i + 1;
+	}
+	return found;
+}
+
+/* @path: a file of the config; errors say "PATH:LINE: [group] key: ..." */
+static gboolean
+sdag_config_load_one(SdagConfig *self, const char *path, GError **error)
 {
 	g_autofree char *data = NULL;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) error_local = NULL;
+	g_autofree char *bad_group = NULL;
+	g_autofree char *bad_key = NULL;
 	gsize len = 0;
+	guint line;
 
 	if (!g_file_get_contents(path, &data, &len, &error_local)) {
 		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
 		return FALSE;
 	}
-	if (!sdag_config_load_data(self, data, len, error)) {
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
+		line = sdag_config_find_line(data, NULL, NULL);
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+	} else if (!sdag_config_apply(self, kf, &bad_group, &bad_key, error)) {
+		line = bad_group != NULL ? sdag_config_find_line(data, bad_group, bad_key) : 0;
+	} else {
+		return TRUE;
+	}
+	if (line > 0)
+		g_prefix_error(error, "%s:%u: ", path, line);
+	else
 		g_prefix_error(error, "%s: ", path);
+	return FALSE;
+}
+
+/**
+ * sdag_config_load_file:
+ *
+ * Applies one file over the current values: no drop-ins, and a password_file is not read
+ * (sdag_config_load() does both).
+ */
+gboolean
+sdag_config_load_file(SdagConfig *self, const char *path, GError **error)
+{
+	return sdag_config_load_one(self, path, error);
+}
+
+static gint
+sdag_config_cmp_paths(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The *.conf files of @dir by name (byte order), hidden ones left out; none if it is absent. */
+static GPtrArray *
+sdag_config_list_dropins(const char *dir, GError **error)
+{
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, &error_local);
+	const char *name;
+
+	if (d == NULL) {
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_steal_pointer(&files);
+		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+		return NULL;
+	}
+	while ((name = g_dir_read_name(d)) != NULL) {
+		if (name[0] != '.' && g_str_has_suffix(name, ".conf"))
+			g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+	}
+	g_ptr_array_sort(files, sdag_config_cmp_paths);
+	return g_steal_pointer(&files);
+}
+
+/*
+ * A password_file names its file: absolute, or a bare name in $CREDENTIALS_DIRECTORY (what
+ * systemd's LoadCredential= makes). The file's text, without its final newline, is the
+ * password.
+ */
+static gboolean
+sdag_config_read_secret(SdagMqttConfig *mqtt, GError **error)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error_local = NULL;
+	const char *creds = g_getenv("CREDENTIALS_DIRECTORY");
+	gsize len = 0;
+
+	if (mqtt->password_file[0] == '\0')
+		return TRUE;
+	if (g_path_is_absolute(mqtt->password_file)) {
+		path = g_strdup(mqtt->password_file);
+	} else if (strchr(mqtt->password_file, '/') != NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "[mqtt] password_file: '%s' is neither an absolute path nor a "
+			    "credential name",
+			    mqtt->password_file);
+		return FALSE;
+	} else if (creds == NULL || creds[0] == '\0') {
+		g_set_error(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_CONFIG,
+		    "[mqtt] password_file: '%s' is a credential name, but "
+		    "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit sets it)",
+		    mqtt->password_file);
+		return FALSE;
+	} else {
+		path = g_build_filename(creds, mqtt->password_file, NULL);
+	}
+	if (!g_file_get_contents(path, &text, &len, &error_local)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "[mqtt] password_file: %s",
+			    error_local->message);
 		return FALSE;
 	}
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+	if (len == 0 || strlen(text) != len) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "[mqtt] password_file: %s is %s",
+			    path,
+			    len == 0 ? "empty" : "not text (it holds a NUL byte)");
+		return FALSE;
+	}
+	g_free(mqtt->password);
+	mqtt->password = g_steal_pointer(&text);
 	return TRUE;
+}
+
+/**
+ * sdag_config_load:
+ * @path: the main config file
+ *
+ * Applies @path, then every conf.d/ *.conf next to it in name order (a later file sets a key
+ * again over an earlier one), then reads the MQTT password's file if one is named. Errors
+ * name the file and line.
+ */
+gboolean
+sdag_config_load(SdagConfig *self, const char *path, GError **error)
+{
+	g_autofree char *base = g_path_get_dirname(path);
+	g_autofree char *dir = g_build_filename(base, "conf.d", NULL);
+	g_autoptr(GPtrArray) dropins = NULL;
+
+	if (!sdag_config_load_one(self, path, error))
+		return FALSE;
+	dropins = sdag_config_list_dropins(dir, error);
+	if (dropins == NULL)
+		return FALSE;
+	for (guint i = 0; i < dropins->len; i++) {
+		if (!sdag_config_load_one(self, g_ptr_array_index(dropins, i), error))
+			return FALSE;
+	}
+	return sdag_config_read_secret(&self->mqtt, error);
 }
 
 /**

@@ -25,12 +25,21 @@ typedef struct {
 	char *transport;	 /* "auto", "tcp" or "udp" */
 } SdagLiveConfig;
 
+/* [daemon] log_level: the least severe messages logged (G_MESSAGES_DEBUG adds domains) */
+typedef enum {
+	SDAG_LOG_ERROR,	  /* g_error, g_critical */
+	SDAG_LOG_WARNING, /* and g_warning */
+	SDAG_LOG_INFO,	  /* and g_message, g_info */
+	SDAG_LOG_DEBUG,	  /* and g_debug */
+} SdagLogLevel;
+
 typedef struct {
 	char *listen_host; /* an IP literal */
 	guint16 listen_port;
 	char *data_dir;
 	char *plugin_dir;
 	char *device_id;
+	SdagLogLevel log_level;
 	guint64 max_body_bytes;
 	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
 	guint max_connections;	 /* open REST client connections, WebSockets included */
@@ -46,12 +55,16 @@ typedef struct {
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
 	SdagMqttConfig mqtt; /* [mqtt] */
+	/* "group.key" -> the text each key was last set from, to tell what a reload changes */
+	GHashTable *values;
 } SdagConfig;
 
 SdagConfig *sdag_config_new(void);
 void sdag_config_free(SdagConfig *self);
 gboolean sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **error);
 gboolean sdag_config_load_file(SdagConfig *self, const char *path, GError **error);
+gboolean sdag_config_load(SdagConfig *self, const char *path, GError **error);
+gboolean sdag_config_parse_log_level(const char *value, SdagLogLevel *out, GError **error);
 gboolean sdag_config_set_listen(SdagConfig *self, const char *value, GError **error);
 void sdag_config_set_data_dir(SdagConfig *self, const char *value);
 void sdag_config_set_plugin_dir(SdagConfig *self, const char *value);

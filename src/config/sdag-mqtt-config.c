@@ -35,6 +35,7 @@ static const SdagKey sdag_conn_keys[] = {
     CONN("client_id", KEY_STRING, client_id, 0, 0),
     CONN("username", KEY_STRING, username, 0, 0),
     CONN("password", KEY_STRING, password, 0, 0),
+    CONN("password_file", KEY_STRING, password_file, 0, 0),
     CONN("ca_file", KEY_STRING, ca_file, 0, 0),
     CONN("cert_file", KEY_STRING, cert_file, 0, 0),
     CONN("key_file", KEY_STRING, key_file, 0, 0),
@@ -137,6 +138,42 @@ sdag_key_set_string(const SdagKey *k, gpointer base, const char *value, GError *
 }
 
 /**
+ * sdag_mqtt_config_check_broker:
+ * @value: the [mqtt] broker key: URIs separated by ',', or "" for MQTT off
+ *
+ * Checks each URI's scheme, so that a bad broker is refused where the config is read (at
+ * start-up, and by a reload, which keeps the running client then) rather than when the
+ * client is made.
+ */
+gboolean
+sdag_mqtt_config_check_broker(const char *value, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+	guint n = 0;
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *uri = g_strstrip(parts[i]);
+		if (uri[0] == '\0')
+			continue;
+		if (!g_str_has_prefix(uri, "tcp://") && !g_str_has_prefix(uri, "ssl://") &&
+		    !g_str_has_prefix(uri, "mqtt://") && !g_str_has_prefix(uri, "mqtts://")) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "'%s' is not a tcp://, ssl://, mqtt:// or mqtts:// URI",
+				    uri);
+			return FALSE;
+		}
+		n++;
+	}
+	if (n == 0 && value[0] != '\0') {
+		g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "no URI given");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * sdag_mqtt_config_set:
  *
  * Sets one key of the [mqtt] group from its text. An unknown key is an error whose message
@@ -147,6 +184,9 @@ sdag_mqtt_config_set(SdagMqttConfig *self, const char *key, const char *value, G
 {
 	const SdagKey *k = sdag_key_find(sdag_conn_keys, G_N_ELEMENTS(sdag_conn_keys), key);
 
+	if (k != NULL && g_strcmp0(key, "broker") == 0 &&
+	    !sdag_mqtt_config_check_broker(value, error))
+		return FALSE;
 	if (k != NULL)
 		return sdag_key_set_string(k, self, value, error);
 	if (g_strcmp0(key, "protocol_version") == 0) {
@@ -168,6 +208,76 @@ sdag_mqtt_config_set(SdagMqttConfig *self, const char *key, const char *value, G
 		return FALSE;
 	}
 	return sdag_key_set_string(k, &self->pub, value, error);
+}
+
+G_STATIC_ASSERT(sizeof(gboolean) == sizeof(guint));
+
+/* The keys a reload applies by making a new client: how to reach and log in to the broker. */
+static const char *const sdag_conn_reloadable[] = {
+    "broker",
+    "client_id",
+    "username",
+    "password",
+    "password_file",
+    "ca_file",
+    "cert_file",
+    "key_file",
+    "tls_verify",
+    "keepalive_s",
+    "reconnect_min_s",
+    "reconnect_max_s",
+};
+
+/**
+ * sdag_mqtt_config_is_reloadable:
+ * @key: an [mqtt] key
+ *
+ * Returns: whether a reload applies @key (by reconnecting) rather than needing a restart
+ */
+gboolean
+sdag_mqtt_config_is_reloadable(const char *key)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_conn_reloadable); i++) {
+		if (g_strcmp0(key, sdag_conn_reloadable[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
+ * sdag_mqtt_config_swap_connection:
+ *
+ * Exchanges the reloadable keys' values of @a and @b; returns whether any differed.
+ */
+gboolean
+sdag_mqtt_config_swap_connection(SdagMqttConfig *a, SdagMqttConfig *b)
+{
+	gboolean changed = FALSE;
+
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_conn_reloadable); i++) {
+		const SdagKey *k = sdag_key_find(
+		    sdag_conn_keys, G_N_ELEMENTS(sdag_conn_keys), sdag_conn_reloadable[i]);
+
+		if (k->type == KEY_STRING) {
+			char **pa = G_STRUCT_MEMBER_P(a, k->offset);
+			char **pb = G_STRUCT_MEMBER_P(b, k->offset);
+			char *t = *pa;
+
+			changed |= g_strcmp0(*pa, *pb) != 0;
+			*pa = *pb;
+			*pb = t;
+		} else {
+			/* gboolean and guint alike are 4 bytes here */
+			guint *pa = G_STRUCT_MEMBER_P(a, k->offset);
+			guint *pb = G_STRUCT_MEMBER_P(b, k->offset);
+			guint t = *pa;
+
+			changed |= *pa != *pb;
+			*pa = *pb;
+			*pb = t;
+		}
+	}
+	return changed;
 }
 
 void

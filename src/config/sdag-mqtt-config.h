@@ -38,6 +38,9 @@ typedef struct {
 	char *client_id;
 	char *username;
 	char *password;
+	/* the password's file: absolute, or a name in $CREDENTIALS_DIRECTORY; read by the
+	 * config loader into password, which it then holds */
+	char *password_file;
 	char *ca_file;
 	char *cert_file;
 	char *key_file;
@@ -56,6 +59,9 @@ typedef struct {
 void sdag_mqtt_config_clear(SdagMqttConfig *self);
 gboolean
 sdag_mqtt_config_set(SdagMqttConfig *self, const char *key, const char *value, GError **error);
+gboolean sdag_mqtt_config_is_reloadable(const char *key);
+gboolean sdag_mqtt_config_swap_connection(SdagMqttConfig *a, SdagMqttConfig *b);
+gboolean sdag_mqtt_config_check_broker(const char *value, GError **error);
 gboolean sdag_pub_opts_apply_json(SdagPubOpts *opts, JsonNode *node, GError **error);
 
 G_END_DECLS

@@ -10,7 +10,9 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <string.h>
 
+#include "sdag-elements.h"
 #include "sdag-error.h"
 #include "sdag-feed.h"
 #include "sdag-json.h"
@@ -49,6 +51,9 @@ sdag_daemon_mqtt_collect_cb(SdagProm *prom, gpointer user_data)
 	guint64 depth = 0;
 	guint64 failed = 0;
 
+	/* a reload may have turned MQTT off */
+	if (self->mqtt == NULL)
+		return;
 	sdag_mqtt_get_counters(self->mqtt, &depth, &failed);
 	sdag_prom_set(prom, "streamdag_mqtt_outbox_messages", NULL, (double)depth);
 	sdag_prom_set(prom, "streamdag_mqtt_publish_failures_total", NULL, (double)failed);
@@ -199,6 +204,16 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->started_us = g_get_monotonic_time();
 	if (!sdag_daemon_check_listen(config, error))
 		return NULL;
+	/* before anything is opened: a box without a decoder package must say so at once */
+	if (!gst_init_check(NULL, NULL, error))
+		return NULL;
+	{
+		gsize n = 0;
+		const SdagElementNeed *needs = sdag_elements_needed(&n);
+
+		if (!sdag_elements_check(needs, n, error))
+			return NULL;
+	}
 	/* absolute, so that logs and /healthz say where the data really is */
 	db_rel = g_build_filename(config->data_dir, "db", NULL);
 	db_path = g_canonicalize_filename(db_rel, NULL);
@@ -231,10 +246,6 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (!sdag_node_types_load_dir(self->types, config->plugin_dir, error))
 		return NULL;
 	self->registry = sdag_registry_new(self->store, self->types);
-	/* idempotent; the worker makes its sddag elements by type, so no plugin search is
-	 * involved */
-	if (!gst_init_check(NULL, NULL, error))
-		return NULL;
 	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
 	if (self->jobs == NULL)
 		return NULL;
@@ -254,6 +265,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		if (self->mqtt == NULL)
 			return NULL;
 		sdag_prom_add_collector(self->prom, sdag_daemon_mqtt_collect_cb, self);
+		self->mqtt_collected = TRUE;
 	}
 	/* open tracks closed first, then the jobs' own start-up changes, heard by every
 	 * listener */
@@ -319,6 +331,150 @@ sdag_daemon_free(SdagDaemon *self)
 	sdag_store_free(self->store);
 	sdag_config_free(self->config);
 	g_free(self);
+}
+
+/**
+ * sdag_daemon_status_text:
+ *
+ * Returns: (transfer full): the one line systemd shows (STATUS=): jobs, MQTT, storage
+ */
+char *
+sdag_daemon_status_text(SdagDaemon *self)
+{
+	guint queued = 0;
+	guint running = 0;
+	const char *mqtt = self->mqtt == NULL			? "off"
+			   : sdag_mqtt_is_connected(self->mqtt) ? "connected"
+								: "disconnected";
+
+	sdag_jobs_get_counts(self->jobs, &queued, &running);
+	return g_strdup_printf("%u running, %u queued, MQTT %s%s",
+			       running,
+			       queued,
+			       mqtt,
+			       sdag_store_get_full_since(self->store) != 0 ? ", storage full" : "");
+}
+
+/* A key a reload applies, or whose change it reports as needing a restart. */
+static gboolean
+sdag_daemon_is_reloadable(const char *name)
+{
+	if (g_str_has_prefix(name, "mqtt."))
+		return sdag_mqtt_config_is_reloadable(name + strlen("mqtt."));
+	return g_strcmp0(name, "daemon.log_level") == 0 || g_strcmp0(name, "jobs.media_roots") == 0;
+}
+
+/* Names each key of @next that differs from the running config and needs a restart. */
+static void
+sdag_daemon_report_restart_keys(SdagDaemon *self, SdagConfig *next)
+{
+	GHashTableIter iter;
+	gpointer name;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, next->values);
+	while (g_hash_table_iter_next(&iter, &name, &value)) {
+		const char *dot = strchr(name, '.');
+		g_autofree char *group = g_strndup(name, dot - (const char *)name);
+
+		if (sdag_daemon_is_reloadable(name) ||
+		    g_strcmp0(g_hash_table_lookup(self->config->values, name), value) == 0)
+			continue;
+		g_warning("reload: [%s] %s changed; it applies at the next start "
+			  "(systemctl restart streamdagd)",
+			  group,
+			  dot + 1);
+	}
+}
+
+static gboolean
+sdag_daemon_strv_equal(GStrv a, GStrv b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
+/* Makes the MQTT client again from the reloaded connection keys (none when the broker is
+ * now empty). What the outbox holds stays in the store for the new client. */
+static void
+sdag_daemon_reconnect_mqtt(SdagDaemon *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_clear_pointer(&self->mqtt, sdag_mqtt_free);
+	if (self->config->mqtt.broker[0] == '\0') {
+		g_message("reload: MQTT is off");
+		return;
+	}
+	self->mqtt = sdag_mqtt_new(
+	    &self->config->mqtt, self->config->device_id, self->store, self->feed, &error);
+	if (self->mqtt == NULL) {
+		g_warning("reload: MQTT is off: %s", error->message);
+		return;
+	}
+	if (!self->mqtt_collected) {
+		sdag_prom_add_collector(self->prom, sdag_daemon_mqtt_collect_cb, self);
+		self->mqtt_collected = TRUE;
+	}
+	g_message("reload: MQTT reconnecting to %s", self->config->mqtt.broker);
+}
+
+/**
+ * sdag_daemon_reload:
+ * @next: a config loaded afresh (file, drop-ins and command line, as at start-up)
+ *
+ * Applies what can change while running: [daemon] log_level (the caller's log filter),
+ * [jobs] media_roots, and the [mqtt] connection keys (by reconnecting). Every other key that
+ * changed is logged as needing a restart. On error (a media root that does not exist)
+ * nothing is applied.
+ */
+gboolean
+sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
+{
+	gboolean roots_changed =
+	    !sdag_daemon_strv_equal(self->config->media_roots, next->media_roots);
+	const char *applied[] = {"daemon.log_level", "jobs.media_roots", NULL};
+
+	if (roots_changed &&
+	    !sdag_jobs_set_media_roots(self->jobs, (const char *const *)next->media_roots, error))
+		return FALSE;
+	sdag_daemon_report_restart_keys(self, next);
+	if (roots_changed) {
+		GStrv t = self->config->media_roots;
+
+		self->config->media_roots = next->media_roots;
+		next->media_roots = t;
+		g_message("reload: media roots are now %u director%s",
+			  g_strv_length(self->config->media_roots),
+			  g_strv_length(self->config->media_roots) == 1 ? "y" : "ies");
+	}
+	self->config->log_level = next->log_level;
+	if (sdag_mqtt_config_swap_connection(&self->config->mqtt, &next->mqtt)) {
+		/* the old client reads strings that are @next's now: it goes before @next does */
+		sdag_daemon_reconnect_mqtt(self);
+	} else {
+		/* unchanged: the running client keeps the very strings it reads */
+		sdag_mqtt_config_swap_connection(&self->config->mqtt, &next->mqtt);
+	}
+	/* what was applied is what the next reload compares with */
+	for (guint i = 0; applied[i] != NULL; i++)
+		g_hash_table_replace(self->config->values,
+				     g_strdup(applied[i]),
+				     g_strdup(g_hash_table_lookup(next->values, applied[i])));
+	{
+		GHashTableIter iter;
+		gpointer name;
+		gpointer value;
+
+		g_hash_table_iter_init(&iter, next->values);
+		while (g_hash_table_iter_next(&iter, &name, &value)) {
+			if (g_str_has_prefix(name, "mqtt.") && sdag_daemon_is_reloadable(name))
+				g_hash_table_replace(
+				    self->config->values, g_strdup(name), g_strdup(value));
+		}
+	}
+	return TRUE;
 }
 
 guint16

@@ -48,11 +48,14 @@ typedef struct {
 	SdagRunonce *runonce; /* POST /pipelines/{id}/run */
 	gint64 started_us;    /* monotonic */
 	guint store_probe_id;
+	gboolean mqtt_collected; /* the MQTT series' collector is added (once) */
 } SdagDaemon;
 
 SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);
 void sdag_daemon_free(SdagDaemon *self);
 guint16 sdag_daemon_get_port(SdagDaemon *self);
+char *sdag_daemon_status_text(SdagDaemon *self);
+gboolean sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDaemon, sdag_daemon_free)
 

@@ -12,18 +12,116 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#if SDAG_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "sdag-daemon.h"
+#include "sdag-log.h"
+#include "sdag-notify.h"
 
+/* The command line, kept: a reload builds the config again from the same options. */
+typedef struct {
+	char *config_path;
+	char *listen;
+	char *data_dir;
+	char *plugin_dir;
+	char *mqtt;
+	GStrv media_roots;
+	char *log_level;
+	gboolean verbose;
+} SdagMainOptions;
+
+/* What the signal handlers need; it lives on main()'s stack for as long as the loop runs. */
+typedef struct {
+	SdagMainOptions *opts;
+	SdagLog *log;
+	SdagDaemon *daemon;
+	SdagNotify *notify;
+	GMainLoop *loop;
+} SdagMain;
+
+/*
+ * The effective config: the embedded defaults, the file and its drop-ins, then the command
+ * line. The same at start-up and on SIGHUP.
+ */
+static SdagConfig *
+sdag_main_build_config(const SdagMainOptions *opts, GError **error)
+{
+	g_autoptr(SdagConfig) config = sdag_config_new();
+
+	if (opts->config_path != NULL && !sdag_config_load(config, opts->config_path, error)) {
+		g_prefix_error(error, "config: ");
+		return NULL;
+	}
+	if (opts->listen != NULL && !sdag_config_set_listen(config, opts->listen, error)) {
+		g_prefix_error(error, "--listen: ");
+		return NULL;
+	}
+	if (opts->data_dir != NULL && opts->data_dir[0] == '\0') {
+		g_set_error_literal(error,
+				    G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "--data-dir must not be empty");
+		return NULL;
+	}
+	if (opts->data_dir != NULL)
+		sdag_config_set_data_dir(config, opts->data_dir);
+	for (guint i = 0; opts->media_roots != NULL && opts->media_roots[i] != NULL; i++)
+		sdag_config_add_media_root(config, opts->media_roots[i]);
+	if (opts->mqtt != NULL &&
+	    !sdag_mqtt_config_set(&config->mqtt, "broker", opts->mqtt, error)) {
+		g_prefix_error(error, "--mqtt: ");
+		return NULL;
+	}
+	/* as in the config file, an empty plugin dir means the installed one */
+	if (opts->plugin_dir != NULL)
+		sdag_config_set_plugin_dir(
+		    config, opts->plugin_dir[0] != '\0' ? opts->plugin_dir : SDAG_NODEDIR);
+	if (opts->log_level != NULL &&
+	    !sdag_config_parse_log_level(opts->log_level, &config->log_level, error)) {
+		g_prefix_error(error, "--log-level: ");
+		return NULL;
+	}
+	if (opts->verbose)
+		config->log_level = SDAG_LOG_DEBUG;
+	return g_steal_pointer(&config);
+}
+
+/* SIGHUP (systemctl reload): the config read again, what can change applied, the rest
+ * named; a config that does not load changes nothing. */
 static gboolean
 sdag_main_hup_cb(gpointer user_data)
 {
-	/* SIGHUP would otherwise end the daemon: there is nothing to reload yet */
-	g_message("SIGHUP ignored: restart the daemon to apply config changes");
+	SdagMain *m = user_data;
+	g_autoptr(SdagConfig) next = NULL;
+	g_autoptr(GError) error = NULL;
+
+	sdag_notify_send(m->notify, "RELOADING=1");
+	next = sdag_main_build_config(m->opts, &error);
+	/* the new level first, so that what the reload says is logged by it */
+	if (next != NULL)
+		sdag_log_set_level(m->log, next->log_level);
+	if (next == NULL || !sdag_daemon_reload(m->daemon, next, &error)) {
+		sdag_log_set_level(m->log, m->daemon->config->log_level);
+		g_warning("reload refused, the running configuration stays: %s", error->message);
+	} else {
+		g_message("reloaded %s",
+			  m->opts->config_path != NULL ? m->opts->config_path
+						       : "the command line (no config file)");
+	}
+	sdag_notify_send(m->notify, "READY=1");
 	return G_SOURCE_CONTINUE;
+}
+
+/*
+ * STREAMDAG_DEBUG=block-loop: SIGUSR1 then wedges the main loop for good, as a deadlock
+ * would, so that the watchdog can be seen to restart the daemon. Never set in production.
+ */
+static gboolean
+sdag_main_block_loop_cb(gpointer user_data)
+{
+	g_warning("debug hook: the main loop is blocked from now on (STREAMDAG_DEBUG=block-loop)");
+	for (;;)
+		g_usleep(G_USEC_PER_SEC);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -34,6 +132,12 @@ sdag_main_quit_cb(gpointer user_data)
 	g_info("stopping on signal");
 	g_main_loop_quit(loop);
 	return G_SOURCE_REMOVE;
+}
+
+static char *
+sdag_main_status_cb(gpointer user_data)
+{
+	return sdag_daemon_status_text(user_data);
 }
 
 /*
@@ -71,34 +175,41 @@ sdag_main_raise_fd_limit(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree char *config_path = NULL;
-	g_autofree char *listen = NULL;
-	g_autofree char *data_dir = NULL;
-	g_autofree char *plugin_dir = NULL;
-	g_autofree char *mqtt = NULL;
-	g_auto(GStrv) media_roots = NULL;
+	SdagMainOptions opts = {0};
 	gboolean version = FALSE;
-	gboolean verbose = FALSE;
 	const GOptionEntry entries[] = {
-	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Config file", "PATH"},
-	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "REST address", "ADDR:PORT"},
-	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR"},
-	    {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir, "Node plugins", "DIR"},
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config_path, "Config file", "PATH"},
+	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen, "REST address", "ADDR:PORT"},
+	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opts.data_dir, "Data directory", "DIR"},
+	    {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &opts.plugin_dir, "Node plugins", "DIR"},
 	    {"media-root",
 	     'm',
 	     0,
 	     G_OPTION_ARG_FILENAME_ARRAY,
-	     &media_roots,
+	     &opts.media_roots,
 	     "Allow file sources under DIR (repeatable; adds to the config's media_roots)",
 	     "DIR"},
 	    {"mqtt",
 	     0,
 	     0,
 	     G_OPTION_ARG_STRING,
-	     &mqtt,
+	     &opts.mqtt,
 	     "MQTT broker (overrides [mqtt] broker)",
 	     "URI"},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL},
+	    {"log-level",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &opts.log_level,
+	     "error, warning, info or debug (overrides [daemon] log_level)",
+	     "LEVEL"},
+	    {"verbose",
+	     'v',
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &opts.verbose,
+	     "Same as --log-level=debug",
+	     NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- streamdag ingest daemon");
@@ -106,6 +217,12 @@ main(int argc, char **argv)
 	g_autoptr(SdagConfig) config = NULL;
 	g_autoptr(SdagDaemon) daemon = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(SdagNotify) notify = NULL;
+	/* never freed: the log writer may run until the process is gone */
+	SdagLog *log = g_new0(SdagLog, 1);
+	SdagMain m = {&opts, log, NULL, NULL, NULL};
+	const char *debug = g_getenv("STREAMDAG_DEBUG");
+	int rc = 0;
 
 	setlocale(LC_ALL, "");
 	/* stdout carries only the "listening on" line; every log goes to stderr
@@ -124,45 +241,40 @@ main(int argc, char **argv)
 		g_print("streamdagd %s\n", SDAG_VERSION);
 		return 0;
 	}
-	if (verbose)
-		g_log_set_debug_enabled(TRUE);
+	if (opts.log_level != NULL &&
+	    !sdag_config_parse_log_level(opts.log_level, &(SdagLogLevel){0}, &error)) {
+		g_printerr("streamdagd: --log-level: %s\n", error->message);
+		return 2;
+	}
 
-	config = sdag_config_new();
-	if (config_path != NULL && !sdag_config_load_file(config, config_path, &error)) {
-		g_printerr("streamdagd: config: %s\n", error->message);
-		return 1;
+	config = sdag_main_build_config(&opts, &error);
+	if (config == NULL) {
+		g_printerr("streamdagd: %s\n", error->message);
+		rc = 1;
+		goto out;
 	}
-	if (listen != NULL && !sdag_config_set_listen(config, listen, &error)) {
-		g_printerr("streamdagd: --listen: %s\n", error->message);
-		return 1;
-	}
-	if (data_dir != NULL && data_dir[0] == '\0') {
-		g_printerr("streamdagd: --data-dir must not be empty\n");
-		return 1;
-	}
-	if (data_dir != NULL)
-		sdag_config_set_data_dir(config, data_dir);
-	/* as in the config file, an empty plugin dir means the installed one */
-	for (guint i = 0; media_roots != NULL && media_roots[i] != NULL; i++)
-		sdag_config_add_media_root(config, media_roots[i]);
-	if (mqtt != NULL && !sdag_mqtt_config_set(&config->mqtt, "broker", mqtt, &error)) {
-		g_printerr("streamdagd: --mqtt: %s\n", error->message);
-		return 1;
-	}
-	if (plugin_dir != NULL)
-		sdag_config_set_plugin_dir(config,
-					   plugin_dir[0] != '\0' ? plugin_dir : SDAG_NODEDIR);
+	/* the filter is ours (sdag-log.c): GLib's own would drop info and debug before it */
+	sdag_log_init(log, config->log_level, g_getenv("G_MESSAGES_DEBUG"));
+	g_log_set_writer_func(sdag_log_writer, log, NULL);
+	g_log_set_debug_enabled(TRUE);
 
 	sdag_main_raise_fd_limit();
 	daemon = sdag_daemon_new(g_steal_pointer(&config), &error);
 	if (daemon == NULL) {
 		g_printerr("streamdagd: %s\n", error->message);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	loop = g_main_loop_new(NULL, FALSE);
+	notify = sdag_notify_new(sdag_main_status_cb, daemon);
+	m.daemon = daemon;
+	m.notify = notify;
+	m.loop = loop;
 	g_unix_signal_add(SIGINT, sdag_main_quit_cb, loop);
 	g_unix_signal_add(SIGTERM, sdag_main_quit_cb, loop);
-	g_unix_signal_add(SIGHUP, sdag_main_hup_cb, NULL);
+	g_unix_signal_add(SIGHUP, sdag_main_hup_cb, &m);
+	if (debug != NULL && strstr(debug, "block-loop") != NULL)
+		g_unix_signal_add(SIGUSR1, sdag_main_block_loop_cb, NULL);
 
 	/* the one line a supervisor or a test reads to find an ephemeral port */
 	g_print(strchr(daemon->config->listen_host, ':') != NULL
@@ -171,14 +283,19 @@ main(int argc, char **argv)
 		daemon->config->listen_host,
 		sdag_daemon_get_port(daemon));
 	fflush(stdout);
-#if SDAG_HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
+	sdag_notify_send(notify, "READY=1");
 	g_main_loop_run(loop);
-#if SDAG_HAVE_SYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
+	sdag_notify_send(notify, "STOPPING=1");
+	g_clear_pointer(&notify, sdag_notify_free);
 	g_clear_pointer(&daemon, sdag_daemon_free);
 	g_info("stopped");
-	return 0;
+out:
+	g_free(opts.config_path);
+	g_free(opts.listen);
+	g_free(opts.data_dir);
+	g_free(opts.plugin_dir);
+	g_free(opts.mqtt);
+	g_strfreev(opts.media_roots);
+	g_free(opts.log_level);
+	return rc;
 }

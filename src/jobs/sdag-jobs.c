@@ -545,6 +545,26 @@ sdag_jobs_batch_delete_rows(SdagStoreBatch *batch, const char *job_id)
 }
 
 /**
+ * sdag_jobs_set_media_roots:
+ * @roots: the directories file sources may read from (a reload's [jobs] media_roots)
+ *
+ * Replaces the media roots for jobs submitted from now on, and for queued jobs, whose
+ * source is checked again when they start. On error (a root that cannot be resolved) the
+ * roots in force stay.
+ */
+gboolean
+sdag_jobs_set_media_roots(SdagJobs *self, const char *const *roots, GError **error)
+{
+	GStrv resolved = sdag_source_resolve_roots(roots, error);
+
+	if (resolved == NULL)
+		return FALSE;
+	g_strfreev(self->policy.media_roots);
+	self->policy.media_roots = resolved;
+	return TRUE;
+}
+
+/**
  * sdag_jobs_delete:
  *
  * Removes a terminal job: record, index keys, frames, results and metrics, in one synced

@@ -66,6 +66,7 @@ JsonNode *sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **err
 JsonNode *
 sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error);
 void sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running);
+gboolean sdag_jobs_set_media_roots(SdagJobs *self, const char *const *roots, GError **error);
 void sdag_jobs_get_cache_stats(SdagJobs *self, SdagJobCacheStats *stats);
 void sdag_jobs_get_status_counts(SdagJobs *self, guint64 counts[SDAG_JOB_N_STATUSES]);
 

@@ -977,6 +977,20 @@ sdag_feed_add_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data)
 	g_array_append_val(self->sinks, s);
 }
 
+/* Removes the sink added with @func and @user_data (on the main loop, where sinks are called). */
+void
+sdag_feed_remove_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data)
+{
+	for (guint i = 0; i < self->sinks->len; i++) {
+		SdagFeedSink *s = &g_array_index(self->sinks, SdagFeedSink, i);
+
+		if (s->func == func && s->user_data == user_data) {
+			g_array_remove_index(self->sinks, i);
+			return;
+		}
+	}
+}
+
 /* After the job manager is gone: no frame or status comes any more. */
 void
 sdag_feed_free(SdagFeed *self)

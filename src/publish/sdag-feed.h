@@ -41,6 +41,7 @@ typedef void (*SdagFeedFunc)(const SdagFeedMessage *msg, gpointer user_data);
 SdagFeed *sdag_feed_new(SdagJobs *jobs, SdagStore *store, const SdagPubOpts *defaults);
 void sdag_feed_free(SdagFeed *self);
 void sdag_feed_add_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data);
+void sdag_feed_remove_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data);
 void sdag_feed_recover(SdagFeed *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagFeed, sdag_feed_free)

@@ -946,20 +946,14 @@ sdag_mqtt_new(const SdagMqttConfig *config,
 	self->ha = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->strikes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&self->telemetry);
+	if (!sdag_mqtt_config_check_broker(config->broker, error)) {
+		g_prefix_error(error, "[mqtt] broker: ");
+		return NULL;
+	}
 	for (guint i = 0; parts[i] != NULL; i++) {
 		char *uri = g_strstrip(parts[i]);
 		if (uri[0] == '\0')
 			continue;
-		if (!g_str_has_prefix(uri, "tcp://") && !g_str_has_prefix(uri, "ssl://") &&
-		    !g_str_has_prefix(uri, "mqtt://") && !g_str_has_prefix(uri, "mqtts://")) {
-			g_set_error(error,
-				    SDAG_ERROR,
-				    SDAG_ERROR_CONFIG,
-				    "[mqtt] broker: '%s' is not a tcp://, ssl://, mqtt:// or "
-				    "mqtts:// URI",
-				    uri);
-			return NULL;
-		}
 		if (g_str_has_prefix(uri, "ssl://") || g_str_has_prefix(uri, "mqtts://"))
 			self->tls = TRUE;
 		g_ptr_array_add(uris, g_strdup(uri));
@@ -1009,6 +1003,9 @@ sdag_mqtt_free(SdagMqtt *self)
 {
 	if (self == NULL)
 		return;
+	/* a reload makes a new client while the feed goes on */
+	if (self->feed != NULL)
+		sdag_feed_remove_sink(self->feed, sdag_mqtt_feed_cb, self);
 	if (self->retry_id != 0)
 		g_source_remove(self->retry_id);
 	if (self->client != NULL) {
@@ -1149,6 +1146,16 @@ sdag_mqtt_add_health(SdagMqtt *self, JsonBuilder *b)
 	json_builder_add_int_value(b, self != NULL ? (gint64)self->published : 0);
 	sdag_mqtt_add_dead_letters(self, b);
 	json_builder_end_object(b);
+}
+
+/**
+ * sdag_mqtt_is_connected:
+ * @self: (nullable): the client, NULL when no broker is configured
+ */
+gboolean
+sdag_mqtt_is_connected(SdagMqtt *self)
+{
+	return self != NULL && self->connected;
 }
 
 /**

@@ -5,7 +5,7 @@ BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
 
-.PHONY: all deps build demo check bench bench-motion coverage format format-check sanitize clean
+.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize clean
 
 all: build
 
@@ -31,6 +31,11 @@ check: deps format-check
 coverage:
 	@gcovr --root . --filter 'src/' --filter 'plugins/' --print-summary \
 		--fail-under-line $(COVERAGE_MIN) $(COVBUILD) | grep -E '^(lines|branches):'
+
+# The .deb and the .rpm into dist/, at meson.build's version (packaging/README.md)
+package: deps
+	@./scripts/install-deps.sh --packaging
+	./packaging/build.sh
 
 # Job throughput against a bare GStreamer decode of the same file (see bench/README.md)
 bench: build

@@ -15,6 +15,13 @@
 # and RTMP with Debian's nginx and its rtmp module (libnginx-mod-rtmp).
 # MQTT: Paho's C client builds the publisher; the tests run Debian's mosquitto
 # broker, watch it with mosquitto_sub and make TLS certificates with openssl.
+# Installing: systemd's pkg-config file says where the unit and the sysusers.d
+# file go, bash-completion's where the completion goes; scdoc makes the man
+# pages.
+#
+# --packaging adds what `make package` and the packaging stage of .ci/run use:
+# debhelper and dpkg-dev for the .deb, rpm for the .rpm, lintian to check them,
+# man-db for systemd-analyze verify (it opens the unit's man: pages).
 set -eu
 
 PACKAGES="
@@ -53,7 +60,13 @@ PACKAGES="
   mosquitto
   mosquitto-clients
   openssl
+  systemd
+  bash-completion
+  scdoc
 "
+if [ "${1:-}" = "--packaging" ]; then
+	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian rpm man-db"
+fi
 
 missing=""
 for p in $PACKAGES; do

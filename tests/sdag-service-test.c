@@ -77,6 +77,14 @@ svc_write_dropin(Svc *s, const char *name, const char *text)
 	g_assert_true(g_file_set_contents(path, text, -1, &error));
 }
 
+static void
+svc_remove_dropin(Svc *s, const char *name)
+{
+	g_autofree char *path = g_build_filename(s->dropins, name, NULL);
+
+	g_assert_cmpint(g_unlink(path), ==, 0);
+}
+
 /* A daemon the test aborts, as systemd's watchdog does, leaves no core file behind. */
 static void
 svc_child_setup(gpointer user_data)
@@ -462,7 +470,7 @@ reload_bad(gconstpointer data)
 	id = svc_submit(s, g_getenv("SDAG_TEST_VTEST"), &status);
 	g_assert_cmpuint(status, ==, 202);
 	/* still at info: the next good reload's message shows */
-	g_assert_cmpint(g_unlink(g_build_filename(s->dropins, "50-bad.conf", NULL)), ==, 0);
+	svc_remove_dropin(s, "50-bad.conf");
 	svc_reload(s);
 	g_assert_true(svc_wait_stderr(s, "reloaded ", 5000));
 	svc_stop(s);
@@ -509,7 +517,7 @@ reload_log_level(void)
 	after_quiet = svc_stderr(s);
 	g_assert_null(strstr(after_quiet, "registered pipeline pass"));
 	g_assert_null(strstr(after_quiet, "reloaded "));
-	g_assert_cmpint(g_unlink(g_build_filename(s->dropins, "50-quiet.conf", NULL)), ==, 0);
+	svc_remove_dropin(s, "50-quiet.conf");
 	svc_reload(s);
 	g_assert_true(svc_wait_stderr(s, "reloaded ", 5000));
 	svc_stop(s);

@@ -218,9 +218,8 @@ main(int argc, char **argv)
 	g_autoptr(SdagDaemon) daemon = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(SdagNotify) notify = NULL;
-	/* never freed: the log writer may run until the process is gone */
-	SdagLog *log = g_new0(SdagLog, 1);
-	SdagMain m = {&opts, log, NULL, NULL, NULL};
+	SdagLog *log = NULL;
+	SdagMain m = {&opts, NULL, NULL, NULL, NULL};
 	const char *debug = g_getenv("STREAMDAG_DEBUG");
 	int rc = 0;
 
@@ -231,20 +230,23 @@ main(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("streamdagd: %s\n", error->message);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (argc > 1) {
 		g_printerr("streamdagd: unexpected argument '%s'\n", argv[1]);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (version) {
 		g_print("streamdagd %s\n", SDAG_VERSION);
-		return 0;
+		goto out;
 	}
 	if (opts.log_level != NULL &&
 	    !sdag_config_parse_log_level(opts.log_level, &(SdagLogLevel){0}, &error)) {
 		g_printerr("streamdagd: --log-level: %s\n", error->message);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 
 	config = sdag_main_build_config(&opts, &error);
@@ -253,7 +255,10 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	/* the filter is ours (sdag-log.c): GLib's own would drop info and debug before it */
+	/* The filter is ours (sdag-log.c): GLib's own would drop info and debug before
+	 * it. Never freed: the log writer may run until the process is gone. */
+	log = g_new0(SdagLog, 1);
+	m.log = log;
 	sdag_log_init(log, config->log_level, g_getenv("G_MESSAGES_DEBUG"));
 	g_log_set_writer_func(sdag_log_writer, log, NULL);
 	g_log_set_debug_enabled(TRUE);

@@ -646,6 +646,28 @@ ctl_help(void)
 	}
 	assert_contains(r.out, "--json");
 	assert_contains(r.out, "--stride");
+	assert_contains(r.out, "--version");
+}
+
+/* --version answers without a daemon (nothing listens at the --url), whatever follows it */
+static void
+ctl_version(void)
+{
+	const char *version = g_getenv("SDAG_TEST_VERSION");
+	g_autofree char *expected = NULL;
+	g_auto(Run) r = {0};
+	Fixture f = {.url = (char *)"--url=http://127.0.0.1:1"};
+
+	g_assert_nonnull(version);
+	expected = g_strdup_printf("streamdagctl %s\n", version);
+	ctl_run(&f, &r, "--version");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, expected);
+	g_assert_cmpstr(r.err, ==, "");
+	ctl_run(&f, &r, "--version", "jobs", "list");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, expected);
+	g_assert_cmpstr(r.err, ==, "");
 }
 
 int
@@ -664,6 +686,7 @@ main(int argc, char **argv)
 #undef ADD
 	g_test_add_func("/sdag/ctl/unreachable", ctl_unreachable);
 	g_test_add_func("/sdag/ctl/help", ctl_help);
+	g_test_add_func("/sdag/ctl/version", ctl_version);
 	for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/sdag/ctl/usage/%s", usage_cases[i].name);
 		g_test_add_data_func(path, &usage_cases[i], ctl_usage);

@@ -867,6 +867,7 @@ main(int argc, char **argv)
 	g_autofree char *url = NULL;
 	gboolean dry_run = FALSE;
 	gboolean json = FALSE;
+	gboolean version = FALSE;
 	SdagCtlJobOpts jopts = {.stride = 0, .max_frames = -1};
 	g_autofree char *cursor = NULL;
 	GOptionGroup *group;
@@ -927,6 +928,7 @@ main(int argc, char **argv)
 	     &cursor,
 	     "jobs list: the page after a previous list's cursor",
 	     "C"},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
 	    "COMMAND - control streamdagd\n\n"
@@ -958,6 +960,12 @@ main(int argc, char **argv)
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("streamdagctl: %s\n", error->message);
 		return SDAG_CTL_FAILED;
+	}
+	/* before any command is looked at: a packaging script or an operator checking what
+	 * is installed has no daemon to talk to */
+	if (version) {
+		g_print("streamdagctl %s\n", SDAG_VERSION);
+		return SDAG_CTL_OK;
 	}
 	jopts.cursor = cursor;
 	if (url == NULL)

@@ -69,7 +69,7 @@ deb_next=$(ls "$work"/next/dist/streamdag_"$next"_*.deb)
 
 # --- the packages, read as a packager reads them ----------------------------
 say "lintian"
-lintian --fail-on error --no-tag-display-limit "$deb" >"$work/lintian.txt" 2>&1 ||
+lintian --fail-on error --tag-display-limit 0 "$deb" >"$work/lintian.txt" 2>&1 ||
 	{ cat "$work/lintian.txt"; fail "lintian found errors"; }
 sed 's/^/  /' "$work/lintian.txt"
 
@@ -78,11 +78,14 @@ for f in "$deb" "$rpm"; do
 done
 
 # Both packages ship the same files. The paths differ only where the two
-# distributions do: the library directory and the unit directory.
+# distributions do: the library directory, the unit directory, man pages
+# gzipped by dh_compress (rpm compresses them only where brp-compress is set
+# up), lintian's overrides, which only a .deb has, and rpm's .build-id links.
 normalise() {
 	sed -E -e 's#^/usr/lib/x86_64-linux-gnu/#LIBDIR/#' -e 's#^/usr/lib64/#LIBDIR/#' \
-		-e 's#^/usr/lib/systemd/system/#UNITDIR/#' -e 's#^/lib/systemd/system/#UNITDIR/#' |
-		grep -v -E '^/usr/share/(doc|licenses)/' | sort
+		-e 's#^/usr/lib/systemd/system/#UNITDIR/#' -e 's#^/lib/systemd/system/#UNITDIR/#' \
+		-e 's#^(/usr/share/man/.*)\.gz$#\1#' |
+		grep -v -E '^/usr/share/(doc|licenses|lintian)/|^/usr/lib/.build-id/' | sort
 }
 dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | sed 's#^\./#/#' | normalise >"$work/deb.files"
 rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" | grep -v '^d' | cut -d' ' -f2 |

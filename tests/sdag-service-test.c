@@ -109,9 +109,6 @@ svc_start(Svc *s, const char *const *env)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *data = g_build_filename(s->dir, "data", NULL);
 	g_autofree char *sock_path = g_build_filename(s->dir, "notify", NULL);
-	g_autoptr(GDataInputStream) out = NULL;
-	g_autofree char *line = NULL;
-	const char *url;
 
 	g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", sock_path, TRUE);
 	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
@@ -133,13 +130,7 @@ svc_start(Svc *s, const char *const *env)
 					      g_getenv("SDAG_TEST_PLUGIN_DIR"),
 					      NULL);
 	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	url = strstr(line, "http://");
-	g_assert_nonnull(url);
-	s->base = g_strndup(url, strlen(url) - 1);
+	s->base = sdag_test_daemon_read_url(s->proc);
 }
 
 /* The daemon's stderr so far. */

@@ -422,6 +422,23 @@ sdag_test_daemon_child_setup(gpointer user_data)
  * Starts streamdagd with --listen 127.0.0.1:0, @data_dir and @plugin_dir, and waits for
  * its "listening on URL" line.
  */
+/* The base URL (without the final '/') from the daemon's "listening on URL" line. */
+char *
+sdag_test_daemon_read_url(GSubprocess *proc)
+{
+	g_autoptr(GDataInputStream) out =
+	    g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+	const char *url;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	url = strstr(line, "http://");
+	g_assert_nonnull(url);
+	return g_strndup(url, strlen(url) - 1);
+}
+
 SdagTestDaemon *
 sdag_test_daemon_start(const char *data_dir, const char *plugin_dir, const char *const *extra)
 {
@@ -446,11 +463,8 @@ sdag_test_daemon_start_full(const char *data_dir,
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 	g_auto(GStrv) argv = NULL;
-	g_autoptr(GDataInputStream) out = NULL;
-	g_autofree char *line = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	SdagTestDaemon *d = g_new0(SdagTestDaemon, 1);
-	const char *url;
 
 	g_strv_builder_add_many(b,
 				g_getenv("SDAG_TEST_STREAMDAGD"),
@@ -470,13 +484,7 @@ sdag_test_daemon_start_full(const char *data_dir,
 	    launcher, sdag_test_daemon_child_setup, &child_setup, NULL);
 	d->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &error);
 	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(d->proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	url = strstr(line, "http://");
-	g_assert_nonnull(url);
-	d->base = g_strndup(url, strlen(url) - 1); /* without the final '/' */
+	d->base = sdag_test_daemon_read_url(d->proc);
 	d->port = (guint16)g_ascii_strtoull(strrchr(d->base, ':') + 1, NULL, 10);
 	g_assert_cmpuint(d->port, >, 0);
 	return d;

@@ -59,6 +59,7 @@ SdagTestDaemon *sdag_test_daemon_start_full(const char *data_dir,
 					    const char *const *extra,
 					    GSpawnChildSetupFunc setup,
 					    gpointer setup_data);
+char *sdag_test_daemon_read_url(GSubprocess *proc);
 void sdag_test_daemon_stop(SdagTestDaemon *d, int sig);
 void sdag_test_daemon_kill(SdagTestDaemon *d);
 

@@ -172,6 +172,97 @@ sdag_config_set_header_timeout_cb(SdagConfig *self, const char *value, GError **
 }
 
 static gboolean
+sdag_config_set_per_client_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(
+	    value, 1, SDAG_MAX_CONNECTIONS_MAX, &self->max_connections_per_client, error);
+}
+
+/* A PEM file's path; empty for none. Read when the listener starts or reloads. */
+static gboolean
+sdag_config_set_path(const char *value, char **out, GError **error)
+{
+	if (value[0] != '\0' && !g_path_is_absolute(value)) {
+		g_set_error(
+		    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "'%s' is not an absolute path", value);
+		return FALSE;
+	}
+	g_free(*out);
+	*out = g_strdup(value);
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_tls_certificate_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_path(value, &self->tls_certificate, error);
+}
+
+static gboolean
+sdag_config_set_tls_key_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_path(value, &self->tls_key, error);
+}
+
+static gboolean
+sdag_config_set_rate_limit_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 0, 100000, &self->rate_limit, error);
+}
+
+static gboolean
+sdag_config_set_rate_burst_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 1, 100000, &self->rate_burst, error);
+}
+
+static gboolean
+sdag_config_set_ws_max_incoming_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 125, 1048576, &self->ws_max_incoming_bytes, error);
+}
+
+static gboolean
+sdag_config_set_ws_ping_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_set_rest_uint(value, 1, 3600, &self->ws_ping_interval_s, error);
+}
+
+/* "scheme://host[:port]" each, separated by ';', compared exactly with a WebSocket's
+ * Origin */
+static gboolean
+sdag_config_set_allowed_origins_cb(SdagConfig *self, const char *value, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ";", -1);
+	g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		g_autoptr(GUri) uri = NULL;
+		const char *origin = g_strstrip(parts[i]);
+
+		if (origin[0] == '\0')
+			continue;
+		uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
+		if (uri == NULL ||
+		    (g_strcmp0(g_uri_get_scheme(uri), "http") != 0 &&
+		     g_strcmp0(g_uri_get_scheme(uri), "https") != 0) ||
+		    g_uri_get_host(uri) == NULL || g_uri_get_path(uri)[0] != '\0' ||
+		    g_uri_get_query(uri) != NULL || g_uri_get_userinfo(uri) != NULL) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "'%s' is not an origin (http[s]://HOST[:PORT], no path)",
+				    origin);
+			return FALSE;
+		}
+		g_strv_builder_add(out, origin);
+	}
+	g_strfreev(self->allowed_origins);
+	self->allowed_origins = g_strv_builder_end(out);
+	return TRUE;
+}
+
+static gboolean
 sdag_config_set_store_write_buffer_cb(SdagConfig *self, const char *value, GError **error)
 {
 	return sdag_config_parse_uint(value,
@@ -272,6 +363,12 @@ sdag_config_parse_bool(const char *value, gboolean *out, GError **error)
 }
 
 static gboolean
+sdag_config_set_allow_plain_http_cb(SdagConfig *self, const char *value, GError **error)
+{
+	return sdag_config_parse_bool(value, &self->allow_plain_http, error);
+}
+
+static gboolean
 sdag_config_set_allow_private_cb(SdagConfig *self, const char *value, GError **error)
 {
 	return sdag_config_parse_bool(value, &self->allow_private_networks, error);
@@ -355,6 +452,15 @@ static const struct {
     {"rest", "max_connections", sdag_config_set_max_connections_cb},
     {"rest", "idle_timeout_s", sdag_config_set_idle_timeout_cb},
     {"rest", "header_timeout_s", sdag_config_set_header_timeout_cb},
+    {"rest", "max_connections_per_client", sdag_config_set_per_client_cb},
+    {"rest", "tls_certificate", sdag_config_set_tls_certificate_cb},
+    {"rest", "tls_key", sdag_config_set_tls_key_cb},
+    {"rest", "allow_plain_http", sdag_config_set_allow_plain_http_cb},
+    {"rest", "rate_limit", sdag_config_set_rate_limit_cb},
+    {"rest", "rate_burst", sdag_config_set_rate_burst_cb},
+    {"rest", "allowed_origins", sdag_config_set_allowed_origins_cb},
+    {"rest", "ws_max_incoming_bytes", sdag_config_set_ws_max_incoming_cb},
+    {"rest", "ws_ping_interval_s", sdag_config_set_ws_ping_cb},
     {"store", "write_buffer_bytes", sdag_config_set_store_write_buffer_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
@@ -378,7 +484,7 @@ static const struct {
 static gboolean
 sdag_config_is_known_group(const char *group)
 {
-	if (g_strcmp0(group, "mqtt") == 0)
+	if (g_strcmp0(group, "mqtt") == 0 || g_strcmp0(group, "auth") == 0)
 		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_config_keys); i++) {
 		if (g_strcmp0(sdag_config_keys[i].group, group) == 0)
@@ -418,6 +524,7 @@ sdag_config_new(void)
 	g_assert_no_error(error);
 	data = g_bytes_get_data(blob, &len);
 	self->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->tokens = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_token_free);
 	if (!sdag_config_load_data(self, data, len, &error))
 		g_error("embedded default config is invalid: %s", error->message);
 	return g_steal_pointer(&self);
@@ -435,9 +542,45 @@ sdag_config_free(SdagConfig *self)
 	g_strfreev(self->media_roots);
 	g_strfreev(self->cascade_dirs);
 	g_free(self->live.transport);
+	g_free(self->tls_certificate);
+	g_free(self->tls_key);
+	g_strfreev(self->allowed_origins);
+	g_clear_pointer(&self->tokens, g_ptr_array_unref);
 	sdag_mqtt_config_clear(&self->mqtt);
 	g_clear_pointer(&self->values, g_hash_table_unref);
 	g_free(self);
+}
+
+/*
+ * [auth] NAME = sha256:HEX SCOPES: one key per token. A later file that names a token again
+ * replaces it, so a drop-in can change a token's scopes or secret.
+ */
+static gboolean
+sdag_config_set_token(SdagConfig *self, const char *name, const char *value, GError **error)
+{
+	SdagToken *token = sdag_token_parse(name, value, error);
+
+	if (token == NULL)
+		return FALSE;
+	for (guint i = 0; i < self->tokens->len; i++) {
+		SdagToken *t = g_ptr_array_index(self->tokens, i);
+		if (g_strcmp0(t->name, name) == 0) {
+			sdag_token_free(t);
+			g_ptr_array_index(self->tokens, i) = token;
+			return TRUE;
+		}
+		if (sdag_token_digest_equal(t->digest, token->digest)) {
+			g_set_error(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "the same secret as token '%s': each token needs its own",
+				    t->name);
+			sdag_token_free(token);
+			return FALSE;
+		}
+	}
+	g_ptr_array_add(self->tokens, token);
+	return TRUE;
 }
 
 /*
@@ -496,11 +639,14 @@ sdag_config_apply(SdagConfig *self, GKeyFile *kf, char **bad_group, char **bad_k
 		for (guint j = 0; keys[j] != NULL; j++) {
 			SdagConfigSetter set = sdag_config_find_setter(groups[i], keys[j]);
 			gboolean mqtt = g_strcmp0(groups[i], "mqtt") == 0;
+			gboolean auth = g_strcmp0(groups[i], "auth") == 0;
 			g_autofree char *value = NULL;
 
 			*bad_group = g_strdup(groups[i]);
 			*bad_key = g_strdup(keys[j]);
-			if (set == NULL && !mqtt) {
+			if (auth)
+				set = NULL;
+			if (set == NULL && !mqtt && !auth) {
 				g_set_error(error,
 					    SDAG_ERROR,
 					    SDAG_ERROR_CONFIG,
@@ -513,7 +659,9 @@ sdag_config_apply(SdagConfig *self, GKeyFile *kf, char **bad_group, char **bad_k
 			if (value == NULL ||
 			    !(mqtt ? sdag_mqtt_config_set(
 					 &self->mqtt, keys[j], g_strstrip(value), &error_local)
-				   : set(self, g_strstrip(value), &error_local))) {
+			      : auth ? sdag_config_set_token(
+					   self, keys[j], g_strstrip(value), &error_local)
+				     : set(self, g_strstrip(value), &error_local))) {
 				g_set_error(error,
 					    SDAG_ERROR,
 					    SDAG_ERROR_CONFIG,

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "sdag-mqtt-config.h"
+#include "sdag-token.h"
 
 G_BEGIN_DECLS
 
@@ -41,10 +42,20 @@ typedef struct {
 	char *device_id;
 	SdagLogLevel log_level;
 	guint64 max_body_bytes;
-	guint64 job_cache_bytes; /* ended jobs' answers kept in memory; 0: none */
-	guint max_connections;	 /* open REST client connections, WebSockets included */
-	guint idle_timeout_s;	 /* a connection between requests, or sending a body */
-	guint header_timeout_s;	 /* a connection sending its request's headers */
+	guint64 job_cache_bytes;	  /* ended jobs' answers kept in memory; 0: none */
+	guint max_connections;		  /* open REST client connections, WebSockets included */
+	guint idle_timeout_s;		  /* a connection between requests, or sending a body */
+	guint header_timeout_s;		  /* a connection sending its request's headers */
+	guint max_connections_per_client; /* open connections from one client address */
+	char *tls_certificate;		  /* [rest] PEM files; empty: plain HTTP */
+	char *tls_key;
+	gboolean allow_plain_http; /* plain HTTP on an address that is not loopback */
+	guint rate_limit;	   /* requests a second a token may make, sustained; 0: no limit */
+	guint rate_burst;	   /* and in a burst above that */
+	GStrv allowed_origins;	   /* WebSocket Origins besides the daemon's own; never NULL */
+	guint ws_max_incoming_bytes; /* largest WebSocket message a client may send */
+	guint ws_ping_interval_s;    /* an idle WebSocket is pinged; closed after two unanswered */
+	GPtrArray *tokens;	     /* [auth]: SdagToken, in the order first declared */
 	/* RocksDB memtable of each family, and the free space below which the store is full */
 	guint64 store_write_buffer_bytes;
 	guint max_concurrent_jobs;

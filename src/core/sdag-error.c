@@ -42,6 +42,10 @@ static const struct {
     [SDAG_ERROR_STORAGE_FULL] = {"storage_full", 507},
     [SDAG_ERROR_TOO_MANY_CONNECTIONS] = {"too_many_connections", 503},
     [SDAG_ERROR_FRAME_TOO_LARGE] = {"frame_too_large", 400},
+    [SDAG_ERROR_UNAUTHORIZED] = {"unauthorized", 401},
+    [SDAG_ERROR_INSUFFICIENT_SCOPE] = {"insufficient_scope", 403},
+    [SDAG_ERROR_RATE_LIMITED] = {"rate_limited", 429},
+    [SDAG_ERROR_ORIGIN_FORBIDDEN] = {"origin_forbidden", 403},
 };
 
 const char *

@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "sdag-auth.h"
 #include "sdag-dag.h"
 #include "sdag-error.h"
 #include "sdag-json.h"
@@ -40,6 +41,7 @@ struct _SdagRest {
 	SdagRestServices svc;
 	SoupServer *server;
 	SdagListener *listener;
+	SdagAuth *auth;
 };
 
 typedef void (*SdagRouteFunc)(SdagRest *self,
@@ -50,6 +52,7 @@ typedef void (*SdagRouteFunc)(SdagRest *self,
 typedef struct {
 	const char *pattern; /* "*" matches one path segment, handed over as arg */
 	const char *method;
+	SdagScope scope; /* what a token needs for it; SDAG_SCOPE_NONE: public */
 	SdagRouteFunc func;
 } SdagRoute;
 
@@ -182,7 +185,22 @@ static void
 sdag_rest_healthz(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
 {
 	g_autoptr(JsonNode) root = self->svc.health(self->svc.health_data);
+	SdagScope scopes = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(msg), "sdag-scopes"));
 
+	/* liveness for anyone (a load balancer, systemd's neighbours); the rest, which names
+	 * paths, versions and plugins, for a token that may read */
+	if (!sdag_scopes_allow(scopes, SDAG_SCOPE_READ)) {
+		g_autoptr(JsonObject) brief = json_object_new();
+		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+
+		json_object_set_string_member(
+		    brief,
+		    "status",
+		    json_object_get_string_member(json_node_get_object(root), "status"));
+		json_node_set_object(node, brief);
+		sdag_rest_reply_json(msg, SOUP_STATUS_OK, node);
+		return;
+	}
 	sdag_rest_reply_json(msg, SOUP_STATUS_OK, root);
 }
 
@@ -726,28 +744,34 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 		sdag_rest_reply_error(msg, error);
 }
 
+/*
+ * Every route, with the scope a token needs for it: the one place that says so (openapi.json
+ * repeats it for clients, and a test holds the two together). GET /healthz is public, with
+ * its full body for `read` only; GET /openapi.json is public, as the published spec is.
+ */
 static const SdagRoute sdag_rest_routes[] = {
-    {"/healthz", "GET", sdag_rest_healthz},
-    {"/openapi.json", "GET", sdag_rest_openapi},
-    {"/node-types", "GET", sdag_rest_node_types},
-    {"/pipelines", "GET", sdag_rest_pipelines_list},
-    {"/pipelines", "POST", sdag_rest_pipelines_post},
-    {"/pipelines/*", "GET", sdag_rest_pipeline_get},
-    {"/pipelines/*", "DELETE", sdag_rest_pipeline_delete},
-    {"/pipelines/*/run", "POST", sdag_rest_pipeline_run},
-    {"/jobs", "GET", sdag_rest_jobs_list},
-    {"/jobs", "POST", sdag_rest_jobs_post},
-    {"/jobs/*", "GET", sdag_rest_job_get},
-    {"/jobs/*", "DELETE", sdag_rest_job_delete},
-    {"/jobs/*/cancel", "POST", sdag_rest_job_cancel},
-    {"/jobs/*/results", "GET", sdag_rest_job_results},
-    {"/jobs/*/frames", "GET", sdag_rest_job_frames},
-    {"/jobs/*/snapshot.jpg", "GET", sdag_rest_job_snapshot},
-    {"/jobs/*/metrics", "GET", sdag_rest_job_metrics},
-    {"/pipelines/*/stats", "GET", sdag_rest_pipeline_stats},
-    {"/history", "GET", sdag_rest_history},
-    {"/metrics", "GET", sdag_rest_prometheus},
-    {"/jobs/*/events", "GET", sdag_rest_job_events},
+    {"/healthz", "GET", SDAG_SCOPE_NONE, sdag_rest_healthz},
+    {"/openapi.json", "GET", SDAG_SCOPE_NONE, sdag_rest_openapi},
+    {"/node-types", "GET", SDAG_SCOPE_READ, sdag_rest_node_types},
+    {"/pipelines", "GET", SDAG_SCOPE_READ, sdag_rest_pipelines_list},
+    {"/pipelines", "POST", SDAG_SCOPE_PIPELINES_WRITE, sdag_rest_pipelines_post},
+    {"/pipelines/*", "GET", SDAG_SCOPE_READ, sdag_rest_pipeline_get},
+    {"/pipelines/*", "DELETE", SDAG_SCOPE_PIPELINES_WRITE, sdag_rest_pipeline_delete},
+    {"/pipelines/*/run", "POST", SDAG_SCOPE_JOBS_WRITE, sdag_rest_pipeline_run},
+    {"/jobs", "GET", SDAG_SCOPE_READ, sdag_rest_jobs_list},
+    {"/jobs", "POST", SDAG_SCOPE_JOBS_WRITE, sdag_rest_jobs_post},
+    {"/jobs/*", "GET", SDAG_SCOPE_READ, sdag_rest_job_get},
+    {"/jobs/*", "DELETE", SDAG_SCOPE_JOBS_WRITE, sdag_rest_job_delete},
+    {"/jobs/*/cancel", "POST", SDAG_SCOPE_JOBS_WRITE, sdag_rest_job_cancel},
+    {"/jobs/*/results", "GET", SDAG_SCOPE_READ, sdag_rest_job_results},
+    {"/jobs/*/frames", "GET", SDAG_SCOPE_READ, sdag_rest_job_frames},
+    {"/jobs/*/snapshot.jpg", "GET", SDAG_SCOPE_READ, sdag_rest_job_snapshot},
+    {"/jobs/*/metrics", "GET", SDAG_SCOPE_READ, sdag_rest_job_metrics},
+    {"/pipelines/*/stats", "GET", SDAG_SCOPE_READ, sdag_rest_pipeline_stats},
+    /* who did what, with which token: for the box's administrators */
+    {"/history", "GET", SDAG_SCOPE_ADMIN, sdag_rest_history},
+    {"/metrics", "GET", SDAG_SCOPE_READ, sdag_rest_prometheus},
+    {"/jobs/*/events", "GET", SDAG_SCOPE_READ, sdag_rest_job_events},
 };
 
 /*
@@ -861,6 +885,140 @@ sdag_rest_got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data
 	}
 }
 
+/* The route a path and method meet: the one with this method, else any with this path (a
+ * 405), else NULL. *arg gets the "*" segment. */
+static const SdagRoute *
+sdag_rest_find_route(const char *path, const char *method, char **arg)
+{
+	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
+	const SdagRoute *any = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
+		const SdagRoute *r = &sdag_rest_routes[i];
+		if (!sdag_rest_match(r->pattern, segments, arg))
+			continue;
+		if (g_strcmp0(r->method, method) == 0)
+			return r;
+		if (any == NULL)
+			any = r;
+	}
+	return any;
+}
+
+/* The scope a route needs, as the error details and WWW-Authenticate say it. */
+static void
+sdag_rest_reply_auth(SoupServerMessage *msg,
+		     const SdagRoute *r,
+		     const char *path,
+		     const SdagAuthResult *auth)
+{
+	SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
+	SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
+	const char *method = soup_server_message_get_method(msg);
+	const char *scope = r != NULL ? sdag_scope_to_string(r->scope) : NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) details = NULL;
+	g_autofree char *challenge = NULL;
+
+	switch (auth->outcome) {
+	case SDAG_AUTH_MISSING:
+		error = g_error_new(SDAG_ERROR,
+				    SDAG_ERROR_UNAUTHORIZED,
+				    "%s %s needs an API token: send Authorization: Bearer SECRET",
+				    method,
+				    path);
+		challenge = g_strdup("Bearer realm=\"streamdag\"");
+		break;
+	case SDAG_AUTH_INVALID:
+		error =
+		    g_error_new_literal(SDAG_ERROR,
+					SDAG_ERROR_UNAUTHORIZED,
+					"the API token is not valid: it is not a bearer token, or "
+					"matches no token in [auth]");
+		challenge = g_strdup("Bearer realm=\"streamdag\", error=\"invalid_token\"");
+		break;
+	case SDAG_AUTH_SCOPE: {
+		g_autoptr(JsonObject) obj = json_object_new();
+
+		error = g_error_new(SDAG_ERROR,
+				    SDAG_ERROR_INSUFFICIENT_SCOPE,
+				    "token '%s' lacks the scope %s that %s %s needs",
+				    auth->actor,
+				    scope,
+				    method,
+				    r->pattern);
+		challenge = g_strdup_printf(
+		    "Bearer realm=\"streamdag\", error=\"insufficient_scope\", scope=\"%s\"",
+		    scope);
+		json_object_set_string_member(obj, "scope_needed", scope);
+		details = json_node_new(JSON_NODE_OBJECT);
+		json_node_set_object(details, obj);
+		break;
+	}
+	case SDAG_AUTH_RATE: {
+		g_autofree char *retry = g_strdup_printf("%u", auth->retry_after_s);
+
+		error = g_error_new(SDAG_ERROR,
+				    SDAG_ERROR_RATE_LIMITED,
+				    "token '%s' is over [rest] rate_limit; retry in %u s",
+				    auth->actor,
+				    auth->retry_after_s);
+		soup_message_headers_replace(resp, "Retry-After", retry);
+		break;
+	}
+	case SDAG_AUTH_OK:
+		g_assert_not_reached();
+	}
+	if (challenge != NULL)
+		soup_message_headers_replace(resp, "WWW-Authenticate", challenge);
+	/* the body, if any, is not read: the connection cannot carry another request */
+	if (soup_message_headers_get_encoding(req) == SOUP_ENCODING_CHUNKED ||
+	    soup_message_headers_get_content_length(req) > 0)
+		soup_message_headers_replace(resp, "Connection", "close");
+	sdag_rest_reply_error_full(msg, error, NULL, g_steal_pointer(&details));
+}
+
+static gboolean
+sdag_rest_is_websocket(const SdagRoute *r)
+{
+	return r != NULL && r->func == sdag_rest_job_events;
+}
+
+/*
+ * Runs before the body is read: a request the token does not allow is answered without
+ * reading a byte of it. Leaves the actor and the token's scopes on @msg for the handler
+ * and the audit row.
+ */
+static gboolean
+sdag_rest_authorize(SdagRest *self, SoupServerMessage *msg, const char *path)
+{
+	const char *method = soup_server_message_get_method(msg);
+	g_autofree char *arg = NULL;
+	const SdagRoute *r =
+	    sdag_rest_find_route(path, g_strcmp0(method, "HEAD") == 0 ? "GET" : method, &arg);
+	gboolean exact =
+	    r != NULL && (g_strcmp0(r->method, method) == 0 ||
+			  (g_strcmp0(method, "HEAD") == 0 && g_strcmp0(r->method, "GET") == 0));
+	SdagAuthResult auth;
+
+	/* a path or method that is no route needs a valid token to learn so */
+	sdag_auth_check(self->auth,
+			msg,
+			exact ? r->scope : SDAG_SCOPE_NONE,
+			!exact,
+			sdag_rest_is_websocket(r),
+			&auth);
+	g_object_set_data_full(G_OBJECT(msg), "sdag-actor", g_steal_pointer(&auth.actor), g_free);
+	g_object_set_data(G_OBJECT(msg), "sdag-scopes", GUINT_TO_POINTER(auth.scopes));
+	if (auth.outcome == SDAG_AUTH_OK)
+		return TRUE;
+	auth.actor = g_strdup(g_object_get_data(G_OBJECT(msg), "sdag-actor"));
+	g_object_set_data(G_OBJECT(msg), "sdag-refused", GINT_TO_POINTER(TRUE));
+	sdag_rest_reply_auth(msg, exact ? r : NULL, path, &auth);
+	sdag_auth_result_clear(&auth);
+	return FALSE;
+}
+
 /*
  * Runs after the headers, before the body: a declared length over the limit
  * is refused without reading a byte of it; a chunked body is counted as it
@@ -880,6 +1038,8 @@ sdag_rest_early_cb(SoupServer *server,
 
 	g_object_set_data_full(
 	    G_OBJECT(msg), "sdag-start-us", g_memdup2(&now, sizeof(now)), g_free);
+	if (!sdag_rest_authorize(self, msg, path))
+		return;
 	switch (soup_message_headers_get_encoding(hdrs)) {
 	case SOUP_ENCODING_CONTENT_LENGTH:
 		if ((guint64)soup_message_headers_get_content_length(hdrs) > limit) {
@@ -900,26 +1060,6 @@ sdag_rest_early_cb(SoupServer *server,
 	default:
 		break;
 	}
-}
-
-/* The route a path and method meet: the one with this method, else any with this path (a
- * 405), else NULL. *arg gets the "*" segment. */
-static const SdagRoute *
-sdag_rest_find_route(const char *path, const char *method, char **arg)
-{
-	g_auto(GStrv) segments = g_strsplit(path, "/", -1);
-	const SdagRoute *any = NULL;
-
-	for (guint i = 0; i < G_N_ELEMENTS(sdag_rest_routes); i++) {
-		const SdagRoute *r = &sdag_rest_routes[i];
-		if (!sdag_rest_match(r->pattern, segments, arg))
-			continue;
-		if (g_strcmp0(r->method, method) == 0)
-			return r;
-		if (any == NULL)
-			any = r;
-	}
-	return any;
 }
 
 /* What an audit row names as the object of a request. */
@@ -961,6 +1101,8 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	g_autofree char *arg = g_strdup(g_object_get_data(G_OBJECT(msg), "sdag-arg"));
 	char status_text[16];
 	const char *route;
+	gboolean refused;
+	gboolean mutating;
 
 	if (start == NULL || method == NULL || path == NULL)
 		return;
@@ -979,16 +1121,23 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 				  timed,
 				  (double)(g_get_monotonic_time() - *start) / G_USEC_PER_SEC);
 	}
-	if (g_strcmp0(method, "POST") == 0 || g_strcmp0(method, "PUT") == 0 ||
-	    g_strcmp0(method, "PATCH") == 0 || g_strcmp0(method, "DELETE") == 0) {
+	refused = g_object_get_data(G_OBJECT(msg), "sdag-refused") != NULL;
+	mutating = g_strcmp0(method, "POST") == 0 || g_strcmp0(method, "PUT") == 0 ||
+		   g_strcmp0(method, "PATCH") == 0 || g_strcmp0(method, "DELETE") == 0;
+	/* a refused request of any method is audited, as far as the limiter lets it */
+	if ((refused && sdag_auth_take_audit_slot(self->auth)) || (mutating && !refused)) {
 		g_autoptr(GError) error = NULL;
+		g_autofree char *client = NULL;
+		GInetSocketAddress *remote =
+		    G_INET_SOCKET_ADDRESS(soup_server_message_get_remote_address(msg));
+		const char *actor = g_object_get_data(G_OBJECT(msg), "sdag-actor");
 		const char *known =
 		    sdag_history_request_action(method, r != NULL ? r->pattern : NULL);
 		g_autofree char *action = known != NULL ? g_strdup(known)
 							: g_strdup_printf("%s %s", method, route);
 		g_autofree char *object = sdag_rest_audit_object(msg, route, arg, path);
 		SdagHistoryEntry entry = {
-		    .actor = SDAG_HISTORY_ANONYMOUS,
+		    .actor = actor != NULL ? actor : SDAG_HISTORY_ANONYMOUS,
 		    .action = action,
 		    .object = object,
 		    .http_status = status,
@@ -996,6 +1145,11 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 		    .method = method,
 		    .route = r != NULL ? r->pattern : NULL,
 		};
+		if (refused && remote != NULL) {
+			client =
+			    g_inet_address_to_string(g_inet_socket_address_get_address(remote));
+			entry.client = client;
+		}
 		if (!sdag_history_record(self->svc.history, &entry, &error))
 			g_warning(
 			    "audit row for %s %s not written: %s", method, path, error->message);
@@ -1028,6 +1182,9 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 	saddr = g_inet_socket_address_new(iaddr, config->listen_port);
 	self = g_new0(SdagRest, 1);
 	self->svc = *services;
+	self->auth = sdag_auth_new(services->prom);
+	sdag_auth_set_tokens(self->auth, config->tokens);
+	sdag_auth_set_rate(self->auth, config->rate_limit, config->rate_burst);
 	self->server = soup_server_new("server-header", "streamdag/" SDAG_VERSION " ", NULL);
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
@@ -1061,6 +1218,7 @@ sdag_rest_free(SdagRest *self)
 	/* after the clients, whose streams it still counts as they go */
 	sdag_listener_free(self->listener);
 	g_clear_object(&self->server);
+	sdag_auth_free(self->auth);
 	g_free(self);
 }
 
@@ -1068,4 +1226,36 @@ guint16
 sdag_rest_get_port(SdagRest *self)
 {
 	return sdag_listener_get_port(self->listener);
+}
+
+/**
+ * sdag_rest_set_auth:
+ * @tokens: (element-type SdagToken): copied
+ *
+ * The tokens and rate limit in force from the next request on (a reload).
+ */
+void
+sdag_rest_set_auth(SdagRest *self, GPtrArray *tokens, guint rate, guint burst)
+{
+	sdag_auth_set_tokens(self->auth, tokens);
+	sdag_auth_set_rate(self->auth, rate, burst);
+}
+
+/**
+ * sdag_rest_get_route:
+ * @i: from 0
+ *
+ * The route table as data, for openapi.json's checks and the scope tests.
+ *
+ * Returns: FALSE past the last route
+ */
+gboolean
+sdag_rest_get_route(guint i, const char **pattern, const char **method, SdagScope *scope)
+{
+	if (i >= G_N_ELEMENTS(sdag_rest_routes))
+		return FALSE;
+	*pattern = sdag_rest_routes[i].pattern;
+	*method = sdag_rest_routes[i].method;
+	*scope = sdag_rest_routes[i].scope;
+	return TRUE;
 }

@@ -12,6 +12,7 @@
 #include "sdag-prom.h"
 #include "sdag-registry.h"
 #include "sdag-stats.h"
+#include "sdag-token.h"
 #include "sdag-ws.h"
 
 G_BEGIN_DECLS
@@ -57,5 +58,7 @@ typedef struct {
 SdagRest *sdag_rest_new(const SdagRestServices *services, GError **error);
 void sdag_rest_free(SdagRest *self);
 guint16 sdag_rest_get_port(SdagRest *self);
+void sdag_rest_set_auth(SdagRest *self, GPtrArray *tokens, guint rate, guint burst);
+gboolean sdag_rest_get_route(guint i, const char **pattern, const char **method, SdagScope *scope);
 
 G_END_DECLS

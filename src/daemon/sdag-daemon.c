@@ -361,7 +361,9 @@ sdag_daemon_is_reloadable(const char *name)
 {
 	if (g_str_has_prefix(name, "mqtt."))
 		return sdag_mqtt_config_is_reloadable(name + strlen("mqtt."));
-	return g_strcmp0(name, "daemon.log_level") == 0 || g_strcmp0(name, "jobs.media_roots") == 0;
+	return g_str_has_prefix(name, "auth.") || g_strcmp0(name, "rest.rate_limit") == 0 ||
+	       g_strcmp0(name, "rest.rate_burst") == 0 ||
+	       g_strcmp0(name, "daemon.log_level") == 0 || g_strcmp0(name, "jobs.media_roots") == 0;
 }
 
 /* Names each key of @next that differs from the running config and needs a restart. */
@@ -393,6 +395,27 @@ sdag_daemon_strv_equal(GStrv a, GStrv b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
+static gboolean
+sdag_daemon_is_auth_key(gpointer key, gpointer value, gpointer user_data)
+{
+	return g_str_has_prefix(key, "auth.");
+}
+
+static gboolean
+sdag_daemon_same_tokens(GPtrArray *a, GPtrArray *b)
+{
+	if (a->len != b->len)
+		return FALSE;
+	for (guint i = 0; i < a->len; i++) {
+		const SdagToken *x = g_ptr_array_index(a, i);
+		const SdagToken *y = g_ptr_array_index(b, i);
+		if (g_strcmp0(x->name, y->name) != 0 || x->scopes != y->scopes ||
+		    memcmp(x->digest, y->digest, sizeof(x->digest)) != 0)
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /* Makes the MQTT client again from the reloaded connection keys (none when the broker is
@@ -434,7 +457,8 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 {
 	gboolean roots_changed =
 	    !sdag_daemon_strv_equal(self->config->media_roots, next->media_roots);
-	const char *applied[] = {"daemon.log_level", "jobs.media_roots", NULL};
+	const char *applied[] = {
+	    "daemon.log_level", "jobs.media_roots", "rest.rate_limit", "rest.rate_burst", NULL};
 
 	if (roots_changed &&
 	    !sdag_jobs_set_media_roots(self->jobs, (const char *const *)next->media_roots, error))
@@ -450,6 +474,19 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 			  g_strv_length(self->config->media_roots) == 1 ? "y" : "ies");
 	}
 	self->config->log_level = next->log_level;
+	if (!sdag_daemon_same_tokens(self->config->tokens, next->tokens))
+		g_message(
+		    "reload: %u API token%s", next->tokens->len, next->tokens->len == 1 ? "" : "s");
+	{
+		GPtrArray *t = self->config->tokens;
+
+		self->config->tokens = next->tokens;
+		next->tokens = t;
+	}
+	self->config->rate_limit = next->rate_limit;
+	self->config->rate_burst = next->rate_burst;
+	sdag_rest_set_auth(
+	    self->rest, self->config->tokens, self->config->rate_limit, self->config->rate_burst);
 	if (sdag_mqtt_config_swap_connection(&self->config->mqtt, &next->mqtt)) {
 		/* the old client reads strings that are @next's now: it goes before @next does */
 		sdag_daemon_reconnect_mqtt(self);
@@ -468,8 +505,11 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 		gpointer value;
 
 		g_hash_table_iter_init(&iter, next->values);
+		/* tokens removed are gone from the values too */
+		g_hash_table_foreach_remove(self->config->values, sdag_daemon_is_auth_key, NULL);
 		while (g_hash_table_iter_next(&iter, &name, &value)) {
-			if (g_str_has_prefix(name, "mqtt.") && sdag_daemon_is_reloadable(name))
+			if ((g_str_has_prefix(name, "mqtt.") || g_str_has_prefix(name, "auth.")) &&
+			    sdag_daemon_is_reloadable(name))
 				g_hash_table_replace(
 				    self->config->values, g_strdup(name), g_strdup(value));
 		}

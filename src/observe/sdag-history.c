@@ -170,6 +170,10 @@ sdag_history_record(SdagHistory *self, const SdagHistoryEntry *in, GError **erro
 	} else {
 		json_builder_add_null_value(b);
 	}
+	if (entry->client != NULL) {
+		json_builder_set_member_name(b, "client");
+		json_builder_add_string_value(b, entry->client);
+	}
 	json_builder_end_object(b);
 	row = json_builder_get_root(b);
 	text = sdag_json_to_string(row);

@@ -10,8 +10,10 @@ G_BEGIN_DECLS
 
 #define SDAG_HISTORY_LIST_DEFAULT 50
 #define SDAG_HISTORY_LIST_MAX 1000
-/* the actor of every request until API tokens exist, and of the job manager's own changes */
+/* the actor of a request without a token: every request when no token is configured */
 #define SDAG_HISTORY_ANONYMOUS "anonymous"
+/* the actor of a request whose token matches none configured (never the token itself) */
+#define SDAG_HISTORY_INVALID_TOKEN "invalid-token"
 #define SDAG_HISTORY_SYSTEM "system"
 
 typedef struct {
@@ -33,6 +35,7 @@ typedef struct {
 	const char *error;
 	const char *method; /* nullable: the request's */
 	const char *route;  /* nullable: its route pattern */
+	const char *client; /* nullable: the client's address, for refused requests */
 } SdagHistoryEntry;
 
 typedef struct _SdagHistory SdagHistory;

@@ -530,12 +530,35 @@ sdag_prom_new(void)
 			  "header, body or idle (the next request).",
 			  NULL,
 			  0);
+	sdag_prom_declare(self,
+			  "streamdag_http_auth_refused_total",
+			  SDAG_PROM_COUNTER,
+			  "REST requests refused by reason: missing (no token), invalid (a token "
+			  "matching none), scope (the token lacks the route's scope), rate (over "
+			  "[rest] rate_limit).",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_audit_refusals_dropped_total",
+			  SDAG_PROM_COUNTER,
+			  "Refused requests left out of the audit trail, over one a second (bursts "
+			  "of 60), so that a client guessing tokens cannot fill the store.",
+			  NULL,
+			  0);
 	/* the series other modules feed exist from the start */
 	sdag_prom_set(self, "streamdag_mqtt_outbox_messages", NULL, 0);
 	sdag_prom_add(self, "streamdag_mqtt_publish_failures_total", NULL, 0);
 	sdag_prom_set(self, "streamdag_http_connections", NULL, 0);
 	sdag_prom_add(self, "streamdag_http_accept_errors_total", NULL, 0);
 	sdag_prom_add(self, "streamdag_http_connections_refused_total", NULL, 0);
+	sdag_prom_add(self, "streamdag_audit_refusals_dropped_total", NULL, 0);
+	{
+		const char *reasons[] = {"missing", "invalid", "scope", "rate"};
+		for (guint i = 0; i < G_N_ELEMENTS(reasons); i++) {
+			const char *labels[] = {"reason", reasons[i], NULL};
+			sdag_prom_add(self, "streamdag_http_auth_refused_total", labels, 0);
+		}
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_prom_timeouts); i++) {
 		const char *labels[] = {"timeout", sdag_prom_timeouts[i], NULL};
 		sdag_prom_add(self, "streamdag_http_connections_timed_out_total", labels, 0);

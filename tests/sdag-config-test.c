@@ -604,6 +604,126 @@ config_log_level(void)
 	}
 }
 
+/* [auth] and the [rest] keys of the network-facing API: each row one behaviour. */
+typedef struct {
+	const char *name;
+	const char *text;
+	const char *error; /* NULL: loads */
+	guint tokens;	   /* when it loads */
+} AuthCase;
+
+#define DIGEST_E "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define DIGEST_F "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+
+static const AuthCase auth_cases[] = {
+    {"none", "", NULL, 0},
+    {"one", "[auth]\nha = " DIGEST_E " read\n", NULL, 1},
+    {"two", "[auth]\nha = " DIGEST_E " read,jobs:write\nops = " DIGEST_F " admin\n", NULL, 2},
+    {"same-name-later-wins",
+     "[auth]\nha = " DIGEST_E " read\n[auth]\nha = " DIGEST_F " admin\n",
+     NULL,
+     1},
+    {"same-secret",
+     "[auth]\nha = " DIGEST_E " read\nnr = " DIGEST_E " read\n",
+     "the same secret as token 'ha'",
+     0},
+    {"bad-name", "[auth]\nHA = " DIGEST_E " read\n", "token name 'HA'", 0},
+    {"no-digest", "[auth]\nha = read\n", "expected 'sha256:", 0},
+    {"no-scope", "[auth]\nha = " DIGEST_E "\n", "no scopes after the digest", 0},
+    {"bad-scope", "[auth]\nha = " DIGEST_E " write\n", "unknown scope 'write'", 0},
+    {"tls-relative",
+     "[rest]\ntls_certificate=cert.pem\n",
+     "[rest] tls_certificate: 'cert.pem' is not an absolute path",
+     0},
+    {"plain-http-bool",
+     "[rest]\nallow_plain_http=yes\n",
+     "[rest] allow_plain_http: expected true or false",
+     0},
+    {"rate-range",
+     "[rest]\nrate_limit=100001\n",
+     "[rest] rate_limit: expected an integer from 0 to 100000",
+     0},
+    {"burst-zero",
+     "[rest]\nrate_burst=0\n",
+     "[rest] rate_burst: expected an integer from 1 to 100000",
+     0},
+    {"per-client-zero",
+     "[rest]\nmax_connections_per_client=0\n",
+     "[rest] max_connections_per_client: expected an integer from 1",
+     0},
+    {"origin-path",
+     "[rest]\nallowed_origins=https://a.example/x\n",
+     "'https://a.example/x' is not an origin",
+     0},
+    {"origin-scheme",
+     "[rest]\nallowed_origins=ftp://a.example\n",
+     "'ftp://a.example' is not an origin",
+     0},
+    {"ws-message-small",
+     "[rest]\nws_max_incoming_bytes=10\n",
+     "[rest] ws_max_incoming_bytes: expected an integer from 125",
+     0},
+    {"ws-ping-zero",
+     "[rest]\nws_ping_interval_s=0\n",
+     "[rest] ws_ping_interval_s: expected an integer from 1",
+     0},
+};
+
+static void
+config_auth(gconstpointer data)
+{
+	const AuthCase *tc = data;
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) text = g_string_new(tc->text);
+	gboolean ok;
+
+	ok = sdag_config_load_data(cfg, text->str, text->len, &error);
+	if (tc->error != NULL) {
+		g_assert_false(ok);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		if (strstr(error->message, tc->error) == NULL)
+			g_error("'%s' does not hold '%s'", error->message, tc->error);
+		return;
+	}
+	g_assert_no_error(error);
+	g_assert_true(ok);
+	g_assert_cmpuint(cfg->tokens->len, ==, tc->tokens);
+	if (g_strcmp0(tc->name, "same-name-later-wins") == 0) {
+		const SdagToken *t = g_ptr_array_index(cfg->tokens, 0);
+		g_assert_cmpint(t->scopes, ==, SDAG_SCOPE_ADMIN);
+		g_assert_cmpuint(t->digest[0], ==, 0x2c);
+	}
+	if (g_strcmp0(tc->name, "two") == 0) {
+		const SdagToken *t = g_ptr_array_index(cfg->tokens, 0);
+		g_assert_cmpstr(t->name, ==, "ha");
+		g_assert_cmpint(t->scopes, ==, SDAG_SCOPE_READ | SDAG_SCOPE_JOBS_WRITE);
+	}
+}
+
+/* The defaults of the network-facing keys: closed unless said otherwise. */
+static void
+config_rest_defaults(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	const char *two = "[rest]\nallowed_origins=https://ha.example:8123; http://10.0.0.5\n";
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(cfg->tokens->len, ==, 0);
+	g_assert_cmpstr(cfg->tls_certificate, ==, "");
+	g_assert_cmpstr(cfg->tls_key, ==, "");
+	g_assert_false(cfg->allow_plain_http);
+	g_assert_cmpuint(cfg->rate_limit, ==, 0);
+	g_assert_cmpuint(cfg->rate_burst, ==, 20);
+	g_assert_cmpuint(cfg->max_connections_per_client, ==, 32);
+	g_assert_cmpuint(g_strv_length(cfg->allowed_origins), ==, 0);
+	g_assert_cmpuint(cfg->ws_max_incoming_bytes, ==, 4096);
+	g_assert_cmpuint(cfg->ws_ping_interval_s, ==, 30);
+	g_assert_true(sdag_config_load_data(cfg, two, strlen(two), &error));
+	g_assert_cmpuint(g_strv_length(cfg->allowed_origins), ==, 2);
+	g_assert_cmpstr(cfg->allowed_origins[1], ==, "http://10.0.0.5");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -620,6 +740,11 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &secret_cases[i], config_secret);
 	}
 	g_test_add_func("/sdag/config/log-level", config_log_level);
+	for (guint i = 0; i < G_N_ELEMENTS(auth_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/config/auth/%s", auth_cases[i].name);
+		g_test_add_data_func(path, &auth_cases[i], config_auth);
+	}
+	g_test_add_func("/sdag/config/rest-defaults", config_rest_defaults);
 	g_test_add_func("/sdag/config/defaults", config_defaults);
 	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
 	g_test_add_func("/sdag/config/documented-file", config_documented_file);

@@ -675,10 +675,8 @@ config_auth(gconstpointer data)
 	const AuthCase *tc = data;
 	g_autoptr(SdagConfig) cfg = sdag_config_new();
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GString) text = g_string_new(tc->text);
-	gboolean ok;
+	gboolean ok = sdag_config_load_data(cfg, tc->text, strlen(tc->text), &error);
 
-	ok = sdag_config_load_data(cfg, text->str, text->len, &error);
 	if (tc->error != NULL) {
 		g_assert_false(ok);
 		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);

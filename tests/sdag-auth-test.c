@@ -703,6 +703,88 @@ auth_openapi_scopes(void)
 	g_assert_cmpuint(routes, ==, operations);
 }
 
+/* Sends @head (a request's lines, up to the empty line) over a plain socket and reads the
+ * status of the answer: 0 when the daemon closes the connection without one. */
+static guint
+raw_status(Daemon *d, const char *head, gsize len)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *host = g_strdup(strstr(d->base, "//") + 2);
+	char buf[64] = {0};
+	gsize got = 0;
+	guint status = 0;
+
+	g_socket_client_set_timeout(client, 10);
+	conn = g_socket_client_connect_to_host(client, host, 0, NULL, &error);
+	g_assert_no_error(error);
+	/* a daemon that closes early makes the write fail: that is an answer too */
+	g_output_stream_write_all(
+	    g_io_stream_get_output_stream(G_IO_STREAM(conn)), head, len, NULL, NULL, NULL);
+	g_input_stream_read_all(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
+				buf,
+				sizeof(buf) - 1,
+				&got,
+				NULL,
+				NULL);
+	if (got >= 12 && g_str_has_prefix(buf, "HTTP/1.1 "))
+		status = (guint)g_ascii_strtoull(buf + 9, NULL, 10);
+	return status;
+}
+
+/* Hostile Authorization headers: each refused (or the connection dropped), never let in,
+ * and the daemon serves the next client. */
+static const struct {
+	const char *name;
+	const char *value; /* SECRET: a valid secret, PREFIX: its first 20 bytes; NULL: 300 KB */
+	guint status;	   /* 0: the connection is dropped without an answer */
+} hostile_headers[] = {
+    {"empty-bearer", "Bearer", 401},
+    {"bearer-spaces", "Bearer    ", 401},
+    {"control-char", "Bearer sdag_\001x", 401},
+    {"backslash-zero", "Bearer SECRET\\0", 401},
+    {"prefix-of-valid", "Bearer PREFIX", 401},
+    {"valid-plus-junk", "Bearer SECRETx", 401},
+    {"two-secrets", "Bearer SECRET SECRET", 401},
+    {"token-scheme", "Token SECRET", 401},
+    {"huge", NULL, 0},
+};
+
+static void
+auth_hostile_header(gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	const char *secret = secret_of(&shared, "root");
+	g_autoptr(GString) req =
+	    g_string_new("GET /jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+	guint status;
+
+	if (hostile_headers[i].value == NULL) {
+		g_string_append(req, "Authorization: Bearer ");
+		for (guint k = 0; k < 300000; k++)
+			g_string_append_c(req, 'a');
+		g_string_append(req, "\r\n");
+	} else {
+		g_autoptr(GString) v = g_string_new(hostile_headers[i].value);
+		g_autofree char *prefix = g_strndup(secret, 20);
+
+		g_string_replace(v, "SECRET", secret, 0);
+		g_string_replace(v, "PREFIX", prefix, 0);
+		g_string_append_printf(req, "Authorization: %s\r\n", v->str);
+	}
+	g_string_append(req, "\r\n");
+	status = raw_status(&shared, req->str, req->len);
+	if (hostile_headers[i].status == 0)
+		g_assert_true(status == 0 || (status >= 400 && status != 401 && status < 500));
+	else
+		g_assert_cmpuint(status, ==, hostile_headers[i].status);
+	{
+		g_autoptr(SdagTestReply) r = request(&shared, "GET", "/jobs", NULL, NULL, secret);
+		g_assert_cmpuint(r->status, ==, 200);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -736,6 +818,11 @@ main(int argc, char **argv)
 	g_test_add_func("/auth/audit-actor", auth_audit_actor);
 	g_test_add_func("/auth/audit-limited", auth_audit_limited);
 	g_test_add_func("/auth/openapi-scopes", auth_openapi_scopes);
+	for (guint i = 0; i < G_N_ELEMENTS(hostile_headers); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/auth/hostile-header/%s", hostile_headers[i].name);
+		g_test_add_data_func(path, GUINT_TO_POINTER(i), auth_hostile_header);
+	}
 	g_test_add_func("/auth/rate-limit", auth_rate_limit);
 	g_test_add_func("/auth/reload", auth_reload);
 	rc = g_test_run();

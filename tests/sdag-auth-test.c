@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "sdag-rest.h"
 #include "sdag-test-http.h"
@@ -80,6 +81,13 @@ static const struct {
 enum { CRED_NONE, CRED_BAD, CRED_TOKEN0 };
 #define CRED_COUNT (CRED_TOKEN0 + G_N_ELEMENTS(token_kinds))
 
+/* The daemon dies with the test, whatever assertion ends it. */
+static void
+daemon_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 daemon_start(Daemon *d, const char *extra_conf)
 {
@@ -107,6 +115,7 @@ daemon_start(Daemon *d, const char *extra_conf)
 	/* every log line there is, to look for secrets in */
 	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
 	g_subprocess_launcher_set_stderr_file_path(l, d->err_path);
+	g_subprocess_launcher_set_child_setup(l, daemon_child_setup, NULL, NULL);
 	d->proc = g_subprocess_launcher_spawn(l,
 					      &error,
 					      g_getenv("SDAG_TEST_STREAMDAGD"),

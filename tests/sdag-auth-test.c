@@ -11,7 +11,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "sdag-rest.h"
 #include "sdag-test-http.h"
@@ -31,11 +30,11 @@ static const struct {
 };
 
 typedef struct {
-	char *dir;
-	char *conf;
-	char *err_path;
+	SdagTestSvc *svc;
+	/* borrowed from svc */
+	const char *conf;
 	GSubprocess *proc;
-	char *base;
+	const char *base;
 	SoupSession *session;
 	char *secrets[G_N_ELEMENTS(token_kinds)];
 	char *bad; /* a well-formed secret that is no token's */
@@ -81,26 +80,11 @@ static const struct {
 enum { CRED_NONE, CRED_BAD, CRED_TOKEN0 };
 #define CRED_COUNT (CRED_TOKEN0 + G_N_ELEMENTS(token_kinds))
 
-/* The daemon dies with the test, whatever assertion ends it. */
-static void
-daemon_child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static void
 daemon_start(Daemon *d, const char *extra_conf)
 {
 	g_autoptr(GString) conf = g_string_new("[auth]\n");
-	g_autoptr(GSubprocessLauncher) l =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *data = NULL;
 
-	d->dir = sdag_test_mkdtemp();
-	d->conf = g_build_filename(d->dir, "streamdag.conf", NULL);
-	d->err_path = g_build_filename(d->dir, "stderr", NULL);
-	data = g_build_filename(d->dir, "data", NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(token_kinds); i++) {
 		g_autofree char *value = NULL;
 
@@ -111,27 +95,11 @@ daemon_start(Daemon *d, const char *extra_conf)
 	d->bad = sdag_token_secret_new();
 	if (extra_conf != NULL)
 		g_string_append(conf, extra_conf);
-	g_assert_true(g_file_set_contents(d->conf, conf->str, -1, &error));
-	/* every log line there is, to look for secrets in */
-	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
-	g_subprocess_launcher_set_stderr_file_path(l, d->err_path);
-	g_subprocess_launcher_set_child_setup(l, daemon_child_setup, NULL, NULL);
-	d->proc = g_subprocess_launcher_spawn(l,
-					      &error,
-					      g_getenv("SDAG_TEST_STREAMDAGD"),
-					      "--config",
-					      d->conf,
-					      "--listen",
-					      "127.0.0.1:0",
-					      "--data-dir",
-					      data,
-					      "--plugin-dir",
-					      g_getenv("SDAG_TEST_PLUGIN_DIR"),
-					      "--log-level",
-					      "debug",
-					      NULL);
-	g_assert_no_error(error);
-	d->base = sdag_test_daemon_read_url(d->proc);
+	/* every log line there is (debug included), to look for secrets in */
+	d->svc = sdag_test_svc_start(conf->str, "127.0.0.1:0", NULL);
+	d->base = d->svc->base;
+	d->conf = d->svc->conf;
+	d->proc = d->svc->proc;
 	d->session = soup_session_new_with_options("timeout", 10, NULL);
 }
 
@@ -149,7 +117,7 @@ daemon_assert_no_secret(Daemon *d)
 	g_autofree char *authz =
 	    g_strdup_printf("Bearer %s", d->secrets[G_N_ELEMENTS(token_kinds) - 1]);
 
-	g_assert_true(g_file_get_contents(d->err_path, &err, NULL, NULL));
+	err = sdag_test_svc_log(d->svc);
 	hmsg = soup_message_new("GET", hurl);
 	soup_message_headers_replace(
 	    soup_message_get_request_headers(hmsg), "Authorization", authz);
@@ -174,20 +142,8 @@ daemon_assert_no_secret(Daemon *d)
 static void
 daemon_stop(Daemon *d)
 {
-	g_autoptr(GError) error = NULL;
-
-	if (d->proc == NULL)
-		return;
-	g_subprocess_send_signal(d->proc, SIGTERM);
-	g_assert_true(g_subprocess_wait(d->proc, NULL, &error));
-	g_assert_cmpint(g_subprocess_get_exit_status(d->proc), ==, 0);
-	g_clear_object(&d->proc);
+	g_clear_pointer(&d->svc, sdag_test_svc_free);
 	g_clear_object(&d->session);
-	sdag_test_rmtree(d->dir);
-	g_free(d->dir);
-	g_free(d->conf);
-	g_free(d->err_path);
-	g_free(d->base);
 	for (guint i = 0; i < G_N_ELEMENTS(token_kinds); i++)
 		g_free(d->secrets[i]);
 	g_free(d->bad);

@@ -434,8 +434,10 @@ sdag_test_daemon_read_url(GSubprocess *proc)
 
 	g_assert_no_error(error);
 	g_assert_nonnull(line);
-	url = strstr(line, "http://");
+	url = strstr(line, "listening on ");
 	g_assert_nonnull(url);
+	url += strlen("listening on ");
+	g_assert_true(g_str_has_prefix(url, "http://") || g_str_has_prefix(url, "https://"));
 	return g_strndup(url, strlen(url) - 1);
 }
 
@@ -632,4 +634,124 @@ guint64
 sdag_test_peak_rss(void)
 {
 	return sdag_test_proc_status_kb("VmHWM:");
+}
+
+/**
+ * sdag_test_svc_spawn:
+ * @conf: the text of its config file
+ * @listen: ADDR:PORT
+ * @env: (nullable): NAME=VALUE pairs for its environment
+ *
+ * Starts streamdagd as its unit would, on a config file of its own in a fresh directory,
+ * with the test's node plugins and every log line (debug included) in a file: what a test
+ * of what a daemon logs, refuses or serves needs. Does not wait for it to listen: see
+ * sdag_test_svc_start().
+ */
+SdagTestSvc *
+sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env)
+{
+	SdagTestChildSetup child_setup = {NULL, NULL};
+	g_autoptr(GSubprocessLauncher) l =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *data = NULL;
+	SdagTestSvc *s = g_new0(SdagTestSvc, 1);
+
+	s->dir = sdag_test_mkdtemp();
+	s->conf = g_build_filename(s->dir, "streamdag.conf", NULL);
+	s->err_path = g_build_filename(s->dir, "stderr", NULL);
+	data = g_build_filename(s->dir, "data", NULL);
+	g_assert_true(g_file_set_contents(s->conf, conf, -1, &error));
+	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+		g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
+	}
+	g_subprocess_launcher_set_stderr_file_path(l, s->err_path);
+	/* the daemon dies with the test, whatever assertion ends it */
+	g_subprocess_launcher_set_child_setup(l, sdag_test_daemon_child_setup, &child_setup, NULL);
+	s->proc = g_subprocess_launcher_spawn(l,
+					      &error,
+					      g_getenv("SDAG_TEST_STREAMDAGD"),
+					      "--config",
+					      s->conf,
+					      "--listen",
+					      listen,
+					      "--data-dir",
+					      data,
+					      "--plugin-dir",
+					      g_getenv("SDAG_TEST_PLUGIN_DIR"),
+					      "--log-level",
+					      "debug",
+					      NULL);
+	g_assert_no_error(error);
+	return s;
+}
+
+/* As sdag_test_svc_spawn(), and waits for its listening line. */
+SdagTestSvc *
+sdag_test_svc_start(const char *conf, const char *listen, const char *const *env)
+{
+	SdagTestSvc *s = sdag_test_svc_spawn(conf, listen, env);
+
+	s->base = sdag_test_daemon_read_url(s->proc);
+	return s;
+}
+
+/* Everything the daemon logged so far. */
+char *
+sdag_test_svc_log(SdagTestSvc *s)
+{
+	char *text = NULL;
+
+	if (!g_file_get_contents(s->err_path, &text, NULL, NULL))
+		return g_strdup("");
+	return text;
+}
+
+/* Waits up to @ms for the daemon's log to hold @needle. */
+gboolean
+sdag_test_svc_wait_log(SdagTestSvc *s, const char *needle, guint ms)
+{
+	for (guint waited = 0; waited <= ms; waited += 20) {
+		g_autofree char *text = sdag_test_svc_log(s);
+		if (strstr(text, needle) != NULL)
+			return TRUE;
+		g_usleep(20 * 1000);
+	}
+	return FALSE;
+}
+
+/* Waits for a daemon that is to refuse to start; returns its exit status. */
+int
+sdag_test_svc_wait_exit(SdagTestSvc *s)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
+	g_assert_true(g_subprocess_get_if_exited(s->proc));
+	return g_subprocess_get_exit_status(s->proc);
+}
+
+/* Stops the daemon (SIGTERM, a clean exit asserted unless it has exited already) and removes
+ * its directory. */
+void
+sdag_test_svc_free(SdagTestSvc *s)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (s == NULL)
+		return;
+	if (g_subprocess_get_identifier(s->proc) != NULL) {
+		g_subprocess_send_signal(s->proc, SIGTERM);
+		g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
+		g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+	}
+	g_object_unref(s->proc);
+	sdag_test_rmtree(s->dir);
+	g_free(s->dir);
+	g_free(s->conf);
+	g_free(s->err_path);
+	g_free(s->base);
+	g_free(s);
 }

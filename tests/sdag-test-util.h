@@ -66,6 +66,23 @@ void sdag_test_daemon_kill(SdagTestDaemon *d);
 /* Runs this thread's default main context for @ms milliseconds, sleeping while idle. */
 void sdag_test_spin(guint ms);
 
+/* A daemon started on a config file of its own, its log kept in a file. */
+typedef struct {
+	GSubprocess *proc;
+	char *dir;
+	char *conf;
+	char *err_path;
+	char *base; /* NULL until it listens */
+} SdagTestSvc;
+
+SdagTestSvc *sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env);
+SdagTestSvc *sdag_test_svc_start(const char *conf, const char *listen, const char *const *env);
+char *sdag_test_svc_log(SdagTestSvc *s);
+gboolean sdag_test_svc_wait_log(SdagTestSvc *s, const char *needle, guint ms);
+int sdag_test_svc_wait_exit(SdagTestSvc *s);
+void sdag_test_svc_free(SdagTestSvc *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagTestSvc, sdag_test_svc_free)
+
 /* An in-process daemon of @cfg (taken) with the test node plugins loaded too; *base is set to
  * its http://127.0.0.1:PORT. Fails the test when it cannot start. */
 SdagDaemon *sdag_test_daemon_open(SdagConfig *cfg, char **base);

@@ -36,6 +36,13 @@
  *   got-body ..................................... no timer: the handler may wait (paused)
  *   request finished ............................. next request due within idle_timeout_s
  *
+ * With a certificate, each accepted connection first does its TLS handshake here
+ * (GTlsServerConnection), under the header timer, and only the established TLS stream is
+ * handed to libsoup. Every answer over TLS closes its connection (sdag_listener_tls_close):
+ * between requests the idle watch below can only peek at the raw socket, where a client's
+ * close_notify alert looks like the next request, and the connection would stay open for
+ * good.
+ *
  * A connection that runs out of time is shut down; libsoup reads the end of the stream and
  * closes it as if the client had gone. A WebSocket never finishes its upgrade request in
  * libsoup's sense (its connection is stolen), so it never gets a timer.
@@ -73,6 +80,7 @@ typedef struct {
 	 * and the watch that notices the client leave */
 	SoupServerMessage *last_msg;
 	GSource *idle_watch;
+	gboolean tls; /* accepted with a certificate */
 } SdagListenerConn;
 
 struct _SdagListener {
@@ -87,7 +95,19 @@ struct _SdagListener {
 	GSocket *keepalive_peer;
 	GHashTable *conns; /* GSocketAddress * (remote) -> SdagListenerConn * (a reference) */
 	char *refusal;	   /* the whole 503 answer of a connection over the cap */
+	GTlsCertificate *certificate; /* NULL: plain HTTP */
+	GCancellable *handshakes;     /* cancelled when the listener goes */
 };
+
+/* A TLS handshake in flight: what handing the connection to libsoup needs once it is done,
+ * all of it owned, since the listener may be gone by then. */
+typedef struct {
+	SoupServer *server;
+	SdagProm *prom; /* borrowed: outlives every main loop iteration of the listener's */
+	GIOStream *tls;
+	GSocketAddress *local;
+	GSocketAddress *remote;
+} SdagListenerHandshake;
 
 static void
 sdag_listener_conn_unwatch(SdagListenerConn *c)
@@ -240,7 +260,13 @@ sdag_listener_lookup(SdagListener *self, SoupServerMessage *msg)
 static void
 sdag_listener_got_headers_cb(SoupServerMessage *msg, gpointer user_data)
 {
-	sdag_listener_conn_wait(user_data, SDAG_LISTENER_WAIT_BODY);
+	SdagListenerConn *c = user_data;
+
+	/* over TLS every answer closes its connection: see the top of the file */
+	if (c->listener != NULL && c->tls)
+		soup_message_headers_replace(
+		    soup_server_message_get_response_headers(msg), "Connection", "close");
+	sdag_listener_conn_wait(c, SDAG_LISTENER_WAIT_BODY);
 }
 
 static void
@@ -334,6 +360,68 @@ sdag_listener_refuse(SdagListener *self, GSocket *client)
 }
 
 static void
+sdag_listener_handshake_free(SdagListenerHandshake *h)
+{
+	g_object_unref(h->server);
+	g_object_unref(h->tls);
+	g_object_unref(h->local);
+	g_object_unref(h->remote);
+	g_free(h);
+}
+
+static void
+sdag_listener_handshake_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	SdagListenerHandshake *h = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &error)) {
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			g_debug("TLS handshake failed: %s", error->message);
+			sdag_prom_add(
+			    h->prom, "streamdag_http_tls_handshake_failures_total", NULL, 1);
+		}
+		/* the descriptor goes with the last reference, and the record with it */
+		g_io_stream_close(h->tls, NULL, NULL);
+		sdag_listener_handshake_free(h);
+		return;
+	}
+	/* emits request-started, which finds the record */
+	soup_server_accept_iostream(h->server, h->tls, h->local, h->remote, NULL);
+	sdag_listener_handshake_free(h);
+}
+
+/* Starts the handshake of an accepted connection; the header timer bounds it. */
+static void
+sdag_listener_start_tls(SdagListener *self,
+			GSocketConnection *stream,
+			GSocketAddress *local,
+			GSocketAddress *remote)
+{
+	g_autoptr(GError) error = NULL;
+	GIOStream *tls =
+	    g_tls_server_connection_new(G_IO_STREAM(stream), self->certificate, &error);
+	SdagListenerHandshake *h;
+
+	if (tls == NULL) {
+		g_warning("cannot start TLS on a connection: %s", error->message);
+		g_io_stream_close(G_IO_STREAM(stream), NULL, NULL);
+		return;
+	}
+	h = g_new0(SdagListenerHandshake, 1);
+	h->server = g_object_ref(self->server);
+	h->prom = self->prom;
+	h->tls = tls;
+	h->local = g_object_ref(local);
+	h->remote = g_object_ref(remote);
+	g_tls_connection_handshake_async(G_TLS_CONNECTION(tls),
+					 G_PRIORITY_DEFAULT,
+					 self->handshakes,
+					 sdag_listener_handshake_cb,
+					 h);
+}
+
+static void
 sdag_listener_take(SdagListener *self, GSocket *client)
 {
 	g_autoptr(GSocketAddress) local = NULL;
@@ -360,10 +448,15 @@ sdag_listener_take(SdagListener *self, GSocket *client)
 	c->socket = g_object_ref(client);
 	c->remote = g_object_ref(remote);
 	c->stream = G_OBJECT(stream);
+	c->tls = self->certificate != NULL;
 	g_object_weak_ref(c->stream, sdag_listener_conn_gone_cb, c);
 	g_hash_table_insert(self->conns, c->remote, c);
 	sdag_listener_count(self);
 	sdag_listener_conn_wait(c, SDAG_LISTENER_WAIT_HEADERS);
+	if (self->certificate != NULL) {
+		sdag_listener_start_tls(self, stream, local, remote);
+		return;
+	}
 	/* emits request-started, which finds the record */
 	soup_server_accept_iostream(self->server, G_IO_STREAM(stream), local, remote, NULL);
 }
@@ -530,6 +623,7 @@ sdag_listener_new(SoupServer *server,
 	self->prom = prom;
 	self->limits = *limits;
 	self->conns = g_hash_table_new_full(NULL, NULL, NULL, sdag_listener_conn_release);
+	self->handshakes = g_cancellable_new();
 	self->refusal = sdag_listener_refusal_new(limits->max_connections);
 	self->socket = g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
 	if (self->socket == NULL) {
@@ -578,6 +672,10 @@ sdag_listener_free(SdagListener *self)
 		g_clear_pointer(&self->watch, g_source_unref);
 	}
 	g_clear_handle_id(&self->retry_id, g_source_remove);
+	if (self->handshakes != NULL)
+		g_cancellable_cancel(self->handshakes);
+	g_clear_object(&self->handshakes);
+	g_clear_object(&self->certificate);
 	g_signal_handlers_disconnect_by_data(self->server, self);
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
@@ -617,4 +715,22 @@ sdag_listener_get_socket(SdagListener *self, SoupServerMessage *msg)
 	SdagListenerConn *c = sdag_listener_lookup(self, msg);
 
 	return c != NULL ? c->socket : NULL;
+}
+
+/**
+ * sdag_listener_set_certificate:
+ * @certificate: (nullable): with its private key; NULL for plain HTTP
+ *
+ * The certificate of the connections accepted from now on; those open keep theirs.
+ */
+void
+sdag_listener_set_certificate(SdagListener *self, GTlsCertificate *certificate)
+{
+	g_set_object(&self->certificate, certificate);
+}
+
+gboolean
+sdag_listener_is_tls(SdagListener *self)
+{
+	return self->certificate != NULL;
 }

@@ -32,5 +32,7 @@ SdagListener *sdag_listener_new(SoupServer *server,
 void sdag_listener_free(SdagListener *self);
 guint16 sdag_listener_get_port(SdagListener *self);
 GSocket *sdag_listener_get_socket(SdagListener *self, SoupServerMessage *msg);
+void sdag_listener_set_certificate(SdagListener *self, GTlsCertificate *certificate);
+gboolean sdag_listener_is_tls(SdagListener *self);
 
 G_END_DECLS

@@ -1156,6 +1156,44 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	}
 }
 
+/*
+ * [rest] tls_certificate and tls_key: both or neither. *certificate is NULL for neither.
+ * Errors name the key and the file, for the start-up message and a refused reload.
+ */
+static gboolean
+sdag_rest_load_certificate(SdagConfig *config, GTlsCertificate **certificate, GError **error)
+{
+	gboolean has_cert = config->tls_certificate[0] != '\0';
+	gboolean has_key = config->tls_key[0] != '\0';
+	g_autoptr(GError) error_local = NULL;
+
+	*certificate = NULL;
+	if (!has_cert && !has_key)
+		return TRUE;
+	if (has_cert != has_key) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "[rest] %s is set but %s is not: HTTPS needs both",
+			    has_cert ? "tls_certificate" : "tls_key",
+			    has_cert ? "tls_key" : "tls_certificate");
+		return FALSE;
+	}
+	*certificate = g_tls_certificate_new_from_files(
+	    config->tls_certificate, config->tls_key, &error_local);
+	if (*certificate == NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "[rest] tls_certificate %s, tls_key %s: %s",
+			    config->tls_certificate,
+			    config->tls_key,
+			    error_local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * sdag_rest_new:
  *
@@ -1177,6 +1215,7 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 	    .idle_timeout_s = config->idle_timeout_s,
 	};
 	SdagRest *self;
+	g_autoptr(GTlsCertificate) certificate = NULL;
 
 	g_assert(iaddr != NULL); /* checked when the config was read */
 	saddr = g_inet_socket_address_new(iaddr, config->listen_port);
@@ -1189,6 +1228,10 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
 	g_signal_connect(self->server, "request-finished", G_CALLBACK(sdag_rest_finished_cb), self);
+	if (!sdag_rest_load_certificate(config, &certificate, error)) {
+		sdag_rest_free(self);
+		return NULL;
+	}
 	self->listener =
 	    sdag_listener_new(self->server, saddr, &limits, services->prom, &error_local);
 	if (self->listener == NULL) {
@@ -1205,6 +1248,7 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 		sdag_rest_free(self);
 		return NULL;
 	}
+	sdag_listener_set_certificate(self->listener, certificate);
 	return self;
 }
 
@@ -1258,4 +1302,36 @@ sdag_rest_get_route(guint i, const char **pattern, const char **method, SdagScop
 	*method = sdag_rest_routes[i].method;
 	*scope = sdag_rest_routes[i].scope;
 	return TRUE;
+}
+
+/**
+ * sdag_rest_reload_certificate:
+ * @config: holding [rest] tls_certificate and tls_key, read again
+ *
+ * Reads the certificate and key files again (a renewed certificate) for the connections
+ * accepted from now on. HTTPS cannot be turned on or off this way: the listener's scheme
+ * is what clients were told. On error the certificate in use stays.
+ */
+gboolean
+sdag_rest_reload_certificate(SdagRest *self, SdagConfig *config, GError **error)
+{
+	g_autoptr(GTlsCertificate) certificate = NULL;
+
+	if (!sdag_rest_load_certificate(config, &certificate, error))
+		return FALSE;
+	if ((certificate != NULL) != sdag_listener_is_tls(self->listener)) {
+		g_set_error_literal(error,
+				    SDAG_ERROR,
+				    SDAG_ERROR_CONFIG,
+				    "turning HTTPS on or off needs a restart");
+		return FALSE;
+	}
+	sdag_listener_set_certificate(self->listener, certificate);
+	return TRUE;
+}
+
+gboolean
+sdag_rest_is_tls(SdagRest *self)
+{
+	return sdag_listener_is_tls(self->listener);
 }

@@ -58,6 +58,8 @@ typedef struct {
 SdagRest *sdag_rest_new(const SdagRestServices *services, GError **error);
 void sdag_rest_free(SdagRest *self);
 guint16 sdag_rest_get_port(SdagRest *self);
+gboolean sdag_rest_reload_certificate(SdagRest *self, SdagConfig *config, GError **error);
+gboolean sdag_rest_is_tls(SdagRest *self);
 void sdag_rest_set_auth(SdagRest *self, GPtrArray *tokens, guint rate, guint burst);
 gboolean sdag_rest_get_route(guint i, const char **pattern, const char **method, SdagScope *scope);
 

@@ -23,23 +23,59 @@
 #include "sdag-ws.h"
 
 /*
- * The API has no authentication yet, so it must not be reachable from
- * another machine: anything but a loopback address is refused.
+ * Whether only this box can reach @host. Deliberately narrow: 127.0.0.1 and ::1, the
+ * addresses loopback clients use. Any other address, even 127.0.0.2 on the loopback
+ * interface, is treated as one others may reach, so that the rule never depends on how
+ * the box routes.
+ */
+static gboolean
+sdag_daemon_listen_is_local(const char *host)
+{
+	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host);
+	g_autoptr(GInetAddress) v4 = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GInetAddress) v6 = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
+
+	return addr != NULL && (g_inet_address_equal(addr, v4) || g_inet_address_equal(addr, v6));
+}
+
+/*
+ * The bind rule. An address others may reach needs at least one API token (else the API
+ * would be open to them), and TLS unless [rest] allow_plain_http says plain HTTP is meant
+ * (the tokens would cross the network in clear).
  */
 static gboolean
 sdag_daemon_check_listen(SdagConfig *config, GError **error)
 {
-	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(config->listen_host);
+	gboolean tls = config->tls_certificate[0] != '\0' || config->tls_key[0] != '\0';
 
-	if (addr == NULL || !g_inet_address_get_is_loopback(addr)) {
+	if (sdag_daemon_listen_is_local(config->listen_host))
+		return TRUE;
+	if (config->tokens->len == 0) {
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_CONFIG,
-			    "listen address %s is not a loopback address; without API tokens "
-			    "streamdagd serves loopback only (127.0.0.1 or ::1)",
+			    "listen address %s can be reached from other machines, and no API "
+			    "token is configured: the API would be open to them. Create one with "
+			    "`streamdagctl token new NAME --scope read` and put the line it prints "
+			    "in [auth], or listen on 127.0.0.1 or ::1",
 			    config->listen_host);
 		return FALSE;
 	}
+	if (!tls && !config->allow_plain_http) {
+		g_set_error(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_CONFIG,
+		    "listen address %s can be reached from other machines and [rest] has no "
+		    "tls_certificate: tokens would cross the network in clear. Set "
+		    "tls_certificate and tls_key, or allow_plain_http=true to mean it",
+		    config->listen_host);
+		return FALSE;
+	}
+	if (!tls)
+		g_warning("serving plain HTTP on %s ([rest] allow_plain_http=true): API tokens "
+			  "cross the network in clear",
+			  config->listen_host);
 	return TRUE;
 }
 
@@ -362,7 +398,8 @@ sdag_daemon_is_reloadable(const char *name)
 	if (g_str_has_prefix(name, "mqtt."))
 		return sdag_mqtt_config_is_reloadable(name + strlen("mqtt."));
 	return g_str_has_prefix(name, "auth.") || g_strcmp0(name, "rest.rate_limit") == 0 ||
-	       g_strcmp0(name, "rest.rate_burst") == 0 ||
+	       g_strcmp0(name, "rest.tls_certificate") == 0 ||
+	       g_strcmp0(name, "rest.tls_key") == 0 || g_strcmp0(name, "rest.rate_burst") == 0 ||
 	       g_strcmp0(name, "daemon.log_level") == 0 || g_strcmp0(name, "jobs.media_roots") == 0;
 }
 
@@ -395,6 +432,33 @@ sdag_daemon_strv_equal(GStrv a, GStrv b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
+/* A renewed certificate in the same files, or new files: read again; bad ones leave the one
+ * in use, and the rest of the reload goes on. */
+static void
+sdag_daemon_reload_certificate(SdagDaemon *self, SdagConfig *next)
+{
+	g_autoptr(GError) error = NULL;
+	char *t;
+
+	if (!sdag_rest_reload_certificate(self->rest, next, &error)) {
+		g_warning("reload: the TLS certificate in use stays: %s", error->message);
+		return;
+	}
+	if (next->tls_certificate[0] != '\0')
+		g_message("reload: TLS certificate read from %s", next->tls_certificate);
+	t = self->config->tls_certificate;
+	self->config->tls_certificate = next->tls_certificate;
+	next->tls_certificate = t;
+	t = self->config->tls_key;
+	self->config->tls_key = next->tls_key;
+	next->tls_key = t;
+	g_hash_table_replace(self->config->values,
+			     g_strdup("rest.tls_certificate"),
+			     g_strdup(self->config->tls_certificate));
+	g_hash_table_replace(
+	    self->config->values, g_strdup("rest.tls_key"), g_strdup(self->config->tls_key));
 }
 
 static gboolean
@@ -460,6 +524,16 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 	const char *applied[] = {
 	    "daemon.log_level", "jobs.media_roots", "rest.rate_limit", "rest.rate_burst", NULL};
 
+	if (next->tokens->len == 0 && !sdag_daemon_listen_is_local(self->config->listen_host)) {
+		g_set_error(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_CONFIG,
+		    "no API token left in [auth] while listening on %s, which other machines "
+		    "can reach",
+		    self->config->listen_host);
+		return FALSE;
+	}
 	if (roots_changed &&
 	    !sdag_jobs_set_media_roots(self->jobs, (const char *const *)next->media_roots, error))
 		return FALSE;
@@ -483,6 +557,7 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 		self->config->tokens = next->tokens;
 		next->tokens = t;
 	}
+	sdag_daemon_reload_certificate(self, next);
 	self->config->rate_limit = next->rate_limit;
 	self->config->rate_burst = next->rate_burst;
 	sdag_rest_set_auth(

@@ -16,6 +16,7 @@
 #include "sdag-daemon.h"
 #include "sdag-log.h"
 #include "sdag-notify.h"
+#include "sdag-rest.h"
 
 /* The command line, kept: a reload builds the config again from the same options. */
 typedef struct {
@@ -283,8 +284,9 @@ main(int argc, char **argv)
 
 	/* the one line a supervisor or a test reads to find an ephemeral port */
 	g_print(strchr(daemon->config->listen_host, ':') != NULL
-		    ? "streamdagd: listening on http://[%s]:%u/\n"
-		    : "streamdagd: listening on http://%s:%u/\n",
+		    ? "streamdagd: listening on %s://[%s]:%u/\n"
+		    : "streamdagd: listening on %s://%s:%u/\n",
+		sdag_rest_is_tls(daemon->rest) ? "https" : "http",
 		daemon->config->listen_host,
 		sdag_daemon_get_port(daemon));
 	fflush(stdout);

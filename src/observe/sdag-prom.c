@@ -539,6 +539,13 @@ sdag_prom_new(void)
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
+			  "streamdag_http_tls_handshake_failures_total",
+			  SDAG_PROM_COUNTER,
+			  "REST connections closed because their TLS handshake failed or did not "
+			  "finish within [rest] header_timeout_s.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_audit_refusals_dropped_total",
 			  SDAG_PROM_COUNTER,
 			  "Refused requests left out of the audit trail, over one a second (bursts "
@@ -552,6 +559,7 @@ sdag_prom_new(void)
 	sdag_prom_add(self, "streamdag_http_accept_errors_total", NULL, 0);
 	sdag_prom_add(self, "streamdag_http_connections_refused_total", NULL, 0);
 	sdag_prom_add(self, "streamdag_audit_refusals_dropped_total", NULL, 0);
+	sdag_prom_add(self, "streamdag_http_tls_handshake_failures_total", NULL, 0);
 	{
 		const char *reasons[] = {"missing", "invalid", "scope", "rate"};
 		for (guint i = 0; i < G_N_ELEMENTS(reasons); i++) {

@@ -204,7 +204,12 @@ def completion(root):
         cases.append((ok, f"'{line}' offers {' '.join(expected) or 'nothing'}", notes))
 
     case(["jo"], ["jobs"])
-    case([""], ["health", "node-types", "pipelines", "jobs"])
+    case([""], ["health", "node-types", "pipelines", "jobs", "token"])
+    case(["token", ""], ["new"])
+    case(["token", "new", "ha", "--scope", "j"], ["jobs:write"])
+    case(["token", "new", "ha", "--s"], ["--scope"])
+    # a secret is the user's; a token file or a CA is a file
+    case(["--token", ""], [])
     case(["jobs", ""], ["submit", "get", "watch", "list", "cancel", "delete", "results"])
     case(["jobs", "w"], ["watch"])
     case(["pipelines", ""], ["list", "get", "add", "delete"])
@@ -233,6 +238,8 @@ def completion(root):
         # a job's SOURCE may be a file; its PIPELINE is an id
         case(["jobs", "submit", "people_v1", "no"], ["notes.txt"], cwd=d)
         case(["jobs", "submit", "p"], [], cwd=d)
+        case(["--cacert", "no"], ["notes.txt"], cwd=d)
+        case(["--token-file", "=", "no"], ["notes.txt"], cwd=d)
     return cases
 
 

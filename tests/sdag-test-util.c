@@ -755,3 +755,125 @@ sdag_test_svc_free(SdagTestSvc *s)
 	g_free(s->base);
 	g_free(s);
 }
+
+static void
+sdag_test_pki_run(SdagTestPki *pki, const char *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	int status = 0;
+
+	g_assert_true(g_spawn_sync(pki->dir,
+				   (char **)argv,
+				   NULL,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   &out,
+				   &err,
+				   &status,
+				   &error));
+	g_assert_no_error(error);
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_error("%s failed: %s", argv[0], err);
+}
+
+/**
+ * sdag_test_pki_leaf:
+ *
+ * Makes NAME.pem and NAME.key in @pki's directory: a certificate for 127.0.0.1 and
+ * 127.0.0.2 signed by its CA, with @serial ("0x1001").
+ */
+void
+sdag_test_pki_leaf(SdagTestPki *pki, const char *name, const char *serial)
+{
+	g_autofree char *key = g_strdup_printf("%s.key", name);
+	g_autofree char *csr = g_strdup_printf("%s.csr", name);
+	g_autofree char *pem = g_strdup_printf("%s.pem", name);
+	const char *req[] = {"openssl",
+			     "req",
+			     "-newkey",
+			     "rsa:2048",
+			     "-nodes",
+			     "-keyout",
+			     key,
+			     "-out",
+			     csr,
+			     "-subj",
+			     "/CN=streamdag",
+			     NULL};
+	const char *sign[] = {"openssl",
+			      "x509",
+			      "-req",
+			      "-in",
+			      csr,
+			      "-CA",
+			      "ca.pem",
+			      "-CAkey",
+			      "ca.key",
+			      "-set_serial",
+			      serial,
+			      "-out",
+			      pem,
+			      "-days",
+			      "2",
+			      "-extfile",
+			      "ext",
+			      NULL};
+
+	sdag_test_pki_run(pki, req);
+	sdag_test_pki_run(pki, sign);
+}
+
+/**
+ * sdag_test_pki_new:
+ *
+ * A CA of the test's own, made with the openssl command as an operator would, and a
+ * server certificate "srv" (serial 0x1001) for the loopback addresses.
+ */
+SdagTestPki *
+sdag_test_pki_new(void)
+{
+	const char *ca[] = {"openssl",
+			    "req",
+			    "-x509",
+			    "-newkey",
+			    "rsa:2048",
+			    "-nodes",
+			    "-keyout",
+			    "ca.key",
+			    "-out",
+			    "ca.pem",
+			    "-days",
+			    "2",
+			    "-subj",
+			    "/CN=streamdag test CA",
+			    NULL};
+	SdagTestPki *pki = g_new0(SdagTestPki, 1);
+	g_autofree char *ext = NULL;
+
+	pki->dir = sdag_test_mkdtemp();
+	ext = g_build_filename(pki->dir, "ext", NULL);
+	g_assert_true(
+	    g_file_set_contents(ext, "subjectAltName=IP:127.0.0.1,IP:127.0.0.2\n", -1, NULL));
+	sdag_test_pki_run(pki, ca);
+	sdag_test_pki_leaf(pki, "srv", "0x1001");
+	pki->ca = g_build_filename(pki->dir, "ca.pem", NULL);
+	pki->cert = g_build_filename(pki->dir, "srv.pem", NULL);
+	pki->key = g_build_filename(pki->dir, "srv.key", NULL);
+	return pki;
+}
+
+void
+sdag_test_pki_free(SdagTestPki *pki)
+{
+	if (pki == NULL)
+		return;
+	sdag_test_rmtree(pki->dir);
+	g_free(pki->dir);
+	g_free(pki->ca);
+	g_free(pki->cert);
+	g_free(pki->key);
+	g_free(pki);
+}

@@ -83,6 +83,18 @@ int sdag_test_svc_wait_exit(SdagTestSvc *s);
 void sdag_test_svc_free(SdagTestSvc *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagTestSvc, sdag_test_svc_free)
 
+/* A CA and a server certificate for 127.0.0.1 and 127.0.0.2, made with openssl. */
+typedef struct {
+	char *dir; /* holds ca.pem, ca.key, srv.pem, srv.key and the files of more leaves */
+	char *ca;
+	char *cert;
+	char *key;
+} SdagTestPki;
+
+SdagTestPki *sdag_test_pki_new(void);
+void sdag_test_pki_leaf(SdagTestPki *pki, const char *name, const char *serial);
+void sdag_test_pki_free(SdagTestPki *pki);
+
 /* An in-process daemon of @cfg (taken) with the test node plugins loaded too; *base is set to
  * its http://127.0.0.1:PORT. Fails the test when it cannot start. */
 SdagDaemon *sdag_test_daemon_open(SdagConfig *cfg, char **base);

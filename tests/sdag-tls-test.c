@@ -16,11 +16,12 @@
 #include "sdag-token.h"
 
 typedef struct {
-	char *dir;
-	char *ca; /* the CA's certificate, PEM */
-	char *ca_key;
-	char *cert; /* a leaf for 127.0.0.1 and 127.0.0.2, serial 0x1001 */
-	char *key;
+	SdagTestPki *certs;
+	/* borrowed from certs */
+	const char *dir;
+	const char *ca;
+	const char *cert;
+	const char *key;
 	char *secret; /* of the one token, admin */
 	char *auth;   /* its [auth] section */
 } Pki;
@@ -28,101 +29,21 @@ typedef struct {
 static Pki pki;
 
 static void
-run_ok(const char *const *argv)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL;
-	g_autofree char *err = NULL;
-	int status = 0;
-
-	g_assert_true(g_spawn_sync(pki.dir,
-				   (char **)argv,
-				   NULL,
-				   G_SPAWN_SEARCH_PATH,
-				   NULL,
-				   NULL,
-				   &out,
-				   &err,
-				   &status,
-				   &error));
-	g_assert_no_error(error);
-	if (!g_spawn_check_wait_status(status, NULL))
-		g_error("%s failed: %s", argv[0], err);
-}
-
-/* A leaf certificate for the loopback addresses, signed by the CA, with @serial; its files
- * are @name.pem and @name.key in the PKI's directory. */
-static void
 make_leaf(const char *name, const char *serial)
 {
-	g_autofree char *key = g_strdup_printf("%s.key", name);
-	g_autofree char *csr = g_strdup_printf("%s.csr", name);
-	g_autofree char *pem = g_strdup_printf("%s.pem", name);
-	const char *req[] = {"openssl",
-			     "req",
-			     "-newkey",
-			     "rsa:2048",
-			     "-nodes",
-			     "-keyout",
-			     key,
-			     "-out",
-			     csr,
-			     "-subj",
-			     "/CN=streamdag",
-			     NULL};
-	const char *sign[] = {"openssl",
-			      "x509",
-			      "-req",
-			      "-in",
-			      csr,
-			      "-CA",
-			      "ca.pem",
-			      "-CAkey",
-			      "ca.key",
-			      "-set_serial",
-			      serial,
-			      "-out",
-			      pem,
-			      "-days",
-			      "2",
-			      "-extfile",
-			      "ext",
-			      NULL};
-
-	run_ok(req);
-	run_ok(sign);
+	sdag_test_pki_leaf(pki.certs, name, serial);
 }
 
 static void
 pki_make(void)
 {
-	const char *ca[] = {"openssl",
-			    "req",
-			    "-x509",
-			    "-newkey",
-			    "rsa:2048",
-			    "-nodes",
-			    "-keyout",
-			    "ca.key",
-			    "-out",
-			    "ca.pem",
-			    "-days",
-			    "2",
-			    "-subj",
-			    "/CN=streamdag test CA",
-			    NULL};
-	g_autofree char *ext = NULL;
 	g_autofree char *value = NULL;
 
-	pki.dir = sdag_test_mkdtemp();
-	ext = g_build_filename(pki.dir, "ext", NULL);
-	g_assert_true(
-	    g_file_set_contents(ext, "subjectAltName=IP:127.0.0.1,IP:127.0.0.2\n", -1, NULL));
-	run_ok(ca);
-	make_leaf("srv", "0x1001");
-	pki.ca = g_build_filename(pki.dir, "ca.pem", NULL);
-	pki.cert = g_build_filename(pki.dir, "srv.pem", NULL);
-	pki.key = g_build_filename(pki.dir, "srv.key", NULL);
+	pki.certs = sdag_test_pki_new();
+	pki.dir = pki.certs->dir;
+	pki.ca = pki.certs->ca;
+	pki.cert = pki.certs->cert;
+	pki.key = pki.certs->key;
 	pki.secret = sdag_token_secret_new();
 	value = sdag_token_format_value(pki.secret, SDAG_SCOPE_ADMIN);
 	pki.auth = g_strdup_printf("[auth]\nops = %s\n", value);
@@ -595,6 +516,8 @@ main(int argc, char **argv)
 	g_test_add_func("/tls/bind/loopback-open", bind_loopback_open);
 	g_test_add_func("/tls/bind/reload-without-tokens", bind_reload_without_tokens);
 	rc = g_test_run();
-	sdag_test_rmtree(pki.dir);
+	sdag_test_pki_free(pki.certs);
+	g_free(pki.secret);
+	g_free(pki.auth);
 	return rc;
 }

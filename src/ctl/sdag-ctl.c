@@ -20,11 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "sdag-json.h"
+#include "sdag-token.h"
 
 typedef struct {
 	SoupSession *session;
 	char *base;
+	char *token;   /* the API token's secret, NULL for none; never printed */
 	gboolean json; /* --json: every answer printed as the daemon sent it */
 	gboolean tty;  /* standard output is a terminal */
 } SdagCtl;
@@ -116,9 +120,18 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 	}
 	if (body != NULL)
 		soup_message_set_request_body_from_bytes(msg, "application/json", body);
+	if (ctl->token != NULL) {
+		g_autofree char *authz = g_strconcat("Bearer ", ctl->token, NULL);
+		soup_message_headers_replace(
+		    soup_message_get_request_headers(msg), "Authorization", authz);
+	}
 	reply->body = soup_session_send_and_read(ctl->session, msg, NULL, &error);
 	if (reply->body == NULL) {
 		g_printerr("streamdagctl: %s %s: %s\n", method, uri, error->message);
+		if (error->domain == G_TLS_ERROR)
+			g_printerr(
+			    "streamdagctl: for a certificate of your own CA, give the CA with "
+			    "--cacert FILE\n");
 		return SDAG_CTL_FAILED;
 	}
 	reply->status = soup_message_get_status(msg);
@@ -172,6 +185,8 @@ sdag_ctl_refused(SdagCtl *ctl,
 	if (label != NULL)
 		g_string_append_printf(line, "%s: ", label);
 	g_string_append_printf(line, "%s %s: HTTP %u", method, path, reply->status);
+	if (reply->status == 401 || reply->status == 403)
+		whole_body = FALSE;
 	if (whole_body && !ctl->json) {
 		g_printerr("%s\n", line->str);
 		sdag_ctl_print_body(reply->body, TRUE);
@@ -185,6 +200,12 @@ sdag_ctl_refused(SdagCtl *ctl,
 		    json_object_get_string_member_with_default(err, "message", ""));
 	}
 	g_printerr("%s\n", line->str);
+	if (reply->status == 401)
+		g_printerr("streamdagctl: %s\n",
+			   ctl->token == NULL ? "the daemon wants an API token: --token-file FILE, "
+						"$STREAMDAG_TOKEN or --token SECRET"
+					      : "the daemon knows no such token: check the secret, "
+						"and that its line is in [auth]");
 	if (ctl->json) {
 		sdag_ctl_print_raw(reply->body);
 	} else if (err == NULL) {
@@ -861,6 +882,122 @@ sdag_ctl_option_cb(const char *name, const char *value, gpointer data, GError **
 	return TRUE;
 }
 
+/*
+ * token new NAME --scope SCOPE...: a fresh secret, printed once, and its line for [auth].
+ * Talks to no daemon: the daemon learns of the token from its config.
+ */
+static int
+sdag_ctl_token(SdagCtl *ctl, int argc, char **argv, char **scopes)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *joined = NULL;
+	g_autofree char *secret = NULL;
+	g_autofree char *value = NULL;
+	g_autofree char *list = NULL;
+	SdagScope set = SDAG_SCOPE_NONE;
+
+	if (argc != 2 || g_strcmp0(argv[0], "new") != 0) {
+		g_printerr("streamdagctl: token new NAME --scope SCOPE[,SCOPE...]\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (!sdag_token_check_name(argv[1], &error)) {
+		g_printerr("streamdagctl: %s\n", error->message);
+		return SDAG_CTL_FAILED;
+	}
+	if (scopes == NULL || scopes[0] == NULL) {
+		g_printerr("streamdagctl: token new needs --scope: read, jobs:write, "
+			   "pipelines:write, cameras:write or admin\n");
+		return SDAG_CTL_FAILED;
+	}
+	joined = g_strjoinv(",", scopes);
+	if (!sdag_scopes_parse(joined, &set, &error)) {
+		g_printerr("streamdagctl: --scope: %s\n", error->message);
+		return SDAG_CTL_FAILED;
+	}
+	secret = sdag_token_secret_new();
+	value = sdag_token_format_value(secret, set);
+	list = sdag_scopes_to_string(set);
+	if (ctl->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+		g_autofree char *text = NULL;
+		g_auto(GStrv) names = g_strsplit(list, ",", -1);
+		g_autofree char *line = g_strdup_printf("%s = %s", argv[1], value);
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, argv[1]);
+		json_builder_set_member_name(b, "secret");
+		json_builder_add_string_value(b, secret);
+		json_builder_set_member_name(b, "scopes");
+		json_builder_begin_array(b);
+		for (guint i = 0; names[i] != NULL; i++)
+			json_builder_add_string_value(b, names[i]);
+		json_builder_end_array(b);
+		json_builder_set_member_name(b, "config_line");
+		json_builder_add_string_value(b, line);
+		json_builder_end_object(b);
+		root = json_builder_get_root(b);
+		text = sdag_json_to_string(root);
+		g_print("%s\n", text);
+		return SDAG_CTL_OK;
+	}
+	g_print("secret (shown once; give it to the client, keep it nowhere else):\n"
+		"%s\n"
+		"add to [auth] in /etc/streamdag/streamdag.conf or a conf.d/*.conf file, then "
+		"systemctl reload streamdagd:\n"
+		"[auth]\n"
+		"%s = %s\n",
+		secret,
+		argv[1],
+		value);
+	return SDAG_CTL_OK;
+}
+
+/*
+ * The token's secret: --token, else $STREAMDAG_TOKEN, else the first line of --token-file
+ * or $STREAMDAG_TOKEN_FILE. NULL with *failed FALSE for none; *failed TRUE after saying why
+ * the file cannot be used (its content is never quoted).
+ */
+static char *
+sdag_ctl_find_token(const char *option, const char *file, gboolean *failed)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	const char *env = g_getenv("STREAMDAG_TOKEN");
+	GStatBuf st;
+	gsize len = 0;
+
+	*failed = FALSE;
+	if (option != NULL)
+		return g_strdup(option);
+	if (env != NULL && env[0] != '\0')
+		return g_strdup(env);
+	if (file == NULL)
+		file = g_getenv("STREAMDAG_TOKEN_FILE");
+	if (file == NULL || file[0] == '\0')
+		return NULL;
+	if (!g_file_get_contents(file, &text, &len, &error)) {
+		g_printerr("streamdagctl: token file: %s\n", error->message);
+		*failed = TRUE;
+		return NULL;
+	}
+	if (g_stat(file, &st) == 0 && (st.st_mode & 0007) != 0)
+		g_printerr("streamdagctl: warning: %s is readable by every user of this machine; "
+			   "chmod o-rwx it\n",
+			   file);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (len == 0 || strlen(text) != len || strpbrk(text, " \t\r\n") != NULL) {
+		g_printerr("streamdagctl: token file %s does not hold one token on one line\n",
+			   file);
+		memset(text, 0, len);
+		*failed = TRUE;
+		return NULL;
+	}
+	return g_steal_pointer(&text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -870,6 +1007,11 @@ main(int argc, char **argv)
 	gboolean version = FALSE;
 	SdagCtlJobOpts jopts = {.stride = 0, .max_frames = -1};
 	g_autofree char *cursor = NULL;
+	g_autofree char *token = NULL;
+	g_autofree char *token_file = NULL;
+	g_autofree char *cacert = NULL;
+	g_auto(GStrv) scopes = NULL;
+	gboolean token_failed = FALSE;
 	GOptionGroup *group;
 	const GOptionEntry entries[] = {
 	    {"url",
@@ -928,6 +1070,36 @@ main(int argc, char **argv)
 	     &cursor,
 	     "jobs list: the page after a previous list's cursor",
 	     "C"},
+	    {"token",
+	     't',
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &token,
+	     "The API token's secret (visible to other users in ps: prefer $STREAMDAG_TOKEN or "
+	     "--token-file)",
+	     "SECRET"},
+	    {"token-file",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &token_file,
+	     "Read the API token from FILE's first line (default $STREAMDAG_TOKEN_FILE)",
+	     "FILE"},
+	    {"cacert",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &cacert,
+	     "Trust the CA certificates in FILE (PEM) for an https:// URL",
+	     "FILE"},
+	    {"scope",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING_ARRAY,
+	     &scopes,
+	     "token new: a scope of the token (read, jobs:write, pipelines:write, cameras:write, "
+	     "admin); repeat or separate with commas",
+	     "SCOPE"},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -945,7 +1117,9 @@ main(int argc, char **argv)
 	    "  jobs list [--limit N]        jobs, newest first\n"
 	    "  jobs cancel ID               stop a queued or running job\n"
 	    "  jobs delete ID               remove a finished job and its results\n"
-	    "  jobs results ID              a job's summary and frame count\n\n"
+	    "  jobs results ID              a job's summary and frame count\n"
+	    "  token new NAME --scope S     a fresh API token: its secret, and its line for "
+	    "[auth]\n\n"
 	    "Exit status: 0 success, 1 the daemon refused (or the job failed), 2 usage or\n"
 	    "connection error.");
 	g_autoptr(GError) error = NULL;
@@ -981,7 +1155,25 @@ main(int argc, char **argv)
 	ctl.base = url;
 	ctl.json = json;
 	ctl.tty = isatty(STDOUT_FILENO);
+	if (g_strcmp0(argv[1], "token") == 0)
+		return sdag_ctl_token(&ctl, argc - 2, argv + 2, scopes);
+	ctl.token = sdag_ctl_find_token(token, token_file, &token_failed);
+	if (token_failed)
+		return SDAG_CTL_FAILED;
 	ctl.session = soup_session_new_with_options("timeout", 30, NULL);
+	if (cacert != NULL) {
+		/* GTlsFileDatabase wants an absolute path; an operator types a relative one */
+		g_autofree char *path = g_canonicalize_filename(cacert, NULL);
+		g_autoptr(GTlsDatabase) db = g_tls_file_database_new(path, &error);
+
+		if (db == NULL) {
+			g_printerr("streamdagctl: --cacert: %s\n", error->message);
+			g_object_unref(ctl.session);
+			g_free(ctl.token);
+			return SDAG_CTL_FAILED;
+		}
+		soup_session_set_tls_database(ctl.session, db);
+	}
 	if (g_strcmp0(argv[1], "health") == 0)
 		rc = sdag_ctl_request(&ctl, "GET", "/healthz", NULL, NULL);
 	else if (g_strcmp0(argv[1], "node-types") == 0)
@@ -995,5 +1187,8 @@ main(int argc, char **argv)
 		rc = SDAG_CTL_FAILED;
 	}
 	g_object_unref(ctl.session);
+	if (ctl.token != NULL)
+		memset(ctl.token, 0, strlen(ctl.token));
+	g_free(ctl.token);
 	return rc;
 }

@@ -310,7 +310,7 @@ test_cap(void)
 	g_autoptr(GString) got = g_string_new(NULL);
 	g_autoptr(JsonNode) node = NULL;
 	const char *body;
-	double refused = metric(d, "streamdag_http_connections_refused_total", NULL);
+	double refused = metric(d, "streamdag_http_connections_refused_total", "reason=\"total\"");
 
 	/* 4 connections that have sent nothing yet */
 	for (guint i = 0; i < 4; i++)
@@ -330,7 +330,8 @@ test_cap(void)
 	    "too_many_connections");
 	g_ptr_array_set_size(idle, 0);
 	g_assert_true(healthz_within(d, 5));
-	g_assert_cmpfloat(metric(d, "streamdag_http_connections_refused_total", NULL), >, refused);
+	g_assert_cmpfloat(
+	    metric(d, "streamdag_http_connections_refused_total", "reason=\"total\""), >, refused);
 	assert_intact(d);
 }
 
@@ -676,7 +677,8 @@ static void
 test_fd_exhaustion(void)
 {
 	FdLimits l = {512, 512, 300};
-	Daemon *d = daemon_start("", fd_limits_setup, &l);
+	/* every client from 127.0.0.1: the per-client cap must not be what stops them */
+	Daemon *d = daemon_start("[rest]\nmax_connections_per_client=256\n", fd_limits_setup, &l);
 	g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) a = g_inet_socket_address_new(lo, d->d->port);
@@ -706,6 +708,204 @@ test_fd_exhaustion(void)
 	daemon_free(d);
 }
 
+/* per client */
+
+/* A blocking client socket from @from (an address on lo) to the daemon, whose reads give
+ * up after @timeout_s. */
+static GSocket *
+raw_connect_from(Daemon *d, const char *from, guint timeout_s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) a = g_inet_socket_address_new(lo, d->d->port);
+	g_autoptr(GInetAddress) src = g_inet_address_new_from_string(from);
+	g_autoptr(GSocketAddress) local = g_inet_socket_address_new(src, 0);
+	GSocket *sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+
+	g_assert_no_error(error);
+	g_socket_set_timeout(sock, timeout_s);
+	g_assert_true(g_socket_bind(sock, local, FALSE, &error));
+	g_assert_true(g_socket_connect(sock, a, NULL, &error));
+	g_assert_no_error(error);
+	return sock;
+}
+
+/* One /healthz from @from on a connection of its own; its time in seconds, or a negative
+ * value when it was not answered 200. */
+static double
+healthz_from(Daemon *d, const char *from)
+{
+	gint64 t0 = g_get_monotonic_time();
+	g_autoptr(GSocket) s = raw_connect_from(d, from, 5);
+	g_autoptr(GString) got = g_string_new(NULL);
+
+	raw_send(s, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+	if (!raw_wait_closed(s, got) || !g_str_has_prefix(got->str, "HTTP/1.1 200 "))
+		return -1;
+	return (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+}
+
+/* Over [rest] max_connections_per_client from one address, a connection hears 503 at
+ * once; another address is served meanwhile, and the first gets its share back as its
+ * connections close. */
+static void
+test_per_client(void)
+{
+	Daemon *d =
+	    daemon_start("[rest]\nmax_connections_per_client=3\nheader_timeout_s=30\n", NULL, NULL);
+	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GSocket) extra = NULL;
+	g_autoptr(GString) got = g_string_new(NULL);
+	double refused =
+	    metric(d, "streamdag_http_connections_refused_total", "reason=\"per_client\"");
+
+	for (guint i = 0; i < 3; i++)
+		g_ptr_array_add(held, raw_connect_from(d, "127.0.0.1", 5));
+	/* let the daemon take them before the one over */
+	g_usleep(200 * 1000);
+	extra = raw_connect_from(d, "127.0.0.1", 5);
+	g_assert_true(raw_wait_closed(extra, got));
+	g_assert_true(g_str_has_prefix(got->str, "HTTP/1.1 503 Service Unavailable\r\n"));
+	g_assert_nonnull(strstr(got->str, "too_many_connections"));
+	g_assert_nonnull(strstr(got->str, "max_connections_per_client (3)"));
+	g_assert_cmpfloat(healthz_from(d, "127.0.0.2"), >=, 0);
+	/* 127.0.0.1 gets its share back as its connections close */
+	g_ptr_array_set_size(held, 0);
+	g_assert_true(healthz_within(d, 5));
+	g_assert_cmpfloat(
+	    metric(d, "streamdag_http_connections_refused_total", "reason=\"per_client\""),
+	    >=,
+	    refused + 1);
+	assert_intact(d);
+	daemon_free(d);
+}
+
+static gint
+double_cmp(gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *)a;
+	double y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Slowloris: @n clients from 127.0.0.1 each send one byte of their headers a second. A
+ * client from 127.0.0.2 asks /healthz all the while; the p99 of its times is returned
+ * through @p99_s, and how many of the slow clients were refused at once through @refused.
+ * Every slow connection that was taken must be closed by the header timeout (2 s). */
+static void
+slowloris(Daemon *d, guint n, double *p99_s, guint *refused)
+{
+	g_autoptr(GPtrArray) slow = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(double));
+	const char *request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	gint64 start = g_get_monotonic_time();
+	gint64 next_byte = start;
+	guint sent = 0;
+	g_autofree gboolean *closed = g_new0(gboolean, n);
+	guint n_closed = 0;
+
+	*refused = 0;
+	for (guint i = 0; i < n; i++) {
+		GSocket *s = raw_connect_from(d, "127.0.0.1", 5);
+		g_socket_set_blocking(s, FALSE);
+		g_ptr_array_add(slow, s);
+	}
+	/* 4 s: two header timeouts */
+	while (g_get_monotonic_time() - start < 4 * G_USEC_PER_SEC) {
+		double t;
+
+		if (g_get_monotonic_time() >= next_byte && sent < strlen(request)) {
+			for (guint i = 0; i < n; i++) {
+				if (!closed[i])
+					g_socket_send(g_ptr_array_index(slow, i),
+						      request + sent,
+						      1,
+						      NULL,
+						      NULL);
+			}
+			sent++;
+			next_byte += G_USEC_PER_SEC;
+		}
+		for (guint i = 0; i < n; i++) {
+			char buf[512];
+			gssize got;
+
+			if (closed[i])
+				continue;
+			got = g_socket_receive(
+			    g_ptr_array_index(slow, i), buf, sizeof(buf) - 1, NULL, NULL);
+			if (got == 0 || (got < 0 && !g_socket_condition_check(
+							g_ptr_array_index(slow, i), G_IO_OUT))) {
+				closed[i] = TRUE;
+				n_closed++;
+			} else if (got > 0) {
+				buf[got] = '\0';
+				/* over the cap: the 503, then the close */
+				if (g_str_has_prefix(buf, "HTTP/1.1 503"))
+					(*refused)++;
+			}
+		}
+		t = healthz_from(d, "127.0.0.2");
+		g_assert_cmpfloat(t, >=, 0);
+		g_array_append_val(times, t);
+		g_usleep(20 * 1000);
+	}
+	/* every slow client is gone: refused at once or timed out */
+	g_assert_cmpuint(n_closed, ==, n);
+	g_array_sort(times, double_cmp);
+	*p99_s = g_array_index(times, double, (guint)(times->len * 0.99));
+	g_test_message("slowloris: %u clients, %u refused at once, %u /healthz, p50 %.1f ms, "
+		       "p99 %.1f ms",
+		       n,
+		       *refused,
+		       times->len,
+		       g_array_index(times, double, times->len / 2) * 1000,
+		       *p99_s * 1000);
+}
+
+/* All 200 slow clients held open by the daemon (the per-client cap above them): another
+ * client's /healthz stays fast, and the header timeout closes every slow one. */
+static void
+test_slowloris_held(void)
+{
+	Daemon *d = daemon_start("[rest]\nheader_timeout_s=2\nmax_connections=512\n"
+				 "max_connections_per_client=512\n",
+				 NULL,
+				 NULL);
+	double p99 = 0;
+	guint refused = 0;
+	double timed_out =
+	    metric(d, "streamdag_http_connections_timed_out_total", "timeout=\"header\"");
+
+	slowloris(d, 200, &p99, &refused);
+	g_assert_cmpuint(refused, ==, 0);
+	g_assert_cmpfloat(p99, <, 0.100);
+	g_assert_cmpfloat(
+	    metric(d, "streamdag_http_connections_timed_out_total", "timeout=\"header\""),
+	    >=,
+	    timed_out + 200);
+	assert_intact(d);
+	daemon_free(d);
+}
+
+/* With the default per-client cap (32), most of the 200 are refused at once; the rest are
+ * closed by the header timeout; the other client is served as fast. */
+static void
+test_slowloris_capped(void)
+{
+	Daemon *d = daemon_start("[rest]\nheader_timeout_s=2\n", NULL, NULL);
+	double p99 = 0;
+	guint refused = 0;
+
+	slowloris(d, 200, &p99, &refused);
+	g_assert_cmpuint(refused, ==, 200 - 32);
+	g_assert_cmpfloat(p99, <, 0.100);
+	assert_intact(d);
+	daemon_free(d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -723,6 +923,9 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/listener/fd-limit-raised", test_fd_limit_raised);
 	g_test_add_func("/sdag/listener/fd-limit-too-low", test_fd_limit_too_low);
 	g_test_add_func("/sdag/listener/fd-exhaustion", test_fd_exhaustion);
+	g_test_add_func("/sdag/listener/per-client", test_per_client);
+	g_test_add_func("/sdag/listener/slowloris-held", test_slowloris_held);
+	g_test_add_func("/sdag/listener/slowloris-capped", test_slowloris_capped);
 	capped = daemon_start("[rest]\nmax_connections=4\n", NULL, NULL);
 	quick = daemon_start("[rest]\nheader_timeout_s=1\nidle_timeout_s=1\n", NULL, NULL);
 	rc = g_test_run();

@@ -25,6 +25,13 @@
  * soup_server_accept_iostream(), and a failed accept() only pauses accepting, 100 ms at
  * first, doubling up to 1 s, while the kernel's queue (SOMAXCONN long) holds the clients.
  *
+ * A connection over [rest] max_connections, or over max_connections_per_client from one
+ * client IP address, is answered 503 at once and closed (sdag_listener_refuse()), before
+ * libsoup sees it: a client holding its connections open cannot take those of the others.
+ * The count per client is by address alone (not port), with an IPv4-mapped IPv6 address
+ * counted as the IPv4 address it is, so that a dual-stack socket cannot double a client's
+ * share.
+ *
  * Each open connection has a record, keyed by the remote address object handed to libsoup,
  * which libsoup hands back as soup_server_message_get_remote_address() of the connection's
  * messages. A connection counts as open until its GSocketConnection is finalized, which
@@ -73,6 +80,7 @@ typedef struct {
 	SdagListener *listener; /* NULL once the listener is gone */
 	GSocket *socket;
 	GSocketAddress *remote; /* the key in listener->conns */
+	char *client;		/* the key in listener->per_client */
 	GObject *stream;	/* weak: the GSocketConnection */
 	SdagListenerStage stage;
 	guint timer_id;
@@ -93,8 +101,10 @@ struct _SdagListener {
 	guint retry_id;
 	guint backoff_ms; /* 0 while accepts succeed */
 	GSocket *keepalive_peer;
-	GHashTable *conns; /* GSocketAddress * (remote) -> SdagListenerConn * (a reference) */
-	char *refusal;	   /* the whole 503 answer of a connection over the cap */
+	GHashTable *conns;	/* GSocketAddress * (remote) -> SdagListenerConn * (a reference) */
+	GHashTable *per_client; /* char * (client IP address) -> open connections, as a pointer */
+	char *refusal;		/* the whole 503 answer of a connection over the cap */
+	char *refusal_per_client;     /* and of one over the cap of its client */
 	GTlsCertificate *certificate; /* NULL: plain HTTP */
 	GCancellable *handshakes;     /* cancelled when the listener goes */
 };
@@ -128,6 +138,7 @@ sdag_listener_conn_clear(gpointer data)
 	sdag_listener_conn_unwatch(c);
 	g_clear_object(&c->socket);
 	g_clear_object(&c->remote);
+	g_clear_pointer(&c->client, g_free);
 }
 
 static void
@@ -235,6 +246,45 @@ sdag_listener_conn_wait(SdagListenerConn *c, SdagListenerStage stage)
 	c->timer_id = g_timeout_add(seconds * 1000, sdag_listener_expired_cb, c);
 }
 
+/* The client's IP address as text, an IPv4-mapped IPv6 address as its IPv4 address;
+ * NULL for an address that is not IP. */
+static char *
+sdag_listener_client_key(GSocketAddress *remote)
+{
+	GInetAddress *addr;
+	const guint8 *bytes;
+	static const guint8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (!G_IS_INET_SOCKET_ADDRESS(remote))
+		return NULL;
+	addr = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote));
+	bytes = g_inet_address_to_bytes(addr);
+	if (g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6 &&
+	    memcmp(bytes, mapped, sizeof(mapped)) == 0) {
+		g_autoptr(GInetAddress) v4 =
+		    g_inet_address_new_from_bytes(bytes + sizeof(mapped), G_SOCKET_FAMILY_IPV4);
+		return g_inet_address_to_string(v4);
+	}
+	return g_inet_address_to_string(addr);
+}
+
+static guint
+sdag_listener_client_count(SdagListener *self, const char *client)
+{
+	return GPOINTER_TO_UINT(g_hash_table_lookup(self->per_client, client));
+}
+
+static void
+sdag_listener_client_forget(SdagListener *self, const char *client)
+{
+	guint n = sdag_listener_client_count(self, client);
+
+	if (n <= 1)
+		g_hash_table_remove(self->per_client, client);
+	else
+		g_hash_table_insert(self->per_client, g_strdup(client), GUINT_TO_POINTER(n - 1));
+}
+
 /* The connection's stream is finalized: its descriptor is closed, it no longer counts. */
 static void
 sdag_listener_conn_gone_cb(gpointer data, GObject *where_the_object_was)
@@ -245,6 +295,7 @@ sdag_listener_conn_gone_cb(gpointer data, GObject *where_the_object_was)
 	c->stream = NULL;
 	g_clear_handle_id(&c->timer_id, g_source_remove);
 	sdag_listener_conn_unwatch(c);
+	sdag_listener_client_forget(self, c->client);
 	g_hash_table_remove(self->conns, c->remote);
 	sdag_listener_count(self);
 }
@@ -346,17 +397,19 @@ sdag_listener_request_ended_cb(SoupServer *server, SoupServerMessage *msg, gpoin
 	g_source_attach(c->idle_watch, g_main_context_get_thread_default());
 }
 
-/* Over the cap: the client hears why at once, and its descriptor is back before the next
- * accept. */
+/* Over a cap: the client hears why at once, and its descriptor is back before the next
+ * accept. @reason is the label of the refusal counter: "total" or "per_client". */
 static void
-sdag_listener_refuse(SdagListener *self, GSocket *client)
+sdag_listener_refuse(SdagListener *self, GSocket *client, const char *answer, const char *reason)
 {
+	const char *labels[] = {"reason", reason, NULL};
+
 	g_socket_set_blocking(client, FALSE);
 	/* a few hundred bytes into an empty socket buffer: this does not block or fall short */
-	g_socket_send(client, self->refusal, strlen(self->refusal), NULL, NULL);
+	g_socket_send(client, answer, strlen(answer), NULL, NULL);
 	g_socket_shutdown(client, FALSE, TRUE, NULL);
 	g_socket_close(client, NULL);
-	sdag_prom_add(self->prom, "streamdag_http_connections_refused_total", NULL, 1);
+	sdag_prom_add(self->prom, "streamdag_http_connections_refused_total", labels, 1);
 }
 
 static void
@@ -427,11 +480,12 @@ sdag_listener_take(SdagListener *self, GSocket *client)
 	g_autoptr(GSocketAddress) local = NULL;
 	g_autoptr(GSocketAddress) remote = NULL;
 	g_autoptr(GSocketConnection) stream = NULL;
+	g_autofree char *key = NULL;
 	SdagListenerConn *c;
 
 	if (g_hash_table_size(self->conns) >= self->limits.max_connections) {
 		g_debug("refusing a connection: %u open", g_hash_table_size(self->conns));
-		sdag_listener_refuse(self, client);
+		sdag_listener_refuse(self, client, self->refusal, "total");
 		return;
 	}
 	local = g_socket_get_local_address(client, NULL);
@@ -441,12 +495,26 @@ sdag_listener_take(SdagListener *self, GSocket *client)
 		g_socket_close(client, NULL);
 		return;
 	}
+	key = sdag_listener_client_key(remote);
+	if (key != NULL && self->limits.max_per_client > 0 &&
+	    sdag_listener_client_count(self, key) >= self->limits.max_per_client) {
+		g_debug("refusing a connection from %s: %u open from there",
+			key,
+			sdag_listener_client_count(self, key));
+		sdag_listener_refuse(self, client, self->refusal_per_client, "per_client");
+		return;
+	}
 	g_socket_set_option(client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
 	stream = g_socket_connection_factory_create_connection(client);
 	c = g_rc_box_new0(SdagListenerConn);
 	c->listener = self;
 	c->socket = g_object_ref(client);
 	c->remote = g_object_ref(remote);
+	/* a non-IP client (none yet) is counted under "" */
+	c->client = key != NULL ? g_steal_pointer(&key) : g_strdup("");
+	g_hash_table_insert(self->per_client,
+			    g_strdup(c->client),
+			    GUINT_TO_POINTER(sdag_listener_client_count(self, c->client) + 1));
 	c->stream = G_OBJECT(stream);
 	c->tls = self->certificate != NULL;
 	g_object_weak_ref(c->stream, sdag_listener_conn_gone_cb, c);
@@ -569,11 +637,10 @@ sdag_listener_check_fd_limit(const SdagListenerLimits *limits, GError **error)
 	return TRUE;
 }
 
+/* The whole 503 answer to a connection over a cap, @message saying which. */
 static char *
-sdag_listener_refusal_new(guint max_connections)
+sdag_listener_refusal_new(const char *message)
 {
-	g_autofree char *message = g_strdup_printf(
-	    "[rest] max_connections (%u) connections are open; try again shortly", max_connections);
 	g_autoptr(JsonNode) node = sdag_json_error_new(
 	    sdag_error_code_to_string(SDAG_ERROR_TOO_MANY_CONNECTIONS), message, NULL);
 	g_autofree char *body = sdag_json_to_string(node);
@@ -596,7 +663,7 @@ sdag_listener_refusal_new(guint max_connections)
  * sdag_listener_new:
  * @server: the server the accepted connections go to
  * @address: where to listen; port 0 picks a free port
- * @limits: the bounds on client connections, each at least 1
+ * @limits: the bounds on client connections, each at least 1 (max_per_client: 0 for none)
  * @prom: where the listener's series go
  *
  * Listens with a backlog of SOMAXCONN and starts accepting on the thread-default main
@@ -613,6 +680,7 @@ sdag_listener_new(SoupServer *server,
 {
 	SdagListener *self;
 	g_autoptr(GSocketAddress) local = NULL;
+	g_autofree char *message = NULL;
 	GSocketFamily family = g_socket_address_get_family(address);
 
 	g_return_val_if_fail(limits->max_connections > 0, NULL);
@@ -624,7 +692,16 @@ sdag_listener_new(SoupServer *server,
 	self->limits = *limits;
 	self->conns = g_hash_table_new_full(NULL, NULL, NULL, sdag_listener_conn_release);
 	self->handshakes = g_cancellable_new();
-	self->refusal = sdag_listener_refusal_new(limits->max_connections);
+	self->per_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	message = g_strdup_printf("[rest] max_connections (%u) connections are open; try again "
+				  "shortly",
+				  limits->max_connections);
+	self->refusal = sdag_listener_refusal_new(message);
+	g_free(message);
+	message = g_strdup_printf("[rest] max_connections_per_client (%u) connections are open "
+				  "from this address; close one or try again shortly",
+				  limits->max_per_client);
+	self->refusal_per_client = sdag_listener_refusal_new(message);
 	self->socket = g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
 	if (self->socket == NULL) {
 		sdag_listener_free(self);
@@ -686,12 +763,14 @@ sdag_listener_free(SdagListener *self)
 		c->listener = NULL;
 	}
 	g_hash_table_unref(self->conns);
+	g_hash_table_unref(self->per_client);
 	if (self->socket != NULL)
 		g_socket_close(self->socket, NULL);
 	g_clear_object(&self->socket);
 	g_clear_object(&self->keepalive_peer);
 	g_object_unref(self->server);
 	g_free(self->refusal);
+	g_free(self->refusal_per_client);
 	g_free(self);
 }
 

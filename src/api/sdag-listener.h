@@ -20,6 +20,7 @@ typedef struct _SdagListener SdagListener;
 
 typedef struct {
 	guint max_connections;	/* open client connections, WebSockets included */
+	guint max_per_client;	/* of those, from one client IP address; 0: no such cap */
 	guint header_timeout_s; /* from a connection's opening or a request's first byte */
 	guint idle_timeout_s;	/* between requests, and for a request's body */
 } SdagListenerLimits;

@@ -1211,6 +1211,7 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 	g_autoptr(GError) error_local = NULL;
 	const SdagListenerLimits limits = {
 	    .max_connections = config->max_connections,
+	    .max_per_client = config->max_connections_per_client,
 	    .header_timeout_s = config->header_timeout_s,
 	    .idle_timeout_s = config->idle_timeout_s,
 	};

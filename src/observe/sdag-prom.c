@@ -51,6 +51,8 @@ struct _SdagProm {
 
 /* The timeouts of a REST connection, as sdag-listener.c names them. */
 static const char *const sdag_prom_timeouts[] = {"header", "body", "idle"};
+/* The caps a REST connection is refused over, as sdag-listener.c names them. */
+static const char *const sdag_prom_refusals[] = {"total", "per_client"};
 
 /* Seconds. Nodes from 50 µs; HTTP requests use the same bounds from 100 µs (index 1 on). */
 static const double sdag_prom_buckets[] = {
@@ -519,8 +521,8 @@ sdag_prom_new(void)
 	sdag_prom_declare(self,
 			  "streamdag_http_connections_refused_total",
 			  SDAG_PROM_COUNTER,
-			  "REST connections answered 503 and closed because [rest] max_connections "
-			  "were open.",
+			  "REST connections answered 503 and closed, by the cap reached: total "
+			  "([rest] max_connections) or per_client (max_connections_per_client).",
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
@@ -557,7 +559,6 @@ sdag_prom_new(void)
 	sdag_prom_add(self, "streamdag_mqtt_publish_failures_total", NULL, 0);
 	sdag_prom_set(self, "streamdag_http_connections", NULL, 0);
 	sdag_prom_add(self, "streamdag_http_accept_errors_total", NULL, 0);
-	sdag_prom_add(self, "streamdag_http_connections_refused_total", NULL, 0);
 	sdag_prom_add(self, "streamdag_audit_refusals_dropped_total", NULL, 0);
 	sdag_prom_add(self, "streamdag_http_tls_handshake_failures_total", NULL, 0);
 	{
@@ -566,6 +567,10 @@ sdag_prom_new(void)
 			const char *labels[] = {"reason", reasons[i], NULL};
 			sdag_prom_add(self, "streamdag_http_auth_refused_total", labels, 0);
 		}
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(sdag_prom_refusals); i++) {
+		const char *labels[] = {"reason", sdag_prom_refusals[i], NULL};
+		sdag_prom_add(self, "streamdag_http_connections_refused_total", labels, 0);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_prom_timeouts); i++) {
 		const char *labels[] = {"timeout", sdag_prom_timeouts[i], NULL};

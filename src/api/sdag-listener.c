@@ -43,13 +43,6 @@
  *   got-body ..................................... no timer: the handler may wait (paused)
  *   request finished ............................. next request due within idle_timeout_s
  *
- * With a certificate, each accepted connection first does its TLS handshake here
- * (GTlsServerConnection), under the header timer, and only the established TLS stream is
- * handed to libsoup. Every answer over TLS closes its connection (sdag_listener_tls_close):
- * between requests the idle watch below can only peek at the raw socket, where a client's
- * close_notify alert looks like the next request, and the connection would stay open for
- * good.
- *
  * A connection that runs out of time is shut down; libsoup reads the end of the stream and
  * closes it as if the client had gone. A WebSocket never finishes its upgrade request in
  * libsoup's sense (its connection is stolen), so it never gets a timer.
@@ -60,6 +53,26 @@
  * request the listener watches the socket itself, and a connection whose client has gone,
  * or that ran out of time, is taken back from libsoup through its last message
  * (soup_server_message_steal_connection(), which makes libsoup forget it) and closed here.
+ *
+ * HTTPS is on the same socket, for every connection, once a certificate is set. libsoup 3.2
+ * does TLS only on the listeners it makes itself, so the listener does it: an accepted
+ * connection waits for its first byte (the ClientHello), then its handshake runs, and only a
+ * connection whose handshake succeeded is handed to libsoup, as the TLS stream. GIO runs
+ * each handshake as a blocking one in a thread of its pool: waiting for the first byte keeps
+ * a client that connects and says nothing off those threads. header_timeout_s, from the
+ * accept, bounds the wait and the handshake (a timed-out handshake is cancelled and counts
+ * as a header timeout); a failed handshake closes the connection and counts in
+ * streamdag_http_tls_handshake_failures_total. The record counts the connection as before:
+ * the TLS stream holds the GSocketConnection until the end.
+ *
+ * Every answer over TLS says "Connection: close". Between requests the idle watch can only
+ * peek at the raw socket, and with TLS the client's close_notify alert looks like the first
+ * bytes of a request: the watch would let libsoup read it, libsoup 3.2 reads the end of the
+ * stream in a message that has not started, and the connection is neither closed nor safe to
+ * steal any more (measured: five curl requests left five connections open, and the idle
+ * timer's soup_server_message_steal_connection() then crashes). Without keep-alive there is
+ * no "between requests"; a client pays one handshake per request. WebSocket upgrades are
+ * left alone: their connection is stolen by the WebSocket at once.
  */
 
 #define SDAG_LISTENER_BACKOFF_MIN_MS 100
@@ -88,7 +101,13 @@ typedef struct {
 	 * and the watch that notices the client leave */
 	SoupServerMessage *last_msg;
 	GSource *idle_watch;
-	gboolean tls; /* accepted with a certificate */
+	/* TLS, until the connection is handed to libsoup: the stream and the local address to
+	 * hand over, the watch for the ClientHello, then the handshake's cancellable */
+	gboolean tls;
+	GIOStream *tls_stream;
+	GSocketAddress *local;
+	GSource *hello_watch;
+	GCancellable *handshake;
 } SdagListenerConn;
 
 struct _SdagListener {
@@ -106,18 +125,7 @@ struct _SdagListener {
 	char *refusal;		/* the whole 503 answer of a connection over the cap */
 	char *refusal_per_client;     /* and of one over the cap of its client */
 	GTlsCertificate *certificate; /* NULL: plain HTTP */
-	GCancellable *handshakes;     /* cancelled when the listener goes */
 };
-
-/* A TLS handshake in flight: what handing the connection to libsoup needs once it is done,
- * all of it owned, since the listener may be gone by then. */
-typedef struct {
-	SoupServer *server;
-	SdagProm *prom; /* borrowed: outlives every main loop iteration of the listener's */
-	GIOStream *tls;
-	GSocketAddress *local;
-	GSocketAddress *remote;
-} SdagListenerHandshake;
 
 static void
 sdag_listener_conn_unwatch(SdagListenerConn *c)
@@ -136,6 +144,13 @@ sdag_listener_conn_clear(gpointer data)
 
 	g_clear_handle_id(&c->timer_id, g_source_remove);
 	sdag_listener_conn_unwatch(c);
+	if (c->hello_watch != NULL) {
+		g_source_destroy(c->hello_watch);
+		g_clear_pointer(&c->hello_watch, g_source_unref);
+	}
+	g_clear_object(&c->handshake);
+	g_clear_object(&c->tls_stream);
+	g_clear_object(&c->local);
 	g_clear_object(&c->socket);
 	g_clear_object(&c->remote);
 	g_clear_pointer(&c->client, g_free);
@@ -176,6 +191,8 @@ sdag_listener_conn_drop(SdagListenerConn *c)
 		g_io_stream_close(stream, NULL, NULL);
 }
 
+static gboolean sdag_listener_tls_expire(SdagListenerConn *c);
+
 static gboolean
 sdag_listener_expired_cb(gpointer user_data)
 {
@@ -185,7 +202,9 @@ sdag_listener_expired_cb(gpointer user_data)
 	c->timer_id = 0;
 	g_debug("closing a connection that sent nothing for its %s timeout", labels[1]);
 	sdag_prom_add(c->listener->prom, "streamdag_http_connections_timed_out_total", labels, 1);
-	if (c->stage == SDAG_LISTENER_WAIT_REQUEST)
+	if (sdag_listener_tls_expire(c))
+		; /* not libsoup's yet */
+	else if (c->stage == SDAG_LISTENER_WAIT_REQUEST)
 		sdag_listener_conn_drop(c);
 	else
 		/* not a close: libsoup owns the descriptor, and sees the end of the stream */
@@ -308,16 +327,13 @@ sdag_listener_lookup(SdagListener *self, SoupServerMessage *msg)
 	return remote != NULL ? g_hash_table_lookup(self->conns, remote) : NULL;
 }
 
+static void sdag_listener_tls_got_headers(SdagListenerConn *c, SoupServerMessage *msg);
+
 static void
 sdag_listener_got_headers_cb(SoupServerMessage *msg, gpointer user_data)
 {
-	SdagListenerConn *c = user_data;
-
-	/* over TLS every answer closes its connection: see the top of the file */
-	if (c->listener != NULL && c->tls)
-		soup_message_headers_replace(
-		    soup_server_message_get_response_headers(msg), "Connection", "close");
-	sdag_listener_conn_wait(c, SDAG_LISTENER_WAIT_BODY);
+	sdag_listener_tls_got_headers(user_data, msg);
+	sdag_listener_conn_wait(user_data, SDAG_LISTENER_WAIT_BODY);
 }
 
 static void
@@ -412,67 +428,10 @@ sdag_listener_refuse(SdagListener *self, GSocket *client, const char *answer, co
 	sdag_prom_add(self->prom, "streamdag_http_connections_refused_total", labels, 1);
 }
 
-static void
-sdag_listener_handshake_free(SdagListenerHandshake *h)
-{
-	g_object_unref(h->server);
-	g_object_unref(h->tls);
-	g_object_unref(h->local);
-	g_object_unref(h->remote);
-	g_free(h);
-}
-
-static void
-sdag_listener_handshake_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	SdagListenerHandshake *h = user_data;
-	g_autoptr(GError) error = NULL;
-
-	if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &error)) {
-		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			g_debug("TLS handshake failed: %s", error->message);
-			sdag_prom_add(
-			    h->prom, "streamdag_http_tls_handshake_failures_total", NULL, 1);
-		}
-		/* the descriptor goes with the last reference, and the record with it */
-		g_io_stream_close(h->tls, NULL, NULL);
-		sdag_listener_handshake_free(h);
-		return;
-	}
-	/* emits request-started, which finds the record */
-	soup_server_accept_iostream(h->server, h->tls, h->local, h->remote, NULL);
-	sdag_listener_handshake_free(h);
-}
-
-/* Starts the handshake of an accepted connection; the header timer bounds it. */
-static void
-sdag_listener_start_tls(SdagListener *self,
-			GSocketConnection *stream,
-			GSocketAddress *local,
-			GSocketAddress *remote)
-{
-	g_autoptr(GError) error = NULL;
-	GIOStream *tls =
-	    g_tls_server_connection_new(G_IO_STREAM(stream), self->certificate, &error);
-	SdagListenerHandshake *h;
-
-	if (tls == NULL) {
-		g_warning("cannot start TLS on a connection: %s", error->message);
-		g_io_stream_close(G_IO_STREAM(stream), NULL, NULL);
-		return;
-	}
-	h = g_new0(SdagListenerHandshake, 1);
-	h->server = g_object_ref(self->server);
-	h->prom = self->prom;
-	h->tls = tls;
-	h->local = g_object_ref(local);
-	h->remote = g_object_ref(remote);
-	g_tls_connection_handshake_async(G_TLS_CONNECTION(tls),
-					 G_PRIORITY_DEFAULT,
-					 self->handshakes,
-					 sdag_listener_handshake_cb,
-					 h);
-}
+static void sdag_listener_tls_accept(SdagListener *self,
+				     SdagListenerConn *c,
+				     GSocketConnection *stream,
+				     GSocketAddress *local);
 
 static void
 sdag_listener_take(SdagListener *self, GSocket *client)
@@ -516,17 +475,15 @@ sdag_listener_take(SdagListener *self, GSocket *client)
 			    g_strdup(c->client),
 			    GUINT_TO_POINTER(sdag_listener_client_count(self, c->client) + 1));
 	c->stream = G_OBJECT(stream);
-	c->tls = self->certificate != NULL;
 	g_object_weak_ref(c->stream, sdag_listener_conn_gone_cb, c);
 	g_hash_table_insert(self->conns, c->remote, c);
 	sdag_listener_count(self);
 	sdag_listener_conn_wait(c, SDAG_LISTENER_WAIT_HEADERS);
-	if (self->certificate != NULL) {
-		sdag_listener_start_tls(self, stream, local, remote);
-		return;
-	}
-	/* emits request-started, which finds the record */
-	soup_server_accept_iostream(self->server, G_IO_STREAM(stream), local, remote, NULL);
+	if (self->certificate != NULL)
+		sdag_listener_tls_accept(self, c, stream, local);
+	else
+		/* emits request-started, which finds the record */
+		soup_server_accept_iostream(self->server, G_IO_STREAM(stream), local, remote, NULL);
 }
 
 static void sdag_listener_watch(SdagListener *self);
@@ -691,7 +648,6 @@ sdag_listener_new(SoupServer *server,
 	self->prom = prom;
 	self->limits = *limits;
 	self->conns = g_hash_table_new_full(NULL, NULL, NULL, sdag_listener_conn_release);
-	self->handshakes = g_cancellable_new();
 	self->per_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	message = g_strdup_printf("[rest] max_connections (%u) connections are open; try again "
 				  "shortly",
@@ -749,9 +705,6 @@ sdag_listener_free(SdagListener *self)
 		g_clear_pointer(&self->watch, g_source_unref);
 	}
 	g_clear_handle_id(&self->retry_id, g_source_remove);
-	if (self->handshakes != NULL)
-		g_cancellable_cancel(self->handshakes);
-	g_clear_object(&self->handshakes);
 	g_clear_object(&self->certificate);
 	g_signal_handlers_disconnect_by_data(self->server, self);
 	g_hash_table_iter_init(&iter, self->conns);
@@ -760,6 +713,8 @@ sdag_listener_free(SdagListener *self)
 		g_object_weak_unref(c->stream, sdag_listener_conn_gone_cb, c);
 		g_clear_handle_id(&c->timer_id, g_source_remove);
 		sdag_listener_conn_unwatch(c);
+		/* a connection not handed to libsoup yet is closed: nothing would bound it */
+		sdag_listener_tls_expire(c);
 		c->listener = NULL;
 	}
 	g_hash_table_unref(self->conns);
@@ -812,4 +767,119 @@ gboolean
 sdag_listener_is_tls(SdagListener *self)
 {
 	return self->certificate != NULL;
+}
+/* HTTPS: see the comment at the top. */
+
+/* Closes a TLS connection that libsoup does not have yet; FALSE for one libsoup has. Its
+ * record goes when the streams are finalized, as for any connection. */
+static gboolean
+sdag_listener_tls_expire(SdagListenerConn *c)
+{
+	if (c->handshake != NULL) {
+		/* the handshake's callback closes it */
+		g_cancellable_cancel(c->handshake);
+		return TRUE;
+	}
+	if (c->hello_watch == NULL)
+		return FALSE;
+	g_source_destroy(c->hello_watch);
+	g_clear_pointer(&c->hello_watch, g_source_unref);
+	g_socket_close(c->socket, NULL);
+	g_clear_object(&c->local);
+	g_clear_object(&c->tls_stream);
+	return TRUE;
+}
+
+static void
+sdag_listener_tls_handshake_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	SdagListenerConn *c = user_data; /* a reference */
+	SdagListener *self = c->listener;
+	g_autoptr(GIOStream) stream = g_steal_pointer(&c->tls_stream);
+	g_autoptr(GSocketAddress) local = g_steal_pointer(&c->local);
+	g_autoptr(GError) error = NULL;
+	gboolean ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), res, &error);
+
+	g_clear_object(&c->handshake);
+	if (ok && self != NULL) {
+		/* emits request-started, which finds the record and restarts the header timer */
+		soup_server_accept_iostream(self->server, stream, local, c->remote, NULL);
+	} else {
+		/* cancelled: the header timeout (counted there) or the listener's end */
+		if (self != NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			g_debug("TLS handshake failed: %s", error->message);
+			sdag_prom_add(
+			    self->prom, "streamdag_http_tls_handshake_failures_total", NULL, 1);
+		}
+		g_socket_close(c->socket, NULL);
+	}
+	sdag_listener_conn_release(c);
+}
+
+/* The client's first bytes (or its end) are there: the handshake may start. */
+static gboolean
+sdag_listener_tls_hello_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	SdagListenerConn *c = user_data;
+	char byte;
+
+	g_clear_pointer(&c->hello_watch, g_source_unref);
+	if (recv(g_socket_get_fd(socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+		/* gone without a word (a port check): no handshake failed */
+		g_socket_close(socket, NULL);
+		g_clear_object(&c->local);
+		g_clear_object(&c->tls_stream);
+		return G_SOURCE_REMOVE;
+	}
+	c->handshake = g_cancellable_new();
+	g_tls_connection_handshake_async(G_TLS_CONNECTION(c->tls_stream),
+					 G_PRIORITY_DEFAULT,
+					 c->handshake,
+					 sdag_listener_tls_handshake_cb,
+					 g_rc_box_acquire(c));
+	return G_SOURCE_REMOVE;
+}
+
+static void
+sdag_listener_tls_accept(SdagListener *self,
+			 SdagListenerConn *c,
+			 GSocketConnection *stream,
+			 GSocketAddress *local)
+{
+	/* as libsoup's own listener offers; HTTP/2 is not spoken on streams handed to it */
+	const char *const protocols[] = {"http/1.1", "http/1.0", NULL};
+	g_autoptr(GError) error = NULL;
+	GIOStream *tls =
+	    g_tls_server_connection_new(G_IO_STREAM(stream), self->certificate, &error);
+
+	c->tls = TRUE;
+	if (tls == NULL) {
+		g_warning("cannot start TLS on a connection: %s", error->message);
+		sdag_prom_add(self->prom, "streamdag_http_tls_handshake_failures_total", NULL, 1);
+		g_socket_close(c->socket, NULL);
+		return;
+	}
+	/* a client that closes without close_notify has nothing left to say: not an error */
+	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
+	g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(tls), protocols);
+	c->tls_stream = tls;
+	c->local = g_object_ref(local);
+	c->hello_watch = g_socket_create_source(c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(c->hello_watch,
+			      G_SOURCE_FUNC(sdag_listener_tls_hello_cb),
+			      g_rc_box_acquire(c),
+			      sdag_listener_conn_release);
+	g_source_attach(c->hello_watch, g_main_context_get_thread_default());
+}
+
+/* No keep-alive over TLS (see the comment at the top), but for a WebSocket's upgrade. */
+static void
+sdag_listener_tls_got_headers(SdagListenerConn *c, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
+
+	if (!c->tls || soup_message_headers_header_contains(req, "Connection", "upgrade"))
+		return;
+	soup_message_headers_replace(
+	    soup_server_message_get_response_headers(msg), "Connection", "close");
 }

@@ -23,6 +23,7 @@
 #include "sdag-query.h"
 #include "sdag-redact.h"
 #include "sdag-listener.h"
+#include "sdag-tls.h"
 #include "sdag-ws.h"
 
 /*
@@ -1156,44 +1157,6 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 	}
 }
 
-/*
- * [rest] tls_certificate and tls_key: both or neither. *certificate is NULL for neither.
- * Errors name the key and the file, for the start-up message and a refused reload.
- */
-static gboolean
-sdag_rest_load_certificate(SdagConfig *config, GTlsCertificate **certificate, GError **error)
-{
-	gboolean has_cert = config->tls_certificate[0] != '\0';
-	gboolean has_key = config->tls_key[0] != '\0';
-	g_autoptr(GError) error_local = NULL;
-
-	*certificate = NULL;
-	if (!has_cert && !has_key)
-		return TRUE;
-	if (has_cert != has_key) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "[rest] %s is set but %s is not: HTTPS needs both",
-			    has_cert ? "tls_certificate" : "tls_key",
-			    has_cert ? "tls_key" : "tls_certificate");
-		return FALSE;
-	}
-	*certificate = g_tls_certificate_new_from_files(
-	    config->tls_certificate, config->tls_key, &error_local);
-	if (*certificate == NULL) {
-		g_set_error(error,
-			    SDAG_ERROR,
-			    SDAG_ERROR_CONFIG,
-			    "[rest] tls_certificate %s, tls_key %s: %s",
-			    config->tls_certificate,
-			    config->tls_key,
-			    error_local->message);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 /**
  * sdag_rest_new:
  *
@@ -1229,7 +1192,7 @@ sdag_rest_new(const SdagRestServices *services, GError **error)
 	soup_server_add_early_handler(self->server, NULL, sdag_rest_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, sdag_rest_dispatch_cb, self, NULL);
 	g_signal_connect(self->server, "request-finished", G_CALLBACK(sdag_rest_finished_cb), self);
-	if (!sdag_rest_load_certificate(config, &certificate, error)) {
+	if (!sdag_tls_load_certificate(config, &certificate, error)) {
 		sdag_rest_free(self);
 		return NULL;
 	}
@@ -1318,7 +1281,7 @@ sdag_rest_reload_certificate(SdagRest *self, SdagConfig *config, GError **error)
 {
 	g_autoptr(GTlsCertificate) certificate = NULL;
 
-	if (!sdag_rest_load_certificate(config, &certificate, error))
+	if (!sdag_tls_load_certificate(config, &certificate, error))
 		return FALSE;
 	if ((certificate != NULL) != sdag_listener_is_tls(self->listener)) {
 		g_set_error_literal(error,

@@ -97,7 +97,7 @@ sdag_auth_set_rate(SdagAuth *self, guint rate, guint burst)
 	g_hash_table_remove_all(self->buckets);
 }
 
-gboolean
+static gboolean
 sdag_auth_is_enabled(SdagAuth *self)
 {
 	return self->tokens->len > 0;

@@ -39,7 +39,6 @@ SdagAuth *sdag_auth_new(SdagProm *prom);
 void sdag_auth_free(SdagAuth *self);
 void sdag_auth_set_tokens(SdagAuth *self, GPtrArray *tokens);
 void sdag_auth_set_rate(SdagAuth *self, guint rate, guint burst);
-gboolean sdag_auth_is_enabled(SdagAuth *self);
 void sdag_auth_check(SdagAuth *self,
 		     SoupServerMessage *msg,
 		     SdagScope needed,

@@ -40,7 +40,7 @@ sdag_scope_to_string(SdagScope one)
 	return NULL;
 }
 
-gboolean
+static gboolean
 sdag_scope_from_string(const char *text, SdagScope *out)
 {
 	for (guint i = 0; i < SDAG_SCOPE_COUNT; i++) {

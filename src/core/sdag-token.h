@@ -46,7 +46,6 @@ typedef struct {
 } SdagToken;
 
 const char *sdag_scope_to_string(SdagScope one);
-gboolean sdag_scope_from_string(const char *text, SdagScope *out);
 gboolean sdag_scopes_parse(const char *text, SdagScope *out, GError **error);
 char *sdag_scopes_to_string(SdagScope set);
 gboolean sdag_scopes_allow(SdagScope held, SdagScope needed);

@@ -906,6 +906,298 @@ test_slowloris_capped(void)
 	daemon_free(d);
 }
 
+/* websocket limits */
+
+static Daemon *wsd;
+static char *ws_job; /* a job of wsd's that runs for the whole binary (100 ms a frame) */
+
+static void
+ws_job_start(void)
+{
+	g_autofree char *video = g_strdup_printf(
+	    "{\"pipeline_id\":\"keep\",\"video_url\":\"file://%s\"}", g_getenv("SDAG_TEST_VTEST"));
+	g_autofree char *answer = NULL;
+	g_autoptr(JsonNode) job = NULL;
+
+	wsd = daemon_start("[rest]\nws_ping_interval_s=1\nws_max_incoming_bytes=200\n"
+			   "allowed_origins=https://ha.example:8123\n",
+			   NULL,
+			   NULL);
+	g_assert_cmpuint(request(wsd, "POST", "/jobs", video, 10, &answer), ==, 202);
+	job = sdag_json_parse(answer, -1, NULL);
+	ws_job = g_strdup(json_object_get_string_member(json_node_get_object(job), "job_id"));
+}
+
+/* Sends an upgrade request with @extra header lines; returns what came back first (the
+ * status line and headers), leaving @sock open. */
+static char *
+ws_upgrade(GSocket *sock, const char *extra)
+{
+	g_autofree char *req = g_strdup_printf(
+	    "GET /jobs/%s/events HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n%s\r\n",
+	    ws_job,
+	    wsd->d->port,
+	    extra);
+	g_autoptr(GString) got = g_string_new(NULL);
+
+	raw_send(sock, req);
+	for (;;) {
+		char buf[1024];
+		const char *end = strstr(got->str, "\r\n\r\n");
+		const char *cl = strstr(got->str, "Content-Length: ");
+		gssize n;
+
+		/* a 101 has no body; a refusal is read whole */
+		if (end != NULL &&
+		    (cl == NULL || cl > end ||
+		     got->len >= (gsize)(end + 4 - got->str) + g_ascii_strtoull(cl + 16, NULL, 10)))
+			break;
+		n = g_socket_receive(sock, buf, sizeof(buf), NULL, NULL);
+		if (n <= 0)
+			break;
+		g_string_append_len(got, buf, n);
+	}
+	return g_string_free(g_steal_pointer(&got), FALSE);
+}
+
+static const struct {
+	const char *name;
+	const char *headers; /* "%u": the daemon's port */
+	guint status;
+	const char *protocol; /* the Sec-WebSocket-Protocol answered, NULL for none */
+} ws_cases[] = {
+    {"no-origin", "", 101, NULL},
+    {"own-origin", "Origin: http://127.0.0.1:%u\r\n", 101, NULL},
+    {"allowed-origin", "Origin: https://ha.example:8123\r\n", 101, NULL},
+    {"allowed-origin-case", "Origin: HTTPS://HA.example:8123\r\n", 101, NULL},
+    {"other-origin", "Origin: https://evil.example\r\n", 403, NULL},
+    {"null-origin", "Origin: null\r\n", 403, NULL},
+    {"own-host-other-scheme", "Origin: https://127.0.0.1:%u\r\n", 403, NULL},
+    {"allowed-host-other-port", "Origin: https://ha.example:8124\r\n", 403, NULL},
+    {"protocol-and-bearer",
+     "Sec-WebSocket-Protocol: streamdag, bearer.sdag_x\r\n",
+     101,
+     "streamdag"},
+    {"protocol-only", "Sec-WebSocket-Protocol: streamdag\r\n", 101, "streamdag"},
+    {"bearer-only", "Sec-WebSocket-Protocol: bearer.sdag_x\r\n", 400, NULL},
+    {"other-protocol", "Sec-WebSocket-Protocol: chat\r\n", 400, NULL},
+};
+
+static void
+test_ws_handshake(gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autoptr(GSocket) sock = raw_connect(wsd, 5);
+	g_autoptr(GString) headers = g_string_new(ws_cases[i].headers);
+	g_autofree char *port = g_strdup_printf("%u", wsd->d->port);
+	g_autofree char *got = NULL;
+	g_autofree char *status = g_strdup_printf("HTTP/1.1 %u ", ws_cases[i].status);
+	const char *proto;
+
+	g_string_replace(headers, "%u", port, 0);
+	got = ws_upgrade(sock, headers->str);
+	if (!g_str_has_prefix(got, status))
+		g_error("%s: expected %s, got: %s", ws_cases[i].name, status, got);
+	proto = strstr(got, "Sec-WebSocket-Protocol: ");
+	if (ws_cases[i].protocol == NULL) {
+		g_assert_null(proto);
+	} else {
+		g_assert_nonnull(proto);
+		g_assert_true(
+		    g_str_has_prefix(proto + strlen("Sec-WebSocket-Protocol: "), "streamdag\r\n"));
+	}
+	/* the bearer value is never answered back */
+	g_assert_null(strstr(got, "bearer."));
+	if (ws_cases[i].status == 403)
+		g_assert_nonnull(strstr(got, "\"code\":\"origin_forbidden\""));
+	if (ws_cases[i].status == 400)
+		g_assert_nonnull(strstr(got, "\"code\":\"bad_request\""));
+}
+
+/* A client that answers no ping is closed after two intervals (1 s each here); the close
+ * handshake it does not answer either takes libsoup's own timeout. */
+static void
+test_ws_ping_unanswered(void)
+{
+	g_autoptr(GSocket) sock = raw_connect(wsd, 20);
+	g_autofree char *got = ws_upgrade(sock, "");
+	gint64 t0 = g_get_monotonic_time();
+	gboolean ping = FALSE;
+	gboolean close = FALSE;
+
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 101 "));
+	for (;;) {
+		guint8 buf[4096];
+		gssize n = g_socket_receive(sock, (char *)buf, sizeof(buf), NULL, NULL);
+		if (n <= 0)
+			break;
+		/* frames from the server are not masked: opcode in the low bits of byte 0 */
+		for (gssize k = 0; k + 1 < n; k++) {
+			if (buf[k] == 0x89 && buf[k + 1] < 126)
+				ping = TRUE;
+			if (buf[k] == 0x88 && buf[k + 1] >= 2 && k + 3 < n &&
+			    (buf[k + 2] << 8 | buf[k + 3]) == SOUP_WEBSOCKET_CLOSE_GOING_AWAY)
+				close = TRUE;
+		}
+	}
+	g_assert_true(ping);
+	g_assert_true(close);
+	/* 2 intervals and the close handshake's timeout, with room for a slow machine */
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 15 * G_USEC_PER_SEC);
+	g_assert_cmpint(g_get_monotonic_time() - t0, >, 2 * G_USEC_PER_SEC);
+}
+
+typedef struct {
+	SoupWebsocketConnection *conn;
+	gboolean done;
+	gboolean closed;
+} WsClient;
+
+static void
+ws_closed_cb(SoupWebsocketConnection *c, gpointer user_data)
+{
+	((WsClient *)user_data)->closed = TRUE;
+}
+
+static void
+ws_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	WsClient *w = user_data;
+	g_autoptr(GError) error = NULL;
+
+	w->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
+	g_assert_no_error(error);
+	g_signal_connect(w->conn, "closed", G_CALLBACK(ws_closed_cb), w);
+	w->done = TRUE;
+}
+
+static void
+ws_connect(SoupSession *session, WsClient *w)
+{
+	g_autofree char *url = g_strdup_printf("%s/jobs/%s/events", wsd->d->base, ws_job);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	char *protocols[] = {"streamdag", NULL};
+
+	soup_session_websocket_connect_async(
+	    session, msg, NULL, protocols, G_PRIORITY_DEFAULT, NULL, ws_connected_cb, w);
+	while (!w->done)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpstr(soup_websocket_connection_get_protocol(w->conn), ==, "streamdag");
+}
+
+/* A client that answers pings (libsoup's does) stays connected past many intervals. */
+static void
+test_ws_ping_answered(void)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	WsClient w = {0};
+	gint64 until;
+
+	ws_connect(session, &w);
+	until = g_get_monotonic_time() + 4 * G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < until && !w.closed)
+		g_main_context_iteration(NULL, FALSE) || (g_usleep(10 * 1000), TRUE);
+	g_assert_false(w.closed);
+	g_assert_cmpint(soup_websocket_connection_get_state(w.conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
+	soup_websocket_connection_close(w.conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	while (!w.closed)
+		g_main_context_iteration(NULL, TRUE);
+	g_object_unref(w.conn);
+}
+
+/* Sends one masked text frame of @len bytes, as a client must (RFC 6455 5.3); only its
+ * header when @header_only. */
+static void
+ws_send_masked(GSocket *sock, gsize len, gboolean header_only)
+{
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	const guint8 head[] = {0x81, 0x80 | 126, (guint8)(len >> 8), (guint8)len};
+	const guint8 mask[] = {0x12, 0x34, 0x56, 0x78};
+
+	g_byte_array_append(f, head, sizeof(head));
+	g_byte_array_append(f, mask, sizeof(mask));
+	for (gsize i = 0; !header_only && i < len; i++) {
+		guint8 b = (guint8)'x' ^ mask[i % 4];
+		g_byte_array_append(f, &b, 1);
+	}
+	g_assert_cmpint(g_socket_send(sock, (const char *)f->data, f->len, NULL, NULL), ==, f->len);
+}
+
+/* The close code of the first close frame in what the server sent until it closed; 0 for
+ * none. */
+static guint
+ws_read_close_code(GSocket *sock)
+{
+	g_autoptr(GString) got = g_string_new(NULL);
+
+	for (;;) {
+		char buf[4096];
+		gssize n = g_socket_receive(sock, buf, sizeof(buf), NULL, NULL);
+		if (n <= 0)
+			break;
+		g_string_append_len(got, buf, n);
+	}
+	/* server frames are unmasked: skip each by its length up to the close frame */
+	for (gsize k = 0; k + 2 <= got->len;) {
+		guint8 op = (guint8)got->str[k] & 0x0f;
+		gsize len = (guint8)got->str[k + 1] & 0x7f;
+		gsize hdr = 2;
+
+		if (len == 126) {
+			len = ((guint8)got->str[k + 2] << 8) | (guint8)got->str[k + 3];
+			hdr = 4;
+		}
+		if (op == 0x8 && len >= 2 && k + hdr + 2 <= got->len)
+			return ((guint8)got->str[k + hdr] << 8) | (guint8)got->str[k + hdr + 1];
+		k += hdr + len;
+	}
+	return 0;
+}
+
+/* A message announced over ws_max_incoming_bytes (200) closes the connection as soon as
+ * its header is read, before any of it is: libsoup 3.2 drops such a peer at once, without a
+ * close frame (1009 is its code on the daemon's side). At once means well before the ping
+ * timeout (two 1 s intervals), which would close it with 1001. */
+static void
+test_ws_message_too_big(void)
+{
+	g_autoptr(GSocket) sock = raw_connect(wsd, 10);
+	g_autofree char *got = ws_upgrade(sock, "");
+	gint64 t0;
+
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 101 "));
+	ws_send_masked(sock, 150, FALSE);
+	t0 = g_get_monotonic_time();
+	ws_send_masked(sock, 300, TRUE);
+	g_assert_cmpuint(ws_read_close_code(sock), !=, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+}
+
+/* Under the cap, the connection stays: only the job's end closes it, with 1000. */
+static void
+test_ws_message_under_cap(void)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	WsClient w = {0};
+	char small[150];
+	gint64 until;
+
+	memset(small, 'a', sizeof(small) - 1);
+	small[sizeof(small) - 1] = '\0';
+	ws_connect(session, &w);
+	soup_websocket_connection_send_text(w.conn, small);
+	until = g_get_monotonic_time() + 1500 * 1000;
+	while (g_get_monotonic_time() < until && !w.closed)
+		g_main_context_iteration(NULL, FALSE) || (g_usleep(10 * 1000), TRUE);
+	g_assert_false(w.closed);
+	soup_websocket_connection_close(w.conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	while (!w.closed)
+		g_main_context_iteration(NULL, TRUE);
+	g_object_unref(w.conn);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -926,9 +1218,20 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/listener/per-client", test_per_client);
 	g_test_add_func("/sdag/listener/slowloris-held", test_slowloris_held);
 	g_test_add_func("/sdag/listener/slowloris-capped", test_slowloris_capped);
+	for (guint i = 0; i < G_N_ELEMENTS(ws_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/listener/ws/%s", ws_cases[i].name);
+		g_test_add_data_func(path, GUINT_TO_POINTER(i), test_ws_handshake);
+	}
+	g_test_add_func("/sdag/listener/ws/ping-unanswered", test_ws_ping_unanswered);
+	g_test_add_func("/sdag/listener/ws/ping-answered", test_ws_ping_answered);
+	g_test_add_func("/sdag/listener/ws/message-too-big", test_ws_message_too_big);
+	g_test_add_func("/sdag/listener/ws/message-under-cap", test_ws_message_under_cap);
 	capped = daemon_start("[rest]\nmax_connections=4\n", NULL, NULL);
 	quick = daemon_start("[rest]\nheader_timeout_s=1\nidle_timeout_s=1\n", NULL, NULL);
+	ws_job_start();
 	rc = g_test_run();
+	daemon_free(wsd);
+	g_free(ws_job);
 	daemon_free(capped);
 	daemon_free(quick);
 	return rc;

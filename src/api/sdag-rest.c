@@ -740,8 +740,12 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!sdag_ws_accept(
-		self->svc.ws, msg, sdag_listener_get_socket(self->listener, msg), arg, &error))
+	if (!sdag_ws_accept(self->svc.ws,
+			    msg,
+			    sdag_listener_get_socket(self->listener, msg),
+			    sdag_listener_is_tls(self->listener),
+			    arg,
+			    &error))
 		sdag_rest_reply_error(msg, error);
 }
 

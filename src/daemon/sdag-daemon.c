@@ -294,7 +294,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	if (self->history == NULL)
 		return NULL;
 	self->feed = sdag_feed_new(self->jobs, self->store, &config->mqtt.pub);
-	self->ws = sdag_ws_new(self->jobs, self->feed);
+	self->ws = sdag_ws_new(self->jobs, self->feed, self->config);
 	if (config->mqtt.broker[0] != '\0') {
 		self->mqtt =
 		    sdag_mqtt_new(&config->mqtt, config->device_id, self->store, self->feed, error);

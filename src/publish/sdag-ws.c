@@ -29,6 +29,15 @@
  * When the queue is full the oldest message is dropped; the next message the client gets is
  * {"type": "dropped", "count", "total"}. When the job ends, the client's queue is sent and
  * the socket closed with 1000 (normal).
+ *
+ * What a client may do is bounded ([rest] in the config): a browser's Origin must be the
+ * daemon's own or one of allowed_origins (a page elsewhere must not read feeds with the
+ * credentials of whoever opens it); the subprotocol, when the client offers any, must
+ * include "streamdag", which is the one answered (never a "bearer." value next to it); a
+ * message from the client (the feed expects none) may be ws_max_incoming_bytes at most,
+ * or the connection is closed with 1009; and every ws_ping_interval_s the client is pinged
+ * and, after two intervals with no pong or message from it, closed with 1001, so that a
+ * peer gone without a FIN does not hold its connection for good.
  */
 
 #define SDAG_WS_OUTQ_MAX (256 * 1024)
@@ -44,10 +53,13 @@ typedef struct {
 	guint64 dropped_total;
 	gboolean closing;
 	gulong closed_id;
+	gint64 heard_us; /* the client's last pong or message, monotonic */
+	guint idle_id;
 } SdagWsClient;
 
 struct _SdagWs {
-	SdagJobs *jobs; /* borrowed */
+	SdagJobs *jobs;		  /* borrowed */
+	const SdagConfig *config; /* borrowed: [rest] allowed_origins and the WebSocket limits */
 	GPtrArray *clients;
 	guint retry_id;
 };
@@ -55,8 +67,9 @@ struct _SdagWs {
 static void
 sdag_ws_client_free(SdagWsClient *c)
 {
+	g_clear_handle_id(&c->idle_id, g_source_remove);
 	if (c->closed_id != 0)
-		g_signal_handler_disconnect(c->conn, c->closed_id);
+		g_signal_handlers_disconnect_by_data(c->conn, c);
 	if (soup_websocket_connection_get_state(c->conn) == SOUP_WEBSOCKET_STATE_OPEN)
 		soup_websocket_connection_close(c->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
 	g_object_unref(c->conn);
@@ -202,6 +215,39 @@ sdag_ws_upgrade_free(gpointer data, GClosure *closure)
 	g_free(u);
 }
 
+static void
+sdag_ws_heard_cb(SoupWebsocketConnection *conn, gint type, GBytes *data, gpointer user_data)
+{
+	SdagWsClient *c = user_data;
+
+	c->heard_us = g_get_monotonic_time();
+}
+
+static void
+sdag_ws_pong_cb(SoupWebsocketConnection *conn, GBytes *data, gpointer user_data)
+{
+	SdagWsClient *c = user_data;
+
+	c->heard_us = g_get_monotonic_time();
+}
+
+/* Each ping interval: a client silent for two of them is gone. */
+static gboolean
+sdag_ws_idle_cb(gpointer user_data)
+{
+	SdagWsClient *c = user_data;
+	gint64 interval_us = (gint64)c->ws->config->ws_ping_interval_s * G_USEC_PER_SEC;
+
+	if (g_get_monotonic_time() - c->heard_us <= 2 * interval_us)
+		return G_SOURCE_CONTINUE;
+	g_debug("job %s: websocket client answers no ping: closing it", c->job_id);
+	c->idle_id = 0;
+	if (soup_websocket_connection_get_state(c->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(
+		    c->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no answer to pings");
+	return G_SOURCE_REMOVE;
+}
+
 /* After the 101 is written: the connection is ours. */
 static void
 sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
@@ -218,12 +264,21 @@ sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
 	c->job_id = g_strdup(u->job_id);
 	c->socket = g_steal_pointer(&u->socket);
 	g_queue_init(&c->queue);
-	c->conn = soup_websocket_connection_new(stream,
-						soup_server_message_get_uri(msg),
-						SOUP_WEBSOCKET_CONNECTION_SERVER,
-						soup_message_headers_get_one(req, "Origin"),
-						NULL,
-						NULL);
+	c->conn = soup_websocket_connection_new(
+	    stream,
+	    soup_server_message_get_uri(msg),
+	    SOUP_WEBSOCKET_CONNECTION_SERVER,
+	    soup_message_headers_get_one(req, "Origin"),
+	    soup_message_headers_get_one(soup_server_message_get_response_headers(msg),
+					 "Sec-WebSocket-Protocol"),
+	    NULL);
+	soup_websocket_connection_set_max_incoming_payload_size(
+	    c->conn, self->config->ws_max_incoming_bytes);
+	soup_websocket_connection_set_keepalive_interval(c->conn, self->config->ws_ping_interval_s);
+	c->heard_us = g_get_monotonic_time();
+	g_signal_connect(c->conn, "message", G_CALLBACK(sdag_ws_heard_cb), c);
+	g_signal_connect(c->conn, "pong", G_CALLBACK(sdag_ws_pong_cb), c);
+	c->idle_id = g_timeout_add_seconds(self->config->ws_ping_interval_s, sdag_ws_idle_cb, c);
 	c->closed_id = g_signal_connect(c->conn, "closed", G_CALLBACK(sdag_ws_closed_cb), c);
 	g_ptr_array_add(self->clients, c);
 	/* where the job is now; a job already over ends the stream at once */
@@ -241,37 +296,80 @@ sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
 	}
 }
 
+/*
+ * A browser's Origin: the daemon's own (the scheme of the connection and the Host the
+ * browser asked for) or one of [rest] allowed_origins. No Origin: not a browser, allowed.
+ */
+static gboolean
+sdag_ws_origin_allowed(SdagWs *self, SoupServerMessage *msg, gboolean tls, const char *origin)
+{
+	const char *host =
+	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
+	g_autofree char *own = NULL;
+
+	if (origin == NULL)
+		return TRUE;
+	if (host != NULL) {
+		own = g_strconcat(tls ? "https://" : "http://", host, NULL);
+		if (g_ascii_strcasecmp(origin, own) == 0)
+			return TRUE;
+	}
+	for (guint i = 0; self->config->allowed_origins[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(origin, self->config->allowed_origins[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /**
  * sdag_ws_accept:
  *
  * @socket: (nullable): the connection's socket, whose unsent bytes pace the client's queue
+ * @tls: the connection is HTTPS: the daemon's own origin is https://
  *
- * Called by the REST route for GET /jobs/{id}/events: checks the job and the handshake and
- * lets libsoup answer 101; on error nothing is answered and @error says why.
+ * Called by the REST route for GET /jobs/{id}/events: checks the job, the origin and the
+ * handshake and lets libsoup answer 101; on error nothing is answered and @error says why.
  */
 gboolean
 sdag_ws_accept(SdagWs *self,
 	       SoupServerMessage *msg,
 	       GSocket *socket,
+	       gboolean tls,
 	       const char *job_id,
 	       GError **error)
 {
+	static const char *const protocols[] = {SDAG_WS_PROTOCOL, NULL};
 	g_autoptr(JsonNode) job = sdag_jobs_get(self->jobs, job_id, error);
 	g_autoptr(GError) error_local = NULL;
+	const char *origin =
+	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
 	SdagWsUpgrade *u;
 
 	if (job == NULL)
 		return FALSE;
-	if (!soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, &error_local)) {
+	if (!sdag_ws_origin_allowed(self, msg, tls, origin)) {
+		g_set_error(
+		    error,
+		    SDAG_ERROR,
+		    SDAG_ERROR_ORIGIN_FORBIDDEN,
+		    "a page of %s may not open this feed: it is not the daemon's own origin "
+		    "nor in [rest] allowed_origins",
+		    origin);
+		return FALSE;
+	}
+	/* a client offering protocols must offer ours; one offering none gets none */
+	if (!soup_websocket_server_check_handshake(
+		msg, NULL, (char **)protocols, NULL, &error_local)) {
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_BAD_REQUEST,
-			    "GET /jobs/%s/events is a WebSocket: %s",
+			    "GET /jobs/%s/events is a WebSocket (subprotocol \"" SDAG_WS_PROTOCOL
+			    "\", if any): %s",
 			    job_id,
 			    error_local->message);
 		return FALSE;
 	}
-	soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL);
+	soup_websocket_server_process_handshake(msg, NULL, (char **)protocols, NULL, NULL);
 	u = g_new0(SdagWsUpgrade, 1);
 	u->ws = self;
 	u->job_id = g_strdup(job_id);
@@ -286,11 +384,12 @@ sdag_ws_accept(SdagWs *self,
 }
 
 SdagWs *
-sdag_ws_new(SdagJobs *jobs, SdagFeed *feed)
+sdag_ws_new(SdagJobs *jobs, SdagFeed *feed, const SdagConfig *config)
 {
 	SdagWs *self = g_new0(SdagWs, 1);
 
 	self->jobs = jobs;
+	self->config = config;
 	self->clients = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_ws_client_free);
 	sdag_feed_add_sink(feed, sdag_ws_feed_cb, self);
 	return self;

@@ -6,6 +6,7 @@
 
 #include <libsoup/soup.h>
 
+#include "sdag-config.h"
 #include "sdag-feed.h"
 #include "sdag-jobs.h"
 
@@ -15,11 +16,15 @@ G_BEGIN_DECLS
 
 typedef struct _SdagWs SdagWs;
 
-SdagWs *sdag_ws_new(SdagJobs *jobs, SdagFeed *feed);
+/* the subprotocol a client offers and the daemon answers (a token may come next to it) */
+#define SDAG_WS_PROTOCOL "streamdag"
+
+SdagWs *sdag_ws_new(SdagJobs *jobs, SdagFeed *feed, const SdagConfig *config);
 void sdag_ws_free(SdagWs *self);
 gboolean sdag_ws_accept(SdagWs *self,
 			SoupServerMessage *msg,
 			GSocket *socket,
+			gboolean tls,
 			const char *job_id,
 			GError **error);
 

@@ -53,7 +53,7 @@ pki_make(void)
 static char *
 tls_conf(const char *cert, const char *key, const char *more)
 {
-	return g_strdup_printf("%s[rest]\ntls_certificate=%s\ntls_key=%s\nheader_timeout_s=1\n%s",
+	return g_strdup_printf("%s[rest]\ntls_certificate=%s\ntls_key=%s\n%s",
 			       pki.auth,
 			       cert,
 			       key,
@@ -339,7 +339,7 @@ tls_reload_off(void)
 {
 	g_autofree char *conf = tls_conf(pki.cert, pki.key, NULL);
 	g_autoptr(SdagTestSvc) s = sdag_test_svc_start(conf, "127.0.0.1:0", NULL);
-	g_autofree char *plain = g_strdup_printf("%s[rest]\nheader_timeout_s=1\n", pki.auth);
+	g_autofree char *plain = g_strdup_printf("%s[rest]\n", pki.auth);
 	g_autofree char *url = g_strconcat(s->base, "/healthz", NULL);
 	g_autofree char *out = NULL;
 
@@ -354,7 +354,7 @@ tls_reload_off(void)
 static void
 tls_silent_client(void)
 {
-	g_autofree char *conf = tls_conf(pki.cert, pki.key, NULL);
+	g_autofree char *conf = tls_conf(pki.cert, pki.key, "header_timeout_s=1\n");
 	g_autoptr(SdagTestSvc) s = sdag_test_svc_start(conf, "127.0.0.2:0", NULL);
 	g_autoptr(GSocketClient) client = g_socket_client_new();
 	g_autoptr(GSocketConnection) conn = NULL;

@@ -222,7 +222,12 @@ static const StartCase start_cases[] = {
     {"bad-option", NULL, "--frobnicate", NULL, 2, "Unknown option --frobnicate"},
     {"empty-data-dir", NULL, "--data-dir", "", 1, "--data-dir must not be empty"},
     {"extra-argument", NULL, "start", NULL, 2, "unexpected argument 'start'"},
-    {"not-loopback", NULL, "--listen", "0.0.0.0:0", 1, "0.0.0.0 can be reached from other machines, and no API token"},
+    {"not-loopback",
+     NULL,
+     "--listen",
+     "0.0.0.0:0",
+     1,
+     "0.0.0.0 can be reached from other machines, and no API token"},
 };
 
 static void

@@ -387,14 +387,14 @@ static const struct {
 	const char *message;
 } bad_starts[] = {
     {"key-only", "tls_key=@KEY@\n", "[rest] tls_key is set"},
-    {"certificate-only",
-     "tls_certificate=@CERT@\n",
-     "[rest] tls_certificate is set"},
+    {"certificate-only", "tls_certificate=@CERT@\n", "[rest] tls_certificate is set"},
     {"missing-file",
      "tls_certificate=/nonexistent/cert.pem\ntls_key=@KEY@\n",
      "[rest] tls_certificate: cannot read /nonexistent/cert.pem"},
     {"garbage", "tls_certificate=@CA_KEY@\ntls_key=@KEY@\n", "[rest] tls_certificate"},
-    {"key-of-another", "tls_certificate=@CERT@\ntls_key=@CA_KEY@\n", "does not work with tls_certificate"},
+    {"key-of-another",
+     "tls_certificate=@CERT@\ntls_key=@CA_KEY@\n",
+     "does not work with tls_certificate"},
     {"relative",
      "tls_certificate=cert.pem\ntls_key=@KEY@\n",
      "[rest] tls_certificate: 'cert.pem' is not an absolute path"},

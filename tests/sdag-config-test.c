@@ -722,6 +722,120 @@ config_rest_defaults(void)
 	g_assert_cmpstr(cfg->allowed_origins[1], ==, "http://10.0.0.5");
 }
 
+/* [camera NAME] groups: each row one behaviour. */
+#define CAM_OK "source=rtsp://10.0.0.5/s\npipeline_id=people_v1\n"
+
+static const struct {
+	const char *name;
+	const char *main_text;
+	const char *dropin; /* nullable: conf.d/50-cam.conf */
+	const char *error;  /* NULL: loads */
+	gboolean enabled;   /* of "front" when it loads */
+} camera_cases[] = {
+    {"declared", "[camera front]\n" CAM_OK "enabled=true\n", NULL, NULL, TRUE},
+    {"dropin-disables",
+     "[camera front]\n" CAM_OK "enabled=true\n",
+     "[camera front]\nenabled=false\n",
+     NULL,
+     FALSE},
+    {"dropin-declares", "", "[camera front]\n" CAM_OK "enabled=false\n", NULL, FALSE},
+    {"enabled-missing",
+     "[camera front]\n" CAM_OK,
+     NULL,
+     "streamdag.conf:1: [camera front]: camera: 'enabled' must be given",
+     FALSE},
+    {"enabled-yes",
+     "[camera front]\n" CAM_OK "enabled=yes\n",
+     NULL,
+     "streamdag.conf:4: [camera front] enabled: expected true or false, got 'yes'",
+     FALSE},
+    {"bad-name",
+     "[camera Front]\n" CAM_OK "enabled=true\n",
+     NULL,
+     "[camera Front]: camera name 'Front'",
+     FALSE},
+    {"unknown-key",
+     "[camera front]\n" CAM_OK "enabled=true\nurl=x\n",
+     NULL,
+     "streamdag.conf:5: [camera front] url: unknown key",
+     FALSE},
+    {"options-not-json",
+     "[camera front]\n" CAM_OK "enabled=true\noptions=stride=2\n",
+     NULL,
+     "[camera front] options: expected a JSON object on one line",
+     FALSE},
+    {"options-unknown",
+     "[camera front]\n" CAM_OK "enabled=true\noptions={\"fps\": 5}\n",
+     NULL,
+     "[camera front]: unknown option 'fps'",
+     FALSE},
+    {"credentials-in-url",
+     "[camera front]\nsource=rtsp://u:hunter2@h/s\npipeline_id=p\nenabled=true\n",
+     NULL,
+     "not in 'source'",
+     FALSE},
+    {"dropin-breaks",
+     "[camera front]\n" CAM_OK "enabled=true\n",
+     "[camera front]\nsource=ftp://h/x\n",
+     "50-cam.conf:1: [camera front]: camera: 'source' scheme 'ftp'",
+     FALSE},
+};
+
+static void
+config_camera(gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const Dropin dropins[4] = {{"50-cam.conf", camera_cases[i].dropin}, {NULL, NULL}};
+	g_autofree char *conf = NULL;
+	char *dir = dropin_dir_new(
+	    camera_cases[i].main_text, camera_cases[i].dropin != NULL ? dropins : NULL, &conf);
+	gboolean ok = sdag_config_load(cfg, conf, &error);
+
+	if (camera_cases[i].error != NULL) {
+		g_assert_false(ok);
+		if (strstr(error->message, camera_cases[i].error) == NULL)
+			g_error("'%s' lacks '%s'", error->message, camera_cases[i].error);
+		g_assert_null(strstr(error->message, "hunter2"));
+	} else {
+		const SdagCamera *cam;
+
+		g_assert_no_error(error);
+		cam = sdag_camera_config_lookup(&cfg->cameras, "front");
+		g_assert_nonnull(cam);
+		g_assert_cmpint(cam->enabled, ==, camera_cases[i].enabled);
+		g_assert_cmpint(cam->origin, ==, SDAG_CAMERA_FROM_CONFIG);
+		g_assert_cmpstr(cam->source, ==, "rtsp://10.0.0.5/s");
+	}
+	dropin_dir_free(dir);
+}
+
+/* Options, credentials and zones from the config reach the definition. */
+static void
+config_camera_full(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const char *text =
+	    "[camera gate_2]\nsource=rtsp://10.0.0.6:554/h264\npipeline_id=people_v1\n"
+	    "enabled=false\nuser=viewer\npassword_file=/etc/streamdag/gate.secret\n"
+	    "options={\"stride\": 3, \"transport\": \"tcp\"}\nzones=driveway\n"
+	    "[camera yard]\nsource=rtmp://10.0.0.7/live/yard\npipeline_id=motion_v1\n"
+	    "enabled=true\n";
+	const SdagCamera *cam;
+
+	g_assert_true(sdag_config_load_data(cfg, text, strlen(text), &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->cameras.cameras->len, ==, 2);
+	cam = sdag_camera_config_lookup(&cfg->cameras, "gate_2");
+	g_assert_cmpstr(cam->user, ==, "viewer");
+	g_assert_cmpstr(cam->password_file, ==, "/etc/streamdag/gate.secret");
+	g_assert_cmpstr(cam->zones, ==, "driveway");
+	g_assert_cmpint(json_object_get_int_member(cam->options, "stride"), ==, 3);
+	g_assert_null(sdag_camera_config_lookup(&cfg->cameras, "nope"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -743,6 +857,12 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &auth_cases[i], config_auth);
 	}
 	g_test_add_func("/sdag/config/rest-defaults", config_rest_defaults);
+	for (guint i = 0; i < G_N_ELEMENTS(camera_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/config/camera/%s", camera_cases[i].name);
+		g_test_add_data_func(path, GUINT_TO_POINTER(i), config_camera);
+	}
+	g_test_add_func("/sdag/config/camera-full", config_camera_full);
 	g_test_add_func("/sdag/config/defaults", config_defaults);
 	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
 	g_test_add_func("/sdag/config/documented-file", config_documented_file);

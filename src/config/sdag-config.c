@@ -484,7 +484,8 @@ static const struct {
 static gboolean
 sdag_config_is_known_group(const char *group)
 {
-	if (g_strcmp0(group, "mqtt") == 0 || g_strcmp0(group, "auth") == 0)
+	if (g_strcmp0(group, "mqtt") == 0 || g_strcmp0(group, "auth") == 0 ||
+	    g_str_has_prefix(group, SDAG_CAMERA_CONFIG_PREFIX))
 		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS(sdag_config_keys); i++) {
 		if (g_strcmp0(sdag_config_keys[i].group, group) == 0)
@@ -525,6 +526,7 @@ sdag_config_new(void)
 	data = g_bytes_get_data(blob, &len);
 	self->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->tokens = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_token_free);
+	sdag_camera_config_init(&self->cameras);
 	if (!sdag_config_load_data(self, data, len, &error))
 		g_error("embedded default config is invalid: %s", error->message);
 	return g_steal_pointer(&self);
@@ -546,6 +548,7 @@ sdag_config_free(SdagConfig *self)
 	g_free(self->tls_key);
 	g_strfreev(self->allowed_origins);
 	g_clear_pointer(&self->tokens, g_ptr_array_unref);
+	sdag_camera_config_clear(&self->cameras);
 	sdag_mqtt_config_clear(&self->mqtt);
 	g_clear_pointer(&self->values, g_hash_table_unref);
 	g_free(self);
@@ -634,6 +637,22 @@ sdag_config_apply(SdagConfig *self, GKeyFile *kf, char **bad_group, char **bad_k
 			g_set_error(
 			    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "unknown group [%s]", groups[i]);
 			return FALSE;
+		}
+		if (g_str_has_prefix(groups[i], SDAG_CAMERA_CONFIG_PREFIX)) {
+			if (!sdag_camera_config_apply_group(
+				&self->cameras, kf, groups[i], bad_key, &error_local)) {
+				*bad_group = g_strdup(groups[i]);
+				g_set_error(error,
+					    SDAG_ERROR,
+					    SDAG_ERROR_CONFIG,
+					    "[%s]%s%s: %s",
+					    groups[i],
+					    *bad_key != NULL ? " " : "",
+					    *bad_key != NULL ? *bad_key : "",
+					    error_local->message);
+				return FALSE;
+			}
+			continue;
 		}
 		keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
 		for (guint j = 0; keys[j] != NULL; j++) {

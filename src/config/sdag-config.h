@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "sdag-camera-config.h"
 #include "sdag-mqtt-config.h"
 #include "sdag-token.h"
 
@@ -65,7 +66,8 @@ typedef struct {
 	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */
 	gboolean allow_private_networks;
 	SdagLiveConfig live;
-	SdagMqttConfig mqtt; /* [mqtt] */
+	SdagMqttConfig mqtt;	  /* [mqtt] */
+	SdagCameraConfig cameras; /* [camera NAME] */
 	/* "group.key" -> the text each key was last set from, to tell what a reload changes */
 	GHashTable *values;
 } SdagConfig;

@@ -240,6 +240,13 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->started_us = g_get_monotonic_time();
 	if (!sdag_daemon_check_listen(config, error))
 		return NULL;
+	/* the definitions are read and checked; running them is not in this version yet */
+	for (guint i = 0; i < config->cameras.cameras->len; i++) {
+		const SdagCamera *cam = g_ptr_array_index(config->cameras.cameras, i);
+		g_warning("[camera %s] is declared, but this version does not run cameras yet: "
+			  "submit its live job with POST /jobs",
+			  cam->name);
+	}
 	/* before anything is opened: a box without a decoder package must say so at once */
 	if (!gst_init_check(NULL, NULL, error))
 		return NULL;

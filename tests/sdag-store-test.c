@@ -19,6 +19,7 @@
 
 /* the names a DB of schema version 1 must have on disk, sorted */
 static const char *expected_families[] = {
+    "cameras",
     "default",
     "frames",
     "history",
@@ -220,6 +221,7 @@ test_store_open_families(StoreFixture *fixture, gconstpointer user_data)
 	    "state",
 	    "history",
 	    "outbox",
+	    "cameras",
 	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SdagStore) store = NULL;

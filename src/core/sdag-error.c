@@ -46,6 +46,8 @@ static const struct {
     [SDAG_ERROR_INSUFFICIENT_SCOPE] = {"insufficient_scope", 403},
     [SDAG_ERROR_RATE_LIMITED] = {"rate_limited", 429},
     [SDAG_ERROR_ORIGIN_FORBIDDEN] = {"origin_forbidden", 403},
+    [SDAG_ERROR_CAMERA_NOT_FOUND] = {"camera_not_found", 404},
+    [SDAG_ERROR_CAMERA_FROM_CONFIG] = {"camera_from_config", 409},
 };
 
 const char *

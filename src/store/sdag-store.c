@@ -110,6 +110,7 @@ static const char *sdag_store_family_names[SDAG_STORE_N_FAMILIES] = {
     [SDAG_STORE_STATE] = "state",
     [SDAG_STORE_HISTORY] = "history",
     [SDAG_STORE_OUTBOX] = "outbox",
+    [SDAG_STORE_CAMERAS] = "cameras",
 };
 
 static gboolean

@@ -136,7 +136,7 @@ assert_no_secret(SdagTestSvc *s)
 }
 
 /* With the CA, curl is served; without it, curl refuses the certificate (60); plain HTTP
- * to the port gets no answer and counts as a failed handshake. */
+ * to the port is answered 400 in plain HTTP, and counts as a failed handshake. */
 static void
 tls_curl(void)
 {
@@ -155,8 +155,10 @@ tls_curl(void)
 	failed = metric(s->base, "streamdag_http_tls_handshake_failures_total");
 	g_assert_cmpint(curl(url, NULL, &out2), ==, 60);
 	plain = g_strconcat("http://", s->base + strlen("https://"), "/healthz", NULL);
-	g_assert_cmpint(curl(plain, NULL, &out3), !=, 0);
-	g_assert_cmpstr(out3, ==, "");
+	/* plain HTTP is told, in plain HTTP, to use https:// */
+	g_assert_cmpint(curl(plain, NULL, &out3), ==, 0);
+	g_assert_nonnull(strstr(out3, "\"code\":\"bad_request\""));
+	g_assert_nonnull(strstr(out3, "this port speaks HTTPS: use https://"));
 	g_assert_cmpfloat(
 	    metric(s->base, "streamdag_http_tls_handshake_failures_total"), ==, failed + 2);
 }

@@ -125,6 +125,7 @@ struct _SdagListener {
 	char *refusal;		/* the whole 503 answer of a connection over the cap */
 	char *refusal_per_client;     /* and of one over the cap of its client */
 	GTlsCertificate *certificate; /* NULL: plain HTTP */
+	char *plain_refusal;	      /* the whole 400 answer to plain HTTP on the HTTPS port */
 };
 
 static void
@@ -594,26 +595,29 @@ sdag_listener_check_fd_limit(const SdagListenerLimits *limits, GError **error)
 	return TRUE;
 }
 
-/* The whole 503 answer to a connection over a cap, @message saying which. */
+/* The whole answer to a connection refused before libsoup sees it (a cap, plain HTTP on
+ * the HTTPS port), with @code's status and @message. */
 static char *
-sdag_listener_refusal_new(const char *message)
+sdag_listener_refusal_new(SdagError code, const char *message)
 {
-	g_autoptr(JsonNode) node = sdag_json_error_new(
-	    sdag_error_code_to_string(SDAG_ERROR_TOO_MANY_CONNECTIONS), message, NULL);
+	g_autoptr(JsonNode) node =
+	    sdag_json_error_new(sdag_error_code_to_string(code), message, NULL);
 	g_autofree char *body = sdag_json_to_string(node);
 
-	return g_strdup_printf(
-	    "HTTP/1.1 %u %s\r\n"
-	    "Content-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Retry-After: 1\r\n"
-	    "Connection: close\r\n"
-	    "\r\n"
-	    "%s",
-	    sdag_error_code_to_http_status(SDAG_ERROR_TOO_MANY_CONNECTIONS),
-	    soup_status_get_phrase(sdag_error_code_to_http_status(SDAG_ERROR_TOO_MANY_CONNECTIONS)),
-	    strlen(body),
-	    body);
+	guint status = sdag_error_code_to_http_status(code);
+
+	return g_strdup_printf("HTTP/1.1 %u %s\r\n"
+			       "Content-Type: application/json\r\n"
+			       "Content-Length: %zu\r\n"
+			       "%s"
+			       "Connection: close\r\n"
+			       "\r\n"
+			       "%s",
+			       status,
+			       soup_status_get_phrase(status),
+			       strlen(body),
+			       status == 503 ? "Retry-After: 1\r\n" : "",
+			       body);
 }
 
 /**
@@ -652,12 +656,15 @@ sdag_listener_new(SoupServer *server,
 	message = g_strdup_printf("[rest] max_connections (%u) connections are open; try again "
 				  "shortly",
 				  limits->max_connections);
-	self->refusal = sdag_listener_refusal_new(message);
+	self->refusal = sdag_listener_refusal_new(SDAG_ERROR_TOO_MANY_CONNECTIONS, message);
 	g_free(message);
 	message = g_strdup_printf("[rest] max_connections_per_client (%u) connections are open "
 				  "from this address; close one or try again shortly",
 				  limits->max_per_client);
-	self->refusal_per_client = sdag_listener_refusal_new(message);
+	self->refusal_per_client =
+	    sdag_listener_refusal_new(SDAG_ERROR_TOO_MANY_CONNECTIONS, message);
+	self->plain_refusal = sdag_listener_refusal_new(SDAG_ERROR_BAD_REQUEST,
+							"this port speaks HTTPS: use https://");
 	self->socket = g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
 	if (self->socket == NULL) {
 		sdag_listener_free(self);
@@ -726,6 +733,7 @@ sdag_listener_free(SdagListener *self)
 	g_object_unref(self->server);
 	g_free(self->refusal);
 	g_free(self->refusal_per_client);
+	g_free(self->plain_refusal);
 	g_free(self);
 }
 
@@ -826,6 +834,20 @@ sdag_listener_tls_hello_cb(GSocket *socket, GIOCondition condition, gpointer use
 	g_clear_pointer(&c->hello_watch, g_source_unref);
 	if (recv(g_socket_get_fd(socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
 		/* gone without a word (a port check): no handshake failed */
+		g_socket_close(socket, NULL);
+		g_clear_object(&c->local);
+		g_clear_object(&c->tls_stream);
+		return G_SOURCE_REMOVE;
+	}
+	/* A TLS record starts with its type (22 for a handshake); a letter is the method of a
+	 * plain HTTP request: the client hears, in plain HTTP, which scheme to use. */
+	if (g_ascii_isupper(byte) && c->listener != NULL) {
+		const char *answer = c->listener->plain_refusal;
+
+		sdag_prom_add(
+		    c->listener->prom, "streamdag_http_tls_handshake_failures_total", NULL, 1);
+		g_socket_send(socket, answer, strlen(answer), NULL, NULL);
+		g_socket_shutdown(socket, FALSE, TRUE, NULL);
 		g_socket_close(socket, NULL);
 		g_clear_object(&c->local);
 		g_clear_object(&c->tls_stream);

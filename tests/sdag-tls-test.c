@@ -382,6 +382,46 @@ tls_silent_client(void)
 	    1);
 }
 
+/* A client that starts its handshake and stalls (one byte of a ClientHello) holds a pool
+ * thread only until the header timeout cancels the handshake; that counts as a header
+ * timeout, not a failed handshake, and others are served meanwhile. */
+static void
+tls_stalled_handshake(void)
+{
+	g_autofree char *conf = tls_conf(pki.cert, pki.key, "header_timeout_s=1\n");
+	g_autoptr(SdagTestSvc) s = sdag_test_svc_start(conf, "127.0.0.2:0", NULL);
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *host = g_strdup(strstr(s->base, "//") + 2);
+	g_autofree char *url = g_strconcat(s->base, "/healthz", NULL);
+	g_autofree char *out = NULL;
+	double failed = metric(s->base, "streamdag_http_tls_handshake_failures_total");
+	double timed_out =
+	    metric(s->base, "streamdag_http_connections_timed_out_total{timeout=\"header\"}");
+	const char hello = 0x16;
+	char byte;
+	gint64 start;
+
+	conn = g_socket_client_connect_to_host(client, host, 0, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_write_all(
+	    g_io_stream_get_output_stream(G_IO_STREAM(conn)), &hello, 1, NULL, NULL, &error));
+	start = g_get_monotonic_time();
+	g_assert_cmpint(curl(url, pki.ca, &out), ==, 0);
+	g_assert_cmpint(g_input_stream_read(
+			    g_io_stream_get_input_stream(G_IO_STREAM(conn)), &byte, 1, NULL, NULL),
+			<=,
+			0);
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
+	g_assert_cmpfloat(
+	    metric(s->base, "streamdag_http_connections_timed_out_total{timeout=\"header\"}"),
+	    >=,
+	    timed_out + 1);
+	g_assert_cmpfloat(
+	    metric(s->base, "streamdag_http_tls_handshake_failures_total"), ==, failed);
+}
+
 /* Start-up refuses certificate settings it cannot use, naming the key. */
 static const struct {
 	const char *name;
@@ -509,6 +549,7 @@ main(int argc, char **argv)
 	g_test_add_func("/tls/reload", tls_reload);
 	g_test_add_func("/tls/reload-off", tls_reload_off);
 	g_test_add_func("/tls/silent-client", tls_silent_client);
+	g_test_add_func("/tls/stalled-handshake", tls_stalled_handshake);
 	for (guint i = 0; i < G_N_ELEMENTS(bad_starts); i++) {
 		g_autofree char *path = g_strdup_printf("/tls/bad-start/%s", bad_starts[i].name);
 		g_test_add_data_func(path, GUINT_TO_POINTER(i), tls_bad_start);

@@ -26,25 +26,6 @@
  * g_test_expect_message). */
 static GPtrArray *warnings;
 
-static GLogWriterOutput
-capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-	const char *domain = NULL;
-	const char *message = NULL;
-
-	for (gsize i = 0; i < n_fields; i++) {
-		if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
-			domain = fields[i].value;
-		else if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
-			message = fields[i].value;
-	}
-	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, "sdag-cameras") == 0) {
-		g_ptr_array_add(warnings, g_strdup(message));
-		return G_LOG_WRITER_HANDLED;
-	}
-	return g_log_writer_default(level, fields, n_fields, user_data);
-}
-
 static guint
 warnings_matching(const char *pattern)
 {
@@ -318,7 +299,7 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	warnings = g_ptr_array_new_with_free_func(g_free);
-	g_log_set_writer_func(capture_writer, NULL, NULL);
+	sdag_test_warnings_capture("sdag-cameras", warnings);
 #define ADD(path, fn) \
 	g_test_add("/cameras/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("put-reopen", cameras_put_reopen);

@@ -5,6 +5,7 @@
 #include "sdag-error.h"
 #include "sdag-json.h"
 #include "sdag-nodetypes.h"
+#include "sdag-test-util.h"
 #include "sdag-topic.h"
 
 #include <string.h>
@@ -12,25 +13,6 @@
 /* The loader's warnings, kept instead of aborting the test (structured
  * logging bypasses g_test_expect_message). */
 static GPtrArray *captured_warnings;
-
-static GLogWriterOutput
-capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-	const char *domain = NULL;
-	const char *message = NULL;
-
-	for (gsize i = 0; i < n_fields; i++) {
-		if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
-			domain = fields[i].value;
-		else if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
-			message = fields[i].value;
-	}
-	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, "sdag-nodetypes") == 0) {
-		g_ptr_array_add(captured_warnings, g_strdup(message));
-		return G_LOG_WRITER_HANDLED;
-	}
-	return g_log_writer_default(level, fields, n_fields, user_data);
-}
 
 static SdagNodeTypes *
 types_load_shipped(void)
@@ -454,7 +436,7 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	captured_warnings = g_ptr_array_new_with_free_func(g_free);
-	g_log_set_writer_func(capture_writer, NULL, NULL);
+	sdag_test_warnings_capture("sdag-nodetypes", captured_warnings);
 	g_test_add_func("/sdag/nodetypes/shipped", types_shipped);
 	g_test_add_func("/sdag/nodetypes/broken-plugins", types_broken_plugins);
 	g_test_add_func("/sdag/nodetypes/missing-dir", types_missing_dir);

@@ -877,3 +877,44 @@ sdag_test_pki_free(SdagTestPki *pki)
 	g_free(pki->key);
 	g_free(pki);
 }
+
+/* The domain whose warnings sdag_test_warnings_capture() keeps, and where. */
+static const char *capture_domain;
+static GPtrArray *capture_into;
+
+static GLogWriterOutput
+sdag_test_capture_writer(GLogLevelFlags level,
+			 const GLogField *fields,
+			 gsize n_fields,
+			 gpointer user_data)
+{
+	const char *domain = NULL;
+	const char *message = NULL;
+
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
+			domain = fields[i].value;
+		else if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
+			message = fields[i].value;
+	}
+	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, capture_domain) == 0) {
+		g_ptr_array_add(capture_into, g_strdup(message));
+		return G_LOG_WRITER_HANDLED;
+	}
+	return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+/**
+ * sdag_test_warnings_capture:
+ * @into: (element-type utf8): where the messages go, strings it frees
+ *
+ * Keeps the warnings of log domain @domain in @into instead of aborting the test
+ * (structured logging bypasses g_test_expect_message()). Once per test program.
+ */
+void
+sdag_test_warnings_capture(const char *domain, GPtrArray *into)
+{
+	capture_domain = domain;
+	capture_into = into;
+	g_log_set_writer_func(sdag_test_capture_writer, NULL, NULL);
+}

@@ -65,6 +65,7 @@ void sdag_test_daemon_kill(SdagTestDaemon *d);
 
 /* Runs this thread's default main context for @ms milliseconds, sleeping while idle. */
 void sdag_test_spin(guint ms);
+void sdag_test_warnings_capture(const char *domain, GPtrArray *into);
 
 /* A daemon started on a config file of its own, its log kept in a file. */
 typedef struct {

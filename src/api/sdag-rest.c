@@ -1013,11 +1013,12 @@ sdag_rest_authorize(SdagRest *self, SoupServerMessage *msg, const char *path)
 			!exact,
 			sdag_rest_is_websocket(r),
 			&auth);
-	g_object_set_data_full(G_OBJECT(msg), "sdag-actor", g_steal_pointer(&auth.actor), g_free);
+	g_object_set_data_full(G_OBJECT(msg), "sdag-actor", g_strdup(auth.actor), g_free);
 	g_object_set_data(G_OBJECT(msg), "sdag-scopes", GUINT_TO_POINTER(auth.scopes));
-	if (auth.outcome == SDAG_AUTH_OK)
+	if (auth.outcome == SDAG_AUTH_OK) {
+		sdag_auth_result_clear(&auth);
 		return TRUE;
-	auth.actor = g_strdup(g_object_get_data(G_OBJECT(msg), "sdag-actor"));
+	}
 	g_object_set_data(G_OBJECT(msg), "sdag-refused", GINT_TO_POINTER(TRUE));
 	sdag_rest_reply_auth(msg, exact ? r : NULL, path, &auth);
 	sdag_auth_result_clear(&auth);

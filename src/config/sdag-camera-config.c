@@ -19,16 +19,6 @@
  * enabled=false), and an empty value removes a key.
  */
 
-static const char *const sdag_camera_config_keys[] = {"source",
-						      "user",
-						      "password",
-						      "password_file",
-						      "pipeline_id",
-						      "options",
-						      "zones",
-						      "enabled",
-						      NULL};
-
 void
 sdag_camera_config_init(SdagCameraConfig *self)
 {
@@ -116,8 +106,8 @@ sdag_camera_config_apply_group(SdagCameraConfig *self,
 	for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
 		g_autofree char *value = NULL;
 
-		if (!g_strv_contains(sdag_camera_config_keys, keys[i])) {
-			g_autofree char *known = g_strjoinv(", ", (char **)sdag_camera_config_keys);
+		if (!g_strv_contains(sdag_camera_members, keys[i])) {
+			g_autofree char *known = g_strjoinv(", ", (char **)sdag_camera_members);
 			*bad_key = g_strdup(keys[i]);
 			g_set_error(
 			    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "unknown key (known: %s)", known);

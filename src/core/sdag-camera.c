@@ -18,15 +18,15 @@
  * of a default nobody chose.
  */
 
-static const char *const sdag_camera_members[] = {"source",
-						  "user",
-						  "password",
-						  "password_file",
-						  "pipeline_id",
-						  "options",
-						  "zones",
-						  "enabled",
-						  NULL};
+const char *const sdag_camera_members[] = {"source",
+					   "user",
+					   "password",
+					   "password_file",
+					   "pipeline_id",
+					   "options",
+					   "zones",
+					   "enabled",
+					   NULL};
 
 static const char *const sdag_camera_schemes[] =
     {"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "file", NULL};

@@ -37,6 +37,9 @@ typedef struct {
 	SdagCameraOrigin origin;
 } SdagCamera;
 
+/* the members of a definition, which are also the keys of a [camera NAME] group */
+extern const char *const sdag_camera_members[];
+
 gboolean sdag_camera_check_name(const char *name, GError **error);
 SdagCamera *
 sdag_camera_from_json(const char *name, JsonNode *body, SdagCameraOrigin origin, GError **error);

@@ -74,6 +74,14 @@ static const struct {
     {"/history", "GET", "/history", NULL, NULL, 200},
     {"/metrics", "GET", "/metrics", NULL, NULL, 200},
     {"/jobs/*/events", "GET", "/jobs/nope/events", NULL, NULL, 404},
+    {"/cameras", "GET", "/cameras", NULL, NULL, 200},
+    {"/cameras/*", "GET", "/cameras/nope", NULL, NULL, 404},
+    {"/cameras/*", "PUT", "/cameras/nope", "application/json", "{", 400},
+    {"/cameras/*", "DELETE", "/cameras/nope", NULL, NULL, 404},
+    {"/cameras/*/enable", "POST", "/cameras/nope/enable", NULL, NULL, 404},
+    {"/cameras/*/disable", "POST", "/cameras/nope/disable", NULL, NULL, 404},
+    {"/cameras/*/snapshot.jpg", "GET", "/cameras/nope/snapshot.jpg", NULL, NULL, 404},
+    {"/cameras/*/events", "GET", "/cameras/nope/events", NULL, NULL, 404},
 };
 
 /* The credential columns of the matrix. */
@@ -654,7 +662,9 @@ auth_openapi_scopes(void)
 		g_autofree char *lower = g_ascii_strdown(method, -1);
 		JsonObject *op;
 
-		g_string_replace(path, "*", "{id}", 0);
+		/* a camera is named, a pipeline or a job has an id */
+		g_string_replace(
+		    path, "*", g_str_has_prefix(pattern, "/cameras") ? "{name}" : "{id}", 0);
 		op = json_object_get_object_member(json_object_get_object_member(paths, path->str),
 						   lower);
 		g_assert_nonnull(op);

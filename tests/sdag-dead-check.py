@@ -26,9 +26,12 @@ def files(top, exts):
                 yield os.path.join(dirpath, name)
 
 
+# a comment, or a string or character literal, which may hold "/*" ("/cameras/*")
+LEXEME = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
 def strip_comments(text):
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
+    return LEXEME.sub(lambda m: " " if m.group(0)[0] == "/" else m.group(0), text)
 
 
 def main():

@@ -17,12 +17,14 @@
 #include <string.h>
 
 #include "sdag-auth.h"
+#include "sdag-camera.h"
 #include "sdag-dag.h"
 #include "sdag-error.h"
 #include "sdag-json.h"
 #include "sdag-query.h"
 #include "sdag-redact.h"
 #include "sdag-listener.h"
+#include "sdag-rest-private.h"
 #include "sdag-tls.h"
 #include "sdag-ws.h"
 
@@ -38,26 +40,7 @@
  * mutating method leaves one audit row there, answered or refused.
  */
 
-struct _SdagRest {
-	SdagRestServices svc;
-	SoupServer *server;
-	SdagListener *listener;
-	SdagAuth *auth;
-};
-
-typedef void (*SdagRouteFunc)(SdagRest *self,
-			      SoupServerMessage *msg,
-			      const char *arg,
-			      GHashTable *query);
-
-typedef struct {
-	const char *pattern; /* "*" matches one path segment, handed over as arg */
-	const char *method;
-	SdagScope scope; /* what a token needs for it; SDAG_SCOPE_NONE: public */
-	SdagRouteFunc func;
-} SdagRoute;
-
-static void
+void
 sdag_rest_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
 {
 	g_autofree char *text = sdag_json_to_string(node);
@@ -68,7 +51,7 @@ sdag_rest_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
 	    msg, "application/json", SOUP_MEMORY_TAKE, g_steal_pointer(&text), len);
 }
 
-static void
+void
 sdag_rest_reply_bytes(SoupServerMessage *msg, guint status, const char *ctype, GBytes *blob)
 {
 	gsize len = 0;
@@ -109,14 +92,13 @@ sdag_rest_reply_error_full(SoupServerMessage *msg,
 	sdag_rest_reply_json(msg, status, body);
 }
 
-static void
+void
 sdag_rest_reply_error(SoupServerMessage *msg, const GError *error)
 {
 	sdag_rest_reply_error_full(msg, error, NULL, NULL);
 }
 
-G_GNUC_PRINTF(3, 4)
-static void
+void
 sdag_rest_reply_new_error(SoupServerMessage *msg, SdagError code, const char *fmt, ...)
 {
 	g_autoptr(GError) error = NULL;
@@ -151,7 +133,7 @@ sdag_rest_query_bool(SoupServerMessage *msg, GHashTable *query, const char *name
 }
 
 /* Parses the request body as JSON, answering the error itself on failure. */
-static JsonNode *
+JsonNode *
 sdag_rest_read_json(SoupServerMessage *msg)
 {
 	SoupMessageHeaders *hdrs = soup_server_message_get_request_headers(msg);
@@ -460,8 +442,16 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 	g_autoptr(GBytes) answer = NULL;
 	g_autoptr(GError) error = NULL;
 	guint64 limit = SDAG_JOBS_LIST_DEFAULT;
-	const char *const known[] = {
-	    "limit", "cursor", "pipeline_id", "status", "since", "until", "source", "order", NULL};
+	const char *const known[] = {"limit",
+				     "cursor",
+				     "pipeline_id",
+				     "status",
+				     "since",
+				     "until",
+				     "source",
+				     "camera",
+				     "order",
+				     NULL};
 	SdagJobsFilter filter = {.status = -1};
 	const char *status = query != NULL ? g_hash_table_lookup(query, "status") : NULL;
 
@@ -474,6 +464,11 @@ sdag_rest_jobs_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHa
 	filter.limit = (guint)limit;
 	filter.pipeline_id = query != NULL ? g_hash_table_lookup(query, "pipeline_id") : NULL;
 	filter.source = query != NULL ? g_hash_table_lookup(query, "source") : NULL;
+	filter.camera = query != NULL ? g_hash_table_lookup(query, "camera") : NULL;
+	if (filter.camera != NULL && !sdag_camera_check_name(filter.camera, &error)) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
 	if (status != NULL) {
 		SdagJobStatus st;
 		if (!sdag_job_status_from_string(status, &st)) {
@@ -777,6 +772,14 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/history", "GET", SDAG_SCOPE_ADMIN, sdag_rest_history},
     {"/metrics", "GET", SDAG_SCOPE_READ, sdag_rest_prometheus},
     {"/jobs/*/events", "GET", SDAG_SCOPE_READ, sdag_rest_job_events},
+    {"/cameras", "GET", SDAG_SCOPE_READ, sdag_rest_cameras_list},
+    {"/cameras/*", "GET", SDAG_SCOPE_READ, sdag_rest_camera_get},
+    {"/cameras/*", "PUT", SDAG_SCOPE_CAMERAS_WRITE, sdag_rest_camera_put},
+    {"/cameras/*", "DELETE", SDAG_SCOPE_CAMERAS_WRITE, sdag_rest_camera_delete},
+    {"/cameras/*/enable", "POST", SDAG_SCOPE_CAMERAS_WRITE, sdag_rest_camera_enable},
+    {"/cameras/*/disable", "POST", SDAG_SCOPE_CAMERAS_WRITE, sdag_rest_camera_disable},
+    {"/cameras/*/snapshot.jpg", "GET", SDAG_SCOPE_READ, sdag_rest_camera_snapshot},
+    {"/cameras/*/events", "GET", SDAG_SCOPE_READ, sdag_rest_camera_events},
 };
 
 /*

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "sdag-cameras.h"
 #include "sdag-config.h"
 #include "sdag-history.h"
 #include "sdag-jobs.h"
@@ -44,6 +45,7 @@ typedef struct {
 	SdagNodeTypes *types;
 	SdagRegistry *registry;
 	SdagJobs *jobs;
+	SdagCameras *cameras;
 	SdagHistory *history; /* the audit sink */
 	SdagProm *prom;
 	SdagMetrics *metrics;

@@ -5,17 +5,23 @@
 #pragma once
 
 #include "sdag-camera-config.h"
-#include "sdag-registry.h"
+#include "sdag-jobs.h"
 #include "sdag-store.h"
 
 G_BEGIN_DECLS
 
 typedef struct _SdagCameras SdagCameras;
 
-SdagCameras *sdag_cameras_new(SdagStore *store,
-			      SdagRegistry *registry,
-			      SdagCameraConfig *config,
-			      GError **error);
+typedef void (*SdagCamerasRemovedFunc)(const char *name, gpointer user_data);
+
+SdagCameras *
+sdag_cameras_new(SdagStore *store, SdagJobs *jobs, SdagCameraConfig *config, GError **error);
+void sdag_cameras_start(SdagCameras *self);
+void sdag_cameras_reload(SdagCameras *self, SdagCameraConfig *next);
+JsonNode *sdag_cameras_describe(SdagCameras *self, const char *name, GError **error);
+const char *sdag_cameras_get_job(SdagCameras *self, const char *name, const char **problem);
+void
+sdag_cameras_set_removed_func(SdagCameras *self, SdagCamerasRemovedFunc func, gpointer user_data);
 void sdag_cameras_free(SdagCameras *self);
 GPtrArray *sdag_cameras_list(SdagCameras *self);
 const SdagCamera *sdag_cameras_get(SdagCameras *self, const char *name, GError **error);

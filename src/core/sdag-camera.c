@@ -28,6 +28,11 @@ const char *const sdag_camera_members[] = {"source",
 					   "enabled",
 					   NULL};
 
+/* A camera's source_state: its running job's source state, or what it is without one. Home
+ * Assistant's enum sensor lists these as its options. */
+const char *const sdag_camera_states[] =
+    {"connecting", "online", "stalled", "backoff", "stopped", "queued", "disabled", "error", NULL};
+
 static const char *const sdag_camera_schemes[] =
     {"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "file", NULL};
 

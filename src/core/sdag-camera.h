@@ -39,6 +39,8 @@ typedef struct {
 
 /* the members of a definition, which are also the keys of a [camera NAME] group */
 extern const char *const sdag_camera_members[];
+/* the values of a camera's source_state (GET /cameras/{name}, MQTT status, Home Assistant) */
+extern const char *const sdag_camera_states[];
 
 gboolean sdag_camera_check_name(const char *name, GError **error);
 SdagCamera *

@@ -27,6 +27,7 @@ typedef enum {
  * @since_us: created at or after, or SDAG_QUERY_NO_TIME for no bound
  * @until_us: created before, or G_MININT64 for no bound
  * @source: (nullable): only jobs whose redacted source URL starts with this
+ * @camera: (nullable): only the jobs this camera ran
  * @ascending: oldest first instead of newest first
  * @limit: 1 to SDAG_JOBS_LIST_MAX
  * @cursor: (nullable): next_cursor of the previous page, with the same filter
@@ -39,6 +40,7 @@ typedef struct {
 	gint64 since_us;
 	gint64 until_us;
 	const char *source;
+	const char *camera;
 	gboolean ascending;
 	guint limit;
 	const char *cursor;

@@ -240,13 +240,6 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->started_us = g_get_monotonic_time();
 	if (!sdag_daemon_check_listen(config, error))
 		return NULL;
-	/* the definitions are read and checked; running them is not in this version yet */
-	for (guint i = 0; i < config->cameras.cameras->len; i++) {
-		const SdagCamera *cam = g_ptr_array_index(config->cameras.cameras, i);
-		g_warning("[camera %s] is declared, but this version does not run cameras yet: "
-			  "submit its live job with POST /jobs",
-			  cam->name);
-	}
 	/* before anything is opened: a box without a decoder package must say so at once */
 	if (!gst_init_check(NULL, NULL, error))
 		return NULL;
@@ -292,6 +285,9 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->jobs = sdag_jobs_new(self->store, self->registry, self->types, config, error);
 	if (self->jobs == NULL)
 		return NULL;
+	self->cameras = sdag_cameras_new(self->store, self->jobs, &config->cameras, error);
+	if (self->cameras == NULL)
+		return NULL;
 	/* listeners, before the main loop starts any job */
 	self->prom = sdag_prom_new();
 	sdag_prom_add_collector(self->prom, sdag_daemon_cache_collect_cb, self);
@@ -315,6 +311,9 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	sdag_feed_recover(self->feed);
 	if (!sdag_jobs_start(self->jobs, error))
 		return NULL;
+	/* the jobs recovered are adopted by their cameras, or cancelled when their camera
+	 * changed while the daemon was down */
+	sdag_cameras_start(self->cameras);
 	self->runonce = sdag_runonce_new(self->registry);
 	{
 		const SdagRestServices services = {
@@ -322,6 +321,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		    .types = self->types,
 		    .registry = self->registry,
 		    .jobs = self->jobs,
+		    .cameras = self->cameras,
 		    .history = self->history,
 		    .prom = self->prom,
 		    .metrics = self->metrics,
@@ -365,6 +365,7 @@ sdag_daemon_free(SdagDaemon *self)
 	/* runs in flight answer on the still-open connections first */
 	sdag_runonce_free(self->runonce);
 	sdag_rest_free(self->rest);
+	sdag_cameras_free(self->cameras);
 	sdag_history_free(self->history);
 	sdag_metrics_free(self->metrics);
 	sdag_stats_free(self->stats);
@@ -519,7 +520,8 @@ sdag_daemon_reconnect_mqtt(SdagDaemon *self)
  * @next: a config loaded afresh (file, drop-ins and command line, as at start-up)
  *
  * Applies what can change while running: [daemon] log_level (the caller's log filter),
- * [jobs] media_roots, and the [mqtt] connection keys (by reconnecting). Every other key that
+ * [jobs] media_roots, the [camera NAME] groups (each camera's job kept, replaced, started or
+ * cancelled), and the [mqtt] connection keys (by reconnecting). Every other key that
  * changed is logged as needing a restart. On error (a media root that does not exist)
  * nothing is applied.
  */
@@ -565,6 +567,7 @@ sdag_daemon_reload(SdagDaemon *self, SdagConfig *next, GError **error)
 		next->tokens = t;
 	}
 	sdag_daemon_reload_certificate(self, next);
+	sdag_cameras_reload(self->cameras, &next->cameras);
 	self->config->rate_limit = next->rate_limit;
 	self->config->rate_burst = next->rate_burst;
 	sdag_rest_set_auth(

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "sdag-cameras.h"
 #include "sdag-config.h"
 #include "sdag-history.h"
 #include "sdag-jobs.h"
@@ -37,6 +38,7 @@ typedef struct {
 	SdagNodeTypes *types;
 	SdagRegistry *registry;
 	SdagJobs *jobs;
+	SdagCameras *cameras;
 	SdagRest *rest;
 	SdagProm *prom;
 	SdagStats *stats;

@@ -109,17 +109,14 @@ sdag_jobs_pipeline_definition(SdagJobs *self, const char *pipeline_id, GError **
 	return json_node_copy(def);
 }
 
-/**
- * sdag_jobs_submit:
- * @body: `{"pipeline_id", "video_url" | "source", "options"}`
- *
- * Validates, writes the job as queued (synced) and queues it.
- *
- * Returns: (transfer full): `{"job_id", "status": "queued"}`, or NULL with BAD_REQUEST,
- * BAD_OPTION, UNSUPPORTED_SOURCE, SOURCE_FORBIDDEN or PIPELINE_NOT_FOUND
- */
-JsonNode *
-sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
+/* @dry_run: checked only; the answer is then an empty object */
+static JsonNode *
+sdag_jobs_submit_internal(SdagJobs *self,
+			  JsonNode *body,
+			  const char *camera,
+			  const char *digest,
+			  gboolean dry_run,
+			  GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	g_autoptr(JsonObject) record = json_object_new();
@@ -211,8 +208,15 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 		}
 	}
 
+	if (dry_run)
+		return json_node_init_object(json_node_alloc(), json_object_new());
+
 	seq = self->last_seq + 1;
 	json_object_set_string_member(record, "job_id", job_id);
+	if (camera != NULL) {
+		json_object_set_string_member(record, "camera", camera);
+		json_object_set_string_member(record, "camera_digest", digest);
+	}
 	json_object_set_int_member(record, "seq", (gint64)seq);
 	json_object_set_string_member(record, "pipeline_id", pipeline_id);
 	json_object_set_string_member(record, "source", source->redacted_uri);
@@ -231,8 +235,13 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 
 	seq_be = GUINT64_TO_BE(seq);
 	sdag_jobs_batch_put_record(batch, job_id, record);
-	sdag_job_index_batch_add(
-	    batch, job_id, seq, pipeline_id, SDAG_JOB_QUEUED, sdag_job_index_created_us(record));
+	sdag_job_index_batch_add(batch,
+				 job_id,
+				 seq,
+				 pipeline_id,
+				 camera,
+				 SDAG_JOB_QUEUED,
+				 sdag_job_index_created_us(record));
 	sdag_store_batch_put(batch,
 			     SDAG_STORE_JOB_INDEX,
 			     (const guint8 *)SDAG_JOBS_SEQ_KEY,
@@ -249,7 +258,15 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	g_hash_table_insert(self->active, job->id, job);
 	g_queue_push_tail(&self->queue, job);
 	sdag_jobs_schedule(self);
-	g_info("job %s: queued (pipeline %s, %s)", job_id, pipeline_id, source->redacted_uri);
+	if (camera != NULL)
+		g_info("job %s: queued for camera %s (pipeline %s, %s)",
+		       job_id,
+		       camera,
+		       pipeline_id,
+		       source->redacted_uri);
+	else
+		g_info(
+		    "job %s: queued (pipeline %s, %s)", job_id, pipeline_id, source->redacted_uri);
 	sdag_jobs_notify_status(self, job);
 
 	answer = json_object_new();
@@ -258,4 +275,102 @@ sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
 	root = json_node_new(JSON_NODE_OBJECT);
 	json_node_take_object(root, answer);
 	return root;
+}
+
+/**
+ * sdag_jobs_submit:
+ * @body: `{"pipeline_id", "video_url" | "source", "options"}`
+ *
+ * Validates, writes the job as queued (synced) and queues it.
+ *
+ * Returns: (transfer full): `{"job_id", "status": "queued"}`, or NULL with BAD_REQUEST,
+ * BAD_OPTION, UNSUPPORTED_SOURCE, SOURCE_FORBIDDEN or PIPELINE_NOT_FOUND
+ */
+JsonNode *
+sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error)
+{
+	return sdag_jobs_submit_internal(self, body, NULL, NULL, FALSE, error);
+}
+
+/**
+ * sdag_jobs_submit_camera:
+ * @camera: the camera's name, already checked; it is in the record ("camera") and in the
+ *   job_index (GET /jobs?camera=)
+ * @digest: names the definition the job runs (the record's "camera_digest", never shown),
+ *   so that the cameras service can tell whether a running job is still its camera's
+ *
+ * sdag_jobs_submit() for the job a camera runs: only the cameras service submits these.
+ */
+JsonNode *
+sdag_jobs_submit_camera(SdagJobs *self,
+			const char *camera,
+			const char *digest,
+			JsonNode *body,
+			GError **error)
+{
+	g_return_val_if_fail(camera != NULL && digest != NULL, NULL);
+	return sdag_jobs_submit_internal(self, body, camera, digest, FALSE, error);
+}
+
+/**
+ * sdag_jobs_check:
+ *
+ * Checks @body as sdag_jobs_submit() would (pipeline, source rules, options), storing
+ * nothing: a camera's definition is refused with the codes its job would get.
+ */
+gboolean
+sdag_jobs_check(SdagJobs *self, JsonNode *body, GError **error)
+{
+	g_autoptr(JsonNode) answer = sdag_jobs_submit_internal(self, body, NULL, NULL, TRUE, error);
+
+	return answer != NULL;
+}
+
+static void
+sdag_camera_job_free(SdagCameraJob *cj)
+{
+	g_free(cj->job_id);
+	g_free(cj->camera);
+	g_free(cj->digest);
+	g_free(cj);
+}
+
+/**
+ * sdag_jobs_list_camera_jobs:
+ *
+ * Returns: (transfer full) (element-type SdagCameraJob): the queued and running jobs that
+ *   cameras submitted: at start-up, what the cameras service adopts or cancels
+ */
+GPtrArray *
+sdag_jobs_list_camera_jobs(SdagJobs *self)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)sdag_camera_job_free);
+	GHashTableIter iter;
+	SdagJob *job;
+
+	g_hash_table_iter_init(&iter, self->active);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&job)) {
+		const char *camera =
+		    json_object_get_string_member_with_default(job->record, "camera", NULL);
+		SdagCameraJob *cj;
+
+		if (camera == NULL || job->unsaved)
+			continue;
+		cj = g_new0(SdagCameraJob, 1);
+		cj->job_id = g_strdup(job->id);
+		cj->camera = g_strdup(camera);
+		cj->digest = g_strdup(
+		    json_object_get_string_member_with_default(job->record, "camera_digest", ""));
+		g_ptr_array_add(out, cj);
+	}
+	return out;
+}
+
+/* Whether @job_id is queued or running (and so may be cancelled). */
+gboolean
+sdag_jobs_is_active(SdagJobs *self, const char *job_id)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+
+	return job != NULL && !job->unsaved;
 }

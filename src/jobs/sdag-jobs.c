@@ -212,7 +212,8 @@ sdag_jobs_add_live(SdagJob *job, JsonObject *out)
 	sdag_runner_add_json(job->worker, out);
 }
 
-/* The record as clients see it: no raw source URL (it may hold a password), no seq. */
+/* The record as clients see it: no raw source URL (it may hold a password), no seq, no
+ * camera digest. */
 JsonNode *
 sdag_jobs_public_json(JsonObject *record, SdagJob *live, gboolean full, JsonNode *summary)
 {
@@ -223,7 +224,9 @@ sdag_jobs_public_json(JsonObject *record, SdagJob *live, gboolean full, JsonNode
 
 	for (GList *l = names; l != NULL; l = l->next) {
 		const char *name = l->data;
-		if (g_strcmp0(name, "source_url") == 0 || g_strcmp0(name, "seq") == 0)
+		/* the digest is of a job body that holds the camera's password */
+		if (g_strcmp0(name, "source_url") == 0 || g_strcmp0(name, "seq") == 0 ||
+		    g_strcmp0(name, "camera_digest") == 0)
 			continue;
 		if (!full && g_strcmp0(name, "pipeline") == 0)
 			continue;
@@ -615,11 +618,13 @@ sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error)
 	status = sdag_jobs_record_status(record);
 	seq = (guint64)json_object_get_int_member(record, "seq");
 	sdag_store_batch_delete(batch, SDAG_STORE_JOBS, (const guint8 *)job_id, strlen(job_id));
-	sdag_job_index_batch_remove(batch,
-				    seq,
-				    json_object_get_string_member(record, "pipeline_id"),
-				    status,
-				    sdag_job_index_created_us(record));
+	sdag_job_index_batch_remove(
+	    batch,
+	    seq,
+	    json_object_get_string_member(record, "pipeline_id"),
+	    json_object_get_string_member_with_default(record, "camera", NULL),
+	    status,
+	    sdag_job_index_created_us(record));
 	sdag_jobs_batch_delete_rows(batch, job_id);
 	if (!sdag_store_write(self->store, batch, TRUE, error))
 		return FALSE;

@@ -39,6 +39,13 @@ typedef struct {
 	void (*source_changed)(const char *job_id, JsonNode *job, gpointer user_data);
 } SdagJobsListener;
 
+/* A queued or running job a camera submitted; see sdag_jobs_list_camera_jobs(). */
+typedef struct {
+	char *job_id;
+	char *camera;
+	char *digest;
+} SdagCameraJob;
+
 /* @job is the job's public JSON, or NULL with @error set. */
 typedef void (*SdagJobsReplyFunc)(JsonNode *job, const GError *error, gpointer user_data);
 
@@ -51,6 +58,14 @@ gboolean sdag_jobs_start(SdagJobs *self, GError **error);
 void sdag_jobs_free(SdagJobs *self);
 void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data);
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
+JsonNode *sdag_jobs_submit_camera(SdagJobs *self,
+				  const char *camera,
+				  const char *digest,
+				  JsonNode *body,
+				  GError **error);
+GPtrArray *sdag_jobs_list_camera_jobs(SdagJobs *self);
+gboolean sdag_jobs_is_active(SdagJobs *self, const char *job_id);
+gboolean sdag_jobs_check(SdagJobs *self, JsonNode *body, GError **error);
 GBytes *sdag_jobs_dup_snapshot(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_get(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_query(SdagJobs *self, const SdagJobsFilter *filter, GError **error);

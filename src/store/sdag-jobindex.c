@@ -22,15 +22,20 @@
  *                                    big-endian) then seq: time filters become seq bounds
  *   p/<pipeline_id>/<~seq>        -> job id: one pipeline's jobs, newest first
  *   q/<pipeline_id>/<status>/<~seq> -> job id: one pipeline's jobs in one status
- *   meta/index_version            -> 32-bit big-endian layout version (2 since c/, p/, q/)
+ *   m/<camera>/<~seq>             -> job id: one camera's jobs, newest first
+ *   meta/index_version            -> 32-bit big-endian layout version (2 since c/, p/, q/;
+ *                                    3 since m/)
  *
- * A pipeline id holds no '/' (1-64 of [A-Za-z0-9_.-]), so the prefixes do not overlap.
+ * Neither a pipeline id (1-64 of [A-Za-z0-9_.-]) nor a camera name ([a-z0-9_-]) holds a '/',
+ * so the prefixes do not overlap.
  *
- * Query plan: the most specific index for the filter (q/ for pipeline and status, p/ for a
- * pipeline, s/ for a status, t/ otherwise), bounded by the seq range the time filters and the
- * cursor give, read in either direction: one seek and the keys of one page. The source filter
- * has no index: it is checked on the records met, at most SDAG_JOB_INDEX_SOURCE_SCAN of them
- * per page, so a page with a rare source may come back short with a next_cursor.
+ * Query plan: the most specific index for the filter (m/ for a camera, q/ for pipeline and
+ * status, p/ for a pipeline, s/ for a status, t/ otherwise), bounded by the seq range the time
+ * filters and the cursor give, read in either direction: one seek and the keys of one page. The
+ * source filter has no index: it is checked on the records met, at most SDAG_JOB_INDEX_SOURCE_SCAN
+ * of them per page, so a page with a rare source may come back short with a next_cursor. So are the
+ * status and pipeline filters of a camera's list: a camera runs one job at a time, so its
+ * list is short.
  */
 
 #define SDAG_JOB_INDEX_VERSION_KEY "meta/index_version"
@@ -98,12 +103,20 @@ sdag_job_index_pipeline_status_key(const char *pipeline_id, SdagJobStatus status
 	return sdag_index_key(prefix, seq, TRUE);
 }
 
-/* c/, p/ and q/: the keys of layout version 2, which the upgrade backfills */
+static GBytes *
+sdag_job_index_camera_key(const char *camera, guint64 seq)
+{
+	g_autofree char *prefix = g_strdup_printf("m/%s/", camera);
+	return sdag_index_key(prefix, seq, TRUE);
+}
+
+/* c/, p/, q/ and m/: the keys of layout versions 2 and 3, which the upgrade backfills */
 static void
 sdag_job_index_batch_add_v2(SdagStoreBatch *batch,
 			    const char *job_id,
 			    guint64 seq,
 			    const char *pipeline_id,
+			    const char *camera,
 			    SdagJobStatus status,
 			    gint64 created_us)
 {
@@ -114,14 +127,19 @@ sdag_job_index_batch_add_v2(SdagStoreBatch *batch,
 	sdag_job_index_put(batch, c, job_id);
 	sdag_job_index_put(batch, p, job_id);
 	sdag_job_index_put(batch, q, job_id);
+	if (camera != NULL) {
+		g_autoptr(GBytes) m = sdag_job_index_camera_key(camera, seq);
+		sdag_job_index_put(batch, m, job_id);
+	}
 }
 
-/* Every index key of a new job (or of one the store holds in @status) */
+/* Every index key of a new job (or of one the store holds in @status); @camera nullable */
 void
 sdag_job_index_batch_add(SdagStoreBatch *batch,
 			 const char *job_id,
 			 guint64 seq,
 			 const char *pipeline_id,
+			 const char *camera,
 			 SdagJobStatus status,
 			 gint64 created_us)
 {
@@ -130,7 +148,7 @@ sdag_job_index_batch_add(SdagStoreBatch *batch,
 
 	sdag_job_index_put(batch, s, job_id);
 	sdag_job_index_put(batch, t, job_id);
-	sdag_job_index_batch_add_v2(batch, job_id, seq, pipeline_id, status, created_us);
+	sdag_job_index_batch_add_v2(batch, job_id, seq, pipeline_id, camera, status, created_us);
 }
 
 void
@@ -156,6 +174,7 @@ void
 sdag_job_index_batch_remove(SdagStoreBatch *batch,
 			    guint64 seq,
 			    const char *pipeline_id,
+			    const char *camera,
 			    SdagJobStatus status,
 			    gint64 created_us)
 {
@@ -170,6 +189,10 @@ sdag_job_index_batch_remove(SdagStoreBatch *batch,
 	sdag_job_index_del(batch, c);
 	sdag_job_index_del(batch, p);
 	sdag_job_index_del(batch, q);
+	if (camera != NULL) {
+		g_autoptr(GBytes) m = sdag_job_index_camera_key(camera, seq);
+		sdag_job_index_del(batch, m);
+	}
 }
 
 typedef struct {
@@ -210,6 +233,7 @@ sdag_job_index_upgrade_cb(const guint8 *key,
 	    job_id,
 	    (guint64)json_object_get_int_member_with_default(record, "seq", 0),
 	    json_object_get_string_member_with_default(record, "pipeline_id", ""),
+	    json_object_get_string_member_with_default(record, "camera", NULL),
 	    status,
 	    sdag_job_index_created_us(record));
 	up->done++;
@@ -226,9 +250,9 @@ sdag_job_index_upgrade_cb(const guint8 *key,
  * sdag_job_index_upgrade:
  *
  * Start-up: a store written before the c/, p/ and q/ keys existed gets them from its records
- * (one pass over t/), then the version marker, written synced last so that an interrupted
- * backfill runs again (its puts are idempotent). A store already at this version costs one
- * read.
+ * (one pass over t/; m/ keys for the records that name a camera), then the version marker, written
+ * synced last so that an interrupted backfill runs again (its puts are idempotent). A store already
+ * at this version costs one read.
  */
 gboolean
 sdag_job_index_upgrade(SdagStore *store, GError **error)
@@ -274,31 +298,46 @@ sdag_job_index_upgrade(SdagStore *store, GError **error)
 	}
 	sdag_store_batch_free(up.batch);
 	if (up.done > 0)
-		g_message("job index: %u job(s) indexed by pipeline and time", up.done);
+		g_message("job index: %u job(s) indexed by pipeline, camera and time", up.done);
 	return TRUE;
 }
 
+/* What a page's records are checked against when no index key says it */
 typedef struct {
 	SdagStore *store;
 	const char *source;
-} SdagJobIndexSource;
+	const char *pipeline_id; /* only on the camera index */
+	gint status;		 /* only on the camera index; -1 for any */
+} SdagJobIndexCheck;
 
 static gboolean
-sdag_job_index_source_cb(guint64 seq, const guint8 *value, gsize value_len, gpointer data)
+sdag_job_index_check_cb(guint64 seq, const guint8 *value, gsize value_len, gpointer data)
 {
-	SdagJobIndexSource *src = data;
+	SdagJobIndexCheck *check = data;
 	g_autoptr(GBytes) blob =
-	    sdag_store_get(src->store, SDAG_STORE_JOBS, value, value_len, NULL);
+	    sdag_store_get(check->store, SDAG_STORE_JOBS, value, value_len, NULL);
 	g_autoptr(JsonNode) node = NULL;
+	JsonObject *record;
 
 	if (blob == NULL)
 		return FALSE;
 	node = sdag_json_parse(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), NULL);
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
 		return FALSE;
-	return g_str_has_prefix(
-	    json_object_get_string_member_with_default(json_node_get_object(node), "source", ""),
-	    src->source);
+	record = json_node_get_object(node);
+	if (check->source != NULL &&
+	    !g_str_has_prefix(json_object_get_string_member_with_default(record, "source", ""),
+			      check->source))
+		return FALSE;
+	if (check->pipeline_id != NULL &&
+	    g_strcmp0(json_object_get_string_member_with_default(record, "pipeline_id", ""),
+		      check->pipeline_id) != 0)
+		return FALSE;
+	if (check->status >= 0 &&
+	    g_strcmp0(json_object_get_string_member_with_default(record, "status", ""),
+		      sdag_job_status_to_string(check->status)) != 0)
+		return FALSE;
+	return TRUE;
 }
 
 /**
@@ -316,7 +355,7 @@ sdag_job_index_query(SdagStore *store,
 	g_autofree char *prefix = NULL;
 	g_autoptr(GPtrArray) values = NULL;
 	GPtrArray *ids;
-	SdagJobIndexSource src = {.store = store, .source = filter->source};
+	SdagJobIndexCheck check = {.store = store, .source = filter->source, .status = -1};
 	SdagIndexScan scan = {
 	    .store = store,
 	    .family = SDAG_STORE_JOB_INDEX,
@@ -330,7 +369,11 @@ sdag_job_index_query(SdagStore *store,
 	if (!sdag_index_scan_narrow(
 		&scan, filter->cursor, filter->since_us, filter->until_us, error))
 		return NULL;
-	if (filter->pipeline_id != NULL && filter->status >= 0) {
+	if (filter->camera != NULL) {
+		prefix = g_strdup_printf("m/%s/", filter->camera);
+		check.pipeline_id = filter->pipeline_id;
+		check.status = filter->status;
+	} else if (filter->pipeline_id != NULL && filter->status >= 0) {
 		prefix = g_strdup_printf(
 		    "q/%s/%s/", filter->pipeline_id, sdag_job_status_to_string(filter->status));
 	} else if (filter->pipeline_id != NULL) {
@@ -343,9 +386,9 @@ sdag_job_index_query(SdagStore *store,
 	}
 	scan.prefix = (const guint8 *)prefix;
 	scan.prefix_len = strlen(prefix);
-	if (filter->source != NULL) {
-		scan.accept = sdag_job_index_source_cb;
-		scan.data = &src;
+	if (filter->source != NULL || check.pipeline_id != NULL || check.status >= 0) {
+		scan.accept = sdag_job_index_check_cb;
+		scan.data = &check;
 		scan.max_examined = SDAG_JOB_INDEX_SOURCE_SCAN;
 	}
 	values = sdag_index_scan(&scan, next_seq, error);

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* The version of the job_index layout this build writes (meta/index_version). */
-#define SDAG_JOB_INDEX_VERSION 2
+#define SDAG_JOB_INDEX_VERSION 3
 
 gint64 sdag_job_index_created_us(JsonObject *record);
 char *sdag_job_index_status_prefix(SdagJobStatus status);
@@ -20,6 +20,7 @@ void sdag_job_index_batch_add(SdagStoreBatch *batch,
 			      const char *job_id,
 			      guint64 seq,
 			      const char *pipeline_id,
+			      const char *camera,
 			      SdagJobStatus status,
 			      gint64 created_us);
 void sdag_job_index_batch_move(SdagStoreBatch *batch,
@@ -31,6 +32,7 @@ void sdag_job_index_batch_move(SdagStoreBatch *batch,
 void sdag_job_index_batch_remove(SdagStoreBatch *batch,
 				 guint64 seq,
 				 const char *pipeline_id,
+				 const char *camera,
 				 SdagJobStatus status,
 				 gint64 created_us);
 gboolean sdag_job_index_upgrade(SdagStore *store, GError **error);

@@ -193,6 +193,7 @@ sdag_rest_camera_events(SdagRest *self, SoupServerMessage *msg, const char *arg,
 			    sdag_listener_get_socket(self->listener, msg),
 			    sdag_listener_is_tls(self->listener),
 			    job_id,
+			    arg,
 			    &error))
 		sdag_rest_reply_error(msg, error);
 }

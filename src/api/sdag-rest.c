@@ -740,6 +740,7 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
 			    sdag_listener_get_socket(self->listener, msg),
 			    sdag_listener_is_tls(self->listener),
 			    arg,
+			    NULL,
 			    &error))
 		sdag_rest_reply_error(msg, error);
 }

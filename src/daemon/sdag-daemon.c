@@ -227,6 +227,34 @@ sdag_daemon_run_image_cb(gpointer runner,
  *
  * Returns: (transfer full): the daemon, or NULL with @error set
  */
+/* A deleted or undeclared camera: what was published under its name is retracted. */
+static void
+sdag_daemon_camera_removed_cb(const char *name, gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+
+	if (self->mqtt != NULL)
+		sdag_mqtt_forget_camera(self->mqtt, name);
+}
+
+/* Home Assistant links each camera's device to the REST address, when one can reach it: not
+ * for a wildcard address, which names no host. */
+static void
+sdag_daemon_set_rest_url(SdagDaemon *self)
+{
+	const char *host = self->config->listen_host;
+	g_autofree char *url = NULL;
+
+	if (self->mqtt == NULL || self->rest == NULL || g_strcmp0(host, "0.0.0.0") == 0 ||
+	    g_strcmp0(host, "::") == 0 || host[0] == '\0')
+		return;
+	url = g_strdup_printf(strchr(host, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+			      sdag_rest_is_tls(self->rest) ? "https" : "http",
+			      host,
+			      sdag_rest_get_port(self->rest));
+	sdag_mqtt_set_rest_url(self->mqtt, url);
+}
+
 SdagDaemon *
 sdag_daemon_new(SdagConfig *config, GError **error)
 {
@@ -288,6 +316,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	self->cameras = sdag_cameras_new(self->store, self->jobs, &config->cameras, error);
 	if (self->cameras == NULL)
 		return NULL;
+	sdag_cameras_set_removed_func(self->cameras, sdag_daemon_camera_removed_cb, self);
 	/* listeners, before the main loop starts any job */
 	self->prom = sdag_prom_new();
 	sdag_prom_add_collector(self->prom, sdag_daemon_cache_collect_cb, self);
@@ -336,6 +365,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	}
 	if (self->rest == NULL)
 		return NULL;
+	sdag_daemon_set_rest_url(self);
 	{
 		g_autoptr(GPtrArray) types = sdag_node_types_list(self->types);
 		g_info("store %s, %u node types, REST on %s:%u",
@@ -512,6 +542,7 @@ sdag_daemon_reconnect_mqtt(SdagDaemon *self)
 		sdag_prom_add_collector(self->prom, sdag_daemon_mqtt_collect_cb, self);
 		self->mqtt_collected = TRUE;
 	}
+	sdag_daemon_set_rest_url(self);
 	g_message("reload: MQTT reconnecting to %s", self->config->mqtt.broker);
 }
 

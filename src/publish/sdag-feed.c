@@ -35,10 +35,26 @@
  * decimal text), so that after a crash sdag_feed_recover() closes each one with
  * end_reason "restart" and numbering goes on where it stopped.
  *
+ * A camera's job (its JSON names a "camera") speaks under the camera's name, so that its
+ * topics outlive the job: cameras/<name>/{status,events,detections,snapshot},
+ * cameras/<name>/zone/..., cameras/<name>/line/...; its event seq is the camera's, kept
+ * under "s@" + name ('@' is in neither a job id nor a name), and goes on across the
+ * camera's jobs. Its job status and progress still go to the job's WebSocket clients. The
+ * camera's status is published for its current job only (the newest one queued), so that a
+ * replaced job ending late does not overwrite it.
+ *
  * Sinks are called synchronously on the main context and must not block.
  */
 
 #define SDAG_FEED_TICK_MS 100
+/* a camera's status carries its fps: sent on every change, and refreshed this often */
+#define SDAG_FEED_CAMERA_REFRESH_US (10 * G_USEC_PER_SEC)
+/* how often a camera's snapshot is looked at, and published when it changed */
+#define SDAG_FEED_SNAPSHOT_US (2 * G_USEC_PER_SEC)
+/* a track whose box centre stays this close (pixels) for SDAG_FEED_STATIONARY_US is
+ * stationary, as Frigate calls it */
+#define SDAG_FEED_STATIONARY_PX 10.0
+#define SDAG_FEED_STATIONARY_US (10 * G_USEC_PER_SEC)
 
 typedef struct {
 	SdagFeedFunc func;
@@ -50,8 +66,12 @@ typedef struct {
 	char *label;
 	double score;
 	double top_score;
-	double box[4];
+	double box[4]; /* x, y, w, h in pixels, as the detection has it */
 	gint64 start_us;
+	gint64 frame_us;  /* when the last frame that saw it entered the DAG */
+	double anchor[2]; /* where its box centre was when it last moved */
+	gint64 anchor_us; /* since when it has not moved */
+	gboolean stationary;
 	GPtrArray *current_zones;
 	GPtrArray *entered_zones;
 	JsonArray *crossed_lines;
@@ -66,6 +86,7 @@ typedef struct {
 
 typedef struct {
 	char *id;
+	char *camera; /* nullable: the camera whose job it is */
 	SdagPubOpts opts;
 	guint64 seq;
 	gboolean running;
@@ -90,12 +111,32 @@ struct _SdagFeed {
 	SdagPubOpts defaults;
 	GMainContext *ctx;
 	GMutex lock;
-	GQueue pending;	   /* SdagFeedFrame, under lock */
-	GSource *idle;	   /* under lock */
-	GHashTable *fjobs; /* id -> SdagFeedJob */
+	GQueue pending;	     /* SdagFeedFrame, under lock */
+	GSource *idle;	     /* under lock */
+	GHashTable *fjobs;   /* id -> SdagFeedJob */
+	GHashTable *cameras; /* name -> SdagFeedCamera */
 	GArray *sinks;
 	guint tick_id;
 };
+
+/* What the feed keeps of a camera across its jobs. */
+typedef struct {
+	char *job_id; /* nullable: its current job, whose status is the camera's */
+	guint64 seq;
+	gboolean seq_loaded;
+	gint64 status_us;   /* monotonic: when its status was last sent */
+	gint64 snapshot_us; /* monotonic: when its snapshot was last looked at */
+	GBytes *snapshot;   /* nullable: the last one sent */
+} SdagFeedCamera;
+
+static void
+sdag_feed_camera_free(SdagFeedCamera *c)
+{
+	g_free(c->job_id);
+	if (c->snapshot != NULL)
+		g_bytes_unref(c->snapshot);
+	g_free(c);
+}
 
 static void
 sdag_feed_frame_free(SdagFeedFrame *f)
@@ -123,6 +164,7 @@ static void
 sdag_feed_job_free(SdagFeedJob *fj)
 {
 	g_free(fj->id);
+	g_free(fj->camera);
 	g_hash_table_unref(fj->tracks);
 	g_hash_table_unref(fj->counts);
 	g_free(fj);
@@ -183,6 +225,39 @@ sdag_feed_save_seq(SdagFeed *self, const char *job_id, guint64 seq)
 		g_warning("job %s: cannot keep the event seq: %s", job_id, error->message);
 }
 
+static SdagFeedCamera *
+sdag_feed_camera_get(SdagFeed *self, const char *name)
+{
+	SdagFeedCamera *c = g_hash_table_lookup(self->cameras, name);
+
+	if (c == NULL) {
+		c = g_new0(SdagFeedCamera, 1);
+		g_hash_table_insert(self->cameras, g_strdup(name), c);
+	}
+	return c;
+}
+
+/* The next event seq of the job: its own, or its camera's, which goes on across jobs. */
+static guint64
+sdag_feed_next_seq(SdagFeed *self, SdagFeedJob *fj)
+{
+	if (fj->camera != NULL) {
+		SdagFeedCamera *c = sdag_feed_camera_get(self, fj->camera);
+		g_autofree char *key = g_strconcat("@", fj->camera, NULL);
+
+		if (!c->seq_loaded) {
+			c->seq = sdag_feed_load_seq(self, key);
+			c->seq_loaded = TRUE;
+		}
+		c->seq++;
+		sdag_feed_save_seq(self, key, c->seq);
+		return c->seq;
+	}
+	fj->seq++;
+	sdag_feed_save_seq(self, fj->id, fj->seq);
+	return fj->seq;
+}
+
 /* jobs */
 
 static void
@@ -216,6 +291,9 @@ sdag_feed_job_get(SdagFeed *self, const char *job_id, JsonNode *job)
 		job = fetched = sdag_jobs_get(self->jobs, job_id, NULL);
 	fj = g_new0(SdagFeedJob, 1);
 	fj->id = g_strdup(job_id);
+	if (job != NULL && JSON_NODE_HOLDS_OBJECT(job))
+		fj->camera = g_strdup(json_object_get_string_member_with_default(
+		    json_node_get_object(job), "camera", NULL));
 	sdag_feed_opts_for(self, job, &fj->opts);
 	fj->seq = sdag_feed_load_seq(self, job_id);
 	fj->tracks = g_hash_table_new_full(
@@ -226,21 +304,45 @@ sdag_feed_job_get(SdagFeed *self, const char *job_id, JsonNode *job)
 }
 
 static void
-sdag_feed_emit(SdagFeed *self,
-	       SdagPubClass klass,
-	       const char *type,
-	       const char *job_id,
-	       const char *topic,
-	       JsonNode *payload,
-	       const SdagPubOpts *opts,
-	       gboolean last)
+sdag_feed_dispatch(SdagFeed *self, const SdagFeedMessage *m)
 {
-	SdagFeedMessage m = {klass, type, job_id, topic, payload, opts, last};
-
 	for (guint i = 0; i < self->sinks->len; i++) {
 		SdagFeedSink *s = &g_array_index(self->sinks, SdagFeedSink, i);
-		s->func(&m, s->user_data);
+		s->func(m, s->user_data);
 	}
+}
+
+static void
+sdag_feed_emit(SdagFeed *self,
+	       SdagFeedJob *fj,
+	       SdagPubClass klass,
+	       const char *type,
+	       const char *topic,
+	       JsonNode *payload,
+	       SdagFeedTarget target,
+	       gboolean last)
+{
+	SdagFeedMessage m = {
+	    .klass = klass,
+	    .type = type,
+	    .job_id = fj->id,
+	    .camera = fj->camera,
+	    .topic = topic,
+	    .payload = payload,
+	    .opts = &fj->opts,
+	    .last = last,
+	    .target = target,
+	};
+
+	sdag_feed_dispatch(self, &m);
+}
+
+/* Where a job's own topics start: "cameras/<name>" for a camera's job, else "jobs/<id>" */
+static char *
+sdag_feed_prefix(SdagFeedJob *fj)
+{
+	return fj->camera != NULL ? g_strconcat("cameras/", fj->camera, NULL)
+				  : g_strconcat("jobs/", fj->id, NULL);
 }
 
 /* events */
@@ -260,31 +362,43 @@ sdag_feed_add_strings(JsonBuilder *b, GPtrArray *names)
 	json_builder_end_array(b);
 }
 
-/* The Frigate-shaped object of one track, as it is now. */
+/*
+ * One track as it is now, in the shape of Frigate's event object (docs/mqtt.md has the table
+ * of Frigate's fields and ours): box and region [x1, y1, x2, y2] in pixels, area in square
+ * pixels, times in seconds since 1970; `camera` is the camera's name, or the job id for a job
+ * no camera runs. Then streamdag's own: job_id, track_id, crossed_lines, frame_id, pts_ms.
+ */
 static JsonNode *
 sdag_feed_track_json(SdagFeedJob *fj, SdagFeedTrack *t, gint64 end_us, const char *end_reason)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 	g_autofree char *id = g_strdup_printf("%s-%" G_GINT64_FORMAT, fj->id, t->track_id);
+	const double corners[4] = {
+	    t->box[0], t->box[1], t->box[0] + t->box[2], t->box[1] + t->box[3]};
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "id");
 	json_builder_add_string_value(b, id);
-	json_builder_set_member_name(b, "job_id");
-	json_builder_add_string_value(b, fj->id);
-	json_builder_set_member_name(b, "track_id");
-	json_builder_add_int_value(b, t->track_id);
+	json_builder_set_member_name(b, "camera");
+	json_builder_add_string_value(b, fj->camera != NULL ? fj->camera : fj->id);
+	json_builder_set_member_name(b, "frame_time");
+	json_builder_add_double_value(b, sdag_feed_epoch(t->frame_us));
 	json_builder_set_member_name(b, "label");
 	json_builder_add_string_value(b, t->label);
 	json_builder_set_member_name(b, "score");
 	json_builder_add_double_value(b, t->score);
 	json_builder_set_member_name(b, "top_score");
 	json_builder_add_double_value(b, t->top_score);
-	json_builder_set_member_name(b, "box");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < 4; i++)
-		json_builder_add_double_value(b, t->box[i]);
-	json_builder_end_array(b);
+	for (guint k = 0; k < 2; k++) {
+		/* lacking a detector region, the region is the box */
+		json_builder_set_member_name(b, k == 0 ? "box" : "region");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < 4; i++)
+			json_builder_add_int_value(b, (gint64)(corners[i] + 0.5));
+		json_builder_end_array(b);
+	}
+	json_builder_set_member_name(b, "area");
+	json_builder_add_int_value(b, (gint64)(t->box[2] * t->box[3] + 0.5));
 	json_builder_set_member_name(b, "start_time");
 	json_builder_add_double_value(b, sdag_feed_epoch(t->start_us));
 	json_builder_set_member_name(b, "end_time");
@@ -296,14 +410,29 @@ sdag_feed_track_json(SdagFeedJob *fj, SdagFeedTrack *t, gint64 end_us, const cha
 	sdag_feed_add_strings(b, t->current_zones);
 	json_builder_set_member_name(b, "entered_zones");
 	sdag_feed_add_strings(b, t->entered_zones);
+	/* no snapshot is kept per event: the camera's latest is GET /cameras/{name}/snapshot.jpg
+	 * and its MQTT snapshot topic */
+	json_builder_set_member_name(b, "has_snapshot");
+	json_builder_add_boolean_value(b, FALSE);
+	json_builder_set_member_name(b, "has_clip");
+	json_builder_add_boolean_value(b, FALSE);
+	json_builder_set_member_name(b, "false_positive");
+	json_builder_add_boolean_value(b, FALSE);
+	json_builder_set_member_name(b, "stationary");
+	json_builder_add_boolean_value(b, t->stationary);
+	/* Frigate's "active" is "not stationary"; an ended track is not active either */
+	json_builder_set_member_name(b, "active");
+	json_builder_add_boolean_value(b, end_us == 0 && !t->stationary);
+	json_builder_set_member_name(b, "job_id");
+	json_builder_add_string_value(b, fj->id);
+	json_builder_set_member_name(b, "track_id");
+	json_builder_add_int_value(b, t->track_id);
 	json_builder_set_member_name(b, "crossed_lines");
 	{
 		JsonNode *lines = json_node_new(JSON_NODE_ARRAY);
 		json_node_set_array(lines, t->crossed_lines);
 		json_builder_add_value(b, lines);
 	}
-	json_builder_set_member_name(b, "active");
-	json_builder_add_boolean_value(b, end_us == 0);
 	json_builder_set_member_name(b, "frame_id");
 	json_builder_add_int_value(b, (gint64)t->frame_id);
 	json_builder_set_member_name(b, "pts_ms");
@@ -319,11 +448,11 @@ sdag_feed_track_json(SdagFeedJob *fj, SdagFeedTrack *t, gint64 end_us, const cha
 	return json_builder_get_root(b);
 }
 
-/* Sends one event: @after is taken. @before NULL: the same as @after (a new track). */
+/* Sends one event: @before NULL: the same as @after (a new track). A camera's event goes to
+ * the camera's events topic too. */
 static void
 sdag_feed_send_event(SdagFeed *self,
-		     const char *job_id,
-		     const SdagPubOpts *opts,
+		     SdagFeedJob *fj,
 		     guint64 seq,
 		     const char *type,
 		     JsonNode *before,
@@ -337,7 +466,11 @@ sdag_feed_send_event(SdagFeed *self,
 	json_builder_set_member_name(b, "type");
 	json_builder_add_string_value(b, type);
 	json_builder_set_member_name(b, "job_id");
-	json_builder_add_string_value(b, job_id);
+	json_builder_add_string_value(b, fj->id);
+	if (fj->camera != NULL) {
+		json_builder_set_member_name(b, "camera");
+		json_builder_add_string_value(b, fj->camera);
+	}
 	json_builder_set_member_name(b, "track_id");
 	json_builder_add_int_value(b, json_object_get_int_member(ao, "track_id"));
 	json_builder_set_member_name(b, "seq");
@@ -352,7 +485,13 @@ sdag_feed_send_event(SdagFeed *self,
 	json_builder_add_value(b, json_node_copy(after));
 	json_builder_end_object(b);
 	payload = json_builder_get_root(b);
-	sdag_feed_emit(self, SDAG_PUB_EVENTS, "event", job_id, "events", payload, opts, FALSE);
+	sdag_feed_emit(
+	    self, fj, SDAG_PUB_EVENTS, "event", "events", payload, SDAG_FEED_TO_ALL, FALSE);
+	if (fj->camera != NULL) {
+		g_autofree char *topic = g_strdup_printf("cameras/%s/events", fj->camera);
+		sdag_feed_emit(
+		    self, fj, SDAG_PUB_EVENTS, "event", topic, payload, SDAG_FEED_TO_MQTT, FALSE);
+	}
 }
 
 static void
@@ -367,9 +506,8 @@ sdag_feed_track_event(SdagFeed *self,
 	g_autoptr(GBytes) key = sdag_feed_track_key(fj->id, t->track_id);
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
+	guint64 seq = sdag_feed_next_seq(self, fj);
 
-	fj->seq++;
-	sdag_feed_save_seq(self, fj->id, fj->seq);
 	if (end_us == 0) {
 		g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 		g_autoptr(JsonNode) rec = NULL;
@@ -402,7 +540,7 @@ sdag_feed_track_event(SdagFeed *self,
 			  fj->id,
 			  t->track_id,
 			  error->message);
-	sdag_feed_send_event(self, fj->id, &fj->opts, fj->seq, type, t->published, after);
+	sdag_feed_send_event(self, fj, seq, type, t->published, after);
 	if (t->published != NULL)
 		json_node_unref(t->published);
 	t->published = g_steal_pointer(&after);
@@ -435,6 +573,30 @@ sdag_feed_track_get(SdagFeedJob *fj,
 	t->frame_id = f->frame_id;
 	t->pts_ms = f->pts_ns >= 0 ? f->pts_ns / 1000000 : -1;
 	return t;
+}
+
+/* Stationary as Frigate means it: its box centre has stayed within a few pixels for a while.
+ * A change either way is an update. */
+static void
+sdag_feed_track_moved(SdagFeedTrack *t, gint64 now_us)
+{
+	double cx = t->box[0] + t->box[2] / 2;
+	double cy = t->box[1] + t->box[3] / 2;
+	double dx = cx - t->anchor[0];
+	double dy = cy - t->anchor[1];
+	gboolean stationary;
+
+	if (t->anchor_us == 0 ||
+	    dx * dx + dy * dy > SDAG_FEED_STATIONARY_PX * SDAG_FEED_STATIONARY_PX) {
+		t->anchor[0] = cx;
+		t->anchor[1] = cy;
+		t->anchor_us = now_us;
+	}
+	stationary = now_us - t->anchor_us >= SDAG_FEED_STATIONARY_US;
+	if (stationary != t->stationary) {
+		t->stationary = stationary;
+		t->dirty = TRUE;
+	}
 }
 
 static gboolean
@@ -488,16 +650,19 @@ sdag_feed_apply_event(SdagFeedJob *fj,
 
 /* The topic of a count: "zone/<z>" and "line/<l>/in|out" names have their own shape. */
 static char *
-sdag_feed_count_topic(const char *job_id, const SdagCount *c)
+sdag_feed_count_topic(SdagFeedJob *fj, const SdagCount *c)
 {
 	g_auto(GStrv) parts = g_strsplit(c->name, "/", 3);
+	/* a job's counts are "<job id>/...", a camera's "cameras/<name>/..." */
+	g_autofree char *prefix = fj->camera != NULL ? g_strconcat("cameras/", fj->camera, NULL)
+						     : g_strdup(fj->id);
 
 	if (g_strv_length(parts) == 2 && g_strcmp0(parts[0], "zone") == 0)
-		return g_strdup_printf("%s/zone/%s/%s", job_id, parts[1], c->label);
+		return g_strdup_printf("%s/zone/%s/%s", prefix, parts[1], c->label);
 	if (g_strv_length(parts) == 3 && g_strcmp0(parts[0], "line") == 0 &&
 	    (g_strcmp0(parts[2], "in") == 0 || g_strcmp0(parts[2], "out") == 0))
-		return g_strdup_printf("%s/line/%s/%s/%s", job_id, parts[1], c->label, parts[2]);
-	return g_strdup_printf("%s/count/%s/%s", job_id, c->name, c->label);
+		return g_strdup_printf("%s/line/%s/%s/%s", prefix, parts[1], c->label, parts[2]);
+	return g_strdup_printf("%s/count/%s/%s", prefix, c->name, c->label);
 }
 
 static void
@@ -505,7 +670,8 @@ sdag_feed_send_detections(SdagFeed *self, SdagFeedJob *fj, const SdagFeedFrame *
 {
 	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 	g_autoptr(JsonNode) payload = NULL;
-	g_autofree char *topic = g_strdup_printf("jobs/%s/detections", fj->id);
+	g_autofree char *prefix = sdag_feed_prefix(fj);
+	g_autofree char *topic = g_strconcat(prefix, "/detections", NULL);
 	g_autofree char *wall = sdag_json_timestamp(f->wall_us);
 	gint64 now = g_get_real_time();
 
@@ -549,13 +715,13 @@ sdag_feed_send_detections(SdagFeed *self, SdagFeedJob *fj, const SdagFeedFrame *
 	json_builder_end_object(b);
 	payload = json_builder_get_root(b);
 	sdag_feed_emit(
-	    self, SDAG_PUB_DETECTIONS, "detections", fj->id, topic, payload, &fj->opts, FALSE);
+	    self, fj, SDAG_PUB_DETECTIONS, "detections", topic, payload, SDAG_FEED_TO_ALL, FALSE);
 }
 
 static void
 sdag_feed_send_count(SdagFeed *self, SdagFeedJob *fj, const SdagFeedFrame *f, const SdagCount *c)
 {
-	g_autofree char *topic = sdag_feed_count_topic(fj->id, c);
+	g_autofree char *topic = sdag_feed_count_topic(fj, c);
 	gint64 *last = g_hash_table_lookup(fj->counts, topic);
 	g_autoptr(JsonBuilder) b = NULL;
 	g_autoptr(JsonNode) payload = NULL;
@@ -581,7 +747,7 @@ sdag_feed_send_count(SdagFeed *self, SdagFeedJob *fj, const SdagFeedFrame *f, co
 	json_builder_add_int_value(b, (gint64)f->frame_id);
 	json_builder_end_object(b);
 	payload = json_builder_get_root(b);
-	sdag_feed_emit(self, SDAG_PUB_COUNTS, "count", fj->id, topic, payload, &fj->opts, FALSE);
+	sdag_feed_emit(self, fj, SDAG_PUB_COUNTS, "count", topic, payload, SDAG_FEED_TO_ALL, FALSE);
 }
 
 static void
@@ -602,10 +768,12 @@ sdag_feed_process(SdagFeed *self, const SdagFeedFrame *f)
 		t->box[1] = d->y;
 		t->box[2] = d->w;
 		t->box[3] = d->h;
+		t->frame_us = f->wall_us;
 		if (d->score > t->top_score) {
 			t->top_score = d->score;
 			t->dirty = TRUE;
 		}
+		sdag_feed_track_moved(t, f->wall_us);
 	}
 	for (guint i = 0; i < f->events->len; i++)
 		sdag_feed_apply_event(fj, &g_array_index(f->events, SdagEvent, i), f, touched);
@@ -706,6 +874,123 @@ sdag_feed_frame_cb(const char *job_id, const SdagFrameResult *result, gpointer u
 	g_mutex_unlock(&self->lock);
 }
 
+/* cameras */
+
+/* The camera's status: what its current job is doing, in the words of GET /cameras/{name}. */
+static JsonNode *
+sdag_feed_camera_status_json(SdagFeedJob *fj, JsonObject *job)
+{
+	static const char *const figures[] = {"input_fps",
+					      "processed_fps",
+					      "fps",
+					      "last_frame_at",
+					      "reconnects",
+					      "dropped_frames",
+					      "frames_processed"};
+	const char *status = json_object_get_string_member_with_default(job, "status", "");
+	g_autofree char *now = sdag_json_timestamp(g_get_real_time());
+	JsonObject *o = json_object_new();
+	const char *state;
+	const char *reason = NULL;
+
+	if (g_strcmp0(status, "running") == 0) {
+		state =
+		    json_object_get_string_member_with_default(job, "source_state", "connecting");
+		reason = json_object_get_string_member_with_default(job, "source_reason", NULL);
+	} else if (g_strcmp0(status, "queued") == 0) {
+		state = "queued";
+	} else {
+		state = "stopped";
+		reason = status;
+	}
+	json_object_set_string_member(o, "camera", fj->camera);
+	json_object_set_string_member(o, "state", state);
+	if (reason != NULL)
+		json_object_set_string_member(o, "reason", reason);
+	else
+		json_object_set_null_member(o, "reason");
+	json_object_set_string_member(o, "job_id", fj->id);
+	json_object_set_string_member(o, "job_status", status);
+	for (guint i = 0; i < G_N_ELEMENTS(figures); i++) {
+		JsonNode *v = json_object_get_member(job, figures[i]);
+		json_object_set_member(
+		    o, figures[i], v != NULL ? json_node_copy(v) : json_node_new(JSON_NODE_NULL));
+	}
+	json_object_set_string_member(o, "time", now);
+	return json_node_init_object(json_node_alloc(), o);
+}
+
+/*
+ * Publishes the camera's status from its job @job, when that job is the camera's current
+ * one: the newest queued, or any live one when the camera has none running.
+ */
+static void
+sdag_feed_camera_status(SdagFeed *self, SdagFeedJob *fj, JsonNode *job)
+{
+	SdagFeedCamera *c = sdag_feed_camera_get(self, fj->camera);
+	JsonObject *o = json_node_get_object(job);
+	const char *status = json_object_get_string_member_with_default(o, "status", "");
+	SdagJobStatus st = SDAG_JOB_FAILED;
+	g_autofree char *topic = g_strdup_printf("cameras/%s/status", fj->camera);
+	g_autoptr(JsonNode) payload = NULL;
+
+	sdag_job_status_from_string(status, &st);
+	if (!sdag_job_status_is_terminal(st) && (c->job_id == NULL || st == SDAG_JOB_QUEUED ||
+						 !sdag_jobs_is_active(self->jobs, c->job_id))) {
+		if (g_strcmp0(c->job_id, fj->id) != 0) {
+			g_free(c->job_id);
+			c->job_id = g_strdup(fj->id);
+			g_clear_pointer(&c->snapshot, g_bytes_unref);
+		}
+	}
+	if (g_strcmp0(c->job_id, fj->id) != 0)
+		return;
+	payload = sdag_feed_camera_status_json(fj, o);
+	c->status_us = g_get_monotonic_time();
+	sdag_feed_emit(
+	    self, fj, SDAG_PUB_STATUS, "camera_status", topic, payload, SDAG_FEED_TO_MQTT, FALSE);
+}
+
+/* The tick of a running camera job: its status refreshed, its snapshot sent when new. */
+static void
+sdag_feed_camera_tick(SdagFeed *self, SdagFeedJob *fj, gint64 now)
+{
+	SdagFeedCamera *c = sdag_feed_camera_get(self, fj->camera);
+	g_autoptr(GBytes) jpeg = NULL;
+	g_autofree char *topic = NULL;
+
+	if (g_strcmp0(c->job_id, fj->id) != 0)
+		return;
+	if (now - c->status_us >= SDAG_FEED_CAMERA_REFRESH_US) {
+		g_autoptr(JsonNode) job = sdag_jobs_get(self->jobs, fj->id, NULL);
+		if (job != NULL)
+			sdag_feed_camera_status(self, fj, job);
+	}
+	if (now - c->snapshot_us < SDAG_FEED_SNAPSHOT_US)
+		return;
+	c->snapshot_us = now;
+	jpeg = sdag_jobs_dup_snapshot(self->jobs, fj->id, NULL);
+	if (jpeg == NULL || (c->snapshot != NULL && g_bytes_equal(jpeg, c->snapshot)))
+		return;
+	topic = g_strdup_printf("cameras/%s/snapshot", fj->camera);
+	{
+		SdagFeedMessage m = {
+		    .klass = SDAG_PUB_STATUS,
+		    .type = "snapshot",
+		    .job_id = fj->id,
+		    .camera = fj->camera,
+		    .topic = topic,
+		    .image = jpeg,
+		    .opts = &fj->opts,
+		    .target = SDAG_FEED_TO_MQTT,
+		};
+		sdag_feed_dispatch(self, &m);
+	}
+	if (c->snapshot != NULL)
+		g_bytes_unref(c->snapshot);
+	c->snapshot = g_steal_pointer(&jpeg);
+}
+
 /* progress */
 
 static void
@@ -744,8 +1029,15 @@ sdag_feed_send_progress(SdagFeed *self, SdagFeedJob *fj)
 	json_builder_add_string_value(b, now);
 	json_builder_end_object(b);
 	payload = json_builder_get_root(b);
-	sdag_feed_emit(
-	    self, SDAG_PUB_PROGRESS, "progress", fj->id, topic, payload, &fj->opts, FALSE);
+	/* a camera's figures are in its status */
+	sdag_feed_emit(self,
+		       fj,
+		       SDAG_PUB_PROGRESS,
+		       "progress",
+		       topic,
+		       payload,
+		       fj->camera != NULL ? SDAG_FEED_TO_WS : SDAG_FEED_TO_ALL,
+		       FALSE);
 }
 
 static gboolean
@@ -762,6 +1054,8 @@ sdag_feed_tick_cb(gpointer user_data)
 		if (!fj->running)
 			continue;
 		any = TRUE;
+		if (fj->camera != NULL)
+			sdag_feed_camera_tick(self, fj, now);
 		if (now - fj->last_progress_us < (gint64)fj->opts.progress_interval_ms * 1000)
 			continue;
 		fj->last_progress_us = now;
@@ -798,6 +1092,7 @@ sdag_feed_publish_status(SdagFeed *self, const char *job_id, JsonNode *job)
 	SdagJobStatus st = SDAG_JOB_QUEUED;
 	g_autofree char *topic = g_strdup_printf("jobs/%s/status", job_id);
 	gboolean terminal;
+	gboolean ws_only;
 	SdagFeedJob *fj;
 
 	sdag_feed_flush(self);
@@ -816,7 +1111,19 @@ sdag_feed_publish_status(SdagFeed *self, const char *job_id, JsonNode *job)
 			sdag_feed_track_event(self, fj, l->data, "end", now, "job_end");
 		g_hash_table_remove_all(fj->tracks);
 	}
-	sdag_feed_emit(self, SDAG_PUB_STATUS, "status", job_id, topic, job, &fj->opts, terminal);
+	/* a camera's job speaks on MQTT as the camera (its topics outlive the job); its own
+	 * status is for the job's WebSocket clients */
+	ws_only = fj->camera != NULL;
+	sdag_feed_emit(self,
+		       fj,
+		       SDAG_PUB_STATUS,
+		       "status",
+		       topic,
+		       job,
+		       ws_only ? SDAG_FEED_TO_WS : SDAG_FEED_TO_ALL,
+		       terminal);
+	if (fj->camera != NULL)
+		sdag_feed_camera_status(self, fj, job);
 	if (terminal)
 		g_hash_table_remove(self->fjobs, job_id);
 }
@@ -899,8 +1206,8 @@ sdag_feed_recover(SdagFeed *self)
 		json_object_set_double_member(end, "end_time", sdag_feed_epoch(now));
 		json_object_set_boolean_member(end, "active", FALSE);
 		json_object_set_string_member(end, "end_reason", "restart");
-		fj->seq++;
-		sdag_feed_save_seq(self, fj->id, fj->seq);
+		guint64 seq = sdag_feed_next_seq(self, fj);
+
 		sdag_store_delete(self->store,
 				  SDAG_STORE_OUTBOX,
 				  g_bytes_get_data(key, NULL),
@@ -910,7 +1217,7 @@ sdag_feed_recover(SdagFeed *self)
 		g_message("job %s: track %" G_GINT64_FORMAT " closed after a restart",
 			  o->job_id,
 			  json_object_get_int_member(ao, "track_id"));
-		sdag_feed_send_event(self, fj->id, &fj->opts, fj->seq, "end", o->after, after);
+		sdag_feed_send_event(self, fj, seq, "end", o->after, after);
 		g_hash_table_add(seen, fj->id);
 	}
 	/* a job already terminal gets its status again, its last message; the others change
@@ -964,6 +1271,8 @@ sdag_feed_new(SdagJobs *jobs, SdagStore *store, const SdagPubOpts *defaults)
 	g_queue_init(&self->pending);
 	self->fjobs = g_hash_table_new_full(
 	    g_str_hash, g_str_equal, NULL, (GDestroyNotify)sdag_feed_job_free);
+	self->cameras = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)sdag_feed_camera_free);
 	self->sinks = g_array_new(FALSE, FALSE, sizeof(SdagFeedSink));
 	sdag_jobs_add_listener(jobs, &listener, self);
 	return self;
@@ -1004,6 +1313,7 @@ sdag_feed_free(SdagFeed *self)
 	if (self->tick_id != 0)
 		g_source_remove(self->tick_id);
 	g_hash_table_unref(self->fjobs);
+	g_hash_table_unref(self->cameras);
 	g_array_unref(self->sinks);
 	g_main_context_unref(self->ctx);
 	g_mutex_clear(&self->lock);

@@ -14,15 +14,28 @@ G_BEGIN_DECLS
 
 typedef struct _SdagFeed SdagFeed;
 
+/* Who a message is for: a camera's job says things twice, once per job for the WebSocket
+ * of that job, once under the camera's name for MQTT, whose topics outlive the job. */
+typedef enum {
+	SDAG_FEED_TO_ALL,
+	SDAG_FEED_TO_MQTT,
+	SDAG_FEED_TO_WS,
+} SdagFeedTarget;
+
 /**
  * SdagFeedMessage:
  * @klass: which volume class it belongs to
- * @type: "status", "progress", "detections", "event" or "count"
+ * @type: "status", "progress", "detections", "event", "count", "camera_status" or
+ *   "snapshot"
  * @job_id: the job it is about
- * @topic: the MQTT topic below the root ("jobs/<id>/status", "events", ...)
- * @payload: the JSON payload (an object)
+ * @camera: (nullable): the camera whose job it is
+ * @topic: the MQTT topic below the root ("jobs/<id>/status", "events",
+ *   "cameras/<name>/status", ...)
+ * @payload: the JSON payload (an object); NULL for a snapshot
+ * @image: (nullable): a snapshot's JPEG, published as raw bytes
  * @opts: the job's volume options (config defaults overridden by options.mqtt)
  * @last: TRUE on the job's terminal status, its last message
+ * @target: which sinks take it
  *
  * One message for the publishers; everything is borrowed for the call.
  */
@@ -30,10 +43,13 @@ typedef struct {
 	SdagPubClass klass;
 	const char *type;
 	const char *job_id;
+	const char *camera;
 	const char *topic;
 	JsonNode *payload;
+	GBytes *image;
 	const SdagPubOpts *opts;
 	gboolean last;
+	SdagFeedTarget target;
 } SdagFeedMessage;
 
 typedef void (*SdagFeedFunc)(const SdagFeedMessage *msg, gpointer user_data);

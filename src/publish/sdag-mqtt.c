@@ -9,12 +9,15 @@
  */
 #define G_LOG_DOMAIN "sdag-mqtt"
 
+#include "config.h"
+
 #include "sdag-mqtt.h"
 
 #include <MQTTAsync.h>
 #include <string.h>
 
 #include "sdag-error.h"
+#include "sdag-camera.h"
 #include "sdag-hass.h"
 #include "sdag-json.h"
 #include "sdag-outbox.h"
@@ -126,6 +129,10 @@ struct _SdagMqtt {
 	guint retry_id;
 	guint retry_s;
 	GHashTable *ha;	       /* config topic -> payload text: every discovery config announced */
+	GHashTable *ha_owner;  /* config topic -> camera: what a deleted camera retracts */
+	char *rest_url;	       /* nullable: the device's configuration_url */
+	GHashTable *images;    /* topic -> GBytes: each camera's latest snapshot, sent again at
+				* each connection */
 	GHashTable *strikes;   /* outbox id (guint64 *) -> strikes (guint) */
 	gint64 dead_logged_us; /* monotonic time a dead letter was last logged as a message */
 };
@@ -386,14 +393,16 @@ static void sdag_mqtt_pump(SdagMqtt *self);
 
 /* Hands one message to Paho. @id: its outbox id, 0 for telemetry, G_MAXUINT64 for a message
  * sent without any callback (availability, discovery). */
+/* @len: the payload's length; -1 for a text payload */
 static gboolean
-sdag_mqtt_send(SdagMqtt *self,
-	       const char *topic,
-	       const char *payload,
-	       guint qos,
-	       gboolean retain,
-	       guint expiry_s,
-	       guint64 id)
+sdag_mqtt_send_data(SdagMqtt *self,
+		    const char *topic,
+		    const char *payload,
+		    gssize len,
+		    guint qos,
+		    gboolean retain,
+		    guint expiry_s,
+		    guint64 id)
 {
 	MQTTAsync_message m = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
@@ -401,7 +410,7 @@ sdag_mqtt_send(SdagMqtt *self,
 	int rc;
 
 	m.payload = (void *)payload;
-	m.payloadlen = (int)strlen(payload);
+	m.payloadlen = len >= 0 ? (int)len : (int)strlen(payload);
 	m.qos = (int)qos;
 	m.retained = retain;
 	if (self->cfg.protocol_version == 5 && expiry_s > 0) {
@@ -439,6 +448,29 @@ sdag_mqtt_send(SdagMqtt *self,
 	}
 	self->published++;
 	return TRUE;
+}
+
+static gboolean
+sdag_mqtt_send(SdagMqtt *self,
+	       const char *topic,
+	       const char *payload,
+	       guint qos,
+	       gboolean retain,
+	       guint expiry_s,
+	       guint64 id)
+{
+	return sdag_mqtt_send_data(self, topic, payload, -1, qos, retain, expiry_s, id);
+}
+
+/* A camera's snapshot: raw JPEG bytes, retained, as Frigate publishes its snapshots. Only
+ * the latest counts, so it is kept in memory, not in the outbox. */
+static void
+sdag_mqtt_send_image(SdagMqtt *self, const char *topic, GBytes *jpeg)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(jpeg, &len);
+
+	sdag_mqtt_send_data(self, topic, data, (gssize)len, 0, TRUE, 0, G_MAXUINT64);
 }
 
 /* Moves @msg to the dead letters (@msg->id 0: it was never written to the outbox). */
@@ -600,6 +632,12 @@ sdag_mqtt_publish_telemetry(SdagMqtt *self,
 
 /* Home Assistant */
 
+static gint
+sdag_mqtt_strcmp_indirect(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void
 sdag_mqtt_ha_put(SdagMqtt *self, char *topic, JsonNode *config)
 {
@@ -624,6 +662,82 @@ sdag_mqtt_ha_announce_all(SdagMqtt *self)
 	g_hash_table_iter_init(&iter, self->ha);
 	while (g_hash_table_iter_next(&iter, (gpointer *)&topic, (gpointer *)&text))
 		sdag_mqtt_send(self, topic, text, 1, TRUE, 0, G_MAXUINT64);
+}
+
+/* Announces the discovery configs of @msg's camera: its own entities on its status, a
+ * count's on each count. */
+static void
+sdag_mqtt_ha_camera(SdagMqtt *self, const SdagFeedMessage *msg)
+{
+	const SdagHassCamera cam = {
+	    .prefix = self->cfg.ha_prefix,
+	    .root = self->root,
+	    .device_id = self->device_id,
+	    .camera = msg->camera,
+	    .sw_version = SDAG_VERSION,
+	    .configuration_url = self->rest_url,
+	};
+	g_autoptr(GPtrArray) configs = msg->klass == SDAG_PUB_COUNTS
+					   ? sdag_hass_camera_count_configs(&cam, msg->topic)
+					   : sdag_hass_camera_configs(&cam, sdag_camera_states);
+
+	for (guint i = 0; i < configs->len; i++) {
+		SdagHassConfig *c = g_ptr_array_index(configs, i);
+
+		g_hash_table_replace(self->ha_owner, g_strdup(c->topic), g_strdup(msg->camera));
+		sdag_mqtt_ha_put(self, g_steal_pointer(&c->topic), c->config);
+	}
+}
+
+/**
+ * sdag_mqtt_forget_camera:
+ *
+ * A camera was deleted: every discovery config of its device is replaced by an empty retained
+ * message, which makes Home Assistant remove the entity, and so are its retained status and
+ * snapshot. Through the outbox, so that a broker away now still learns of it.
+ */
+void
+sdag_mqtt_forget_camera(SdagMqtt *self, const char *camera)
+{
+	GHashTableIter iter;
+	const char *topic;
+	const char *owner;
+	g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+	const char *own[] = {"status", "snapshot"};
+
+	g_hash_table_iter_init(&iter, self->ha_owner);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&topic, (gpointer *)&owner)) {
+		if (g_strcmp0(owner, camera) == 0)
+			g_ptr_array_add(gone, g_strdup(topic));
+	}
+	/* in a stable order, so that a test (or a person) reads the same thing each time */
+	g_ptr_array_sort(gone, (GCompareFunc)sdag_mqtt_strcmp_indirect);
+	for (guint i = 0; i < gone->len; i++) {
+		const char *t = g_ptr_array_index(gone, i);
+
+		sdag_mqtt_publish_durable(self, t, "", 1, TRUE, 0);
+		g_hash_table_remove(self->ha, t);
+		g_hash_table_remove(self->ha_owner, t);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(own); i++) {
+		g_autofree char *t =
+		    g_strdup_printf("%s/cameras/%s/%s", self->root, camera, own[i]);
+
+		g_hash_table_remove(self->images, t);
+		sdag_mqtt_publish_durable(self, t, "", 1, TRUE, 0);
+	}
+	g_message("mqtt: camera %s retracted (%u discovery config%s)",
+		  camera,
+		  gone->len,
+		  gone->len == 1 ? "" : "s");
+}
+
+/* The REST address Home Assistant links each camera's device to. */
+void
+sdag_mqtt_set_rest_url(SdagMqtt *self, const char *url)
+{
+	g_free(self->rest_url);
+	self->rest_url = g_strdup(url);
 }
 
 /* the feed's sink */
@@ -657,8 +771,19 @@ sdag_mqtt_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 	gboolean retain = msg->opts->retain[msg->klass];
 	guint expiry = msg->opts->message_expiry_s;
 	gboolean durable = msg->klass != SDAG_PUB_PROGRESS && msg->klass != SDAG_PUB_DETECTIONS;
-	g_autofree char *bad = sdag_mqtt_check_topic(msg, topic);
+	g_autofree char *bad = NULL;
 
+	if (msg->target == SDAG_FEED_TO_WS)
+		return;
+	if (msg->image != NULL) {
+		if (!msg->opts->publish[SDAG_PUB_STATUS])
+			return;
+		g_hash_table_replace(self->images, g_strdup(topic), g_bytes_ref(msg->image));
+		if (self->connected)
+			sdag_mqtt_send_image(self, topic, msg->image);
+		return;
+	}
+	bad = sdag_mqtt_check_topic(msg, topic);
 	if (bad != NULL) {
 		if (!msg->opts->publish[msg->klass])
 			return;
@@ -671,24 +796,11 @@ sdag_mqtt_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 		}
 		return;
 	}
-	if (self->cfg.ha_discovery && msg->klass == SDAG_PUB_STATUS &&
-	    msg->opts->publish[SDAG_PUB_STATUS]) {
-		char *ha_topic = NULL;
-		g_autoptr(JsonNode) config = sdag_hass_job_status_config(
-		    self->cfg.ha_prefix, self->root, self->device_id, msg->job_id, &ha_topic);
-		sdag_mqtt_ha_put(self, ha_topic, config);
-	}
-	if (self->cfg.ha_discovery && msg->klass == SDAG_PUB_COUNTS &&
-	    msg->opts->publish[SDAG_PUB_COUNTS]) {
-		char *ha_topic = NULL;
-		g_autoptr(JsonNode) config = sdag_hass_count_config(self->cfg.ha_prefix,
-								    self->root,
-								    self->device_id,
-								    msg->job_id,
-								    msg->topic,
-								    &ha_topic);
-		sdag_mqtt_ha_put(self, ha_topic, config);
-	}
+	/* Home Assistant: a device per camera, created with the first message under its name */
+	if (self->cfg.ha_discovery && msg->camera != NULL &&
+	    (g_strcmp0(msg->type, "camera_status") == 0 || msg->klass == SDAG_PUB_COUNTS) &&
+	    msg->opts->publish[msg->klass])
+		sdag_mqtt_ha_camera(self, msg);
 	if (!msg->opts->publish[msg->klass])
 		return;
 	if (msg->klass == SDAG_PUB_COUNTS) {
@@ -748,6 +860,15 @@ sdag_mqtt_on_connected(SdagMqtt *self)
 		g_autofree char *ha_status = sdag_hass_status_topic(self->cfg.ha_prefix);
 		MQTTAsync_subscribe(self->client, ha_status, 1, NULL);
 		sdag_mqtt_ha_announce_all(self);
+	}
+	{
+		GHashTableIter iter;
+		const char *topic;
+		GBytes *jpeg;
+
+		g_hash_table_iter_init(&iter, self->images);
+		while (g_hash_table_iter_next(&iter, (gpointer *)&topic, (gpointer *)&jpeg))
+			sdag_mqtt_send_image(self, topic, jpeg);
 	}
 	sdag_mqtt_pump(self);
 }
@@ -944,6 +1065,9 @@ sdag_mqtt_new(const SdagMqttConfig *config,
 	self->will_topic = g_strdup_printf("%s/available", self->root);
 	self->retry_s = config->reconnect_min_s;
 	self->ha = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->ha_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->images =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
 	self->strikes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&self->telemetry);
 	if (!sdag_mqtt_config_check_broker(config->broker, error)) {
@@ -1046,6 +1170,11 @@ sdag_mqtt_free(SdagMqtt *self)
 	g_queue_clear_full(&self->telemetry, (GDestroyNotify)sdag_mqtt_tele_free);
 	if (self->ha != NULL)
 		g_hash_table_unref(self->ha);
+	if (self->images != NULL)
+		g_hash_table_unref(self->images);
+	if (self->ha_owner != NULL)
+		g_hash_table_unref(self->ha_owner);
+	g_free(self->rest_url);
 	if (self->strikes != NULL)
 		g_hash_table_unref(self->strikes);
 	sdag_outbox_free(self->outbox);

@@ -24,6 +24,8 @@ void sdag_mqtt_add_health(SdagMqtt *self, JsonBuilder *b);
 void sdag_mqtt_get_counters(SdagMqtt *self, guint64 *outbox_depth, guint64 *failed);
 guint64 sdag_mqtt_get_dead_letters(SdagMqtt *self);
 gboolean sdag_mqtt_is_connected(SdagMqtt *self);
+void sdag_mqtt_forget_camera(SdagMqtt *self, const char *camera);
+void sdag_mqtt_set_rest_url(SdagMqtt *self, const char *url);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagMqtt, sdag_mqtt_free)
 

@@ -46,6 +46,7 @@
 typedef struct {
 	SdagWs *ws;
 	char *job_id;
+	char *camera; /* nullable: the client follows this camera's jobs, not one job */
 	SoupWebsocketConnection *conn;
 	GSocket *socket;
 	GQueue queue; /* char * */
@@ -76,6 +77,7 @@ sdag_ws_client_free(SdagWsClient *c)
 	g_clear_object(&c->socket);
 	g_queue_clear_full(&c->queue, g_free);
 	g_free(c->job_id);
+	g_free(c->camera);
 	g_free(c);
 }
 
@@ -179,13 +181,16 @@ sdag_ws_feed_cb(const SdagFeedMessage *msg, gpointer user_data)
 	SdagWs *self = user_data;
 	g_autofree char *text = NULL;
 
+	if (msg->target == SDAG_FEED_TO_MQTT || msg->payload == NULL)
+		return;
 	for (guint i = 0; i < self->clients->len; i++) {
 		SdagWsClient *c = g_ptr_array_index(self->clients, i);
-		if (g_strcmp0(c->job_id, msg->job_id) != 0)
+		if (c->camera != NULL ? g_strcmp0(c->camera, msg->camera) != 0
+				      : g_strcmp0(c->job_id, msg->job_id) != 0)
 			continue;
 		if (text == NULL)
 			text = sdag_ws_envelope(msg->type, msg->topic, msg->payload);
-		sdag_ws_client_push(c, g_strdup(text), msg->last);
+		sdag_ws_client_push(c, g_strdup(text), msg->last && c->camera == NULL);
 	}
 }
 
@@ -202,6 +207,7 @@ sdag_ws_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 typedef struct {
 	SdagWs *ws;
 	char *job_id;
+	char *camera;
 	GSocket *socket;
 } SdagWsUpgrade;
 
@@ -211,6 +217,7 @@ sdag_ws_upgrade_free(gpointer data, GClosure *closure)
 	SdagWsUpgrade *u = data;
 
 	g_free(u->job_id);
+	g_free(u->camera);
 	g_clear_object(&u->socket);
 	g_free(u);
 }
@@ -262,6 +269,7 @@ sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
 
 	c->ws = self;
 	c->job_id = g_strdup(u->job_id);
+	c->camera = g_strdup(u->camera);
 	c->socket = g_steal_pointer(&u->socket);
 	g_queue_init(&c->queue);
 	c->conn = soup_websocket_connection_new(
@@ -292,7 +300,9 @@ sdag_ws_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
 		    sdag_job_status_is_terminal(st);
 
 		json_object_remove_member(o, "pipeline");
-		sdag_ws_client_push(c, sdag_ws_envelope("status", topic, job), terminal);
+		/* a camera's client stays for the camera's next job */
+		sdag_ws_client_push(
+		    c, sdag_ws_envelope("status", topic, job), terminal && c->camera == NULL);
 	}
 }
 
@@ -327,6 +337,9 @@ sdag_ws_origin_allowed(SdagWs *self, SoupServerMessage *msg, gboolean tls, const
  * @socket: (nullable): the connection's socket, whose unsent bytes pace the client's queue
  * @tls: the connection is HTTPS: the daemon's own origin is https://
  *
+ * @camera: (nullable): GET /cameras/{name}/events: the client follows the camera from its
+ *   current job @job_id to its next ones, and is not closed when one ends
+ *
  * Called by the REST route for GET /jobs/{id}/events: checks the job, the origin and the
  * handshake and lets libsoup answer 101; on error nothing is answered and @error says why.
  */
@@ -336,6 +349,7 @@ sdag_ws_accept(SdagWs *self,
 	       GSocket *socket,
 	       gboolean tls,
 	       const char *job_id,
+	       const char *camera,
 	       GError **error)
 {
 	static const char *const protocols[] = {SDAG_WS_PROTOCOL, NULL};
@@ -373,6 +387,7 @@ sdag_ws_accept(SdagWs *self,
 	u = g_new0(SdagWsUpgrade, 1);
 	u->ws = self;
 	u->job_id = g_strdup(job_id);
+	u->camera = g_strdup(camera);
 	u->socket = socket != NULL ? g_object_ref(socket) : NULL;
 	g_signal_connect_data(msg,
 			      "wrote-informational",

@@ -26,6 +26,7 @@ gboolean sdag_ws_accept(SdagWs *self,
 			GSocket *socket,
 			gboolean tls,
 			const char *job_id,
+			const char *camera,
 			GError **error);
 
 G_END_DECLS

@@ -665,6 +665,239 @@ rest_query_good(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(r3->status, ==, 200);
 }
 
+/* The cameras routes refuse what they must, each with its status and code, and the camera
+ * stored before ("keep") is the same afterwards. */
+#define KEEP_JSON                                                                                \
+	"{\"source\":\"rtsp://127.0.0.1:9/keep\",\"pipeline_id\":\"witness\",\"enabled\":false," \
+	"\"user\":\"viewer\",\"password\":\"s3cr3t-keep\",\"zones\":\"door and yard\"}"
+
+typedef struct {
+	const char *name;
+	const char *method;
+	const char *path;
+	const char *ctype;
+	const char *body;
+	guint status;
+	const char *code; /* NULL: a success */
+} CameraCase;
+
+static const CameraCase camera_cases[] = {
+    {"put-no-enabled",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\"}",
+     400,
+     "bad_request"},
+    {"put-enabled-not-boolean",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":\"yes\"}",
+     400,
+     "bad_request"},
+    {"put-upper-case-name",
+     "PUT",
+     "/cameras/Front",
+     "application/json",
+     KEEP_JSON,
+     400,
+     "bad_request"},
+    {"put-name-with-dot",
+     "PUT",
+     "/cameras/front.door",
+     "application/json",
+     KEEP_JSON,
+     400,
+     "bad_request"},
+    {"put-name-too-long",
+     "PUT",
+     "/cameras/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "application/json",
+     KEEP_JSON,
+     400,
+     "bad_request"},
+    {"put-unknown-pipeline",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"nope\",\"enabled\":true}",
+     404,
+     "pipeline_not_found"},
+    {"put-credentials-in-source",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://u:pw@h/s\",\"pipeline_id\":\"witness\",\"enabled\":true}",
+     400,
+     "bad_request"},
+    {"put-bad-scheme",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"ftp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true}",
+     400,
+     "unsupported_source"},
+    {"put-unknown-option",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true,"
+     "\"options\":{\"nope\":1}}",
+     400,
+     "bad_option"},
+    {"put-live-option-on-file",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"https://example.org/a.mp4\",\"pipeline_id\":\"witness\",\"enabled\":true,"
+     "\"options\":{\"latency_ms\":5}}",
+     400,
+     "bad_option"},
+    {"put-forbidden-source",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"https://127.0.0.1/a.mp4\",\"pipeline_id\":\"witness\",\"enabled\":true}",
+     403,
+     "source_forbidden"},
+    {"put-password-without-user",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true,"
+     "\"password\":\"p\"}",
+     400,
+     "bad_request"},
+    {"put-password-and-file",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true,\"user\":\"u\","
+     "\"password\":\"p\",\"password_file\":\"/etc/x\"}",
+     400,
+     "bad_request"},
+    {"put-unreadable-password-file",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true,\"user\":\"u\","
+     "\"password_file\":\"/nonexistent/pw\"}",
+     400,
+     "bad_request"},
+    {"put-unknown-member",
+     "PUT",
+     "/cameras/x",
+     "application/json",
+     "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"witness\",\"enabled\":true,\"fps\":5}",
+     400,
+     "bad_request"},
+    {"put-not-json", "PUT", "/cameras/x", "application/json", "{", 400, "bad_json"},
+    {"put-not-an-object", "PUT", "/cameras/x", "application/json", "[1]", 400, "bad_request"},
+    {"put-wrong-content-type",
+     "PUT",
+     "/cameras/x",
+     "text/plain",
+     KEEP_JSON,
+     415,
+     "unsupported_media_type"},
+    {"get-missing", "GET", "/cameras/nope", NULL, NULL, 404, "camera_not_found"},
+    {"delete-missing", "DELETE", "/cameras/nope", NULL, NULL, 404, "camera_not_found"},
+    {"enable-missing", "POST", "/cameras/nope/enable", NULL, NULL, 404, "camera_not_found"},
+    {"disable-bad-name", "POST", "/cameras/NOPE/disable", NULL, NULL, 400, "bad_request"},
+    {"snapshot-missing", "GET", "/cameras/nope/snapshot.jpg", NULL, NULL, 404, "camera_not_found"},
+    {"snapshot-never-ran", "GET", "/cameras/keep/snapshot.jpg", NULL, NULL, 404, "job_not_found"},
+    {"events-never-ran", "GET", "/cameras/keep/events", NULL, NULL, 404, "job_not_found"},
+    {"jobs-bad-camera", "GET", "/jobs?camera=No%20Such", NULL, NULL, 400, "bad_request"},
+    {"jobs-empty-camera", "GET", "/jobs?camera=", NULL, NULL, 400, "bad_request"},
+    {"cameras-patch",
+     "PATCH",
+     "/cameras/keep",
+     "application/json",
+     "{}",
+     405,
+     "method_not_allowed"},
+    {"put-created",
+     "PUT",
+     "/cameras/other",
+     "application/json",
+     "{\"source\":\"rtsp://127.0.0.1:9/o\",\"pipeline_id\":\"witness\",\"enabled\":false}",
+     201,
+     NULL},
+    {"put-replaced", "PUT", "/cameras/keep", "application/json", KEEP_JSON, 200, NULL},
+    {"jobs-of-a-camera", "GET", "/jobs?camera=keep", NULL, NULL, 200, NULL},
+};
+
+static void
+rest_camera_case(Fixture *f, gconstpointer data)
+{
+	const CameraCase *c = data;
+	g_autoptr(Reply) put = http(f, "PUT", "/cameras/keep", "application/json", KEEP_JSON, -1);
+	g_autoptr(Reply) before = NULL;
+	g_autoptr(Reply) r = NULL;
+	g_autoptr(Reply) after = NULL;
+
+	g_assert_cmpuint(put->status, ==, 201);
+	before = http(f, "GET", "/cameras/keep", NULL, NULL, 0);
+	g_assert_cmpuint(before->status, ==, 200);
+	r = http(f, c->method, c->path, c->ctype, c->body, -1);
+	if (c->code != NULL)
+		assert_error(r, c->status, c->code);
+	else
+		g_assert_cmpuint(r->status, ==, c->status);
+	/* the password is never shown, whatever the answer */
+	g_assert_null(strstr(r->text != NULL ? r->text : "", "s3cr3t-keep"));
+	after = http(f, "GET", "/cameras/keep", NULL, NULL, 0);
+	g_assert_cmpuint(after->status, ==, 200);
+	g_assert_cmpstr(after->text, ==, before->text);
+}
+
+/* A camera as the API shows it: its definition, the password as ***, where it came from and
+ * what it is doing; created, replaced, listed, turned off and on, deleted. */
+static void
+rest_camera_lifecycle(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Reply) r1 = http(f, "PUT", "/cameras/keep", "application/json", KEEP_JSON, -1);
+	g_autoptr(Reply) r2 = NULL;
+	g_autoptr(Reply) r3 = NULL;
+	g_autoptr(Reply) r4 = NULL;
+	g_autoptr(Reply) r5 = NULL;
+	g_autoptr(Reply) r6 = NULL;
+	JsonObject *o;
+
+	g_assert_cmpuint(r1->status, ==, 201);
+	g_assert_cmpstr(r1->location, ==, "/cameras/keep");
+	o = json_node_get_object(r1->json);
+	g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "keep");
+	g_assert_cmpstr(json_object_get_string_member(o, "password"), ==, "***");
+	g_assert_cmpstr(json_object_get_string_member(o, "origin"), ==, "api");
+	g_assert_cmpstr(json_object_get_string_member(o, "zones"), ==, "door and yard");
+	g_assert_cmpstr(json_object_get_string_member(o, "source_state"), ==, "disabled");
+	g_assert_true(json_object_get_null_member(o, "job_id"));
+	r2 = http(f, "POST", "/cameras/keep/enable", NULL, NULL, 0);
+	g_assert_cmpuint(r2->status, ==, 200);
+	o = json_node_get_object(r2->json);
+	g_assert_true(json_object_get_boolean_member(o, "enabled"));
+	g_assert_nonnull(json_object_get_string_member(o, "job_id"));
+	g_assert_cmpstr(json_object_get_string_member(o, "job_status"), !=, "cancelled");
+	r3 = http(f, "GET", "/jobs?camera=keep", NULL, NULL, 0);
+	g_assert_cmpuint(r3->status, ==, 200);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(r3->json), "jobs")),
+			 ==,
+			 1);
+	r4 = http(f, "GET", "/cameras", NULL, NULL, 0);
+	g_assert_cmpuint(r4->status, ==, 200);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+			     json_node_get_object(r4->json), "cameras")),
+			 ==,
+			 1);
+	r5 = http(f, "DELETE", "/cameras/keep", NULL, NULL, 0);
+	g_assert_cmpuint(r5->status, ==, 204);
+	r6 = http(f, "GET", "/cameras/keep", NULL, NULL, 0);
+	assert_error(r6, 404, "camera_not_found");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -705,6 +938,17 @@ main(int argc, char **argv)
 			   fixture_teardown);
 	}
 	ADD("/sdag/rest/query/well-formed", rest_query_good);
+	for (guint i = 0; i < G_N_ELEMENTS(camera_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/rest/camera/%s", camera_cases[i].name);
+		g_test_add(path,
+			   Fixture,
+			   &camera_cases[i],
+			   fixture_setup,
+			   rest_camera_case,
+			   fixture_teardown);
+	}
+	ADD("/sdag/rest/camera-lifecycle", rest_camera_lifecycle);
 	g_test_add_func("/sdag/rest/listen-in-use", rest_listen_in_use);
 	return g_test_run();
 }

@@ -150,7 +150,7 @@ sdag_rest_camera_job(SdagRest *self, SoupServerMessage *msg, const char *arg)
 	job_id = sdag_cameras_get_job(self->svc.cameras, arg, &problem);
 	if (job_id == NULL)
 		sdag_rest_reply_new_error(msg,
-					  SDAG_ERROR_SNAPSHOT_NOT_FOUND,
+					  SDAG_ERROR_JOB_NOT_FOUND,
 					  "camera '%s' has run no job%s%s",
 					  arg,
 					  problem != NULL ? ": " : "",

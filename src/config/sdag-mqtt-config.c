@@ -47,6 +47,7 @@ static const SdagKey sdag_conn_keys[] = {
     CONN("buffer_size", KEY_UINT, buffer_size, 1, 1000000),
     CONN("ha_discovery", KEY_BOOL, ha_discovery, 0, 0),
     CONN("ha_prefix", KEY_STRING, ha_prefix, 0, 0),
+    CONN("stats_interval_s", KEY_UINT, stats_interval_s, 0, 86400),
 };
 
 #define PUB(n, t, f, lo, hi)                                  \

@@ -53,6 +53,7 @@ typedef struct {
 	guint buffer_size;
 	gboolean ha_discovery;
 	char *ha_prefix;
+	guint stats_interval_s; /* <root>/stats every so often; 0: never */
 	SdagPubOpts pub;
 } SdagMqttConfig;
 

@@ -11,6 +11,8 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "sdag-elements.h"
 #include "sdag-error.h"
@@ -227,6 +229,92 @@ sdag_daemon_run_image_cb(gpointer runner,
  *
  * Returns: (transfer full): the daemon, or NULL with @error set
  */
+/* The daemon's resident memory, from /proc/self/statm; 0 when it cannot be read. */
+static guint64
+sdag_daemon_rss_bytes(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) fields = NULL;
+
+	if (!g_file_get_contents("/proc/self/statm", &text, NULL, NULL))
+		return 0;
+	fields = g_strsplit(text, " ", 3);
+	if (g_strv_length(fields) < 2)
+		return 0;
+	return g_ascii_strtoull(fields[1], NULL, 10) * (guint64)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * <root>/stats, in the spirit of Frigate's: per camera its fps, dropped frames and
+ * reconnects; the daemon's version, uptime, CPU (share of one core since the last stats) and
+ * memory.
+ */
+static JsonNode *
+sdag_daemon_stats_cb(gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+	g_autoptr(GPtrArray) all = sdag_cameras_list(self->cameras);
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	g_autofree char *now = sdag_json_timestamp(g_get_real_time());
+	struct rusage ru;
+	gint64 cpu_us = 0;
+	gint64 wall_us = g_get_monotonic_time();
+	double cpu_percent = 0;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu_us = (gint64)ru.ru_utime.tv_sec * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+			 (gint64)ru.ru_stime.tv_sec * G_USEC_PER_SEC + ru.ru_stime.tv_usec;
+	if (self->stats_wall_us == 0) {
+		self->stats_wall_us = self->started_us;
+		self->stats_cpu_us = 0;
+	}
+	if (wall_us > self->stats_wall_us)
+		cpu_percent = 100.0 * (double)(cpu_us - self->stats_cpu_us) /
+			      (double)(wall_us - self->stats_wall_us);
+	self->stats_cpu_us = cpu_us;
+	self->stats_wall_us = wall_us;
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "cameras");
+	json_builder_begin_object(b);
+	for (guint i = 0; i < all->len; i++) {
+		const SdagCamera *cam = g_ptr_array_index(all, i);
+		g_autoptr(JsonNode) d = sdag_cameras_describe(self->cameras, cam->name, NULL);
+		JsonObject *o = json_node_get_object(d);
+		static const char *const map[][2] = {{"camera_fps", "input_fps"},
+						     {"process_fps", "processed_fps"},
+						     {"dropped_frames", "dropped_frames"},
+						     {"reconnects", "reconnects"},
+						     {"state", "source_state"},
+						     {"job_id", "job_id"}};
+
+		json_builder_set_member_name(b, cam->name);
+		json_builder_begin_object(b);
+		for (guint k = 0; k < G_N_ELEMENTS(map); k++) {
+			json_builder_set_member_name(b, map[k][0]);
+			json_builder_add_value(b, json_node_copy(json_object_get_member(o, map[k][1])));
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "service");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, SDAG_VERSION);
+	json_builder_set_member_name(b, "uptime_s");
+	json_builder_add_int_value(b, (wall_us - self->started_us) / G_USEC_PER_SEC);
+	json_builder_set_member_name(b, "cpu_percent");
+	json_builder_add_double_value(b, (double)(gint64)(cpu_percent * 10) / 10);
+	json_builder_set_member_name(b, "cpu_seconds");
+	json_builder_add_double_value(b, (double)(cpu_us / 1000) / 1000);
+	json_builder_set_member_name(b, "rss_bytes");
+	json_builder_add_int_value(b, (gint64)sdag_daemon_rss_bytes());
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "time");
+	json_builder_add_string_value(b, now);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
 /* A deleted or undeclared camera: what was published under its name is retracted. */
 static void
 sdag_daemon_camera_removed_cb(const char *name, gpointer user_data)
@@ -334,6 +422,7 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 			return NULL;
 		sdag_prom_add_collector(self->prom, sdag_daemon_mqtt_collect_cb, self);
 		self->mqtt_collected = TRUE;
+		sdag_mqtt_set_stats_func(self->mqtt, sdag_daemon_stats_cb, self);
 	}
 	/* open tracks closed first, then the jobs' own start-up changes, heard by every
 	 * listener */
@@ -543,6 +632,7 @@ sdag_daemon_reconnect_mqtt(SdagDaemon *self)
 		self->mqtt_collected = TRUE;
 	}
 	sdag_daemon_set_rest_url(self);
+	sdag_mqtt_set_stats_func(self->mqtt, sdag_daemon_stats_cb, self);
 	g_message("reload: MQTT reconnecting to %s", self->config->mqtt.broker);
 }
 

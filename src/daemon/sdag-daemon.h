@@ -51,6 +51,9 @@ typedef struct {
 	gint64 started_us;    /* monotonic */
 	guint store_probe_id;
 	gboolean mqtt_collected; /* the MQTT series' collector is added (once) */
+	/* at the last <root>/stats: CPU time used and monotonic time, for its cpu_percent */
+	gint64 stats_cpu_us;
+	gint64 stats_wall_us;
 } SdagDaemon;
 
 SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);

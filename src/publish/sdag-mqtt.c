@@ -131,6 +131,9 @@ struct _SdagMqtt {
 	GHashTable *ha;	       /* config topic -> payload text: every discovery config announced */
 	GHashTable *ha_owner;  /* config topic -> camera: what a deleted camera retracts */
 	char *rest_url;	       /* nullable: the device's configuration_url */
+	SdagMqttStatsFunc stats_func;
+	gpointer stats_data;
+	guint stats_id;
 	GHashTable *images;    /* topic -> GBytes: each camera's latest snapshot, sent again at
 				* each connection */
 	GHashTable *strikes;   /* outbox id (guint64 *) -> strikes (guint) */
@@ -732,6 +735,36 @@ sdag_mqtt_forget_camera(SdagMqtt *self, const char *camera)
 		  gone->len == 1 ? "" : "s");
 }
 
+static gboolean
+sdag_mqtt_stats_cb(gpointer user_data)
+{
+	SdagMqtt *self = user_data;
+	g_autoptr(JsonNode) stats = self->stats_func(self->stats_data);
+	g_autofree char *text = sdag_json_to_string(stats);
+	g_autofree char *topic = g_strdup_printf("%s/stats", self->root);
+
+	/* telemetry: the next one says it again */
+	sdag_mqtt_publish_telemetry(self, topic, text, 0, FALSE, 0);
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * sdag_mqtt_set_stats_func:
+ *
+ * @func makes the `<root>/stats` payload, published every [mqtt] stats_interval_s (none
+ * when 0) as telemetry, like Frigate's stats.
+ */
+void
+sdag_mqtt_set_stats_func(SdagMqtt *self, SdagMqttStatsFunc func, gpointer user_data)
+{
+	self->stats_func = func;
+	self->stats_data = user_data;
+	g_clear_handle_id(&self->stats_id, g_source_remove);
+	if (func != NULL && self->cfg.stats_interval_s > 0)
+		self->stats_id =
+		    g_timeout_add_seconds(self->cfg.stats_interval_s, sdag_mqtt_stats_cb, self);
+}
+
 /* The REST address Home Assistant links each camera's device to. */
 void
 sdag_mqtt_set_rest_url(SdagMqtt *self, const char *url)
@@ -1132,6 +1165,7 @@ sdag_mqtt_free(SdagMqtt *self)
 		sdag_feed_remove_sink(self->feed, sdag_mqtt_feed_cb, self);
 	if (self->retry_id != 0)
 		g_source_remove(self->retry_id);
+	g_clear_handle_id(&self->stats_id, g_source_remove);
 	if (self->client != NULL) {
 		MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
 		MQTTAsync_disconnectOptions dopts5 = MQTTAsync_disconnectOptions_initializer5;

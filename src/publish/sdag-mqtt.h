@@ -26,6 +26,9 @@ guint64 sdag_mqtt_get_dead_letters(SdagMqtt *self);
 gboolean sdag_mqtt_is_connected(SdagMqtt *self);
 void sdag_mqtt_forget_camera(SdagMqtt *self, const char *camera);
 void sdag_mqtt_set_rest_url(SdagMqtt *self, const char *url);
+/* Returns: (transfer full): the payload of <root>/stats */
+typedef JsonNode *(*SdagMqttStatsFunc)(gpointer user_data);
+void sdag_mqtt_set_stats_func(SdagMqtt *self, SdagMqttStatsFunc func, gpointer user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagMqtt, sdag_mqtt_free)
 

@@ -647,24 +647,18 @@ sdag_test_peak_rss(void)
  * of what a daemon logs, refuses or serves needs. Does not wait for it to listen: see
  * sdag_test_svc_start().
  */
-SdagTestSvc *
-sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env)
+static void
+sdag_test_svc_launch(SdagTestSvc *s)
 {
 	SdagTestChildSetup child_setup = {NULL, NULL};
 	g_autoptr(GSubprocessLauncher) l =
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *data = NULL;
-	SdagTestSvc *s = g_new0(SdagTestSvc, 1);
+	g_autofree char *data = g_build_filename(s->dir, "data", NULL);
 
-	s->dir = sdag_test_mkdtemp();
-	s->conf = g_build_filename(s->dir, "streamdag.conf", NULL);
-	s->err_path = g_build_filename(s->dir, "stderr", NULL);
-	data = g_build_filename(s->dir, "data", NULL);
-	g_assert_true(g_file_set_contents(s->conf, conf, -1, &error));
 	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
-	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+	for (guint i = 0; s->env != NULL && s->env[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(s->env[i], "=", 2);
 		g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
 	}
 	g_subprocess_launcher_set_stderr_file_path(l, s->err_path);
@@ -676,7 +670,7 @@ sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env
 					      "--config",
 					      s->conf,
 					      "--listen",
-					      listen,
+					      s->listen,
 					      "--data-dir",
 					      data,
 					      "--plugin-dir",
@@ -685,7 +679,48 @@ sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env
 					      "debug",
 					      NULL);
 	g_assert_no_error(error);
+}
+
+SdagTestSvc *
+sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env)
+{
+	g_autoptr(GError) error = NULL;
+	SdagTestSvc *s = g_new0(SdagTestSvc, 1);
+
+	s->dir = sdag_test_mkdtemp();
+	s->conf = g_build_filename(s->dir, "streamdag.conf", NULL);
+	s->err_path = g_build_filename(s->dir, "stderr", NULL);
+	s->listen = g_strdup(listen);
+	s->env = g_strdupv((char **)env);
+	s->earlier = g_string_new(NULL);
+	g_assert_true(g_file_set_contents(s->conf, conf, -1, &error));
+	sdag_test_svc_launch(s);
 	return s;
+}
+
+/**
+ * sdag_test_svc_restart:
+ * @sig: how the running daemon is stopped: SIGTERM (a clean exit asserted) or SIGKILL
+ *
+ * Stops the daemon and starts it again on the same config and data directory, and waits for
+ * it to listen (on a new port when its listen address asks for port 0). Its log goes on.
+ */
+void
+sdag_test_svc_restart(SdagTestSvc *s, int sig)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *log = NULL;
+
+	g_subprocess_send_signal(s->proc, sig);
+	g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
+	if (sig == SIGTERM)
+		g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+	g_clear_object(&s->proc);
+	log = sdag_test_svc_log(s);
+	g_string_assign(s->earlier, log);
+	sdag_test_svc_launch(s);
+	g_free(s->base);
+	s->base = sdag_test_daemon_read_url(s->proc);
 }
 
 /* As sdag_test_svc_spawn(), and waits for its listening line. */
@@ -698,15 +733,15 @@ sdag_test_svc_start(const char *conf, const char *listen, const char *const *env
 	return s;
 }
 
-/* Everything the daemon logged so far. */
+/* Everything the daemon logged so far, restarts included. */
 char *
 sdag_test_svc_log(SdagTestSvc *s)
 {
-	char *text = NULL;
+	g_autofree char *text = NULL;
 
 	if (!g_file_get_contents(s->err_path, &text, NULL, NULL))
-		return g_strdup("");
-	return text;
+		return g_strdup(s->earlier->str);
+	return g_strconcat(s->earlier->str, text, NULL);
 }
 
 /* Waits up to @ms for the daemon's log to hold @needle. */
@@ -753,6 +788,9 @@ sdag_test_svc_free(SdagTestSvc *s)
 	g_free(s->conf);
 	g_free(s->err_path);
 	g_free(s->base);
+	g_free(s->listen);
+	g_strfreev(s->env);
+	g_string_free(s->earlier, TRUE);
 	g_free(s);
 }
 

@@ -74,10 +74,14 @@ typedef struct {
 	char *conf;
 	char *err_path;
 	char *base; /* NULL until it listens */
+	char *listen;
+	GStrv env;
+	GString *earlier; /* the log of its runs before a restart */
 } SdagTestSvc;
 
 SdagTestSvc *sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env);
 SdagTestSvc *sdag_test_svc_start(const char *conf, const char *listen, const char *const *env);
+void sdag_test_svc_restart(SdagTestSvc *s, int sig);
 char *sdag_test_svc_log(SdagTestSvc *s);
 gboolean sdag_test_svc_wait_log(SdagTestSvc *s, const char *needle, guint ms);
 int sdag_test_svc_wait_exit(SdagTestSvc *s);

@@ -321,6 +321,8 @@ sdag_daemon_camera_removed_cb(const char *name, gpointer user_data)
 {
 	SdagDaemon *self = user_data;
 
+	/* first the feed, so that its last job's end says nothing more under its name */
+	sdag_feed_forget_camera(self->feed, name);
 	if (self->mqtt != NULL)
 		sdag_mqtt_forget_camera(self->mqtt, name);
 }

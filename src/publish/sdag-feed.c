@@ -127,6 +127,9 @@ typedef struct {
 	gint64 status_us;   /* monotonic: when its status was last sent */
 	gint64 snapshot_us; /* monotonic: when its snapshot was last looked at */
 	GBytes *snapshot;   /* nullable: the last one sent */
+	/* deleted: what its last job still says goes to that job's WebSocket clients only,
+	 * until a job of a camera of that name is queued again */
+	gboolean removed;
 } SdagFeedCamera;
 
 static void
@@ -306,6 +309,17 @@ sdag_feed_job_get(SdagFeed *self, const char *job_id, JsonNode *job)
 static void
 sdag_feed_dispatch(SdagFeed *self, const SdagFeedMessage *m)
 {
+	SdagFeedCamera *c = m->camera != NULL ? g_hash_table_lookup(self->cameras, m->camera)
+					      : NULL;
+	SdagFeedMessage only_ws;
+
+	if (c != NULL && c->removed) {
+		if (m->target == SDAG_FEED_TO_MQTT)
+			return;
+		only_ws = *m;
+		only_ws.target = SDAG_FEED_TO_WS;
+		m = &only_ws;
+	}
 	for (guint i = 0; i < self->sinks->len; i++) {
 		SdagFeedSink *s = &g_array_index(self->sinks, SdagFeedSink, i);
 		s->func(m, s->user_data);
@@ -399,6 +413,10 @@ sdag_feed_track_json(SdagFeedJob *fj, SdagFeedTrack *t, gint64 end_us, const cha
 	}
 	json_builder_set_member_name(b, "area");
 	json_builder_add_int_value(b, (gint64)(t->box[2] * t->box[3] + 0.5));
+	json_builder_set_member_name(b, "ratio");
+	json_builder_add_double_value(b, t->box[3] > 0 ? t->box[2] / t->box[3] : 0);
+	json_builder_set_member_name(b, "sub_label");
+	json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "start_time");
 	json_builder_add_double_value(b, sdag_feed_epoch(t->start_us));
 	json_builder_set_member_name(b, "end_time");
@@ -935,6 +953,10 @@ sdag_feed_camera_status(SdagFeed *self, SdagFeedJob *fj, JsonNode *job)
 	g_autoptr(JsonNode) payload = NULL;
 
 	sdag_job_status_from_string(status, &st);
+	if (st == SDAG_JOB_QUEUED)
+		c->removed = FALSE;
+	if (c->removed)
+		return;
 	if (!sdag_job_status_is_terminal(st) && (c->job_id == NULL || st == SDAG_JOB_QUEUED ||
 						 !sdag_jobs_is_active(self->jobs, c->job_id))) {
 		if (g_strcmp0(c->job_id, fj->id) != 0) {
@@ -989,6 +1011,23 @@ sdag_feed_camera_tick(SdagFeed *self, SdagFeedJob *fj, gint64 now)
 	if (c->snapshot != NULL)
 		g_bytes_unref(c->snapshot);
 	c->snapshot = g_steal_pointer(&jpeg);
+}
+
+/**
+ * sdag_feed_forget_camera:
+ *
+ * The camera was deleted: nothing more goes out under its name on MQTT (its last job's end
+ * included), so that what was retracted stays retracted. A new camera of that name starts
+ * afresh with its first job.
+ */
+void
+sdag_feed_forget_camera(SdagFeed *self, const char *camera)
+{
+	SdagFeedCamera *c = sdag_feed_camera_get(self, camera);
+
+	c->removed = TRUE;
+	g_clear_pointer(&c->job_id, g_free);
+	g_clear_pointer(&c->snapshot, g_bytes_unref);
 }
 
 /* progress */

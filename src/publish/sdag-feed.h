@@ -59,6 +59,7 @@ void sdag_feed_free(SdagFeed *self);
 void sdag_feed_add_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data);
 void sdag_feed_remove_sink(SdagFeed *self, SdagFeedFunc func, gpointer user_data);
 void sdag_feed_recover(SdagFeed *self);
+void sdag_feed_forget_camera(SdagFeed *self, const char *camera);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagFeed, sdag_feed_free)
 

@@ -575,6 +575,191 @@ ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
 	assert_contains(r.err, "HTTP 400 bad_option: ");
 }
 
+#define SNAP_PIPELINE                                                                          \
+	"{\"pipeline_id\":\"snap\",\"nodes\":[{\"id\":\"s\",\"type\":\"snapshot\",\"params\":" \
+	"{\"every_n\":1}}],\"edges\":[{\"from\":\"source.frame\",\"to\":\"s.frame\"}],"        \
+	"\"outputs\":[\"s.image\"]}"
+
+/* Writes @text to @name in the fixture's directory; returns its path. */
+static char *
+write_file(Fixture *f, const char *name, const char *text)
+{
+	char *path = g_build_filename(f->dir, name, NULL);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+/* put (named by the file), list, get, disable, enable, snapshot, delete: each command's
+ * output and exit status; the password never printed */
+static void
+ctl_cameras_lifecycle(Fixture *f, gconstpointer data)
+{
+	g_autofree char *pipe = write_file(f, "snap.json", SNAP_PIPELINE);
+	g_autofree char *def = NULL;
+	g_autofree char *body =
+	    g_strdup_printf("{\"source\":\"file://%s\",\"pipeline_id\":\"snap\",\"enabled\":true,"
+			    "\"user\":\"viewer\",\"password\":\"ctl-secret\"}",
+			    f->clip);
+	g_autofree char *snap = g_build_filename(f->dir, "out.jpg", NULL);
+	g_autofree char *jpeg = NULL;
+	gsize len = 0;
+	g_auto(Run) r = {0};
+
+	def = write_file(f, "front_door.json", body);
+	ctl_run(f, &r, "pipelines", "add", pipe);
+	g_assert_cmpint(r.status, ==, 0);
+	ctl_run(f, &r, "cameras", "put", def);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "front_door created\n");
+	ctl_run(f, &r, "cameras", "put", def);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "front_door replaced\n");
+	ctl_run(f, &r, "cameras", "list");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "NAME ");
+	assert_contains(r.out, "front_door ");
+	assert_contains(r.out, "api");
+	ctl_run(f, &r, "cameras", "get", "front_door");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "password        ***");
+	g_assert_null(strstr(r.out, "ctl-secret"));
+	/* a file camera's job ends; its snapshot stays */
+	{
+		gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+		for (;;) {
+			g_autoptr(JsonObject) o = NULL;
+			ctl_run(f, &r, "--json", "cameras", "get", "front_door");
+			g_assert_cmpint(r.status, ==, 0);
+			o = parse_object(r.out);
+			if (g_strcmp0(json_object_get_string_member(o, "job_status"),
+				      "completed") == 0)
+				break;
+			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+			g_usleep(100000);
+		}
+	}
+	/* to a file, as "> out.jpg" does */
+	{
+		g_autoptr(GSubprocessLauncher) l =
+		    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+		g_autoptr(GSubprocess) p = NULL;
+		g_autoptr(GError) error = NULL;
+
+		g_subprocess_launcher_set_stdout_file_path(l, snap);
+		p = g_subprocess_launcher_spawn(l,
+						&error,
+						g_getenv("SDAG_TEST_STREAMDAGCTL"),
+						f->url,
+						"cameras",
+						"snapshot",
+						"front_door",
+						NULL);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_wait_check(p, NULL, &error));
+	}
+	g_assert_true(g_file_get_contents(snap, &jpeg, &len, NULL));
+	g_assert_cmpuint(len, >, 100);
+	g_assert_cmpuint((guint8)jpeg[0], ==, 0xff);
+	g_assert_cmpuint((guint8)jpeg[1], ==, 0xd8);
+	ctl_run(f, &r, "cameras", "disable", "front_door");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "source_state    disabled");
+	ctl_run(f, &r, "cameras", "enable", "front_door");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "enabled         true");
+	ctl_run(f, &r, "cameras", "delete", "front_door");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "deleted front_door\n");
+	ctl_run(f, &r, "cameras", "get", "front_door");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 404 camera_not_found: ");
+}
+
+/* What the daemon refuses comes back with its code, exit 1; a bad file, exit 2 */
+static void
+ctl_cameras_refused(Fixture *f, gconstpointer data)
+{
+	g_autofree char *no_enabled = write_file(
+	    f, "gate.json", "{\"source\":\"rtsp://h/s\",\"pipeline_id\":\"passthrough_v1\"}");
+	g_autofree char *named = write_file(f,
+					    "x.json",
+					    "{\"name\":\"side\",\"source\":\"rtsp://127.0.0.1:9/"
+					    "s\",\"pipeline_id\":\"passthrough_v1\","
+					    "\"enabled\":false}");
+	g_autofree char *broken = write_file(f, "broken.json", "{");
+	g_auto(Run) r = {0};
+
+	ctl_run(f, &r, "cameras", "put", no_enabled);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 400 bad_request: ");
+	assert_contains(r.err, "enabled");
+	ctl_run(f, &r, "cameras", "put", broken);
+	g_assert_cmpint(r.status, ==, 2);
+	assert_contains(r.err, "not a JSON object");
+	/* named by its "name" member, or by the argument */
+	ctl_run(f, &r, "cameras", "put", named);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "side created\n");
+	ctl_run(f, &r, "cameras", "put", "back", named);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "back created\n");
+	ctl_run(f, &r, "cameras", "put", "Bad Name", named);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "bad_request");
+	ctl_run(f, &r, "cameras", "snapshot", "side");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 404 job_not_found: ");
+	ctl_run(f, &r, "cameras", "tail", "nope");
+	g_assert_cmpint(r.status, ==, 1);
+	ctl_run(f, &r, "--json", "cameras", "list");
+	g_assert_cmpint(r.status, ==, 0);
+	{
+		g_autoptr(JsonObject) o = parse_object(r.out);
+		g_assert_cmpuint(
+		    json_array_get_length(json_object_get_array_member(o, "cameras")), ==, 2);
+	}
+}
+
+/* tail: the camera's feed, one JSON document a line, until the daemon closes it */
+static void
+ctl_cameras_tail(Fixture *f, gconstpointer data)
+{
+	g_autofree char *def =
+	    write_file(f,
+		       "t.json",
+		       "{\"source\":\"rtsp://127.0.0.1:9/"
+		       "s\",\"pipeline_id\":\"passthrough_v1\",\"enabled\":true}");
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autofree char *line = NULL;
+	g_autoptr(JsonObject) o = NULL;
+	g_auto(Run) r = {0};
+
+	ctl_run(f, &r, "cameras", "put", def);
+	g_assert_cmpint(r.status, ==, 0);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+			     &error,
+			     g_getenv("SDAG_TEST_STREAMDAGCTL"),
+			     f->url,
+			     "cameras",
+			     "tail",
+			     "t",
+			     NULL);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	/* the first message: the job's status as it is now */
+	line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	o = parse_object(line);
+	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "status");
+	g_subprocess_send_signal(p, SIGINT);
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+}
+
 typedef struct {
 	const char *name;
 	const char *args[8];
@@ -599,6 +784,15 @@ static const UsageCase usage_cases[] = {
     {"limit-zero", {"jobs", "list", "--limit", "0"}, "--limit"},
     {"stride-on-get", {"jobs", "get", "x", "--stride", "2"}, "go with jobs submit only"},
     {"limit-on-watch", {"jobs", "watch", "x", "--limit", "2"}, "go with jobs list only"},
+    {"cameras", {"cameras"}, "usage: streamdagctl cameras list"},
+    {"cameras-unknown", {"cameras", "frobnicate", "x"}, "usage: streamdagctl cameras list"},
+    {"cameras-get-no-name", {"cameras", "get"}, "usage: streamdagctl cameras list"},
+    {"cameras-put-no-file", {"cameras", "put"}, "usage: streamdagctl cameras list"},
+    {"cameras-put-missing-file",
+     {"cameras", "put", "/nonexistent/cam.json"},
+     "/nonexistent/cam.json"},
+    {"cameras-enable-two", {"cameras", "enable", "a", "b"}, "usage: streamdagctl cameras list"},
+    {"cameras-list-extra", {"cameras", "list", "x"}, "usage: streamdagctl cameras list"},
 };
 
 /* usage errors exit 2 before any request */
@@ -683,6 +877,9 @@ main(int argc, char **argv)
 	ADD("jobs/cancel", ctl_jobs_cancel);
 	ADD("jobs/fail", ctl_jobs_fail);
 	ADD("jobs/submit-sources", ctl_jobs_submit_sources);
+	ADD("cameras/lifecycle", ctl_cameras_lifecycle);
+	ADD("cameras/refused", ctl_cameras_refused);
+	ADD("cameras/tail", ctl_cameras_tail);
 #undef ADD
 	g_test_add_func("/sdag/ctl/unreachable", ctl_unreachable);
 	g_test_add_func("/sdag/ctl/help", ctl_help);

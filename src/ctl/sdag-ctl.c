@@ -22,19 +22,9 @@
 
 #include <glib/gstdio.h>
 
+#include "sdag-ctl-private.h"
 #include "sdag-json.h"
 #include "sdag-token.h"
-
-typedef struct {
-	SoupSession *session;
-	char *base;
-	char *token;   /* the API token's secret, NULL for none; never printed */
-	gboolean json; /* --json: every answer printed as the daemon sent it */
-	gboolean tty;  /* standard output is a terminal */
-} SdagCtl;
-
-/* exit codes: 0 success, 1 the API refused, 2 usage or connection problem */
-enum { SDAG_CTL_OK, SDAG_CTL_REFUSED, SDAG_CTL_FAILED };
 
 /* The options of the jobs commands; each is "unset" until given. */
 typedef struct {
@@ -45,19 +35,12 @@ typedef struct {
 	char *cursor;
 } SdagCtlJobOpts;
 
-typedef struct {
-	guint status; /* HTTP status */
-	GBytes *body;
-	JsonNode *root; /* the body parsed, NULL when empty or not JSON */
-} SdagCtlReply;
-
-static void
+void
 sdag_ctl_reply_clear(SdagCtlReply *reply)
 {
 	g_clear_pointer(&reply->body, g_bytes_unref);
 	g_clear_pointer(&reply->root, json_node_unref);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
 
 static int
 sdag_ctl_usage(const char *usage)
@@ -66,7 +49,7 @@ sdag_ctl_usage(const char *usage)
 	return SDAG_CTL_FAILED;
 }
 
-static void
+void
 sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 {
 	g_autoptr(JsonNode) root = NULL;
@@ -88,7 +71,7 @@ sdag_ctl_print_body(GBytes *body, gboolean to_stderr)
 }
 
 /* The body exactly as the daemon sent it, on one line of standard output. */
-static void
+void
 sdag_ctl_print_raw(GBytes *body)
 {
 	gsize len = 0;
@@ -105,7 +88,7 @@ sdag_ctl_print_raw(GBytes *body)
 /* Sends one request and waits for its answer. Returns SDAG_CTL_OK with @reply
  * filled for any answer (whatever its status), or SDAG_CTL_FAILED after saying
  * why there was none. */
-static int
+int
 sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
 {
 	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
@@ -141,7 +124,7 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 	return SDAG_CTL_OK;
 }
 
-static gboolean
+gboolean
 sdag_ctl_reply_ok(const SdagCtlReply *reply)
 {
 	return reply->status >= 200 && reply->status < 300;
@@ -171,7 +154,7 @@ sdag_ctl_reply_error(const SdagCtlReply *reply)
  * point); without it the line carries the API's code and message and the
  * details, if any, follow.
  */
-static int
+int
 sdag_ctl_refused(SdagCtl *ctl,
 		 const char *method,
 		 const char *path,
@@ -223,7 +206,7 @@ sdag_ctl_refused(SdagCtl *ctl,
 
 /* One request whose answer is printed as JSON, indented (or raw with --json).
  * @label, when set, names what the request is about (a file) in its output. */
-static int
+int
 sdag_ctl_request(SdagCtl *ctl,
 		 const char *method,
 		 const char *path,
@@ -335,7 +318,7 @@ sdag_ctl_int(JsonObject *obj, const char *name)
 }
 
 /* A member in one short piece of text: strings bare, the rest as compact JSON. */
-static char *
+char *
 sdag_ctl_text(JsonObject *obj, const char *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
@@ -347,7 +330,7 @@ sdag_ctl_text(JsonObject *obj, const char *name)
 	return sdag_json_to_string(node);
 }
 
-static JsonObject *
+JsonObject *
 sdag_ctl_root_object(const SdagCtlReply *reply)
 {
 	if (reply->root == NULL || !JSON_NODE_HOLDS_OBJECT(reply->root))
@@ -356,7 +339,7 @@ sdag_ctl_root_object(const SdagCtlReply *reply)
 }
 
 /* A 2xx answer without the JSON object it should carry. */
-static int
+int
 sdag_ctl_unexpected(const char *method, const char *path)
 {
 	g_printerr("streamdagctl: %s %s: the answer is not a JSON object\n", method, path);
@@ -412,7 +395,7 @@ sdag_ctl_progress_line(JsonObject *job)
 	return g_string_free(line, FALSE);
 }
 
-static void
+void
 sdag_ctl_print_fields(JsonObject *obj, const char *indent, guint width)
 {
 	g_autoptr(GList) members = json_object_get_members(obj);
@@ -1118,6 +1101,14 @@ main(int argc, char **argv)
 	    "  jobs cancel ID               stop a queued or running job\n"
 	    "  jobs delete ID               remove a finished job and its results\n"
 	    "  jobs results ID              a job's summary and frame count\n"
+	    "  cameras list                 the cameras and what each is doing\n"
+	    "  cameras get NAME             one camera: definition, job, source state, fps\n"
+	    "  cameras put [NAME] FILE      create or replace a camera from a JSON file\n"
+	    "  cameras delete NAME          remove a camera (its jobs' results stay)\n"
+	    "  cameras enable NAME          start a camera's job\n"
+	    "  cameras disable NAME         cancel a camera's job\n"
+	    "  cameras snapshot NAME        its latest annotated frame, JPEG, to standard output\n"
+	    "  cameras tail NAME            follow its events as they come (WebSocket)\n"
 	    "  token new NAME --scope S     a fresh API token: its secret, and its line for "
 	    "[auth]\n\n"
 	    "Exit status: 0 success, 1 the daemon refused (or the job failed), 2 usage or\n"
@@ -1182,6 +1173,8 @@ main(int argc, char **argv)
 		rc = sdag_ctl_pipelines(&ctl, argc - 2, argv + 2, dry_run);
 	else if (g_strcmp0(argv[1], "jobs") == 0)
 		rc = sdag_ctl_jobs(&ctl, argc - 2, argv + 2, &jopts);
+	else if (g_strcmp0(argv[1], "cameras") == 0)
+		rc = sdag_ctl_cameras(&ctl, argc - 2, argv + 2);
 	else {
 		g_printerr("streamdagctl: unknown command '%s'\n", argv[1]);
 		rc = SDAG_CTL_FAILED;

@@ -1,0 +1,61 @@
+/*
+ * Copyright 2026 The streamdag authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the files of streamdagctl share: sdag-ctl.c (the options, the HTTP helper, the
+ * pipelines and jobs commands) and sdag-ctl-cameras.c. Not for other programs.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+	SoupSession *session;
+	char *base;
+	char *token;   /* the API token's secret, NULL for none; never printed */
+	gboolean json; /* --json: every answer printed as the daemon sent it */
+	gboolean tty;  /* standard output is a terminal */
+} SdagCtl;
+
+/* exit codes: 0 success, 1 the API refused, 2 usage or connection problem */
+enum { SDAG_CTL_OK, SDAG_CTL_REFUSED, SDAG_CTL_FAILED };
+
+typedef struct {
+	guint status; /* HTTP status */
+	GBytes *body;
+	JsonNode *root; /* the body parsed, NULL when empty or not JSON */
+} SdagCtlReply;
+
+void sdag_ctl_reply_clear(SdagCtlReply *reply);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
+
+void sdag_ctl_print_body(GBytes *body, gboolean to_stderr);
+void sdag_ctl_print_raw(GBytes *body);
+int sdag_ctl_send(SdagCtl *ctl,
+		  const char *method,
+		  const char *path,
+		  GBytes *body,
+		  SdagCtlReply *reply);
+gboolean sdag_ctl_reply_ok(const SdagCtlReply *reply);
+int sdag_ctl_refused(SdagCtl *ctl,
+		     const char *method,
+		     const char *path,
+		     const char *label,
+		     const SdagCtlReply *reply,
+		     gboolean whole_body);
+int sdag_ctl_request(SdagCtl *ctl,
+		     const char *method,
+		     const char *path,
+		     GBytes *body,
+		     const char *label);
+char *sdag_ctl_text(JsonObject *obj, const char *name);
+JsonObject *sdag_ctl_root_object(const SdagCtlReply *reply);
+int sdag_ctl_unexpected(const char *method, const char *path);
+void sdag_ctl_print_fields(JsonObject *obj, const char *indent, guint width);
+
+int sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv);
+
+G_END_DECLS

@@ -1024,7 +1024,7 @@ test_prometheus(Fixture *f, gconstpointer data)
 	g_autoptr(JsonNode) m = NULL;
 	g_autoptr(SdagTestReply) r = NULL;
 	g_autofree char *id = NULL;
-	g_autofree char *labels = NULL;
+	const char *labels = "pipeline_id=\"pr\"";
 	GHashTableIter iter;
 	gpointer key;
 	gpointer value;
@@ -1068,21 +1068,19 @@ test_prometheus(Fixture *f, gconstpointer data)
 	g_assert_cmpfloat(
 	    sdag_test_prom_value(p2, "streamdag_jobs", "status=\"completed\""), ==, 1);
 	g_assert_cmpfloat(sdag_test_prom_value(p2, "streamdag_jobs", "status=\"queued\""), ==, 0);
-	/* the figures are the job's own */
-	labels = g_strdup_printf("job_id=\"%s\",pipeline_id=\"pr\"", id);
+	/* the figures are the job's own, under its pipeline: the only job of "pr" */
 	g_assert_cmpfloat(
-	    sdag_test_prom_value(p2, "streamdag_job_frames_processed_total", labels),
+	    sdag_test_prom_value(p2, "streamdag_pipeline_frames_processed_total", labels),
 	    ==,
 	    json_object_get_int_member(json_node_get_object(job), "frames_processed"));
-	g_assert_cmpfloat(sdag_test_prom_value(p2, "streamdag_job_frames_decoded_total", labels),
-			  ==,
-			  CLIP_FRAMES);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p2, "streamdag_pipeline_frames_decoded_total", labels),
+	    ==,
+	    CLIP_FRAMES);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p2, "streamdag_pipeline_frames_dropped_total", labels), ==, 0);
 	g_assert_cmpfloat(
 	    sdag_test_prom_value(p2, "streamdag_source_reconnects_total", labels), ==, 0);
-	g_assert_cmpfloat(sdag_test_prom_value(
-			      p2, "streamdag_pipeline_frames_decoded_total", "pipeline_id=\"pr\""),
-			  ==,
-			  CLIP_FRAMES);
 	g_assert_cmpfloat(
 	    sdag_test_prom_value(
 		p2, "streamdag_node_duration_seconds_count", "pipeline_id=\"pr\",node=\"s\""),
@@ -1099,6 +1097,86 @@ test_prometheus(Fixture *f, gconstpointer data)
 	g_assert_false(
 	    isnan(sdag_test_prom_value(p2, "streamdag_rocksdb_sst_files_size_bytes", NULL)));
 	g_assert_cmpfloat(sdag_test_prom_value(p2, "streamdag_mqtt_outbox_messages", NULL), ==, 0);
+}
+
+/* GET /metrics as text, and parsed into @parsed. */
+static char *
+scrape_text(Fixture *f, SdagTestProm **parsed)
+{
+	g_autoptr(SdagTestReply) r = http(f, "GET", "/metrics", NULL);
+
+	g_assert_cmpuint(r->status, ==, 200);
+	*parsed = sdag_test_prom_parse(r->text);
+	return g_strdup(r->text);
+}
+
+/* Jobs come and go, series do not: 50 jobs of a pipeline leave as many series as the first
+ * one did, none of them labelled by a job, and their figures add up under the pipeline. */
+static void
+test_prometheus_no_job_series(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(SdagTestProm) warm = NULL;
+	g_autoptr(SdagTestProm) p1 = NULL;
+	g_autoptr(SdagTestProm) p50 = NULL;
+	g_autofree char *t0 = NULL;
+	g_autofree char *t1 = NULL;
+	g_autofree char *t50 = NULL;
+	g_autofree char *version = NULL;
+	const char *labels = "pipeline_id=\"many\"";
+	guint n1;
+	guint n50;
+	gint64 processed = 0;
+	gint64 decoded = 0;
+
+	register_pipeline(f, "many", 0);
+	/* the requests of one job and of one scrape have all been counted once before p1 */
+	t0 = scrape_text(f, &warm);
+	/* the first job alone, then the 49 others at once */
+	for (guint i = 0; i < 50; i++) {
+		g_ptr_array_add(ids, submit(f, "many", "clip.mp4", "{\"max_frames\":2}"));
+		if (i > 0 && i < 49)
+			continue;
+		for (guint j = i == 0 ? 0 : 1; j <= i; j++) {
+			g_autoptr(JsonNode) job = wait_status(f, g_ptr_array_index(ids, j), NULL);
+			JsonObject *o = json_node_get_object(job);
+
+			g_assert_cmpstr(status_of(job), ==, "completed");
+			processed += json_object_get_int_member(o, "frames_processed");
+			decoded += json_object_get_int_member(o, "frames_decoded");
+		}
+		if (i == 0)
+			t1 = scrape_text(f, &p1);
+	}
+	t50 = scrape_text(f, &p50);
+
+	g_assert_null(strstr(t0, "job_id"));
+	g_assert_null(strstr(t1, "job_id"));
+	g_assert_null(strstr(t50, "job_id"));
+	n1 = g_hash_table_size(p1->samples);
+	n50 = g_hash_table_size(p50->samples);
+	g_test_message("%u series after the first job, %u after 50", n1, n50);
+	g_assert_cmpuint(n50, ==, n1);
+	/* the pipeline's counters went on through its jobs */
+	g_assert_cmpint(processed, >=, 50);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p50, "streamdag_pipeline_frames_processed_total", labels),
+	    ==,
+	    (double)processed);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p50, "streamdag_pipeline_frames_decoded_total", labels),
+	    ==,
+	    (double)decoded);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p50, "streamdag_jobs", "status=\"completed\""), ==, 50);
+	/* no camera's job ran: no camera series */
+	g_assert_null(strstr(t50, "camera=\""));
+	/* what an alert needs of the box itself */
+	version = g_strdup_printf("version=\"%s\"", g_getenv("SDAG_TEST_VERSION"));
+	g_assert_cmpfloat(sdag_test_prom_value(p50, "streamdag_build_info", version), ==, 1);
+	g_assert_cmpstr(g_hash_table_lookup(p50->types, "streamdag_build_info"), ==, "gauge");
+	/* MQTT is not configured */
+	g_assert_cmpfloat(sdag_test_prom_value(p50, "streamdag_mqtt_connected", NULL), ==, 0);
 }
 
 /* The cache of ended jobs' answers in GET /metrics: reads of an ended job hit it, and with
@@ -1248,6 +1326,7 @@ main(int argc, char **argv)
 	ADD("/sdag/analytics/metrics/accuracy", &opts_two, test_metrics_accuracy);
 	ADD("/sdag/analytics/stats", &opts_two, test_pipeline_stats);
 	ADD("/sdag/analytics/prometheus", &opts_two, test_prometheus);
+	ADD("/sdag/analytics/prometheus/no-job-series", &opts_two, test_prometheus_no_job_series);
 	ADD("/sdag/analytics/prometheus/job-cache", &opts_one, test_job_cache);
 	ADD("/sdag/analytics/prometheus/jobs-by-status", &opts_one, test_jobs_by_status);
 	ADD("/sdag/analytics/prometheus/job-cache-off", &opts_no_cache, test_job_cache);

@@ -615,7 +615,8 @@ test_mqtt_job(void)
 }
 
 /* Broker away during a whole job: the durable messages all come after, the telemetry only
- * within its bound, and the drop counter says exactly how many were lost. */
+ * within its bound, and the drop counter says exactly how many were lost;
+ * streamdag_mqtt_connected follows the connection. */
 static void
 test_mqtt_outage(void)
 {
@@ -629,8 +630,10 @@ test_mqtt_outage(void)
 
 	daemon_start(&f, b, 5, NULL);
 	wait_connected(&f, TRUE);
+	g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_connected"), ==, 1);
 	broker_stop(b);
 	wait_connected(&f, FALSE);
+	g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_connected"), ==, 0);
 	id = submit(&f, "{\"mqtt\":{\"publish_progress\":false}}");
 	wait_job(&f, id);
 	spin(100);
@@ -643,6 +646,7 @@ test_mqtt_outage(void)
 	broker_run(b);
 	s = sub_start(b, "#");
 	wait_connected(&f, TRUE);
+	g_assert_cmpfloat(prom_value(&f, "streamdag_mqtt_connected"), ==, 1);
 	sub_wait(s, "/status", "completed", 10);
 	sub_wait(s, "/available", "online", 10);
 	spin(300);

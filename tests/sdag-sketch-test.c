@@ -181,24 +181,25 @@ test_prom_exposition(void)
 	g_autoptr(SdagTestProm) p2 = NULL;
 	g_autofree char *t1 = NULL;
 	g_autofree char *t2 = NULL;
-	const char *nasty[] = {"job_id", "a\"b\\c\nd", "pipeline_id", "p", NULL};
+	const char *nasty[] = {"camera", "a\"b\\c\nd", NULL};
 	const char *node[] = {"pipeline_id", "p", "node", "n", NULL};
-	double v;
+	const char *pipeline[] = {"pipeline_id", "p", NULL};
 
-	sdag_prom_add(prom, "streamdag_job_frames_processed_total", nasty, 3);
+	sdag_prom_add(prom, "streamdag_camera_frames_processed_total", nasty, 3);
 	for (guint i = 0; i < 100; i++)
 		sdag_prom_observe(prom, "streamdag_node_duration_seconds", node, i / 1000.0);
-	sdag_prom_source_reconnected(prom, "j", "p");
-	sdag_prom_frames_dropped(prom, "j", "p", 5);
+	sdag_prom_add(prom, "streamdag_source_reconnects_total", pipeline, 1);
+	sdag_prom_add(prom, "streamdag_pipeline_frames_dropped_total", pipeline, 5);
 	sdag_prom_mqtt_set_outbox_depth(prom, 12);
 	t1 = sdag_prom_render(prom);
 	p1 = sdag_test_prom_parse(t1);
 	/* escaped as the format says, and read back */
-	g_assert_nonnull(strstr(t1, "job_id=\"a\\\"b\\\\c\\nd\""));
-	v = sdag_test_prom_value(p1,
-				 "streamdag_job_frames_processed_total",
-				 "job_id=\"a\\\"b\\\\c\\nd\",pipeline_id=\"p\"");
-	g_assert_cmpfloat(v, ==, 3);
+	g_assert_nonnull(strstr(t1, "camera=\"a\\\"b\\\\c\\nd\""));
+	g_assert_cmpfloat(sdag_test_prom_value(p1,
+					       "streamdag_camera_frames_processed_total",
+					       "camera=\"a\\\"b\\\\c\\nd\""),
+			  ==,
+			  3);
 	g_assert_cmpfloat(sdag_test_prom_value(p1,
 					       "streamdag_node_duration_seconds_count",
 					       "pipeline_id=\"p\",node=\"n\""),
@@ -212,27 +213,34 @@ test_prom_exposition(void)
 	g_assert_cmpfloat(sdag_test_prom_value(p1, "streamdag_mqtt_outbox_messages", NULL), ==, 12);
 	g_assert_cmpfloat(
 	    sdag_test_prom_value(p1, "streamdag_mqtt_publish_failures_total", NULL), ==, 0);
-	g_assert_cmpfloat(sdag_test_prom_value(p1,
-					       "streamdag_source_reconnects_total",
-					       "job_id=\"j\",pipeline_id=\"p\""),
-			  ==,
-			  1);
+	/* without MQTT: there, and 0 */
+	g_assert_cmpfloat(sdag_test_prom_value(p1, "streamdag_mqtt_connected", NULL), ==, 0);
+	g_assert_cmpfloat(
+	    sdag_test_prom_value(p1, "streamdag_source_reconnects_total", "pipeline_id=\"p\""),
+	    ==,
+	    1);
 	g_assert_cmpfloat(sdag_test_prom_value(
 			      p1, "streamdag_pipeline_frames_dropped_total", "pipeline_id=\"p\""),
 			  ==,
 			  5);
 	g_assert_cmpstr(
 	    g_hash_table_lookup(p1->types, "streamdag_node_duration_seconds"), ==, "histogram");
+	g_assert_cmpstr(g_hash_table_lookup(p1->types, "streamdag_camera_up"), ==, "gauge");
+	g_assert_cmpstr(
+	    g_hash_table_lookup(p1->types, "streamdag_camera_last_frame_timestamp_seconds"),
+	    ==,
+	    "gauge");
 
 	sdag_prom_mqtt_publish_failed(prom);
-	sdag_prom_remove(prom, "streamdag_job_frames_processed_total", nasty);
 	t2 = sdag_prom_render(prom);
 	p2 = sdag_test_prom_parse(t2);
 	g_assert_cmpfloat(
 	    sdag_test_prom_value(p2, "streamdag_mqtt_publish_failures_total", NULL), ==, 1);
-	g_assert_true(isnan(sdag_test_prom_value(p2,
-						 "streamdag_job_frames_processed_total",
-						 "job_id=\"a\\\"b\\\\c\\nd\",pipeline_id=\"p\"")));
+	g_assert_cmpfloat(sdag_test_prom_value(p2,
+					       "streamdag_camera_frames_processed_total",
+					       "camera=\"a\\\"b\\\\c\\nd\""),
+			  ==,
+			  3);
 }
 
 int

@@ -89,7 +89,8 @@ sdag_daemon_mqtt_collect_cb(SdagProm *prom, gpointer user_data)
 	guint64 depth = 0;
 	guint64 failed = 0;
 
-	/* a reload may have turned MQTT off */
+	/* 0 too once a reload has turned MQTT off, the other series as they were last */
+	sdag_prom_set(prom, "streamdag_mqtt_connected", NULL, sdag_mqtt_is_connected(self->mqtt));
 	if (self->mqtt == NULL)
 		return;
 	sdag_mqtt_get_counters(self->mqtt, &depth, &failed);

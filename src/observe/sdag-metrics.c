@@ -30,9 +30,36 @@
  * Rates: wall time runs from the running status to the terminal one (monotonic clock);
  * fps.decoded counts decoded frames, fps.processed the frames the DAG ran on (one in
  * `stride`), fps.dag the DAG's own capacity (processed frames per second of DAG time).
+ *
+ * Prometheus series never carry a job id: every job would make new series, and a box that
+ * runs jobs all day would leave Prometheus an ever-growing set of them. A job's frame counts
+ * and reconnects go to its pipeline's series, and, for a camera's job (the job's "camera"
+ * member), to its camera's series as well: the names that stay across jobs. A job's own
+ * figures are in GET /jobs/{id} and GET /jobs/{id}/metrics.
  */
 
-#define SDAG_METRICS_KEEP_JOB_SERIES 100
+/* The figures of a job that Prometheus counts, by pipeline and by camera. */
+typedef enum {
+	SDAG_METRICS_DECODED,
+	SDAG_METRICS_PROCESSED,
+	SDAG_METRICS_DROPPED,
+	SDAG_METRICS_RECONNECTS,
+	SDAG_METRICS_N_FIGURES,
+} SdagMetricsFigure;
+
+static const char *const sdag_metrics_pipeline_series[SDAG_METRICS_N_FIGURES] = {
+    "streamdag_pipeline_frames_decoded_total",
+    "streamdag_pipeline_frames_processed_total",
+    "streamdag_pipeline_frames_dropped_total",
+    "streamdag_source_reconnects_total",
+};
+
+static const char *const sdag_metrics_camera_series[SDAG_METRICS_N_FIGURES] = {
+    "streamdag_camera_frames_decoded_total",
+    "streamdag_camera_frames_processed_total",
+    "streamdag_camera_frames_dropped_total",
+    "streamdag_camera_source_reconnects_total",
+};
 
 typedef struct {
 	char *id;
@@ -47,6 +74,7 @@ typedef struct {
 typedef struct {
 	char *job_id;
 	char *pipeline_id;
+	char *camera; /* NULL: not a camera's job */
 	char *status;
 	gint64 stride;
 	guint n_nodes;
@@ -67,7 +95,10 @@ struct _SdagMetrics {
 	SdagProm *prom;	  /* borrowed */
 	GMutex lock;
 	GHashTable *running; /* job id -> SdagJobAcc */
-	GQueue finished;     /* "job_id\npipeline_id" of the job series still exposed */
+	/* camera -> id of its newest running job, main context only: while a camera's job is
+	 * replaced the old one may end after the new one started, and must not put the
+	 * camera down */
+	GHashTable *cameras;
 };
 
 static void
@@ -81,11 +112,26 @@ sdag_job_acc_free(SdagJobAcc *acc)
 	g_free(acc->nodes);
 	g_free(acc->job_id);
 	g_free(acc->pipeline_id);
+	g_free(acc->camera);
 	g_free(acc->status);
 	g_free(acc);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagJobAcc, sdag_job_acc_free)
+
+/* The name of the camera whose job this is, NULL for a job of no camera. */
+static const char *
+sdag_metrics_camera_of(JsonObject *job)
+{
+	JsonNode *node = json_object_get_member(job, "camera");
+	const char *camera;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	camera = json_node_get_string(node);
+	return camera[0] != '\0' ? camera : NULL;
+}
 
 /* From the job's full public JSON (with its pipeline). */
 static SdagJobAcc *
@@ -100,6 +146,7 @@ sdag_job_acc_new(JsonNode *job)
 
 	acc->job_id = g_strdup(json_object_get_string_member(o, "job_id"));
 	acc->pipeline_id = g_strdup(json_object_get_string_member(o, "pipeline_id"));
+	acc->camera = g_strdup(sdag_metrics_camera_of(o));
 	acc->status = g_strdup(json_object_get_string_member(o, "status"));
 	acc->stride =
 	    options != NULL ? json_object_get_int_member_with_default(options, "stride", 1) : 1;
@@ -225,23 +272,27 @@ sdag_job_acc_to_json(const SdagJobAcc *acc, gboolean final)
 	return json_builder_get_root(b);
 }
 
-/* Raises the job's and its pipeline's decoded-frame counters to @decoded; never lowers them. */
+/* Adds @value to a figure of @acc's job in its pipeline's series and, for a camera's job, in
+ * its camera's. Thread-safe. */
+static void
+sdag_metrics_count(SdagMetrics *self, const SdagJobAcc *acc, SdagMetricsFigure figure, double value)
+{
+	const char *pipeline[] = {"pipeline_id", acc->pipeline_id, NULL};
+	const char *camera[] = {"camera", acc->camera, NULL};
+
+	sdag_prom_add(self->prom, sdag_metrics_pipeline_series[figure], pipeline, value);
+	if (acc->camera != NULL)
+		sdag_prom_add(self->prom, sdag_metrics_camera_series[figure], camera, value);
+}
+
+/* Raises the decoded-frame counters by what @acc's job decoded since they last grew; never
+ * lowers them. */
 static void
 sdag_metrics_decoded_to(SdagMetrics *self, SdagJobAcc *acc, guint64 decoded)
 {
-	const char *job[] = {"job_id", acc->job_id, "pipeline_id", acc->pipeline_id, NULL};
-	const char *pipeline[] = {"pipeline_id", acc->pipeline_id, NULL};
-
 	if (decoded <= acc->decoded)
 		return;
-	sdag_prom_add(self->prom,
-		      "streamdag_job_frames_decoded_total",
-		      job,
-		      (double)(decoded - acc->decoded));
-	sdag_prom_add(self->prom,
-		      "streamdag_pipeline_frames_decoded_total",
-		      pipeline,
-		      (double)(decoded - acc->decoded));
+	sdag_metrics_count(self, acc, SDAG_METRICS_DECODED, (double)(decoded - acc->decoded));
 	acc->decoded = decoded;
 }
 
@@ -273,45 +324,42 @@ sdag_metrics_frame_cb(const char *job_id, const SdagFrameResult *result, gpointe
 		sdag_prom_observe(
 		    self->prom, "streamdag_node_duration_seconds", labels, (double)ns / 1e9);
 	}
-	{
-		const char *job[] = {"job_id", job_id, "pipeline_id", acc->pipeline_id, NULL};
-		const char *pipeline[] = {"pipeline_id", acc->pipeline_id, NULL};
-
-		sdag_prom_add(self->prom, "streamdag_job_frames_processed_total", job, 1);
-		sdag_prom_add(self->prom, "streamdag_pipeline_frames_processed_total", pipeline, 1);
+	sdag_metrics_count(self, acc, SDAG_METRICS_PROCESSED, 1);
+	if (acc->camera != NULL) {
+		const char *camera[] = {"camera", acc->camera, NULL};
+		sdag_prom_set(self->prom,
+			      "streamdag_camera_last_frame_timestamp_seconds",
+			      camera,
+			      (double)g_get_real_time() / G_USEC_PER_SEC);
 	}
 	sdag_metrics_decoded_to(self, acc, result->frame_id + 1);
 	g_mutex_unlock(&self->lock);
 }
 
+/* Main context, as @acc's job starts: its counters exist from 0 on, so that a rate over them
+ * starts with the job, not with its first increment. */
 static void
-sdag_metrics_job_series(SdagMetrics *self,
-			const char *job_id,
-			const char *pipeline_id,
-			gboolean keep)
+sdag_metrics_start_series(SdagMetrics *self, SdagJobAcc *acc)
 {
-	const char *job[] = {"job_id", job_id, "pipeline_id", pipeline_id, NULL};
-	const char *pipeline[] = {"pipeline_id", pipeline_id, NULL};
-	static const char *const job_families[] = {
-	    "streamdag_job_frames_decoded_total",
-	    "streamdag_job_frames_processed_total",
-	    "streamdag_job_frames_dropped_total",
-	    "streamdag_source_reconnects_total",
-	};
-	static const char *const pipeline_families[] = {
-	    "streamdag_pipeline_frames_decoded_total",
-	    "streamdag_pipeline_frames_processed_total",
-	    "streamdag_pipeline_frames_dropped_total",
-	};
+	for (guint i = 0; i < SDAG_METRICS_N_FIGURES; i++)
+		sdag_metrics_count(self, acc, i, 0);
+}
 
-	for (guint i = 0; i < G_N_ELEMENTS(job_families); i++) {
-		if (keep)
-			sdag_prom_add(self->prom, job_families[i], job, 0);
-		else
-			sdag_prom_remove(self->prom, job_families[i], job);
-	}
-	for (guint i = 0; keep && i < G_N_ELEMENTS(pipeline_families); i++)
-		sdag_prom_add(self->prom, pipeline_families[i], pipeline, 0);
+/* Main context: streamdag_camera_up of @acc's camera, 1 while its job runs with its source
+ * online. Only the camera's newest job sets it. */
+static void
+sdag_metrics_camera_up(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job, gboolean running)
+{
+	const char *labels[] = {"camera", acc->camera, NULL};
+	const char *state = json_object_get_string_member_with_default(job, "source_state", "");
+
+	if (acc->camera == NULL ||
+	    g_strcmp0(g_hash_table_lookup(self->cameras, acc->camera), acc->job_id) != 0)
+		return;
+	sdag_prom_set(self->prom,
+		      "streamdag_camera_up",
+		      labels,
+		      running && g_strcmp0(state, "online") == 0 ? 1 : 0);
 }
 
 /* Main context. A live source's dropped frames and reconnects are figures of the job (see
@@ -325,12 +373,15 @@ sdag_metrics_live_deltas(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 	guint64 reconnects = (guint64)json_object_get_int_member_with_default(job, "reconnects", 0);
 
 	if (dropped > acc->dropped) {
-		sdag_prom_frames_dropped(
-		    self->prom, acc->job_id, acc->pipeline_id, dropped - acc->dropped);
+		sdag_metrics_count(
+		    self, acc, SDAG_METRICS_DROPPED, (double)(dropped - acc->dropped));
 		acc->dropped = dropped;
 	}
-	for (; acc->reconnects < reconnects; acc->reconnects++)
-		sdag_prom_source_reconnected(self->prom, acc->job_id, acc->pipeline_id);
+	if (reconnects > acc->reconnects) {
+		sdag_metrics_count(
+		    self, acc, SDAG_METRICS_RECONNECTS, (double)(reconnects - acc->reconnects));
+		acc->reconnects = reconnects;
+	}
 }
 
 /* main context: the job has ended and no streaming thread sees @acc any more */
@@ -386,16 +437,6 @@ sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 	run.nodes = nodes;
 	if (!sdag_stats_add_run(self->stats, &run, &error))
 		g_warning("job %s: pipeline stats not updated: %s", acc->job_id, error->message);
-
-	/* the job's own series stay for the last jobs only */
-	g_queue_push_tail(&self->finished,
-			  g_strdup_printf("%s\n%s", acc->job_id, acc->pipeline_id));
-	while (g_queue_get_length(&self->finished) > SDAG_METRICS_KEEP_JOB_SERIES) {
-		g_autofree char *old = g_queue_pop_head(&self->finished);
-		char *nl = strchr(old, '\n');
-		*nl = '\0';
-		sdag_metrics_job_series(self, old, nl + 1, FALSE);
-	}
 }
 
 /* main context, once the change is on disk */
@@ -420,12 +461,23 @@ sdag_metrics_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
 			return;
 		acc = sdag_job_acc_new(full);
 		acc->start_mono = g_get_monotonic_time();
-		sdag_metrics_job_series(self, acc->job_id, acc->pipeline_id, TRUE);
+		sdag_metrics_start_series(self, acc);
+		if (acc->camera != NULL) {
+			g_hash_table_insert(
+			    self->cameras, g_strdup(acc->camera), g_strdup(acc->job_id));
+			sdag_metrics_camera_up(self, acc, json_node_get_object(full), TRUE);
+		}
 		g_mutex_lock(&self->lock);
 		g_hash_table_insert(self->running, acc->job_id, acc);
 		acc = NULL;
 		g_mutex_unlock(&self->lock);
 		return;
+	}
+	/* requeued or ended: its camera is down until the camera's next job reports */
+	if (acc != NULL && acc->camera != NULL) {
+		sdag_metrics_camera_up(self, acc, o, FALSE);
+		if (g_strcmp0(g_hash_table_lookup(self->cameras, acc->camera), job_id) == 0)
+			g_hash_table_remove(self->cameras, acc->camera);
 	}
 	if (!sdag_job_status_is_terminal(st))
 		return;
@@ -439,6 +491,18 @@ sdag_metrics_status_cb(const char *job_id, JsonNode *job, gpointer user_data)
 	g_free(acc->status);
 	acc->status = g_strdup(status);
 	sdag_metrics_freeze(self, acc, o);
+}
+
+/* main context: a running live job's source changed state */
+static void
+sdag_metrics_source_cb(const char *job_id, JsonNode *job, gpointer user_data)
+{
+	SdagMetrics *self = user_data;
+	/* running is changed only on this (the main) context */
+	SdagJobAcc *acc = g_hash_table_lookup(self->running, job_id);
+
+	if (acc != NULL)
+		sdag_metrics_camera_up(self, acc, json_node_get_object(job), TRUE);
 }
 
 /* "Cumulative stall: 00:00:1.500 H:M:S, ..." in rocksdb.dbstats, in seconds */
@@ -479,8 +543,10 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 
 		/* running is changed only on this (the main) context */
 		acc = g_hash_table_lookup(self->running, running->pdata[i]);
-		if (job != NULL && acc != NULL)
-			sdag_metrics_live_deltas(self, acc, json_node_get_object(job));
+		if (job == NULL || acc == NULL)
+			continue;
+		sdag_metrics_live_deltas(self, acc, json_node_get_object(job));
+		sdag_metrics_camera_up(self, acc, json_node_get_object(job), TRUE);
 	}
 
 	sdag_jobs_get_status_counts(self->jobs, by_status);
@@ -508,7 +574,7 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
  * sdag_metrics_new:
  *
  * Listens to @jobs (before any job runs) for per-job metrics, the pipeline aggregates in
- * @stats and the job and node series of @prom.
+ * @stats and the pipeline, camera and node series of @prom.
  *
  * Returns: (transfer full): the metrics module
  */
@@ -519,6 +585,7 @@ sdag_metrics_new(SdagStore *store, SdagJobs *jobs, SdagStats *stats, SdagProm *p
 	SdagJobsListener listener = {
 	    .status_changed = sdag_metrics_status_cb,
 	    .frame = sdag_metrics_frame_cb,
+	    .source_changed = sdag_metrics_source_cb,
 	};
 
 	self->store = store;
@@ -528,7 +595,7 @@ sdag_metrics_new(SdagStore *store, SdagJobs *jobs, SdagStats *stats, SdagProm *p
 	g_mutex_init(&self->lock);
 	self->running =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)sdag_job_acc_free);
-	g_queue_init(&self->finished);
+	self->cameras = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sdag_jobs_add_listener(jobs, &listener, self);
 	sdag_prom_add_collector(prom, sdag_metrics_collect_cb, self);
 	return self;
@@ -540,7 +607,7 @@ sdag_metrics_free(SdagMetrics *self)
 	if (self == NULL)
 		return;
 	g_hash_table_unref(self->running);
-	g_queue_clear_full(&self->finished, g_free);
+	g_hash_table_unref(self->cameras);
 	g_mutex_clear(&self->lock);
 	g_free(self);
 }

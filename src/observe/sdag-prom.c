@@ -4,6 +4,8 @@
  */
 #define G_LOG_DOMAIN "sdag-prom"
 
+#include "config.h"
+
 #include "sdag-prom.h"
 
 #include <string.h>
@@ -18,6 +20,10 @@
  * streaming threads feed node timings) under one mutex; collectors run on the scraping
  * context before each exposition and set gauges read from elsewhere (store, job counts).
  * Label values are escaped (backslash, double quote, newline) as the format requires.
+ *
+ * No label takes a value that comes and goes with each job (a job id): Prometheus keeps every
+ * series it has seen, so such a label would grow its set of series without bound. Series are
+ * by pipeline, camera, node, route..., names a box has a few of; none is ever removed.
  */
 
 typedef struct {
@@ -218,20 +224,6 @@ sdag_prom_observe(SdagProm *self, const char *name, const char *const *labels, d
 	g_mutex_unlock(&self->lock);
 }
 
-/* Drops a series (a job's, once it is long over): Prometheus sees it end. */
-void
-sdag_prom_remove(SdagProm *self, const char *name, const char *const *labels)
-{
-	SdagPromFamily *f;
-	g_autofree char *key = sdag_prom_labels(labels);
-
-	g_mutex_lock(&self->lock);
-	f = g_hash_table_lookup(self->by_name, name);
-	if (f != NULL)
-		g_hash_table_remove(f->series, key);
-	g_mutex_unlock(&self->lock);
-}
-
 void
 sdag_prom_add_collector(SdagProm *self, SdagPromCollectFunc func, gpointer user_data)
 {
@@ -330,26 +322,6 @@ sdag_prom_render(SdagProm *self)
 }
 
 void
-sdag_prom_source_reconnected(SdagProm *self, const char *job_id, const char *pipeline_id)
-{
-	const char *labels[] = {"job_id", job_id, "pipeline_id", pipeline_id, NULL};
-	sdag_prom_add(self, "streamdag_source_reconnects_total", labels, 1);
-}
-
-void
-sdag_prom_frames_dropped(SdagProm *self,
-			 const char *job_id,
-			 const char *pipeline_id,
-			 guint64 frames)
-{
-	const char *job[] = {"job_id", job_id, "pipeline_id", pipeline_id, NULL};
-	const char *pipeline[] = {"pipeline_id", pipeline_id, NULL};
-
-	sdag_prom_add(self, "streamdag_job_frames_dropped_total", job, (double)frames);
-	sdag_prom_add(self, "streamdag_pipeline_frames_dropped_total", pipeline, (double)frames);
-}
-
-void
 sdag_prom_mqtt_set_outbox_depth(SdagProm *self, guint64 messages)
 {
 	sdag_prom_set(self, "streamdag_mqtt_outbox_messages", NULL, (double)messages);
@@ -379,24 +351,6 @@ sdag_prom_new(void)
 	sdag_prom_declare(
 	    self, "streamdag_jobs", SDAG_PROM_GAUGE, "Jobs in the store by status.", NULL, 0);
 	sdag_prom_declare(self,
-			  "streamdag_job_frames_decoded_total",
-			  SDAG_PROM_COUNTER,
-			  "Frames decoded by a job (recent jobs of this process).",
-			  NULL,
-			  0);
-	sdag_prom_declare(self,
-			  "streamdag_job_frames_processed_total",
-			  SDAG_PROM_COUNTER,
-			  "Frames run through the DAG by a job (recent jobs of this process).",
-			  NULL,
-			  0);
-	sdag_prom_declare(self,
-			  "streamdag_job_frames_dropped_total",
-			  SDAG_PROM_COUNTER,
-			  "Frames a live source dropped for a job.",
-			  NULL,
-			  0);
-	sdag_prom_declare(self,
 			  "streamdag_pipeline_frames_decoded_total",
 			  SDAG_PROM_COUNTER,
 			  "Frames decoded by the jobs of a pipeline since the daemon started.",
@@ -424,7 +378,50 @@ sdag_prom_new(void)
 	sdag_prom_declare(self,
 			  "streamdag_source_reconnects_total",
 			  SDAG_PROM_COUNTER,
-			  "Times a job's live source reconnected.",
+			  "Times the live sources of a pipeline's jobs reconnected.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_frames_decoded_total",
+			  SDAG_PROM_COUNTER,
+			  "Frames decoded by the jobs of a camera since the daemon started.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_frames_processed_total",
+			  SDAG_PROM_COUNTER,
+			  "Frames run through the DAG by the jobs of a camera since the daemon "
+			  "started.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_frames_dropped_total",
+			  SDAG_PROM_COUNTER,
+			  "Frames a camera's source dropped before the DAG, behind.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_source_reconnects_total",
+			  SDAG_PROM_COUNTER,
+			  "Times a camera's source reconnected.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_up",
+			  SDAG_PROM_GAUGE,
+			  "1 while the camera's job runs with its source online.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_camera_last_frame_timestamp_seconds",
+			  SDAG_PROM_GAUGE,
+			  "Unix time of the last frame of the camera's job the DAG ran on.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_mqtt_connected",
+			  SDAG_PROM_GAUGE,
+			  "1 while the MQTT client is connected to its broker.",
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
@@ -554,7 +551,18 @@ sdag_prom_new(void)
 			  "of 60), so that a client guessing tokens cannot fill the store.",
 			  NULL,
 			  0);
-	/* the series other modules feed exist from the start */
+	sdag_prom_declare(self,
+			  "streamdag_build_info",
+			  SDAG_PROM_GAUGE,
+			  "1, labelled with the daemon's version.",
+			  NULL,
+			  0);
+	{
+		const char *labels[] = {"version", SDAG_VERSION, NULL};
+		sdag_prom_set(self, "streamdag_build_info", labels, 1);
+	}
+	/* the series other modules feed exist from the start; without MQTT they stay 0 */
+	sdag_prom_set(self, "streamdag_mqtt_connected", NULL, 0);
 	sdag_prom_set(self, "streamdag_mqtt_outbox_messages", NULL, 0);
 	sdag_prom_add(self, "streamdag_mqtt_publish_failures_total", NULL, 0);
 	sdag_prom_set(self, "streamdag_http_connections", NULL, 0);

@@ -25,16 +25,10 @@ void sdag_prom_free(SdagProm *self);
 void sdag_prom_add(SdagProm *self, const char *name, const char *const *labels, double value);
 void sdag_prom_set(SdagProm *self, const char *name, const char *const *labels, double value);
 void sdag_prom_observe(SdagProm *self, const char *name, const char *const *labels, double value);
-void sdag_prom_remove(SdagProm *self, const char *name, const char *const *labels);
 void sdag_prom_add_collector(SdagProm *self, SdagPromCollectFunc func, gpointer user_data);
 char *sdag_prom_render(SdagProm *self);
 
-/* For the modules that feed series of their own (live sources, MQTT). Thread-safe. */
-void sdag_prom_source_reconnected(SdagProm *self, const char *job_id, const char *pipeline_id);
-void sdag_prom_frames_dropped(SdagProm *self,
-			      const char *job_id,
-			      const char *pipeline_id,
-			      guint64 frames);
+/* For the modules that feed series of their own (MQTT). Thread-safe. */
 void sdag_prom_mqtt_set_outbox_depth(SdagProm *self, guint64 messages);
 void sdag_prom_mqtt_publish_failed(SdagProm *self);
 

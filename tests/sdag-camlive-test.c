@@ -18,6 +18,7 @@
 #include "sdag-camera.h"
 #include "sdag-json.h"
 #include "sdag-test-http.h"
+#include "sdag-test-prom.h"
 #include "sdag-test-schema.h"
 #include "sdag-test-util.h"
 
@@ -411,6 +412,48 @@ camera_job(Daemon *d, const char *name)
 	return g_strdup(json_object_get_string_member(json_node_get_object(r->json), "job_id"));
 }
 
+/* GET /metrics, parsed; never a job_id label (its series would grow with each job) */
+static SdagTestProm *
+scrape(Daemon *d)
+{
+	g_autoptr(SdagTestReply) r = call(d, "GET", "/metrics", NULL);
+
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_null(strstr(r->text, "job_id="));
+	return sdag_test_prom_parse(r->text);
+}
+
+/* The series but those of REST itself, whose routes × statuses depend on the requests this
+ * test made */
+static guint
+series_count(SdagTestProm *p)
+{
+	GHashTableIter iter;
+	const char *key;
+	guint n = 0;
+
+	g_hash_table_iter_init(&iter, p->samples);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&key, NULL))
+		n += !g_str_has_prefix(key, "streamdag_http_");
+	return n;
+}
+
+/* Waits for streamdag_camera_up{camera} to be @up */
+static void
+wait_camera_up(Daemon *d, const char *camera, double up)
+{
+	g_autofree char *labels = g_strdup_printf("camera=\"%s\"", camera);
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(SdagTestProm) p = scrape(d);
+		if (sdag_test_prom_value(p, "streamdag_camera_up", labels) == up)
+			return;
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		sdag_test_spin(100);
+	}
+}
+
 /* ---- the cases ---- */
 
 /* Checks one event message against the Frigate schema, and its box against the detection
@@ -507,6 +550,7 @@ camlive_continuity(void)
 	gint64 last_seq = 0;
 	guint boxes = 0;
 	guint n_events = 0;
+	guint n_series = 0;
 
 	daemon_start(&d, NULL);
 	{
@@ -517,11 +561,21 @@ camlive_continuity(void)
 	wait_status(s, "gate", "online", job1, 0);
 	wait_count(s, events, 0, 2);
 	wait_count(s, count, 0, 1);
+	wait_camera_up(&d, "gate", 1);
+	{
+		g_autoptr(SdagTestProm) p = scrape(&d);
+		double last = sdag_test_prom_value(
+		    p, "streamdag_camera_last_frame_timestamp_seconds", "camera=\"gate\"");
+
+		n_series = series_count(p);
+		g_assert_cmpfloat(last, >, (double)(g_get_real_time() / G_USEC_PER_SEC - 60));
+	}
 
 	/* the camera goes away and comes back: the same job reconnects */
 	marks[0] = s->msgs->len;
 	camera_stop(&camera);
 	wait_status(s, "gate", "backoff", job1, marks[0]);
+	wait_camera_up(&d, "gate", 0);
 	camera_start(&camera);
 	wait_status(s, "gate", "online", job1, marks[0]);
 	wait_count(s, events, marks[0], 1);
@@ -546,6 +600,13 @@ camlive_continuity(void)
 	wait_count(s, events, marks[2], 2);
 	wait_count(s, count, marks[2], 1);
 	marks[3] = s->msgs->len;
+	/* three restarts of the camera's source, one new job: not one series more */
+	wait_camera_up(&d, "gate", 1);
+	{
+		g_autoptr(SdagTestProm) p = scrape(&d);
+		g_assert_cmpuint(series_count(p), ==, n_series);
+		g_assert_cmpfloat(sdag_test_prom_value(p, "streamdag_mqtt_connected", ""), ==, 1);
+	}
 
 	/* what the subscriber saw */
 	for (guint i = 0; i < s->msgs->len; i++) {

@@ -292,7 +292,8 @@ sdag_daemon_stats_cb(gpointer user_data)
 		json_builder_begin_object(b);
 		for (guint k = 0; k < G_N_ELEMENTS(map); k++) {
 			json_builder_set_member_name(b, map[k][0]);
-			json_builder_add_value(b, json_node_copy(json_object_get_member(o, map[k][1])));
+			json_builder_add_value(
+			    b, json_node_copy(json_object_get_member(o, map[k][1])));
 		}
 		json_builder_end_object(b);
 	}

@@ -128,9 +128,9 @@ struct _SdagMqtt {
 	guint generation;
 	guint retry_id;
 	guint retry_s;
-	GHashTable *ha;	       /* config topic -> payload text: every discovery config announced */
-	GHashTable *ha_owner;  /* config topic -> camera: what a deleted camera retracts */
-	char *rest_url;	       /* nullable: the device's configuration_url */
+	GHashTable *ha;	      /* config topic -> payload text: every discovery config announced */
+	GHashTable *ha_owner; /* config topic -> camera: what a deleted camera retracts */
+	char *rest_url;	      /* nullable: the device's configuration_url */
 	SdagMqttStatsFunc stats_func;
 	gpointer stats_data;
 	guint stats_id;

@@ -678,6 +678,11 @@ camlive_continuity(void)
 		g_assert_cmpstr(json_object_get_string_member(o, "password"), ==, "***");
 		g_assert_cmpstr(json_object_get_string_member(o, "job_id"), ==, job2);
 		g_assert_false(json_object_get_null_member(o, "last_frame_at"));
+		/* the zone's count, as its job counts it now */
+		g_assert_true(json_object_has_member(
+		    json_object_get_object_member(json_object_get_object_member(o, "counts"),
+						  "zone/yard"),
+		    "motion"));
 		if (json_object_get_double_member(o, "processed_fps") > 0)
 			break;
 		g_assert_cmpint(g_get_monotonic_time(), <, deadline);

@@ -721,7 +721,7 @@ ctl_cameras_refused(Fixture *f, gconstpointer data)
 	}
 }
 
-/* tail: the camera's feed, one JSON document a line, until the daemon closes it */
+/* tail: the camera's feed, one JSON document a line, across the camera's jobs, until Ctrl-C */
 static void
 ctl_cameras_tail(Fixture *f, gconstpointer data)
 {
@@ -735,6 +735,7 @@ ctl_cameras_tail(Fixture *f, gconstpointer data)
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *line = NULL;
 	g_autoptr(JsonObject) o = NULL;
+	g_autofree char *first = NULL;
 	g_auto(Run) r = {0};
 
 	ctl_run(f, &r, "cameras", "put", def);
@@ -755,6 +756,33 @@ ctl_cameras_tail(Fixture *f, gconstpointer data)
 	g_assert_nonnull(line);
 	o = parse_object(line);
 	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "status");
+	first = g_strdup(
+	    json_object_get_string_member(json_object_get_object_member(o, "payload"), "job_id"));
+	/* a new definition, a new job: the same feed goes on with it */
+	g_assert_true(g_file_set_contents(
+	    def,
+	    "{\"source\":\"rtsp://127.0.0.1:9/s2\",\"pipeline_id\":\"passthrough_v1\","
+	    "\"enabled\":true}",
+	    -1,
+	    NULL));
+	ctl_run(f, &r, "cameras", "put", def);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "t replaced\n");
+	for (;;) {
+		g_autofree char *next = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+		g_autoptr(JsonObject) m = NULL;
+		JsonObject *payload;
+
+		g_assert_no_error(error);
+		g_assert_nonnull(next);
+		m = parse_object(next);
+		payload = json_object_get_object_member(m, "payload");
+		if (g_strcmp0(json_object_get_string_member(m, "type"), "status") == 0 &&
+		    g_strcmp0(json_object_get_string_member(payload, "job_id"), first) != 0) {
+			g_assert_cmpstr(json_object_get_string_member(payload, "camera"), ==, "t");
+			break;
+		}
+	}
 	g_subprocess_send_signal(p, SIGINT);
 	g_assert_true(g_subprocess_wait(p, NULL, &error));
 	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);

@@ -428,7 +428,8 @@ static const char *const sdag_cameras_live_members[] = {"source_reason",
  * The definition (password "***") with what the camera is doing: `job_id` (its last job, or
  * null), `job_status`, `source_state` (one of sdag_camera_states: the running job's source
  * state, or `queued`, `disabled`, `error` when its job could not start, `stopped` when its
- * job ended), the job's live figures, and `problem`.
+ * job ended), the job's live figures, its `counts` now (`{name: {label: value}}`, as its
+ * summary has them), and `problem`.
  *
  * Returns: (transfer full): the camera, or NULL with SDAG_ERROR_CAMERA_NOT_FOUND
  */
@@ -480,6 +481,14 @@ sdag_cameras_describe(SdagCameras *self, const char *name, GError **error)
 
 		json_object_set_member(
 		    out, m, v != NULL ? json_node_copy(v) : json_node_new(JSON_NODE_NULL));
+	}
+	{
+		JsonNode *counts = jo != NULL ? sdag_jobs_dup_counts(self->jobs, run->job_id)
+					      : NULL;
+		if (counts != NULL)
+			json_object_set_member(out, "counts", counts);
+		else
+			json_object_set_null_member(out, "counts");
 	}
 	if (run != NULL && run->problem != NULL)
 		json_object_set_string_member(out, "problem", run->problem);

@@ -228,6 +228,31 @@ sdag_jobs_dup_snapshot(SdagJobs *self, const char *job_id, GError **error)
  * with the first page of frames; the summary is the frozen one once the job is terminal,
  * else the running one
  */
+/**
+ * sdag_jobs_dup_counts:
+ *
+ * Returns: (transfer full) (nullable): the job's counts as its summary has them now
+ *   (`{name: {label: value}}`), without reading its frames; NULL for an unknown job
+ */
+JsonNode *
+sdag_jobs_dup_counts(SdagJobs *self, const char *job_id)
+{
+	SdagJob *job = g_hash_table_lookup(self->active, job_id);
+	g_autoptr(JsonNode) summary = NULL;
+	JsonNode *counts;
+
+	if (job != NULL && job->worker != NULL)
+		summary = sdag_runner_dup_summary(job->worker);
+	else if (job != NULL && job->unsaved)
+		summary = json_node_copy(job->end_summary);
+	else if (job == NULL)
+		summary = sdag_jobs_load_json(self, SDAG_STORE_RESULTS, job_id);
+	if (summary == NULL || !JSON_NODE_HOLDS_OBJECT(summary))
+		return NULL;
+	counts = json_object_get_member(json_node_get_object(summary), "counts");
+	return counts != NULL ? json_node_copy(counts) : NULL;
+}
+
 JsonNode *
 sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error)
 {

@@ -78,6 +78,7 @@ gboolean sdag_jobs_cancel(SdagJobs *self,
 			  GError **error);
 gboolean sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error);
+JsonNode *sdag_jobs_dup_counts(SdagJobs *self, const char *job_id);
 JsonNode *
 sdag_jobs_get_frames(SdagJobs *self, const char *job_id, guint64 from, guint limit, GError **error);
 void sdag_jobs_get_counts(SdagJobs *self, guint *queued, guint *running);

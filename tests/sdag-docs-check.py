@@ -204,7 +204,9 @@ def completion(root):
         cases.append((ok, f"'{line}' offers {' '.join(expected) or 'nothing'}", notes))
 
     case(["jo"], ["jobs"])
-    case([""], ["health", "node-types", "pipelines", "jobs", "token"])
+    case([""], ["health", "node-types", "pipelines", "jobs", "cameras", "token"])
+    case(["cameras", ""], ["list", "get", "put", "delete", "enable", "disable", "snapshot", "tail"])
+    case(["cameras", "get", ""], [])
     case(["token", ""], ["new"])
     case(["token", "new", "ha", "--scope", "j"], ["jobs:write"])
     case(["token", "new", "ha", "--s"], ["--scope"])
@@ -235,6 +237,9 @@ def completion(root):
         case(["pipelines", "add", "cars.json", "p"], ["people.json"], cwd=d)
         # no JSON file there: any file
         case(["pipelines", "add", "n"], ["notes.txt"], cwd=d)
+        # a camera's definition: a JSON file, with or without its NAME before it
+        case(["cameras", "put", "p"], ["people.json"], cwd=d)
+        case(["cameras", "put", "front", "c"], ["cars.json"], cwd=d)
         # a job's SOURCE may be a file; its PIPELINE is an id
         case(["jobs", "submit", "people_v1", "no"], ["notes.txt"], cwd=d)
         case(["jobs", "submit", "p"], [], cwd=d)

@@ -82,6 +82,9 @@ static const struct {
     {"/cameras/*/disable", "POST", "/cameras/nope/disable", NULL, NULL, 404},
     {"/cameras/*/snapshot.jpg", "GET", "/cameras/nope/snapshot.jpg", NULL, NULL, 404},
     {"/cameras/*/events", "GET", "/cameras/nope/events", NULL, NULL, 404},
+    {"/admin/fsck", "GET", "/admin/fsck?x=1", NULL, NULL, 400},
+    {"/admin/backup", "POST", "/admin/backup", "application/json", "{\"dir\":\"rel\"}", 400},
+    {"/jobs/prune", "POST", "/jobs/prune", "application/json", "{}", 400},
 };
 
 /* The credential columns of the matrix. */

@@ -161,7 +161,10 @@ rest_openapi(Fixture *f, gconstpointer data)
 		      {"/cameras/{name}/enable", "post"},
 		      {"/cameras/{name}/disable", "post"},
 		      {"/cameras/{name}/snapshot.jpg", "get"},
-		      {"/cameras/{name}/events", "get"}};
+		      {"/cameras/{name}/events", "get"},
+		      {"/admin/fsck", "get"},
+		      {"/admin/backup", "post"},
+		      {"/jobs/prune", "post"}};
 	JsonObject *root;
 	JsonObject *paths;
 
@@ -170,7 +173,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 	root = json_node_get_object(r->json);
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
 	paths = json_object_get_object_member(root, "paths");
-	g_assert_cmpuint(json_object_get_size(paths), ==, 23);
+	g_assert_cmpuint(json_object_get_size(paths), ==, 26);
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
 		g_assert_nonnull(item);

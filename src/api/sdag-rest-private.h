@@ -62,4 +62,11 @@ void sdag_rest_camera_snapshot(SdagRest *self,
 void
 sdag_rest_camera_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query);
 
+void
+sdag_rest_admin_fsck(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query);
+void
+sdag_rest_admin_backup(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query);
+void
+sdag_rest_jobs_prune(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query);
+
 G_END_DECLS

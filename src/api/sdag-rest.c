@@ -781,6 +781,10 @@ static const SdagRoute sdag_rest_routes[] = {
     {"/cameras/*/disable", "POST", SDAG_SCOPE_CAMERAS_WRITE, sdag_rest_camera_disable},
     {"/cameras/*/snapshot.jpg", "GET", SDAG_SCOPE_READ, sdag_rest_camera_snapshot},
     {"/cameras/*/events", "GET", SDAG_SCOPE_READ, sdag_rest_camera_events},
+    /* the bad day's tools: they read every family, copy the store, delete in bulk */
+    {"/admin/fsck", "GET", SDAG_SCOPE_ADMIN, sdag_rest_admin_fsck},
+    {"/admin/backup", "POST", SDAG_SCOPE_ADMIN, sdag_rest_admin_backup},
+    {"/jobs/prune", "POST", SDAG_SCOPE_ADMIN, sdag_rest_jobs_prune},
 };
 
 /*
@@ -990,7 +994,7 @@ sdag_rest_reply_auth(SoupServerMessage *msg,
 static gboolean
 sdag_rest_is_websocket(const SdagRoute *r)
 {
-	return r != NULL && r->func == sdag_rest_job_events;
+	return r != NULL && (r->func == sdag_rest_job_events || r->func == sdag_rest_camera_events);
 }
 
 /*

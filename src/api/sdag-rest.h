@@ -26,6 +26,15 @@ typedef JsonNode *(*SdagRestHealthFunc)(gpointer user_data);
 typedef void (*SdagRestImageDoneFunc)(JsonNode *result, const GError *error, gpointer user_data);
 /* Starts a run of @pipeline_id over @image, answered through @done; FALSE with @error when
  * it cannot start. */
+/* The answer of an admin operation (a check, a backup), or @error; on the main context. */
+typedef void (*SdagRestAdminDoneFunc)(JsonNode *result, const GError *error, gpointer user_data);
+/* Starts a consistency check (@backup_dir NULL) or a backup into @backup_dir, answered
+ * through @done; FALSE with @error when it cannot start. */
+typedef gboolean (*SdagRestAdminFunc)(gpointer data,
+				      const char *backup_dir,
+				      SdagRestAdminDoneFunc done,
+				      gpointer done_data,
+				      GError **error);
 typedef gboolean (*SdagRestRunImageFunc)(gpointer runner,
 					 const char *pipeline_id,
 					 const char *content_type,
@@ -55,6 +64,8 @@ typedef struct {
 	gpointer health_data;
 	SdagRestRunImageFunc run_image;
 	gpointer run_image_data;
+	SdagRestAdminFunc admin;
+	gpointer admin_data;
 } SdagRestServices;
 
 SdagRest *sdag_rest_new(const SdagRestServices *services, GError **error);

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "sdag-admin.h"
 #include "sdag-elements.h"
 #include "sdag-error.h"
 #include "sdag-feed.h"
@@ -317,6 +318,53 @@ sdag_daemon_stats_cb(gpointer user_data)
 	return json_builder_get_root(b);
 }
 
+typedef struct {
+	SdagDaemon *self;
+	SdagRestAdminDoneFunc done;
+	gpointer done_data;
+} SdagDaemonAdmin;
+
+static void
+sdag_daemon_admin_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	SdagDaemonAdmin *a = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = sdag_admin_run_finish(result, &error);
+
+	a->self->admin_running--;
+	if (answer == NULL)
+		g_warning("admin: %s", error->message);
+	a->done(answer, error, a->done_data);
+	g_free(a);
+}
+
+/* GET /admin/fsck and POST /admin/backup: a checkpoint, checked on a worker thread */
+static gboolean
+sdag_daemon_admin_cb(gpointer data,
+		     const char *backup_dir,
+		     SdagRestAdminDoneFunc done,
+		     gpointer done_data,
+		     GError **error)
+{
+	SdagDaemon *self = data;
+	SdagDaemonAdmin *a = g_new0(SdagDaemonAdmin, 1);
+
+	a->self = self;
+	a->done = done;
+	a->done_data = done_data;
+	if (!sdag_admin_run_async(self->store,
+				  self->config->data_dir,
+				  backup_dir,
+				  sdag_daemon_admin_done_cb,
+				  a,
+				  error)) {
+		g_free(a);
+		return FALSE;
+	}
+	self->admin_running++;
+	return TRUE;
+}
+
 /* A deleted or undeclared camera: what was published under its name is retracted. */
 static void
 sdag_daemon_camera_removed_cb(const char *name, gpointer user_data)
@@ -453,6 +501,8 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 		    .health_data = self,
 		    .run_image = sdag_daemon_run_image_cb,
 		    .run_image_data = self->runonce,
+		    .admin = sdag_daemon_admin_cb,
+		    .admin_data = self,
 		};
 		self->rest = sdag_rest_new(&services, error);
 	}
@@ -476,6 +526,9 @@ sdag_daemon_free(SdagDaemon *self)
 	if (self == NULL)
 		return;
 	g_clear_handle_id(&self->store_probe_id, g_source_remove);
+	/* a check or a backup reads the store on a worker thread and answers on a connection */
+	while (self->admin_running > 0)
+		g_main_context_iteration(NULL, TRUE);
 	/* Jobs first, while the server still holds its connections: a cancel waiting for its
 	 * job gets its answer. The requests served meanwhile find the job manager whole; it
 	 * starts no job once it is closing. */

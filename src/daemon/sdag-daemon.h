@@ -54,6 +54,7 @@ typedef struct {
 	/* at the last <root>/stats: CPU time used and monotonic time, for its cpu_percent */
 	gint64 stats_cpu_us;
 	gint64 stats_wall_us;
+	guint admin_running; /* checks and backups on worker threads: waited for at the end */
 } SdagDaemon;
 
 SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);

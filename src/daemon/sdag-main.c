@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "sdag-admin.h"
 #include "sdag-daemon.h"
 #include "sdag-log.h"
 #include "sdag-notify.h"
@@ -178,6 +179,8 @@ main(int argc, char **argv)
 {
 	SdagMainOptions opts = {0};
 	gboolean version = FALSE;
+	gboolean fsck = FALSE;
+	g_autofree char *restore = NULL;
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config_path, "Config file", "PATH"},
 	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen, "REST address", "ADDR:PORT"},
@@ -211,6 +214,22 @@ main(int argc, char **argv)
 	     &opts.verbose,
 	     "Same as --log-level=debug",
 	     NULL},
+	    {"fsck",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &fsck,
+	     "Check the store of the data directory (the daemon stopped), print each problem, "
+	     "exit 0 if none, 1 if any",
+	     NULL},
+	    {"restore",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &restore,
+	     "Restore a backup (streamdagctl admin backup) into the data directory, which must "
+	     "have no store yet; checked before and after",
+	     "DIR"},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- streamdag ingest daemon");
@@ -254,6 +273,17 @@ main(int argc, char **argv)
 	if (config == NULL) {
 		g_printerr("streamdagd: %s\n", error->message);
 		rc = 1;
+		goto out;
+	}
+	/* the bad day's tools: on the data directory, without a daemon */
+	if (fsck && restore != NULL) {
+		g_printerr("streamdagd: --fsck and --restore go apart\n");
+		rc = 2;
+		goto out;
+	}
+	if (fsck || restore != NULL) {
+		rc = fsck ? sdag_admin_fsck_offline(config->data_dir)
+			  : sdag_admin_restore(config->data_dir, restore);
 		goto out;
 	}
 	/* The filter is ours (sdag-log.c): GLib's own would drop info and debug before

@@ -545,6 +545,18 @@ sdag_jobs_batch_delete_rows(SdagStoreBatch *batch, const char *job_id)
 	sdag_store_batch_delete(batch, SDAG_STORE_METRICS, (const guint8 *)job_id, strlen(job_id));
 	sdag_store_batch_delete(batch, SDAG_STORE_STATE, (const guint8 *)job_id, strlen(job_id));
 	sdag_snapshot_batch_delete(batch, job_id);
+	/* the MQTT feed's event numbering and open tracks of the job (docs/store.md, outbox):
+	 * a deleted job publishes nothing more */
+	{
+		g_autofree char *seq_key = g_strconcat("s", job_id, NULL);
+		g_autofree char *tracks = g_strconcat("t", job_id, NULL);
+
+		sdag_store_batch_delete(
+		    batch, SDAG_STORE_OUTBOX, (const guint8 *)seq_key, strlen(seq_key));
+		/* "t" + id + NUL: the NUL keeps another id with this one as a prefix out */
+		sdag_store_batch_delete_prefix(
+		    batch, SDAG_STORE_OUTBOX, (const guint8 *)tracks, strlen(tracks) + 1);
+	}
 }
 
 /**
@@ -652,4 +664,108 @@ void
 sdag_jobs_get_cache_stats(SdagJobs *self, SdagJobCacheStats *stats)
 {
 	sdag_job_cache_get_stats(self->cache, stats);
+}
+
+/**
+ * sdag_jobs_prune:
+ * @before_us: jobs created before this time (µs since 1970)
+ * @statuses: (nullable): a NULL-terminated list of terminal statuses; NULL: all three
+ * @pipeline_id: (nullable): only this pipeline's jobs
+ * @dry_run: count and list, delete nothing
+ *
+ * Explicit retention: deletes the terminal jobs the filter selects, each as DELETE /jobs/{id}
+ * does (record, index keys, rows, in one synced batch), oldest first. Nothing is pruned
+ * unless asked: the daemon never deletes a job by itself.
+ *
+ * Returns: (transfer full): `{"dry_run", "matched", "deleted", "job_ids": [...]}` (the
+ *   ids of the first 1000), or NULL with @error (BAD_STATUS for a status that is not
+ *   terminal, the store's errors; what was deleted before stays deleted and is counted in
+ *   the log)
+ */
+JsonNode *
+sdag_jobs_prune(SdagJobs *self,
+		gint64 before_us,
+		const SdagJobStatus *statuses,
+		guint n_statuses,
+		const char *pipeline_id,
+		gboolean dry_run,
+		GError **error)
+{
+	static const SdagJobStatus terminal[] = {
+	    SDAG_JOB_COMPLETED, SDAG_JOB_FAILED, SDAG_JOB_CANCELLED};
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	guint64 matched = 0;
+	guint64 deleted = 0;
+
+	if (statuses == NULL) {
+		statuses = terminal;
+		n_statuses = G_N_ELEMENTS(terminal);
+	}
+	for (guint i = 0; i < n_statuses; i++) {
+		if (!sdag_job_status_is_terminal(statuses[i])) {
+			g_set_error(
+			    error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_BAD_STATUS,
+			    "only jobs that ended are pruned (completed, failed, cancelled), "
+			    "not %s ones",
+			    sdag_job_status_to_string(statuses[i]));
+			return NULL;
+		}
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "job_ids");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < n_statuses; i++) {
+		g_autofree char *cursor = NULL;
+
+		for (;;) {
+			SdagJobsFilter filter = {
+			    .pipeline_id = pipeline_id,
+			    .status = (gint)statuses[i],
+			    .since_us = SDAG_QUERY_NO_TIME,
+			    .until_us = before_us,
+			    .ascending = TRUE,
+			    .limit = SDAG_JOBS_LIST_MAX,
+			    .cursor = cursor,
+			};
+			guint64 next = 0;
+			g_autoptr(GPtrArray) ids =
+			    sdag_job_index_query(self->store, &filter, &next, error);
+
+			if (ids == NULL)
+				return NULL;
+			for (guint k = 0; k < ids->len; k++) {
+				const char *id = g_ptr_array_index(ids, k);
+
+				if (matched++ < SDAG_JOBS_LIST_MAX)
+					json_builder_add_string_value(b, id);
+				if (dry_run)
+					continue;
+				if (!sdag_jobs_delete(self, id, error)) {
+					g_prefix_error(error,
+						       "pruned %" G_GUINT64_FORMAT
+						       " job(s), then: ",
+						       deleted);
+					return NULL;
+				}
+				deleted++;
+			}
+			if (next == 0)
+				break;
+			g_free(cursor);
+			cursor = sdag_query_cursor_format(next);
+		}
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "dry_run");
+	json_builder_add_boolean_value(b, dry_run);
+	json_builder_set_member_name(b, "matched");
+	json_builder_add_int_value(b, (gint64)matched);
+	json_builder_set_member_name(b, "deleted");
+	json_builder_add_int_value(b, (gint64)deleted);
+	json_builder_end_object(b);
+	if (!dry_run)
+		g_message("jobs: %" G_GUINT64_FORMAT " ended job(s) pruned", deleted);
+	return json_builder_get_root(b);
 }

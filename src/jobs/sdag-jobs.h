@@ -77,6 +77,13 @@ gboolean sdag_jobs_cancel(SdagJobs *self,
 			  gpointer user_data,
 			  GError **error);
 gboolean sdag_jobs_delete(SdagJobs *self, const char *job_id, GError **error);
+JsonNode *sdag_jobs_prune(SdagJobs *self,
+			  gint64 before_us,
+			  const SdagJobStatus *statuses,
+			  guint n_statuses,
+			  const char *pipeline_id,
+			  gboolean dry_run,
+			  GError **error);
 JsonNode *sdag_jobs_get_results(SdagJobs *self, const char *job_id, GError **error);
 JsonNode *sdag_jobs_dup_counts(SdagJobs *self, const char *job_id);
 JsonNode *

@@ -110,7 +110,45 @@ sdag_job_index_camera_key(const char *camera, guint64 seq)
 	return sdag_index_key(prefix, seq, TRUE);
 }
 
-/* c/, p/, q/ and m/: the keys of layout versions 2 and 3, which the upgrade backfills */
+/* The keys of layout versions 2 and 3 (c/, p/, q/, m/), which the upgrade backfills */
+static void
+sdag_job_index_add_v2_keys(GPtrArray *keys,
+			   guint64 seq,
+			   const char *pipeline_id,
+			   const char *camera,
+			   SdagJobStatus status,
+			   gint64 created_us)
+{
+	g_ptr_array_add(keys, sdag_index_time_key("c/", created_us, seq));
+	g_ptr_array_add(keys, sdag_job_index_pipeline_key(pipeline_id, seq));
+	g_ptr_array_add(keys, sdag_job_index_pipeline_status_key(pipeline_id, status, seq));
+	if (camera != NULL)
+		g_ptr_array_add(keys, sdag_job_index_camera_key(camera, seq));
+}
+
+/**
+ * sdag_job_index_keys:
+ * @camera: (nullable)
+ *
+ * Returns: (transfer full) (element-type GBytes): every index key of a job in @status, each
+ *   holding the job id: what its record says the index must have (the consistency checker's
+ *   reference)
+ */
+GPtrArray *
+sdag_job_index_keys(guint64 seq,
+		    const char *pipeline_id,
+		    const char *camera,
+		    SdagJobStatus status,
+		    gint64 created_us)
+{
+	GPtrArray *keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+
+	g_ptr_array_add(keys, sdag_job_index_status_key(status, seq));
+	g_ptr_array_add(keys, sdag_index_key("t/", seq, TRUE));
+	sdag_job_index_add_v2_keys(keys, seq, pipeline_id, camera, status, created_us);
+	return keys;
+}
+
 static void
 sdag_job_index_batch_add_v2(SdagStoreBatch *batch,
 			    const char *job_id,
@@ -120,17 +158,11 @@ sdag_job_index_batch_add_v2(SdagStoreBatch *batch,
 			    SdagJobStatus status,
 			    gint64 created_us)
 {
-	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
-	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
-	g_autoptr(GBytes) q = sdag_job_index_pipeline_status_key(pipeline_id, status, seq);
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 
-	sdag_job_index_put(batch, c, job_id);
-	sdag_job_index_put(batch, p, job_id);
-	sdag_job_index_put(batch, q, job_id);
-	if (camera != NULL) {
-		g_autoptr(GBytes) m = sdag_job_index_camera_key(camera, seq);
-		sdag_job_index_put(batch, m, job_id);
-	}
+	sdag_job_index_add_v2_keys(keys, seq, pipeline_id, camera, status, created_us);
+	for (guint i = 0; i < keys->len; i++)
+		sdag_job_index_put(batch, g_ptr_array_index(keys, i), job_id);
 }
 
 /* Every index key of a new job (or of one the store holds in @status); @camera nullable */
@@ -143,12 +175,11 @@ sdag_job_index_batch_add(SdagStoreBatch *batch,
 			 SdagJobStatus status,
 			 gint64 created_us)
 {
-	g_autoptr(GBytes) s = sdag_job_index_status_key(status, seq);
-	g_autoptr(GBytes) t = sdag_index_key("t/", seq, TRUE);
+	g_autoptr(GPtrArray) keys =
+	    sdag_job_index_keys(seq, pipeline_id, camera, status, created_us);
 
-	sdag_job_index_put(batch, s, job_id);
-	sdag_job_index_put(batch, t, job_id);
-	sdag_job_index_batch_add_v2(batch, job_id, seq, pipeline_id, camera, status, created_us);
+	for (guint i = 0; i < keys->len; i++)
+		sdag_job_index_put(batch, g_ptr_array_index(keys, i), job_id);
 }
 
 void
@@ -178,21 +209,11 @@ sdag_job_index_batch_remove(SdagStoreBatch *batch,
 			    SdagJobStatus status,
 			    gint64 created_us)
 {
-	g_autoptr(GBytes) s = sdag_job_index_status_key(status, seq);
-	g_autoptr(GBytes) t = sdag_index_key("t/", seq, TRUE);
-	g_autoptr(GBytes) c = sdag_index_time_key("c/", created_us, seq);
-	g_autoptr(GBytes) p = sdag_job_index_pipeline_key(pipeline_id, seq);
-	g_autoptr(GBytes) q = sdag_job_index_pipeline_status_key(pipeline_id, status, seq);
+	g_autoptr(GPtrArray) keys =
+	    sdag_job_index_keys(seq, pipeline_id, camera, status, created_us);
 
-	sdag_job_index_del(batch, s);
-	sdag_job_index_del(batch, t);
-	sdag_job_index_del(batch, c);
-	sdag_job_index_del(batch, p);
-	sdag_job_index_del(batch, q);
-	if (camera != NULL) {
-		g_autoptr(GBytes) m = sdag_job_index_camera_key(camera, seq);
-		sdag_job_index_del(batch, m);
-	}
+	for (guint i = 0; i < keys->len; i++)
+		sdag_job_index_del(batch, g_ptr_array_index(keys, i));
 }
 
 typedef struct {

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 #define SDAG_JOB_INDEX_VERSION 3
 
 gint64 sdag_job_index_created_us(JsonObject *record);
+GPtrArray *sdag_job_index_keys(guint64 seq,
+			       const char *pipeline_id,
+			       const char *camera,
+			       SdagJobStatus status,
+			       gint64 created_us);
 char *sdag_job_index_status_prefix(SdagJobStatus status);
 void sdag_job_index_batch_add(SdagStoreBatch *batch,
 			      const char *job_id,

@@ -1030,6 +1030,31 @@ sdag_store_iter_range(SdagStore *self,
 }
 
 /**
+ * sdag_store_checkpoint:
+ * @dir: a directory that does not exist yet; on the store's file system its files are hard
+ *   links, so it costs little space until the store's own files are compacted away
+ *
+ * A consistent copy of every family as of now (RocksDB's checkpoint: the memtables are
+ * flushed first), made while the store is in use: what a backup and the online consistency
+ * check read. @dir opens as a store of its own.
+ */
+gboolean
+sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error)
+{
+	SdagStoreDb *db = sdag_store_db(self);
+	char *errptr = NULL;
+	rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(db->db, &errptr);
+
+	if (!sdag_store_check_errptr(self, errptr, error, "checkpoint of %s", self->path))
+		return FALSE;
+	/* 0: always flush the memtables, so that the copy needs no WAL to be whole */
+	rocksdb_checkpoint_create(cp, dir, 0, &errptr);
+	rocksdb_checkpoint_object_destroy(cp);
+	return sdag_store_check_errptr(
+	    self, errptr, error, "checkpoint of %s into %s", self->path, dir);
+}
+
+/**
  * sdag_store_get_int_property:
  * @name: a RocksDB integer property ("rocksdb.total-sst-files-size", ...)
  *

@@ -115,6 +115,7 @@ gboolean sdag_store_iter_range(SdagStore *self,
 			       gpointer user_data,
 			       GError **error);
 gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
+gboolean sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error);
 char *sdag_store_dup_property(SdagStore *self, const char *name);
 char *sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name);
 

@@ -788,6 +788,56 @@ ctl_cameras_tail(Fixture *f, gconstpointer data)
 	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
 }
 
+/* admin fsck, admin backup, jobs prune: a sound store, a copy of it, ended jobs deleted only
+ * when asked; refusals with their codes */
+static void
+ctl_admin_tools(Fixture *f, gconstpointer data)
+{
+	g_autofree char *id = submit(f, f->clip);
+	g_autofree char *backup = g_build_filename(f->dir, "backup", NULL);
+	g_autofree char *line = NULL;
+	g_auto(Run) r = {0};
+
+	ctl_run(f, &r, "jobs", "watch", id);
+	g_assert_cmpint(r.status, ==, 0);
+	ctl_run(f, &r, "admin", "fsck");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "1 jobs checked in ");
+	assert_contains(r.out, ": 0 problems\n");
+	ctl_run(f, &r, "admin", "backup", backup);
+	g_assert_cmpint(r.status, ==, 0);
+	line = g_strdup_printf("backup %s: ", backup);
+	assert_contains(r.out, line);
+	g_assert_true(g_file_test(backup, G_FILE_TEST_IS_DIR));
+	ctl_run(f, &r, "admin", "backup", backup);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 409 conflict: ");
+	ctl_run(f, &r, "jobs", "prune", "--before", "2099-01-01T00:00:00Z", "--status", "running");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "HTTP 400 bad_status: ");
+	ctl_run(f, &r, "jobs", "prune", "--before", "2099-01-01T00:00:00Z", "--dry-run");
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, id);
+	assert_contains(r.out, "1 ended job(s) would be deleted (dry run)\n");
+	ctl_run(f, &r, "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 0);
+	ctl_run(f,
+		&r,
+		"jobs",
+		"prune",
+		"--before",
+		"2099-01-01T00:00:00Z",
+		"--status",
+		"completed,failed",
+		"--pipeline",
+		"passthrough_v1");
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "1 ended job(s) deleted\n");
+	ctl_run(f, &r, "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "job_not_found");
+}
+
 typedef struct {
 	const char *name;
 	const char *args[8];
@@ -821,6 +871,12 @@ static const UsageCase usage_cases[] = {
      "/nonexistent/cam.json"},
     {"cameras-enable-two", {"cameras", "enable", "a", "b"}, "usage: streamdagctl cameras list"},
     {"cameras-list-extra", {"cameras", "list", "x"}, "usage: streamdagctl cameras list"},
+    {"prune-no-before", {"jobs", "prune"}, "usage: streamdagctl jobs prune --before"},
+    {"prune-extra", {"jobs", "prune", "x", "--before", "1"}, "usage: streamdagctl jobs prune"},
+    {"before-on-get", {"jobs", "get", "x", "--before", "1"}, "go with jobs prune only"},
+    {"admin", {"admin"}, "usage: streamdagctl admin fsck"},
+    {"admin-backup-no-dir", {"admin", "backup"}, "usage: streamdagctl admin fsck"},
+    {"admin-fsck-extra", {"admin", "fsck", "x"}, "usage: streamdagctl admin fsck"},
 };
 
 /* usage errors exit 2 before any request */
@@ -908,6 +964,7 @@ main(int argc, char **argv)
 	ADD("cameras/lifecycle", ctl_cameras_lifecycle);
 	ADD("cameras/refused", ctl_cameras_refused);
 	ADD("cameras/tail", ctl_cameras_tail);
+	ADD("admin/tools", ctl_admin_tools);
 #undef ADD
 	g_test_add_func("/sdag/ctl/unreachable", ctl_unreachable);
 	g_test_add_func("/sdag/ctl/help", ctl_help);

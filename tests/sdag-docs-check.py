@@ -204,7 +204,10 @@ def completion(root):
         cases.append((ok, f"'{line}' offers {' '.join(expected) or 'nothing'}", notes))
 
     case(["jo"], ["jobs"])
-    case([""], ["health", "node-types", "pipelines", "jobs", "cameras", "token"])
+    case([""], ["health", "node-types", "pipelines", "jobs", "cameras", "admin", "token"])
+    case(["admin", ""], ["fsck", "backup"])
+    case(["jobs", "prune", "--status", ""], ["completed", "failed", "cancelled"])
+    case(["jobs", "prune", "--be"], ["--before"])
     case(["cameras", ""], ["list", "get", "put", "delete", "enable", "disable", "snapshot", "tail"])
     case(["cameras", "get", ""], [])
     case(["token", ""], ["new"])
@@ -212,7 +215,7 @@ def completion(root):
     case(["token", "new", "ha", "--s"], ["--scope"])
     # a secret is the user's; a token file or a CA is a file
     case(["--token", ""], [])
-    case(["jobs", ""], ["submit", "get", "watch", "list", "cancel", "delete", "results"])
+    case(["jobs", ""], ["submit", "get", "watch", "list", "cancel", "delete", "results", "prune"])
     case(["jobs", "w"], ["watch"])
     case(["pipelines", ""], ["list", "get", "add", "delete"])
     case(["--json", "jobs", "l"], ["list"])

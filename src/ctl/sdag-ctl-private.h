@@ -57,5 +57,11 @@ int sdag_ctl_unexpected(const char *method, const char *path);
 void sdag_ctl_print_fields(JsonObject *obj, const char *indent, guint width);
 
 int sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv);
+int sdag_ctl_admin(SdagCtl *ctl, int argc, char **argv);
+int sdag_ctl_jobs_prune(SdagCtl *ctl,
+			const char *before,
+			char **statuses,
+			const char *pipeline,
+			gboolean dry_run);
 
 G_END_DECLS

@@ -33,6 +33,11 @@ typedef struct {
 	gboolean requeue;
 	gint limit; /* 0: unset */
 	char *cursor;
+	/* jobs prune */
+	char *before;
+	char **statuses;
+	char *pipeline;
+	gboolean dry_run;
 } SdagCtlJobOpts;
 
 void
@@ -790,6 +795,20 @@ sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 		g_printerr("streamdagctl: --limit and --cursor go with jobs list only\n");
 		return SDAG_CTL_FAILED;
 	}
+	if ((opts->before != NULL || opts->statuses != NULL || opts->pipeline != NULL) &&
+	    g_strcmp0(cmd, "prune") != 0) {
+		g_printerr(
+		    "streamdagctl: --before, --status and --pipeline go with jobs prune only\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (g_strcmp0(cmd, "prune") == 0) {
+		if (argc != 1 || opts->before == NULL)
+			return sdag_ctl_usage(
+			    "jobs prune --before TIME [--status S]... [--pipeline ID] "
+			    "[--dry-run]");
+		return sdag_ctl_jobs_prune(
+		    ctl, opts->before, opts->statuses, opts->pipeline, opts->dry_run);
+	}
 	if (g_strcmp0(cmd, "submit") == 0)
 		return sdag_ctl_jobs_submit(ctl, argc, argv, opts);
 	if (g_strcmp0(cmd, "list") == 0) {
@@ -1083,6 +1102,27 @@ main(int argc, char **argv)
 	     "token new: a scope of the token (read, jobs:write, pipelines:write, cameras:write, "
 	     "admin); repeat or separate with commas",
 	     "SCOPE"},
+	    {"before",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.before,
+	     "jobs prune: the jobs created before TIME (RFC 3339, or seconds since 1970)",
+	     "TIME"},
+	    {"status",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING_ARRAY,
+	     &jopts.statuses,
+	     "jobs prune: only jobs that ended so (completed, failed, cancelled); repeat it",
+	     "STATUS"},
+	    {"pipeline",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.pipeline,
+	     "jobs prune: only this pipeline's jobs",
+	     "ID"},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -1109,6 +1149,10 @@ main(int argc, char **argv)
 	    "  cameras disable NAME         cancel a camera's job\n"
 	    "  cameras snapshot NAME        its latest annotated frame, JPEG, to standard output\n"
 	    "  cameras tail NAME            follow its events as they come (WebSocket)\n"
+	    "  jobs prune --before TIME     delete ended jobs created before TIME (--dry-run "
+	    "first)\n"
+	    "  admin fsck                   check the store's consistency (on a checkpoint)\n"
+	    "  admin backup DIR             a consistent copy of the store, made while it runs\n"
 	    "  token new NAME --scope S     a fresh API token: its secret, and its line for "
 	    "[auth]\n\n"
 	    "Exit status: 0 success, 1 the daemon refused (or the job failed), 2 usage or\n"
@@ -1133,6 +1177,8 @@ main(int argc, char **argv)
 		return SDAG_CTL_OK;
 	}
 	jopts.cursor = cursor;
+	/* --dry-run is also pipelines add's */
+	jopts.dry_run = dry_run;
 	if (url == NULL)
 		url = g_strdup(g_getenv("STREAMDAG_URL") != NULL ? g_getenv("STREAMDAG_URL")
 								 : "http://127.0.0.1:8080");
@@ -1175,6 +1221,8 @@ main(int argc, char **argv)
 		rc = sdag_ctl_jobs(&ctl, argc - 2, argv + 2, &jopts);
 	else if (g_strcmp0(argv[1], "cameras") == 0)
 		rc = sdag_ctl_cameras(&ctl, argc - 2, argv + 2);
+	else if (g_strcmp0(argv[1], "admin") == 0)
+		rc = sdag_ctl_admin(&ctl, argc - 2, argv + 2);
 	else {
 		g_printerr("streamdagctl: unknown command '%s'\n", argv[1]);
 		rc = SDAG_CTL_FAILED;
@@ -1183,5 +1231,8 @@ main(int argc, char **argv)
 	if (ctl.token != NULL)
 		memset(ctl.token, 0, strlen(ctl.token));
 	g_free(ctl.token);
+	g_free(jopts.before);
+	g_strfreev(jopts.statuses);
+	g_free(jopts.pipeline);
 	return rc;
 }

@@ -5,7 +5,7 @@ BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
 
-.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize clean
+.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize crashloop clean
 
 all: build
 
@@ -31,6 +31,13 @@ check: deps format-check
 coverage:
 	@gcovr --root . --filter 'src/' --filter 'plugins/' --print-summary \
 		--fail-under-line $(COVERAGE_MIN) $(COVBUILD) | grep -E '^(lines|branches):'
+
+# The crash loop at full length: 50 SIGKILLs at seeded random moments, the store checked
+# after each (tests/sdag-crashloop-test.c; make check runs 5). SDAG_CRASHLOOP_SEED=N replays
+# a run.
+crashloop: build
+	SDAG_CRASHLOOP_ITERATIONS=$${SDAG_CRASHLOOP_ITERATIONS:-50} \
+		meson test -C $(BUILD) crashloop --timeout-multiplier 10 --print-errorlogs --verbose
 
 # The .deb and the .rpm into dist/, at meson.build's version (packaging/README.md)
 package: deps

@@ -13,12 +13,12 @@
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
-#include <gst/rtsp-server/rtsp-server.h>
 
 #include "sdag-camera.h"
 #include "sdag-json.h"
 #include "sdag-test-http.h"
 #include "sdag-test-prom.h"
+#include "sdag-test-rtsp.h"
 #include "sdag-test-schema.h"
 #include "sdag-test-util.h"
 
@@ -272,53 +272,7 @@ wait_count(Sub *s, const char *topic, guint from, guint n)
 
 /* ---- the RTSP camera ---- */
 
-typedef struct {
-	GstRTSPServer *server;
-	guint source_id;
-	guint16 port;
-} Camera;
-
-static Camera camera;
-
-static void
-camera_start(Camera *c)
-{
-	g_autofree char *service = g_strdup_printf("%u", c->port);
-	g_autoptr(GstRTSPMountPoints) mounts = NULL;
-	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
-
-	c->server = gst_rtsp_server_new();
-	gst_rtsp_server_set_address(c->server, "127.0.0.1");
-	gst_rtsp_server_set_service(c->server, service);
-	mounts = gst_rtsp_server_get_mount_points(c->server);
-	gst_rtsp_media_factory_set_launch(
-	    factory,
-	    "( videotestsrc is-live=true pattern=ball ! "
-	    "video/x-raw,format=I420,width=320,height=240,framerate=15/1 ! "
-	    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
-	    "rtph264pay name=pay0 pt=96 config-interval=1 )");
-	gst_rtsp_media_factory_set_shared(factory, TRUE);
-	gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);
-	c->source_id = gst_rtsp_server_attach(c->server, NULL);
-	g_assert_cmpuint(c->source_id, >, 0);
-	c->port = (guint16)gst_rtsp_server_get_bound_port(c->server);
-}
-
-static GstRTSPFilterResult
-camera_remove_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
-{
-	return GST_RTSP_FILTER_REMOVE;
-}
-
-/* The camera goes away: no listener, every client dropped. */
-static void
-camera_stop(Camera *c)
-{
-	g_source_remove(c->source_id);
-	c->source_id = 0;
-	gst_rtsp_server_client_filter(c->server, camera_remove_cb, NULL);
-	g_clear_object(&c->server);
-}
+static SdagTestRtsp camera;
 
 /* ---- the daemon ---- */
 
@@ -573,10 +527,10 @@ camlive_continuity(void)
 
 	/* the camera goes away and comes back: the same job reconnects */
 	marks[0] = s->msgs->len;
-	camera_stop(&camera);
+	sdag_test_rtsp_stop(&camera);
 	wait_status(s, "gate", "backoff", job1, marks[0]);
 	wait_camera_up(&d, "gate", 0);
-	camera_start(&camera);
+	sdag_test_rtsp_start(&camera);
 	wait_status(s, "gate", "online", job1, marks[0]);
 	wait_count(s, events, marks[0], 1);
 
@@ -987,13 +941,13 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	gst_init(&argc, &argv);
 	broker_start(&broker);
-	camera_start(&camera);
+	sdag_test_rtsp_start(&camera);
 	g_test_add_func("/camlive/continuity", camlive_continuity);
 	g_test_add_func("/camlive/config-camera", camlive_config_camera);
 	g_test_add_func("/camlive/home-assistant", camlive_home_assistant);
 	g_test_add_func("/camlive/stats", camlive_stats);
 	rc = g_test_run();
-	camera_stop(&camera);
+	sdag_test_rtsp_stop(&camera);
 	broker_stop(&broker);
 	return rc;
 }

@@ -1764,6 +1764,56 @@ test_results_module(void)
 	sdag_test_rmtree(dir);
 }
 
+/* A requeued job that is running at every crash: after [jobs] max_attempts starts it fails
+ * (interrupted, saying so) instead of holding the head of the queue, and the job behind it
+ * runs. */
+static void
+test_restart_max_attempts(void)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	g_autofree char *dir = sdag_test_mkdtemp();
+	g_autofree char *conf = g_build_filename(dir, "streamdag.conf", NULL);
+	g_autofree char *data = g_build_filename(dir, "data", NULL);
+	const char *const args[] = {"--media-root", media_dir, "--config", conf, NULL};
+	SdagTestDaemon *d = NULL;
+	Fixture fa = {0};
+	Fixture *f = &fa;
+	g_autofree char *looping = NULL;
+	g_autofree char *behind = NULL;
+	g_autoptr(JsonNode) job = NULL;
+	g_autoptr(JsonNode) other = NULL;
+	JsonObject *o;
+
+	g_assert_true(
+	    g_file_set_contents(conf, "[jobs]\nmax_concurrent_jobs=1\nmax_attempts=2\n", -1, NULL));
+	f->session = soup_session_new();
+	d = sdag_test_daemon_start(data, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), args);
+	f->base = d->base;
+	register_pipeline(f, "slow", 40, 1);
+	looping = submit(f, "slow", url, "{\"on_interrupt\":\"requeue\"}");
+	behind = submit(f, "slow", url, NULL);
+	for (guint attempt = 1; attempt <= 2; attempt++) {
+		wait_processed(f, looping, 2);
+		sdag_test_daemon_kill(d);
+		d = sdag_test_daemon_start(data, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), args);
+		f->base = d->base;
+	}
+	job = get_job(f, looping);
+	o = json_node_get_object(job);
+	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "failed");
+	g_assert_cmpstr(error_code_of(o), ==, "interrupted");
+	g_assert_nonnull(strstr(
+	    json_object_get_string_member(json_object_get_object_member(o, "error"), "message"),
+	    ", 2 times: not requeued again ([jobs] max_attempts)"));
+	g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 2);
+	other = wait_terminal(f, behind);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(other), "status"), ==, "completed");
+	sdag_test_daemon_stop(d, SIGTERM);
+	g_object_unref(f->session);
+	sdag_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1807,6 +1857,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/jobs/restart/clean", test_restart_clean);
 	g_test_add_func("/sdag/jobs/cancel/at-shutdown", test_cancel_at_shutdown);
 	g_test_add_func("/sdag/jobs/restart/sigkill", test_restart_sigkill);
+	g_test_add_func("/sdag/jobs/restart/max-attempts", test_restart_max_attempts);
 
 	ret = g_test_run();
 	sdag_test_rmtree(media_dir);

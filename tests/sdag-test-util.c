@@ -699,14 +699,14 @@ sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env
 }
 
 /**
- * sdag_test_svc_restart:
- * @sig: how the running daemon is stopped: SIGTERM (a clean exit asserted) or SIGKILL
+ * sdag_test_svc_stop:
+ * @sig: SIGTERM (a clean exit asserted) or SIGKILL
  *
- * Stops the daemon and starts it again on the same config and data directory, and waits for
- * it to listen (on a new port when its listen address asks for port 0). Its log goes on.
+ * Stops the daemon and waits for it; its log is kept for sdag_test_svc_log(), and
+ * sdag_test_svc_respawn() starts it again.
  */
 void
-sdag_test_svc_restart(SdagTestSvc *s, int sig)
+sdag_test_svc_stop(SdagTestSvc *s, int sig)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *log = NULL;
@@ -718,9 +718,24 @@ sdag_test_svc_restart(SdagTestSvc *s, int sig)
 	g_clear_object(&s->proc);
 	log = sdag_test_svc_log(s);
 	g_string_assign(s->earlier, log);
+}
+
+/* Starts the daemon again on the same config and data directory, and waits for it to listen
+ * (on a new port when its listen address asks for port 0). Its log goes on. */
+void
+sdag_test_svc_respawn(SdagTestSvc *s)
+{
 	sdag_test_svc_launch(s);
 	g_free(s->base);
 	s->base = sdag_test_daemon_read_url(s->proc);
+}
+
+/* sdag_test_svc_stop() with @sig, then sdag_test_svc_respawn() */
+void
+sdag_test_svc_restart(SdagTestSvc *s, int sig)
+{
+	sdag_test_svc_stop(s, sig);
+	sdag_test_svc_respawn(s);
 }
 
 /* As sdag_test_svc_spawn(), and waits for its listening line. */
@@ -777,12 +792,12 @@ sdag_test_svc_free(SdagTestSvc *s)
 
 	if (s == NULL)
 		return;
-	if (g_subprocess_get_identifier(s->proc) != NULL) {
+	if (s->proc != NULL && g_subprocess_get_identifier(s->proc) != NULL) {
 		g_subprocess_send_signal(s->proc, SIGTERM);
 		g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
 		g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
 	}
-	g_object_unref(s->proc);
+	g_clear_object(&s->proc);
 	sdag_test_rmtree(s->dir);
 	g_free(s->dir);
 	g_free(s->conf);

@@ -284,6 +284,17 @@ sdag_config_set_max_jobs_cb(SdagConfig *self, const char *value, GError **error)
 }
 
 static gboolean
+sdag_config_set_max_attempts_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!sdag_config_parse_uint(value, 1, 1000, &v, error))
+		return FALSE;
+	self->max_attempts = (guint)v;
+	return TRUE;
+}
+
+static gboolean
 sdag_config_set_start_timeout_cb(SdagConfig *self, const char *value, GError **error)
 {
 	guint64 v = 0;
@@ -465,6 +476,7 @@ static const struct {
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
+    {"jobs", "max_attempts", sdag_config_set_max_attempts_cb},
     {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
     {"nodes", "cascade_dirs", sdag_config_set_cascade_dirs_cb},

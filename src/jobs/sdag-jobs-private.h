@@ -79,6 +79,7 @@ struct _SdagJobs {
 	SdagSourcePolicy policy;
 	guint max_running;
 	guint start_timeout_s;
+	guint max_attempts;
 	guint64 max_frame_pixels;
 	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
 	guint max_live;

@@ -20,7 +20,11 @@ sdag_jobs_interrupt(SdagJobs *self, SdagJob *job, JsonNode *summary)
 	    json_object_get_string_member_with_default(options, "on_interrupt", "fail");
 	g_autofree char *now = sdag_jobs_now();
 
-	if (g_strcmp0(on_interrupt, "requeue") == 0) {
+	gint64 attempts = json_object_get_int_member_with_default(job->record, "attempts", 0);
+
+	/* bounded: a job that is running at every crash would otherwise hold the head of the
+	 * queue (its place is its submission order) and starve the jobs behind it */
+	if (g_strcmp0(on_interrupt, "requeue") == 0 && attempts < (gint64)self->max_attempts) {
 		/* from the start under the same id: the partial rows go in the same batch as
 		 * the status, so no reader sees old rows of a queued job */
 		sdag_results_batch_delete_frames(batch, job->id);
@@ -40,8 +44,16 @@ sdag_jobs_interrupt(SdagJobs *self, SdagJob *job, JsonNode *summary)
 			g_warning("%s", error->message);
 		return;
 	}
-	sdag_jobs_set_error_member(
-	    job->record, "interrupted", "the daemon stopped while the job was running");
+	if (g_strcmp0(on_interrupt, "requeue") == 0) {
+		g_autofree char *why = g_strdup_printf(
+		    "the daemon stopped while the job was running, %" G_GINT64_FORMAT
+		    " times: not requeued again ([jobs] max_attempts)",
+		    attempts);
+		sdag_jobs_set_error_member(job->record, "interrupted", why);
+	} else {
+		sdag_jobs_set_error_member(
+		    job->record, "interrupted", "the daemon stopped while the job was running");
+	}
 	json_object_set_string_member(job->record, "finished_at", now);
 	json_object_set_int_member(
 	    job->record,

@@ -351,6 +351,7 @@ sdag_jobs_new(SdagStore *store,
 	self->types = types;
 	self->max_running = config->max_concurrent_jobs;
 	self->start_timeout_s = config->start_timeout_s;
+	self->max_attempts = config->max_attempts;
 	self->max_frame_pixels = config->max_frame_pixels;
 	self->live_config = &config->live;
 	self->max_live = MAX(config->live.max_live_jobs, 1u);

@@ -61,7 +61,7 @@ typedef struct {
 	guint64 store_write_buffer_bytes;
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
-	guint max_attempts; /* a requeued job that was interrupted this often fails */
+	guint max_attempts;	  /* a requeued job that was interrupted this often fails */
 	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
 	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
 	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */

@@ -16,6 +16,7 @@
 
 #include "sdag-camera.h"
 #include "sdag-json.h"
+#include "sdag-test-broker.h"
 #include "sdag-test-http.h"
 #include "sdag-test-prom.h"
 #include "sdag-test-rtsp.h"
@@ -27,200 +28,11 @@
 
 /* ---- the broker and its subscribers ---- */
 
-typedef struct {
-	GSubprocess *proc;
-	guint16 port;
-	char *dir;
-} Broker;
-
-static Broker broker;
-
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-port_open(guint16 port)
-{
-	g_autoptr(GSocketClient) c = g_socket_client_new();
-	g_autoptr(GSocketConnection) conn =
-	    g_socket_client_connect_to_host(c, "127.0.0.1", port, NULL, NULL);
-	return conn != NULL;
-}
-
-static void
-broker_start(Broker *b)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(
-	    G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autofree char *conf = NULL;
-	g_autofree char *text = NULL;
-	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-	b->dir = sdag_test_mkdtemp();
-	b->port = sdag_test_free_port();
-	conf = g_build_filename(b->dir, "mosquitto.conf", NULL);
-	/* as root mosquitto would switch to its own user, who cannot read our temp dirs */
-	text = g_strdup_printf(
-	    "listener %u 127.0.0.1\nuser %s\nallow_anonymous true\n", b->port, g_get_user_name());
-	g_assert_true(g_file_set_contents(conf, text, -1, &error));
-	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
-	b->proc = g_subprocess_launcher_spawn(l, &error, "mosquitto", "-c", conf, NULL);
-	g_assert_no_error(error);
-	while (!port_open(b->port)) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		g_usleep(20000);
-	}
-}
-
-static void
-broker_stop(Broker *b)
-{
-	g_subprocess_send_signal(b->proc, SIGTERM);
-	g_subprocess_wait(b->proc, NULL, NULL);
-	g_clear_object(&b->proc);
-	sdag_test_rmtree(b->dir);
-	g_free(b->dir);
-}
-
-typedef struct {
-	gboolean retain;
-	char *topic;
-	GBytes *payload;
-	char *text; /* the payload as text, NUL-terminated */
-} Msg;
-
-typedef struct {
-	GSubprocess *proc;
-	GDataInputStream *out;
-	GPtrArray *msgs; /* Msg */
-	GCancellable *cancel;
-} Sub;
-
-static void
-msg_free(Msg *m)
-{
-	g_free(m->topic);
-	g_bytes_unref(m->payload);
-	g_free(m->text);
-	g_free(m);
-}
-
-static void sub_read(Sub *s);
-
-/* "%r %t %x": retained flag, topic, payload in hex: binary snapshots and payloads with
- * newlines read as well as JSON */
-static void
-sub_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Sub *s = user_data;
-	g_autofree char *line =
-	    g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, NULL);
-	g_auto(GStrv) parts = NULL;
-
-	if (line == NULL)
-		return;
-	parts = g_strsplit(line, " ", 3);
-	if (g_strv_length(parts) >= 2) {
-		Msg *m = g_new0(Msg, 1);
-		const char *hex = parts[2] != NULL ? parts[2] : "";
-		gsize n = strlen(hex) / 2;
-		guint8 *raw = g_malloc(n + 1);
-
-		for (gsize i = 0; i < n; i++)
-			raw[i] = (guint8)(g_ascii_xdigit_value(hex[2 * i]) * 16 +
-					  g_ascii_xdigit_value(hex[2 * i + 1]));
-		raw[n] = '\0';
-		m->retain = g_strcmp0(parts[0], "1") == 0;
-		m->topic = g_strdup(parts[1]);
-		m->text = g_strndup((const char *)raw, n);
-		m->payload = g_bytes_new_take(raw, n);
-		g_ptr_array_add(s->msgs, m);
-	}
-	sub_read(s);
-}
-
-static void
-sub_read(Sub *s)
-{
-	g_data_input_stream_read_line_async(s->out, G_PRIORITY_DEFAULT, s->cancel, sub_line_cb, s);
-}
-
-static Sub *
-sub_start(const char *topic)
-{
-	Sub *s = g_new0(Sub, 1);
-	g_autofree char *port = g_strdup_printf("%u", broker.port);
-	g_autoptr(GSubprocessLauncher) l =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GError) error = NULL;
-
-	s->msgs = g_ptr_array_new_with_free_func((GDestroyNotify)msg_free);
-	s->cancel = g_cancellable_new();
-	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
-	s->proc = g_subprocess_launcher_spawn(l,
-					      &error,
-					      "mosquitto_sub",
-					      "-h",
-					      "127.0.0.1",
-					      "-p",
-					      port,
-					      "-q",
-					      "1",
-					      "-t",
-					      topic,
-					      "-F",
-					      "%r %t %x",
-					      NULL);
-	g_assert_no_error(error);
-	s->out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
-	sub_read(s);
-	sdag_test_spin(300); /* subscribed */
-	return s;
-}
-
-static void
-sub_free(Sub *s)
-{
-	g_cancellable_cancel(s->cancel);
-	g_subprocess_force_exit(s->proc);
-	g_subprocess_wait(s->proc, NULL, NULL);
-	sdag_test_spin(20);
-	g_object_unref(s->out);
-	g_object_unref(s->proc);
-	g_object_unref(s->cancel);
-	g_ptr_array_unref(s->msgs);
-	g_free(s);
-}
-
-/* The last message on @topic from index @from on, or NULL */
-static Msg *
-sub_last(Sub *s, const char *topic, guint from)
-{
-	for (guint i = s->msgs->len; i > from; i--) {
-		Msg *m = g_ptr_array_index(s->msgs, i - 1);
-		if (g_strcmp0(m->topic, topic) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-static guint
-sub_count(Sub *s, const char *topic, guint from)
-{
-	guint n = 0;
-
-	for (guint i = from; i < s->msgs->len; i++)
-		n += g_strcmp0(((Msg *)g_ptr_array_index(s->msgs, i))->topic, topic) == 0;
-	return n;
-}
+static SdagTestBroker broker;
 
 /* A camera's status message says @state (and, when given, runs @job_id). */
 static gboolean
-status_is(Msg *m, const char *state, const char *job_id)
+status_is(SdagTestMsg *m, const char *state, const char *job_id)
 {
 	g_autoptr(JsonNode) node = NULL;
 	JsonObject *o;
@@ -240,14 +52,14 @@ status_is(Msg *m, const char *state, const char *job_id)
 /* Runs the main context (the RTSP camera lives there) until the camera's last status from
  * @from on says @state, for @timeout_s at most. */
 static void
-wait_status(Sub *s, const char *camera, const char *state, const char *job_id, guint from)
+wait_status(SdagTestSub *s, const char *camera, const char *state, const char *job_id, guint from)
 {
 	g_autofree char *topic = g_strdup_printf(ROOT "/cameras/%s/status", camera);
 	gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
 
-	while (!status_is(sub_last(s, topic, from), state, job_id)) {
+	while (!status_is(sdag_test_sub_last(s, topic, from), state, job_id)) {
 		if (g_get_monotonic_time() > deadline) {
-			Msg *m = sub_last(s, topic, 0);
+			SdagTestMsg *m = sdag_test_sub_last(s, topic, 0);
 			g_error("camera %s: no status %s (job %s); last: %s",
 				camera,
 				state,
@@ -259,11 +71,11 @@ wait_status(Sub *s, const char *camera, const char *state, const char *job_id, g
 }
 
 static void
-wait_count(Sub *s, const char *topic, guint from, guint n)
+wait_count(SdagTestSub *s, const char *topic, guint from, guint n)
 {
 	gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
 
-	while (sub_count(s, topic, from) < n) {
+	while (sdag_test_sub_count(s, topic, from) < n) {
 		if (g_get_monotonic_time() > deadline)
 			g_error("fewer than %u messages on %s", n, topic);
 		sdag_test_spin(20);
@@ -413,7 +225,7 @@ wait_camera_up(Daemon *d, const char *camera, double up)
 /* Checks one event message against the Frigate schema, and its box against the detection
  * the job stored for that frame. Returns its seq. */
 static gint64
-check_event(Daemon *d, JsonNode *schema, Msg *m, guint *boxes_checked)
+check_event(Daemon *d, JsonNode *schema, SdagTestMsg *m, guint *boxes_checked)
 {
 	g_autoptr(JsonNode) node = sdag_json_parse(m->text, -1, NULL);
 	g_autoptr(GString) problems = g_string_new(NULL);
@@ -491,7 +303,7 @@ static void
 camlive_continuity(void)
 {
 	Daemon d = {0};
-	Sub *s = sub_start(ROOT "/#");
+	SdagTestSub *s = sdag_test_sub_start(&broker, ROOT "/#");
 	g_autofree char *body =
 	    camera_body(TRUE, "{\"backoff_initial_ms\":100,\"backoff_max_ms\":300}");
 	g_autofree char *job1 = NULL;
@@ -564,7 +376,7 @@ camlive_continuity(void)
 
 	/* what the subscriber saw */
 	for (guint i = 0; i < s->msgs->len; i++) {
-		Msg *m = g_ptr_array_index(s->msgs, i);
+		SdagTestMsg *m = g_ptr_array_index(s->msgs, i);
 
 		g_assert_null(strstr(m->text, PASSWORD));
 		if (g_strcmp0(m->topic, ROOT "/available") == 0 ||
@@ -591,13 +403,15 @@ camlive_continuity(void)
 	 * before them (only on change within one job, so not always during an outage) */
 	g_assert_true(g_hash_table_contains(count_topics, count));
 	for (guint k = 1; k < 3; k++)
-		g_assert_cmpuint(
-		    sub_count(s, count, marks[k]), >, sub_count(s, count, marks[k + 1]));
+		g_assert_cmpuint(sdag_test_sub_count(s, count, marks[k]),
+				 >,
+				 sdag_test_sub_count(s, count, marks[k + 1]));
 	/* the same events at the root, as Frigate publishes them, naming the camera */
-	g_assert_cmpuint(sub_count(s, ROOT "/events", 0), ==, sub_count(s, events, 0));
+	g_assert_cmpuint(
+	    sdag_test_sub_count(s, ROOT "/events", 0), ==, sdag_test_sub_count(s, events, 0));
 	/* the snapshot: a JPEG, retained */
 	{
-		Msg *m = sub_last(s, ROOT "/cameras/gate/snapshot", 0);
+		SdagTestMsg *m = sdag_test_sub_last(s, ROOT "/cameras/gate/snapshot", 0);
 		const guint8 *jpeg;
 
 		g_assert_nonnull(m);
@@ -648,7 +462,7 @@ camlive_continuity(void)
 		g_assert_cmpstr(r->ctype, ==, "image/jpeg");
 	}
 	daemon_stop(&d);
-	sub_free(s);
+	sdag_test_sub_free(s);
 }
 
 /* A config's camera: started with the daemon, read-only through the API, gone at the reload
@@ -657,7 +471,7 @@ static void
 camlive_config_camera(void)
 {
 	Daemon d = {0};
-	Sub *s = sub_start(ROOT "/cameras/door/#");
+	SdagTestSub *s = sdag_test_sub_start(&broker, ROOT "/cameras/door/#");
 	g_autofree char *confd = NULL;
 	g_autofree char *drop = NULL;
 	g_autofree char *text = NULL;
@@ -715,7 +529,7 @@ camlive_config_camera(void)
 		sdag_test_assert_error(r, 404, "camera_not_found");
 	}
 	daemon_stop(&d);
-	sub_free(s);
+	sdag_test_sub_free(s);
 }
 
 /* The Home Assistant device of a camera, field by field; the same unique ids after a
@@ -724,7 +538,7 @@ static void
 camlive_home_assistant(void)
 {
 	Daemon d = {0};
-	Sub *s = sub_start("homeassistant/#");
+	SdagTestSub *s = sdag_test_sub_start(&broker, "homeassistant/#");
 	g_autofree char *body = camera_body(TRUE, NULL);
 	g_autoptr(GHashTable) uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autofree char *url = NULL;
@@ -736,7 +550,7 @@ camlive_home_assistant(void)
 	    "homeassistant/binary_sensor/box1/"
 	    "streamdag_box1_yard_zone_yard_motion_occupancy/config"};
 	guint restart_mark;
-	Sub *late = NULL;
+	SdagTestSub *late = NULL;
 
 	daemon_start(&d, NULL);
 	url = g_strdup(d.svc->base);
@@ -747,11 +561,11 @@ camlive_home_assistant(void)
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
 		wait_count(s, want[i], 0, 1);
 	/* retained: what a Home Assistant started later reads */
-	late = sub_start("homeassistant/#");
+	late = sdag_test_sub_start(&broker, "homeassistant/#");
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
 		wait_count(late, want[i], 0, 1);
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
-		Msg *m = sub_last(late, want[i], 0);
+		SdagTestMsg *m = sdag_test_sub_last(late, want[i], 0);
 		g_autoptr(JsonNode) node = sdag_json_parse(m->text, -1, NULL);
 		JsonObject *o = json_node_get_object(node);
 		JsonObject *dev = json_object_get_object_member(o, "device");
@@ -818,17 +632,17 @@ camlive_home_assistant(void)
 	}
 	/* no entity of a job */
 	for (guint i = 0; i < s->msgs->len; i++)
-		g_assert_null(strstr(((Msg *)g_ptr_array_index(s->msgs, i))->topic, "job"));
+		g_assert_null(strstr(((SdagTestMsg *)g_ptr_array_index(s->msgs, i))->topic, "job"));
 
 	/* a restart announces the same entities again */
 	restart_mark = s->msgs->len;
 	sdag_test_svc_restart(d.svc, SIGTERM);
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
-		Msg *m;
+		SdagTestMsg *m;
 		g_autoptr(JsonNode) node = NULL;
 
 		wait_count(s, want[i], restart_mark, 1);
-		m = sub_last(s, want[i], restart_mark);
+		m = sdag_test_sub_last(s, want[i], restart_mark);
 		node = sdag_json_parse(m->text, -1, NULL);
 		g_assert_cmpstr(
 		    json_object_get_string_member(json_node_get_object(node), "unique_id"),
@@ -838,7 +652,7 @@ camlive_home_assistant(void)
 
 	/* deleted: every config topic of its device emptied, retained */
 	{
-		Sub *all = sub_start(ROOT "/cameras/yard/#");
+		SdagTestSub *all = sdag_test_sub_start(&broker, ROOT "/cameras/yard/#");
 		/* before the call: the answer may come after the first messages */
 		guint mark = s->msgs->len;
 		g_autoptr(SdagTestReply) r = call(&d, "DELETE", "/cameras/yard", NULL);
@@ -849,9 +663,9 @@ camlive_home_assistant(void)
 		g_assert_cmpuint(r->status, ==, 204);
 		for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
 			gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-			Msg *m;
+			SdagTestMsg *m;
 
-			while ((m = sub_last(s, want[i], mark)) == NULL ||
+			while ((m = sdag_test_sub_last(s, want[i], mark)) == NULL ||
 			       g_bytes_get_size(m->payload) != 0) {
 				g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 				sdag_test_spin(20);
@@ -863,13 +677,13 @@ camlive_home_assistant(void)
 			configs++;
 		g_assert_cmpuint(configs, ==, G_N_ELEMENTS(want));
 		for (guint i = 0; i < restart_mark; i++) {
-			Msg *m = g_ptr_array_index(s->msgs, i);
-			Msg *last;
+			SdagTestMsg *m = g_ptr_array_index(s->msgs, i);
+			SdagTestMsg *last;
 
 			/* the broker is shared: the other cases' cameras are theirs */
 			if (strstr(m->topic, "/streamdag_box1_yard_") == NULL)
 				continue;
-			last = sub_last(s, m->topic, mark);
+			last = sdag_test_sub_last(s, m->topic, mark);
 			if (last == NULL)
 				g_error("%s was not retracted", m->topic);
 			g_assert_cmpuint(g_bytes_get_size(last->payload), ==, 0);
@@ -878,24 +692,25 @@ camlive_home_assistant(void)
 		wait_count(all, ROOT "/cameras/yard/status", 0, 1);
 		{
 			gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-			Msg *m;
-			while ((m = sub_last(all, ROOT "/cameras/yard/status", 0)) == NULL ||
+			SdagTestMsg *m;
+			while ((m = sdag_test_sub_last(all, ROOT "/cameras/yard/status", 0)) ==
+				   NULL ||
 			       g_bytes_get_size(m->payload) != 0) {
 				g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 				sdag_test_spin(20);
 			}
 		}
-		sub_free(all);
+		sdag_test_sub_free(all);
 	}
 	/* the empty configs were retained: a Home Assistant started now finds none of them */
-	sub_free(late);
-	late = sub_start("homeassistant/#");
+	sdag_test_sub_free(late);
+	late = sdag_test_sub_start(&broker, "homeassistant/#");
 	sdag_test_spin(500);
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
-		g_assert_cmpuint(sub_count(late, want[i], 0), ==, 0);
-	sub_free(late);
+		g_assert_cmpuint(sdag_test_sub_count(late, want[i], 0), ==, 0);
+	sdag_test_sub_free(late);
 	daemon_stop(&d);
-	sub_free(s);
+	sdag_test_sub_free(s);
 }
 
 /* <root>/stats every second: the cameras' figures and the daemon's own. */
@@ -903,7 +718,7 @@ static void
 camlive_stats(void)
 {
 	Daemon d = {0};
-	Sub *s = sub_start(ROOT "/stats");
+	SdagTestSub *s = sdag_test_sub_start(&broker, ROOT "/stats");
 	g_autofree char *body = camera_body(FALSE, NULL);
 	g_autoptr(JsonNode) node = NULL;
 	JsonObject *o;
@@ -916,7 +731,7 @@ camlive_stats(void)
 		g_assert_cmpuint(r->status, ==, 201);
 	}
 	wait_count(s, ROOT "/stats", 0, 2);
-	node = sdag_json_parse(sub_last(s, ROOT "/stats", 0)->text, -1, NULL);
+	node = sdag_json_parse(sdag_test_sub_last(s, ROOT "/stats", 0)->text, -1, NULL);
 	o = json_node_get_object(node);
 	cam = json_object_get_object_member(json_object_get_object_member(o, "cameras"), "idle");
 	g_assert_cmpstr(json_object_get_string_member(cam, "state"), ==, "disabled");
@@ -930,7 +745,7 @@ camlive_stats(void)
 	g_assert_cmpint(json_object_get_int_member(service, "rss_bytes"), >, 1000000);
 	g_assert_cmpfloat(json_object_get_double_member(service, "cpu_percent"), >=, 0);
 	daemon_stop(&d);
-	sub_free(s);
+	sdag_test_sub_free(s);
 }
 
 int
@@ -940,7 +755,7 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	gst_init(&argc, &argv);
-	broker_start(&broker);
+	sdag_test_broker_start(&broker);
 	sdag_test_rtsp_start(&camera);
 	g_test_add_func("/camlive/continuity", camlive_continuity);
 	g_test_add_func("/camlive/config-camera", camlive_config_camera);
@@ -948,6 +763,6 @@ main(int argc, char **argv)
 	g_test_add_func("/camlive/stats", camlive_stats);
 	rc = g_test_run();
 	sdag_test_rtsp_stop(&camera);
-	broker_stop(&broker);
+	sdag_test_broker_stop(&broker);
 	return rc;
 }

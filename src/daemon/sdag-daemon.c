@@ -175,6 +175,20 @@ sdag_daemon_health_cb(gpointer user_data)
 	json_builder_add_string_value(b, sdag_store_get_path(d->store));
 	json_builder_set_member_name(b, "schema_version");
 	json_builder_add_int_value(b, sdag_store_get_schema_version(d->store));
+	{
+		guint files = 0;
+		guint64 bytes = 0;
+
+		/* after a crash: what the start replayed (a damaged tail is dropped) */
+		sdag_store_get_wal_replayed(d->store, &files, &bytes);
+		json_builder_set_member_name(b, "wal_replayed");
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "files");
+		json_builder_add_int_value(b, files);
+		json_builder_set_member_name(b, "bytes");
+		json_builder_add_int_value(b, (gint64)bytes);
+		json_builder_end_object(b);
+	}
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "node_types");
 	json_builder_add_int_value(b, types->len);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <rocksdb/c.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "sdag-error.h"
@@ -87,6 +88,8 @@ struct _SdagStore {
 	GMutex lock;	      /* guards full_since_us and the switch to read-write */
 	gint64 full_since_us; /* real time the store became full; 0 while it is not */
 	gint full;	      /* atomic: full_since_us != 0, read without the lock */
+	guint wal_files;      /* write-ahead log files found at open, replayed then */
+	guint64 wal_bytes;
 };
 
 typedef struct {
@@ -489,6 +492,44 @@ sdag_store_open(const char *path, GError **error)
  *
  * Returns: (transfer full): a store, or %NULL with @error set
  */
+/* The write-ahead log files RocksDB will replay at open: what the last run had not flushed */
+static void
+sdag_store_count_wal(SdagStore *self)
+{
+	g_autoptr(GDir) dir = g_dir_open(self->path, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *file = NULL;
+		struct stat st;
+
+		if (!g_str_has_suffix(name, ".log") || g_str_has_prefix(name, "LOG"))
+			continue;
+		file = g_build_filename(self->path, name, NULL);
+		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+			self->wal_files++;
+			self->wal_bytes += (guint64)st.st_size;
+		}
+	}
+	if (self->wal_files > 0)
+		g_message("store %s: %u write-ahead log file%s (%" G_GUINT64_FORMAT
+			  " bytes) replayed at open; a damaged tail, if any, is dropped "
+			  "(point-in-time recovery)",
+			  self->path,
+			  self->wal_files,
+			  self->wal_files == 1 ? "" : "s",
+			  self->wal_bytes);
+}
+
+/* What the open replayed of the write-ahead log: files and bytes (0 after a clean stop
+ * whose data was flushed). */
+void
+sdag_store_get_wal_replayed(SdagStore *self, guint *files, guint64 *bytes)
+{
+	*files = self->wal_files;
+	*bytes = self->wal_bytes;
+}
+
 SdagStore *
 sdag_store_open_with_options(const char *path, const SdagStoreOptions *options, GError **error)
 {
@@ -527,6 +568,11 @@ sdag_store_open_with_options(const char *path, const SdagStoreOptions *options, 
 	 * line after one that hit ENOSPC. Header level writes it at open only (the version and
 	 * the options), never while the daemon runs. */
 	rocksdb_options_set_info_log_level(self->options, 5 /* HEADER_LEVEL */);
+	/* After a crash or a power cut the log's tail may be torn or garbage: replay up to the
+	 * first damaged record and drop the rest, rather than refuse to open (an appliance
+	 * must not crash-loop). Each batch is one record, so what is kept is whole. */
+	rocksdb_options_set_wal_recovery_mode(self->options, 2 /* kPointInTimeRecovery */);
+	sdag_store_count_wal(self);
 	{
 		/* A point lookup of a key that is not there (an unknown job, a frame past the
 		 * end) would read a data block of every SST that might hold it; a bloom filter

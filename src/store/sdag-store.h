@@ -116,6 +116,7 @@ gboolean sdag_store_iter_range(SdagStore *self,
 			       GError **error);
 gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
 gboolean sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error);
+void sdag_store_get_wal_replayed(SdagStore *self, guint *files, guint64 *bytes);
 char *sdag_store_dup_property(SdagStore *self, const char *name);
 char *sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name);
 

@@ -5,7 +5,7 @@ BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
 
-.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize crashloop clean
+.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize crashloop soak clean
 
 all: build
 
@@ -38,6 +38,12 @@ coverage:
 crashloop: build
 	SDAG_CRASHLOOP_ITERATIONS=$${SDAG_CRASHLOOP_ITERATIONS:-50} \
 		meson test -C $(BUILD) crashloop --timeout-multiplier 10 --print-errorlogs --verbose
+
+# The soak at full length: 4 cameras for 30 minutes, a source restart every 2 minutes, and a
+# burst of 1000 jobs (tests/sdag-soak-test.c; make check runs 3 minutes and 100 jobs)
+soak: build
+	SDAG_SOAK_SECONDS=$${SDAG_SOAK_SECONDS:-1800} SDAG_BURST_JOBS=$${SDAG_BURST_JOBS:-1000} \
+		meson test -C $(BUILD) soak --timeout-multiplier 10 --print-errorlogs --verbose
 
 # The .deb and the .rpm into dist/, at meson.build's version (packaging/README.md)
 package: deps

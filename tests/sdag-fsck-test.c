@@ -885,6 +885,41 @@ fsck_wal_tail(gconstpointer data)
 	sdag_test_svc_free(svc);
 }
 
+/* [retention], configured: the ended jobs older than max_age go at start-up, audited; the
+ * store stays sound. Not configured (every other case here): nothing goes. */
+static void
+fsck_retention(void)
+{
+	g_autofree char *data = data_dir_of(golden);
+	g_autofree char *conf = g_build_filename(data, "retention.conf", NULL);
+	g_autoptr(SoupSession) s = soup_session_new();
+	SdagTestDaemon *d;
+
+	g_assert_true(
+	    g_file_set_contents(conf, "[retention]\nmax_age=1s\nstatuses=completed\n", -1, NULL));
+	/* the reference jobs are a second old at least */
+	g_usleep(1100 * 1000);
+	d = sdag_test_daemon_start(
+	    data, g_getenv("SDAG_TEST_PLUGIN_DIR"), (const char *const[]){"--config", conf, NULL});
+	{
+		g_autoptr(SdagTestReply) list = call(s, d->base, "GET", "/jobs", NULL);
+		g_autoptr(SdagTestReply) audit =
+		    call(s, d->base, "GET", "/history?actor=system", NULL);
+		g_autoptr(SdagTestReply) check = call(s, d->base, "GET", "/admin/fsck", NULL);
+
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+				     json_node_get_object(list->json), "jobs")),
+				 ==,
+				 0);
+		g_assert_nonnull(strstr(audit->text, "\"jobs.prune\""));
+		g_assert_nonnull(
+		    strstr(audit->text, "2 ended job(s) older than [retention] max_age"));
+		g_assert_true(
+		    json_object_get_boolean_member(json_node_get_object(check->json), "ok"));
+	}
+	sdag_test_daemon_stop(d, SIGTERM);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -913,6 +948,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &backup_cases[i], fsck_backup_refused);
 	}
 	g_test_add_func("/fsck/prune", fsck_prune);
+	g_test_add_func("/fsck/retention", fsck_retention);
 	g_test_add_data_func(
 	    "/fsck/wal-tail/truncated", GINT_TO_POINTER(WAL_TRUNCATED), fsck_wal_tail);
 	g_test_add_data_func("/fsck/wal-tail/garbage", GINT_TO_POINTER(WAL_GARBAGE), fsck_wal_tail);

@@ -283,6 +283,83 @@ sdag_config_set_max_jobs_cb(SdagConfig *self, const char *value, GError **error)
 	return TRUE;
 }
 
+/* "0" (off), or a number with its unit: 90d, 12h, 30m, 45s */
+static gboolean
+sdag_config_set_retention_max_age_cb(SdagConfig *self, const char *value, GError **error)
+{
+	gsize len = strlen(value);
+	guint64 n = 0;
+	guint64 unit = 0;
+	g_autofree char *digits = NULL;
+
+	if (g_strcmp0(value, "0") == 0) {
+		self->retention_max_age_s = 0;
+		return TRUE;
+	}
+	if (len >= 2) {
+		switch (value[len - 1]) {
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			break;
+		}
+	}
+	digits = g_strndup(value, len > 0 ? len - 1 : 0);
+	if (unit == 0 || !g_ascii_string_to_unsigned(digits, 10, 1, 100000, &n, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected 0 (off) or an age such as 90d, 12h, 30m, 45s, got '%s'",
+			    value);
+		return FALSE;
+	}
+	self->retention_max_age_s = n * unit;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_retention_statuses_cb(SdagConfig *self, const char *value, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+	guint mask = 0;
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *p = g_strstrip(parts[i]);
+		if (g_strcmp0(p, "completed") == 0)
+			mask |= 1 << 0;
+		else if (g_strcmp0(p, "failed") == 0)
+			mask |= 1 << 1;
+		else if (g_strcmp0(p, "cancelled") == 0)
+			mask |= 1 << 2;
+		else {
+			g_set_error(
+			    error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected completed, failed or cancelled (comma-separated), got '%s'",
+			    p);
+			return FALSE;
+		}
+	}
+	if (mask == 0) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_CONFIG, "name at least one status");
+		return FALSE;
+	}
+	self->retention_statuses = mask;
+	return TRUE;
+}
+
 static gboolean
 sdag_config_set_max_attempts_cb(SdagConfig *self, const char *value, GError **error)
 {
@@ -477,6 +554,8 @@ static const struct {
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
     {"jobs", "max_attempts", sdag_config_set_max_attempts_cb},
+    {"retention", "max_age", sdag_config_set_retention_max_age_cb},
+    {"retention", "statuses", sdag_config_set_retention_statuses_cb},
     {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
     {"nodes", "cascade_dirs", sdag_config_set_cascade_dirs_cb},

@@ -61,7 +61,10 @@ typedef struct {
 	guint64 store_write_buffer_bytes;
 	guint max_concurrent_jobs;
 	guint start_timeout_s;
-	guint max_attempts;	  /* a requeued job that was interrupted this often fails */
+	guint max_attempts; /* a requeued job that was interrupted this often fails */
+	/* [retention]: ended jobs older than this are pruned, hourly; 0 (the default): never */
+	guint64 retention_max_age_s;
+	guint retention_statuses; /* 1 << 0 completed, 1 << 1 failed, 1 << 2 cancelled */
 	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
 	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
 	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */

@@ -379,6 +379,45 @@ sdag_daemon_admin_cb(gpointer data,
 	return TRUE;
 }
 
+/* [retention]: the ended jobs older than max_age pruned, as POST /jobs/prune would, and the
+ * run audited. Only when configured: the daemon never deletes a job on its own. */
+static gboolean
+sdag_daemon_retention_cb(gpointer user_data)
+{
+	SdagDaemon *self = user_data;
+	static const SdagJobStatus all[] = {
+	    SDAG_JOB_COMPLETED, SDAG_JOB_FAILED, SDAG_JOB_CANCELLED};
+	SdagJobStatus statuses[G_N_ELEMENTS(all)];
+	guint n = 0;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) answer = NULL;
+	gint64 before_us =
+	    g_get_real_time() - (gint64)self->config->retention_max_age_s * G_USEC_PER_SEC;
+	gint64 deleted;
+
+	for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
+		if (self->config->retention_statuses & (1u << i))
+			statuses[n++] = all[i];
+	}
+	answer = sdag_jobs_prune(self->jobs, before_us, statuses, n, NULL, FALSE, &error);
+	if (answer == NULL) {
+		g_warning("retention: %s", error->message);
+		return G_SOURCE_CONTINUE;
+	}
+	deleted = json_object_get_int_member(json_node_get_object(answer), "deleted");
+	if (deleted > 0) {
+		g_autofree char *object = g_strdup_printf(
+		    "%" G_GINT64_FORMAT " ended job(s) older than [retention] max_age", deleted);
+		SdagHistoryEntry entry = {
+		    .actor = SDAG_HISTORY_SYSTEM, .action = "jobs.prune", .object = object};
+
+		g_message("retention: %s pruned", object);
+		if (!sdag_history_record(self->history, &entry, &error))
+			g_warning("retention: audit row not written: %s", error->message);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 /* A deleted or undeclared camera: what was published under its name is retracted. */
 static void
 sdag_daemon_camera_removed_cb(const char *name, gpointer user_data)
@@ -498,6 +537,10 @@ sdag_daemon_new(SdagConfig *config, GError **error)
 	/* the jobs recovered are adopted by their cameras, or cancelled when their camera
 	 * changed while the daemon was down */
 	sdag_cameras_start(self->cameras);
+	if (config->retention_max_age_s > 0) {
+		sdag_daemon_retention_cb(self);
+		self->retention_id = g_timeout_add_seconds(3600, sdag_daemon_retention_cb, self);
+	}
 	self->runonce = sdag_runonce_new(self->registry);
 	{
 		const SdagRestServices services = {
@@ -540,6 +583,7 @@ sdag_daemon_free(SdagDaemon *self)
 	if (self == NULL)
 		return;
 	g_clear_handle_id(&self->store_probe_id, g_source_remove);
+	g_clear_handle_id(&self->retention_id, g_source_remove);
 	/* a check or a backup reads the store on a worker thread and answers on a connection */
 	while (self->admin_running > 0)
 		g_main_context_iteration(NULL, TRUE);

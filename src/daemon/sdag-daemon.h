@@ -55,6 +55,7 @@ typedef struct {
 	gint64 stats_cpu_us;
 	gint64 stats_wall_us;
 	guint admin_running; /* checks and backups on worker threads: waited for at the end */
+	guint retention_id;  /* the hourly [retention] run, when configured */
 } SdagDaemon;
 
 SdagDaemon *sdag_daemon_new(SdagConfig *config, GError **error);

@@ -67,7 +67,7 @@ sanitize: deps
 	# tracer dies (SIGSEGV) before any leak is checked; without it the check runs whole
 	SDAG_TEST_SLOW=1 ASAN_OPTIONS=fast_unwind_on_malloc=0:intercept_tls_get_addr=0 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-		meson test -C build-asan --timeout-multiplier 5 --print-errorlogs
+		meson test -C build-asan --timeout-multiplier 5 --print-errorlogs $(SANITIZE_SUITES)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -582,14 +582,16 @@ sdag_feed_track_get(SdagFeedJob *fj,
 		t->entered_zones = g_ptr_array_new_with_free_func(g_free);
 		t->crossed_lines = json_array_new();
 		t->is_new = TRUE;
+		/* the frame it was first heard of, until a detection gives its box */
+		t->frame_id = f->frame_id;
+		t->pts_ms = f->pts_ns >= 0 ? f->pts_ns / 1000000 : -1;
+		t->frame_us = f->wall_us;
 		g_hash_table_insert(fj->tracks, &t->track_id, t);
 	}
 	if (!t->touched) {
 		t->touched = TRUE;
 		g_ptr_array_add(touched, t);
 	}
-	t->frame_id = f->frame_id;
-	t->pts_ms = f->pts_ns >= 0 ? f->pts_ns / 1000000 : -1;
 	return t;
 }
 
@@ -786,6 +788,10 @@ sdag_feed_process(SdagFeed *self, const SdagFeedFrame *f)
 		t->box[1] = d->y;
 		t->box[2] = d->w;
 		t->box[3] = d->h;
+		/* the frame of the box: an event of a later frame (a zone exit, a loss) does
+		 * not move it, so that box, frame_id and frame_time describe one frame */
+		t->frame_id = f->frame_id;
+		t->pts_ms = f->pts_ns >= 0 ? f->pts_ns / 1000000 : -1;
 		t->frame_us = f->wall_us;
 		if (d->score > t->top_score) {
 			t->top_score = d->score;

@@ -80,6 +80,13 @@ test_classify(void)
 	     "Internal data stream error.",
 	     "streaming stopped, reason error (-5)",
 	     SDAG_SOURCE_REASON_CONNECT_REFUSED},
+	    /* a server that answers what is not RTSP: it was reached, it is not a camera */
+	    {GST_RESOURCE_ERROR,
+	     GST_RESOURCE_ERROR_READ,
+	     "Could not read from resource.",
+	     "gstrtspsrc.c(6682): gst_rtsp_src_receive_response (): Could not receive message. "
+	     "(Parse error)",
+	     SDAG_SOURCE_REASON_DECODE_ERROR},
 	    {GST_STREAM_ERROR,
 	     GST_STREAM_ERROR_DECODE,
 	     "No valid frames decoded",

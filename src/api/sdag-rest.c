@@ -353,26 +353,35 @@ sdag_rest_query_uint(SoupServerMessage *msg,
 	return TRUE;
 }
 
-/* Answers 400 itself when the query holds a parameter not in @known. */
+/*
+ * Answers 400 itself when the query holds a parameter not in @known. The raw query is read,
+ * not libsoup's table of it, which leaves out a parameter with no '=' ("?state"): that one
+ * would otherwise be ignored, not refused.
+ */
 static gboolean
 sdag_rest_query_known(SoupServerMessage *msg, GHashTable *query, const char *const *known)
 {
-	GHashTableIter iter;
-	gpointer key;
+	const char *raw = g_uri_get_query(soup_server_message_get_uri(msg));
+	g_auto(GStrv) pairs = NULL;
 
-	if (query == NULL)
+	if (raw == NULL)
 		return TRUE;
-	g_hash_table_iter_init(&iter, query);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		if (!g_strv_contains(known, key)) {
-			g_autofree char *list = g_strjoinv(", ", (char **)known);
-			sdag_rest_reply_new_error(msg,
-						  SDAG_ERROR_BAD_REQUEST,
-						  "unknown query parameter '%s' (known: %s)",
-						  (const char *)key,
-						  list);
-			return FALSE;
-		}
+	pairs = g_strsplit(raw, "&", -1);
+	for (guint i = 0; pairs[i] != NULL; i++) {
+		const char *eq = strchr(pairs[i], '=');
+		/* NULL for an escape that is not one or decodes to NUL */
+		g_autofree char *key = g_uri_unescape_segment(pairs[i], eq, NULL);
+		g_autofree char *list = NULL;
+
+		if (pairs[i][0] == '\0' || (key != NULL && g_strv_contains(known, key)))
+			continue;
+		list = g_strjoinv(", ", (char **)known);
+		sdag_rest_reply_new_error(msg,
+					  SDAG_ERROR_BAD_REQUEST,
+					  "unknown query parameter '%s' (known: %s)",
+					  key != NULL ? key : pairs[i],
+					  list);
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -1108,7 +1117,9 @@ sdag_rest_finished_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_
 {
 	SdagRest *self = user_data;
 	const char *method = soup_server_message_get_method(msg);
-	const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+	/* NULL for a request line libsoup could not parse ("?%zz"): it answered 400 itself */
+	GUri *uri = soup_server_message_get_uri(msg);
+	const char *path = uri != NULL ? g_uri_get_path(uri) : NULL;
 	const gint64 *start = g_object_get_data(G_OBJECT(msg), "sdag-start-us");
 	guint status = soup_server_message_get_status(msg);
 	const SdagRoute *r = g_object_get_data(G_OBJECT(msg), "sdag-route");

@@ -44,7 +44,10 @@ sdag_camera_check_name(const char *name, GError **error)
 
 	if (len == 0 || len > SDAG_CAMERA_NAME_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
-		g_autofree char *shown = g_strescape(name, NULL);
+		/* bytes that are not UTF-8 are left for the answer to write as %XX, as it does
+		 * for every path; the rest is escaped */
+		g_autofree char *shown = g_utf8_validate(name, -1, NULL) ? g_strescape(name, NULL)
+									 : g_strdup(name);
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_BAD_REQUEST,

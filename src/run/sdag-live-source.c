@@ -51,6 +51,10 @@ sdag_live_classify_error(const GError *error, const char *debug)
 		if (strstr(error->message, "Not Found") != NULL ||
 		    strstr(d, "404 Not Found") != NULL)
 			return SDAG_SOURCE_REASON_NOT_FOUND;
+		/* the server answered what is not RTSP, or the stream is not RTP: reading it
+		 * worked, understanding it did not */
+		if (strstr(d, "(Parse error)") != NULL)
+			return SDAG_SOURCE_REASON_DECODE_ERROR;
 		if (strstr(d, "timed out") != NULL || strstr(d, "Timeout") != NULL ||
 		    strstr(d, "timeout") != NULL)
 			return SDAG_SOURCE_REASON_TIMEOUT;

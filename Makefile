@@ -4,8 +4,11 @@
 BUILD ?= build
 COVBUILD ?= build-cov
 COVERAGE_MIN ?= 85
+FUZZBUILD ?= build-fuzz
+# seconds of fuzzing per target (tests/fuzz/README.md); 0 replays the corpus only
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize crashloop soak clean
+.PHONY: all deps build demo check package bench bench-motion coverage format format-check sanitize fuzz fuzz-build crashloop soak clean
 
 all: build
 
@@ -69,6 +72,18 @@ sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		meson test -C build-asan --timeout-multiplier 5 --print-errorlogs $(SANITIZE_SUITES)
 
+# libFuzzer targets of the parsers of hostile input, built by clang under ASan and UBSan
+# (tests/fuzz/README.md): every corpus file replayed, then FUZZ_SECONDS of fuzzing per
+# target; a crash fails, its input kept in tests/fuzz/corpus/<target>/
+fuzz: fuzz-build
+	./tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+
+fuzz-build: deps
+	@./scripts/install-deps.sh --fuzz
+	@test -f $(FUZZBUILD)/build.ninja || CC=clang CXX=clang++ meson setup $(FUZZBUILD) \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+	meson compile -C $(FUZZBUILD) fuzz
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -76,4 +91,4 @@ format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(COVBUILD) build-asan
+	rm -rf $(BUILD) $(COVBUILD) build-asan $(FUZZBUILD)

@@ -22,6 +22,10 @@
 # --packaging adds what `make package` and the packaging stage of .ci/run use:
 # debhelper and dpkg-dev for the .deb, rpm for the .rpm, lintian to check them,
 # man-db for systemd-analyze verify (it opens the unit's man: pages).
+#
+# --fuzz adds what `make fuzz` and the fuzz stage of .ci/run use: clang and its
+# libFuzzer and sanitizer runtimes (libclang-rt-dev), llvm for llvm-symbolizer
+# (stack traces with lines).
 set -eu
 
 PACKAGES="
@@ -66,6 +70,9 @@ PACKAGES="
 "
 if [ "${1:-}" = "--packaging" ]; then
 	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian rpm man-db"
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+	PACKAGES="$PACKAGES clang llvm libclang-rt-dev"
 fi
 
 missing=""

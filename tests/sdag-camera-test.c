@@ -273,6 +273,26 @@ camera_name_longest(void)
 	g_assert_error(error, SDAG_ERROR, SDAG_ERROR_BAD_REQUEST);
 }
 
+/* Found by the camera fuzz target (tests/fuzz/corpus/camera/regress-source-without-host): a
+ * source with no host and a path of "//" raised a critical when its credentials were joined
+ * in; it is handed on as it is, for the job to refuse. */
+static void
+camera_fuzz_source_without_host(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SdagCamera) cam =
+	    parse("gate",
+		  "{\"source\":\"rtmp:/..//ate\",\"user\":\"u\",\"password\":\"p\","
+		  "\"pipeline_id\":\"p\",\"enabled\":false}",
+		  &error);
+	g_autofree char *url = NULL;
+
+	g_assert_no_error(error);
+	url = sdag_camera_source_with_credentials(cam, cam->password);
+	g_assert_nonnull(url);
+	g_assert_null(strstr(url, "u:p"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,5 +306,6 @@ main(int argc, char **argv)
 	g_test_add_func("/camera/schemes", camera_schemes);
 	g_test_add_func("/camera/source-credentials", camera_source_credentials);
 	g_test_add_func("/camera/name-longest", camera_name_longest);
+	g_test_add_func("/camera/fuzz/source-without-host", camera_fuzz_source_without_host);
 	return g_test_run();
 }

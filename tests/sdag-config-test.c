@@ -289,6 +289,40 @@ config_bad_file(void)
 	g_unlink(path);
 }
 
+/* Found by the config fuzz target (tests/fuzz/corpus/config/regress-key-not-utf8): GKeyFile
+ * takes a key that is not UTF-8, and the error quoted it as it was. */
+static void
+config_fuzz_key_not_utf8(void)
+{
+	static const char *const texts[] = {
+	    "[camera front_door]\nsource=rtsp://192.168.1.20/s\npassword_file\xa5=x\n",
+	    "[daemon]\nlog_lev\xa5l=debug\n",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		g_autoptr(SdagConfig) cfg = sdag_config_new();
+		g_autoptr(GError) error = NULL;
+		g_autofree char *path = NULL;
+		int fd;
+
+		g_assert_false(sdag_config_load_data(cfg, texts[i], strlen(texts[i]), &error));
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		g_assert_nonnull(strstr(error->message, "%A5"));
+		g_clear_error(&error);
+
+		/* from a file, with the file's name and the line */
+		fd = g_file_open_tmp("sdag-config-XXXXXX.conf", &path, &error);
+		g_assert_no_error(error);
+		close(fd);
+		g_assert_true(g_file_set_contents(path, texts[i], -1, &error));
+		g_assert_false(sdag_config_load_file(cfg, path, &error));
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		g_assert_nonnull(strstr(error->message, "%A5"));
+		g_unlink(path);
+	}
+}
+
 /* A main file and its drop-ins, written to a fresh directory. */
 typedef struct {
 	const char *name;
@@ -880,5 +914,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/config/cascade-dirs", config_cascade_dirs);
 	g_test_add_func("/sdag/config/missing-file", config_missing_file);
 	g_test_add_func("/sdag/config/bad-file", config_bad_file);
+	g_test_add_func("/sdag/config/fuzz/key-not-utf8", config_fuzz_key_not_utf8);
 	return g_test_run();
 }

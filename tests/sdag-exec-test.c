@@ -519,6 +519,16 @@ static const struct {
      "{\"frame_count\":3,\"duration_ms\":0,\"previous_detections\":[{\"label\":\"a\","
      "\"score\":1,\"box\":[1,2,3,\"4\"]}],\"track_ids\":[],\"nodes\":{}}",
      "state: previous_detections[0].box must hold 4 numbers"},
+    /* found by the checkpoint fuzz target (tests/fuzz/corpus/checkpoint/regress-box-beyond-float)
+     */
+    {"fuzz-box-beyond-float",
+     "{\"frame_count\":3,\"duration_ms\":0,\"previous_detections\":[{\"label\":\"a\","
+     "\"score\":1,\"box\":[1,3.3e60,3,4]}],\"track_ids\":[],\"nodes\":{}}",
+     "state: previous_detections[0] has a number beyond a float"},
+    {"fuzz-score-beyond-float",
+     "{\"frame_count\":3,\"duration_ms\":0,\"previous_detections\":[{\"label\":\"a\","
+     "\"score\":-1e39,\"box\":[1,2,3,4]}],\"track_ids\":[],\"nodes\":{}}",
+     "state: previous_detections[0] has a number beyond a float"},
     {"label-too-long",
      "{\"frame_count\":3,\"duration_ms\":0,\"previous_detections\":[{\"label\":"
      "\"0123456789012345678901234567890123\",\"score\":1,\"box\":[1,2,3,4]}],\"track_ids\":[],"

@@ -1473,6 +1473,98 @@ test_no_password_in_bodies(void)
 	g_assert_null(strstr(bodies->str, PASSWORD));
 }
 
+/* Found by the source fuzz target (tests/fuzz/corpus/source/regress-at-in-host): GUri keeps
+ * what follows a second '@' in the host, which the URL rebuilt for GStreamer read as
+ * credentials and another host. */
+static void
+test_fuzz_source_at_in_host(void)
+{
+	SdagSourcePolicy policy = {.allow_private_networks = TRUE};
+	static const char *const urls[] = {
+	    "rtsp://user:p%40s@192eam1s@19",
+	    "rtmp://u:p@x@10.0.0.1/live",
+	    "http://a@b@127.0.0.1/v.mp4",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(urls); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagSource) s = sdag_source_parse(urls[i], &policy, &error);
+		g_assert_null(s);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE);
+		/* the password stays out of the refusal */
+		g_assert_null(strstr(error->message, ":p@"));
+	}
+}
+
+/* Found by the source fuzz target (tests/fuzz/corpus/source/regress-live-zone-id): an IPv6
+ * zone came back decoded from GUri and the URL rebuilt for GStreamer did not parse. */
+static void
+test_fuzz_source_live_zone_id(void)
+{
+	SdagSourcePolicy policy = {.allow_private_networks = TRUE};
+	static const char *const urls[] = {"rtmp://[f::%25\x04]/", "rtsp://[fe80::1%25eth0]:554/s"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(urls); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagSource) s = sdag_source_parse(urls[i], &policy, &error);
+		g_assert_null(s);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE);
+	}
+}
+
+/* Found by the checkpoint fuzz target (tests/fuzz/corpus/checkpoint/regress-member-not-int):
+ * a counter that was an object raised a critical; a negative one read as a huge count. */
+static void
+test_fuzz_checkpoint_decode(void)
+{
+	static const struct {
+		const char *text;
+		gboolean ok;
+	} cases[] = {
+	    {"{\"next_frame_id\":1234,\"frames_in\":1240,\"frames_processed\":1234,"
+	     "\"dropped_frames\":6,\"reconnects\":2,\"exec\":{\"frame_count\":0}}",
+	     TRUE},
+	    {"{}", TRUE},
+	    {"{\"reconnects\":{\"frame_count\":3}}", FALSE},
+	    {"{\"next_frame_id\":[1]}", FALSE},
+	    {"{\"frames_in\":\"12\"}", FALSE},
+	    {"{\"frames_processed\":1.5}", FALSE},
+	    {"{\"dropped_frames\":-1}", FALSE},
+	    {"{\"reconnects\":4294967296}", FALSE},
+	    {"{\"next_frame_id\":null}", FALSE},
+	    {"[1]", FALSE},
+	    {"{\"next_frame_id\":", FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		SdagLiveCheckpoint cp;
+		gboolean ok =
+		    sdag_live_checkpoint_decode(cases[i].text, strlen(cases[i].text), &cp, &error);
+
+		g_assert_cmpint(ok, ==, cases[i].ok);
+		if (ok) {
+			g_assert_no_error(error);
+		} else {
+			g_assert_error(error, SDAG_ERROR, SDAG_ERROR_BAD_JSON);
+			g_assert_null(cp.exec);
+		}
+		sdag_live_checkpoint_clear(&cp);
+	}
+	{
+		const char *text = cases[0].text;
+		SdagLiveCheckpoint cp;
+		g_assert_true(sdag_live_checkpoint_decode(text, strlen(text), &cp, NULL));
+		g_assert_cmpuint(cp.next_frame_id, ==, 1234);
+		g_assert_cmpuint(cp.frames_in, ==, 1240);
+		g_assert_cmpuint(cp.frames_processed, ==, 1234);
+		g_assert_cmpuint(cp.dropped_frames, ==, 6);
+		g_assert_cmpuint(cp.reconnects, ==, 2);
+		g_assert_true(JSON_NODE_HOLDS_OBJECT(cp.exec));
+		sdag_live_checkpoint_clear(&cp);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1486,6 +1578,9 @@ main(int argc, char **argv)
 
 	g_test_add_func("/sdag/live/classify", test_classify);
 	g_test_add_func("/sdag/live/source-parse", test_source_parse);
+	g_test_add_func("/sdag/live/fuzz/source-at-in-host", test_fuzz_source_at_in_host);
+	g_test_add_func("/sdag/live/fuzz/checkpoint-decode", test_fuzz_checkpoint_decode);
+	g_test_add_func("/sdag/live/fuzz/source-live-zone-id", test_fuzz_source_live_zone_id);
 	g_test_add("/sdag/live/rtsp/reconnect",
 		   Fixture,
 		   NULL,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sdag-error.h"
+#include "sdag-query.h"
 #include "sdag-store.h"
 #include "sdag-test-util.h"
 
@@ -1183,6 +1184,35 @@ test_store_bloom_filter(StoreFixture *fixture, gconstpointer user_data)
 	assert_value(store, SDAG_STORE_JOBS, "job-02000", NULL);
 }
 
+/* Found by the keys fuzz target (tests/fuzz/corpus/keys/regress-cursor-leading-vtab): the
+ * parse skipped a leading '\v', so a cursor that was not one read as another seq. */
+static void
+test_store_fuzz_cursor_hex_only(void)
+{
+	static const char *const bad[] = {
+	    "\vffffffffffffffe",
+	    " 00000000000000f",
+	    "+00000000000000f",
+	    "0x0000000000000f",
+	    "000000000000000g",
+	    "0000000000000000",
+	    "ffffffffffffffff",
+	    "00000000000000f",
+	};
+	g_autofree char *formatted = sdag_query_cursor_format(0x2a);
+	guint64 seq = 0;
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		g_assert_false(sdag_query_cursor_parse(bad[i], &seq, &error));
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_BAD_CURSOR);
+	}
+	g_assert_true(sdag_query_cursor_parse(formatted, &seq, NULL));
+	g_assert_cmpuint(seq, ==, 0x2a);
+	g_assert_true(sdag_query_cursor_parse("00000000000000FF", &seq, NULL));
+	g_assert_cmpuint(seq, ==, 0xff);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1207,6 +1237,7 @@ main(int argc, char **argv)
 #undef ADD
 	g_test_add_func("/sdag/store/process-crash", test_store_process_crash);
 	g_test_add_func("/sdag/store/batch/count-free", test_store_batch_count_free);
+	g_test_add_func("/sdag/store/fuzz/cursor-hex-only", test_store_fuzz_cursor_hex_only);
 
 	return g_test_run();
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "sdag-error.h"
+#include "sdag-json.h"
 
 /*
  * The config is a GKeyFile read over the embedded default (the same text as
@@ -791,6 +792,23 @@ sdag_config_apply(SdagConfig *self, GKeyFile *kf, char **bad_group, char **bad_k
 	return sdag_config_apply_secret_keys(self, kf, bad_group, bad_key, error);
 }
 
+/*
+ * GKeyFile takes group and key names that are not UTF-8, and the errors quote them (and
+ * values): the message of a config error goes to the journal and into JSON answers, so its
+ * stray bytes are written as %XX.
+ */
+static void
+sdag_config_error_make_valid(GError *error)
+{
+	char *valid;
+
+	if (error == NULL || g_utf8_validate(error->message, -1, NULL))
+		return;
+	valid = sdag_json_make_valid(error->message);
+	g_free(error->message);
+	error->message = valid;
+}
+
 /**
  * sdag_config_load_data:
  *
@@ -808,9 +826,14 @@ sdag_config_load_data(SdagConfig *self, const char *data, gsize len, GError **er
 
 	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
 		g_set_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG, "%s", error_local->message);
+		sdag_config_error_make_valid(error != NULL ? *error : NULL);
 		return FALSE;
 	}
-	return sdag_config_apply(self, kf, &bad_group, &bad_key, error);
+	if (!sdag_config_apply(self, kf, &bad_group, &bad_key, error)) {
+		sdag_config_error_make_valid(error != NULL ? *error : NULL);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* A line's key, as GKeyFile reads it: the text before '=' without the spaces around it. */
@@ -888,6 +911,7 @@ sdag_config_load_one(SdagConfig *self, const char *path, GError **error)
 		g_prefix_error(error, "%s:%u: ", path, line);
 	else
 		g_prefix_error(error, "%s: ", path);
+	sdag_config_error_make_valid(error != NULL ? *error : NULL);
 	return FALSE;
 }
 

@@ -307,6 +307,10 @@ sdag_camera_source_with_credentials(const SdagCamera *camera, const char *passwo
 		return g_strdup(camera->source);
 	uri = g_uri_parse(camera->source, G_URI_FLAGS_ENCODED, NULL);
 	g_assert(uri != NULL); /* checked when the camera was made */
+	/* no host, no place for credentials: GLib refuses to join them to a path such as
+	 * "//x" ("rtmp:/..//x") with a critical and NULL; the job refuses the URL itself */
+	if (g_uri_get_host(uri) == NULL)
+		return g_strdup(camera->source);
 	user = g_uri_escape_string(camera->user, NULL, FALSE);
 	pass = password != NULL ? g_uri_escape_string(password, NULL, FALSE) : NULL;
 	return g_uri_join_with_user(G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,

@@ -843,6 +843,13 @@ sdag_exec_parse_detection(JsonNode *node, SdagDetection *d, guint i, GError **er
 			return sdag_exec_bad_state(
 			    error, "previous_detections[%u].box must hold 4 numbers", i);
 	}
+	/* a detection holds floats: a larger number would be loaded as infinity, and saved
+	 * again as null, which no checkpoint loads */
+	for (guint k = 0; k < 5; k++) {
+		if (fabs(v[k]) > G_MAXFLOAT)
+			return sdag_exec_bad_state(
+			    error, "previous_detections[%u] has a number beyond a float", i);
+	}
 	if (strlen(json_node_get_string(label)) >= sizeof(d->label))
 		return sdag_exec_bad_state(error,
 					   "previous_detections[%u].label is longer than %zu bytes",

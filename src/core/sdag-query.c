@@ -23,8 +23,13 @@ sdag_query_cursor_format(guint64 seq)
 gboolean
 sdag_query_cursor_parse(const char *cursor, guint64 *seq, GError **error)
 {
-	if (strlen(cursor) != 16 ||
-	    !g_ascii_string_to_unsigned(cursor, 16, 1, G_MAXUINT64 - 1, seq, NULL)) {
+	gboolean hex = strlen(cursor) == 16;
+
+	/* g_ascii_string_to_unsigned() skips leading white space such as '\v': sixteen hex
+	 * digits, nothing else, so that a cursor reads as exactly one seq */
+	for (guint i = 0; hex && i < 16; i++)
+		hex = g_ascii_isxdigit(cursor[i]);
+	if (!hex || !g_ascii_string_to_unsigned(cursor, 16, 1, G_MAXUINT64 - 1, seq, NULL)) {
 		g_set_error(error,
 			    SDAG_ERROR,
 			    SDAG_ERROR_BAD_CURSOR,

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "sdag-error.h"
 #include "sdag-json.h"
 
 /*
@@ -92,17 +93,96 @@ sdag_live_collect_cb(const guint8 *key,
 	return TRUE;
 }
 
+/*
+ * A counter of a checkpoint: missing is 0. json_object_get_int_member_with_default() would
+ * raise a critical on an object or an array and read a string as 0 or a negative number as
+ * a huge count; a store's bytes are not to be trusted so far.
+ */
+static gboolean
+sdag_live_checkpoint_count(JsonObject *o,
+			   const char *name,
+			   guint64 max,
+			   guint64 *out,
+			   GError **error)
+{
+	JsonNode *member = json_object_get_member(o, name);
+
+	*out = 0;
+	if (member == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(member) || json_node_get_value_type(member) != G_TYPE_INT64 ||
+	    json_node_get_int(member) < 0 || (guint64)json_node_get_int(member) > max) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_BAD_JSON,
+			    "'%s' of a checkpoint must be an integer from 0 to %" G_GUINT64_FORMAT,
+			    name,
+			    max);
+		return FALSE;
+	}
+	*out = (guint64)json_node_get_int(member);
+	return TRUE;
+}
+
+/**
+ * sdag_live_checkpoint_decode:
+ * @data: a checkpoint as sdag_live_checkpoint() stored it, or whatever the store holds
+ * @out: (out caller-allocates): the counters and the executor's state; cleared with
+ *   sdag_live_checkpoint_clear() whatever the result
+ *
+ * The pure half of the resume: no store, no runner. A counter that is missing reads as 0.
+ *
+ * Returns: FALSE with BAD_JSON when @data is no JSON object or a counter no integer >= 0
+ */
+gboolean
+sdag_live_checkpoint_decode(const char *data, gsize len, SdagLiveCheckpoint *out, GError **error)
+{
+	g_autoptr(JsonNode) node = NULL;
+	guint64 reconnects = 0;
+	JsonObject *o;
+
+	memset(out, 0, sizeof(*out));
+	node = sdag_json_parse(data, (gssize)len, error);
+	if (node == NULL)
+		return FALSE;
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error_literal(
+		    error, SDAG_ERROR, SDAG_ERROR_BAD_JSON, "a checkpoint is a JSON object");
+		return FALSE;
+	}
+	o = json_node_get_object(node);
+	if (!sdag_live_checkpoint_count(
+		o, "next_frame_id", G_MAXINT64, &out->next_frame_id, error) ||
+	    !sdag_live_checkpoint_count(o, "frames_in", G_MAXINT64, &out->frames_in, error) ||
+	    !sdag_live_checkpoint_count(
+		o, "frames_processed", G_MAXINT64, &out->frames_processed, error) ||
+	    !sdag_live_checkpoint_count(
+		o, "dropped_frames", G_MAXINT64, &out->dropped_frames, error) ||
+	    !sdag_live_checkpoint_count(o, "reconnects", G_MAXUINT, &reconnects, error))
+		return FALSE;
+	out->reconnects = (guint)reconnects;
+	if (json_object_has_member(o, "exec"))
+		out->exec = json_node_copy(json_object_get_member(o, "exec"));
+	return TRUE;
+}
+
+void
+sdag_live_checkpoint_clear(SdagLiveCheckpoint *checkpoint)
+{
+	g_clear_pointer(&checkpoint->exec, json_node_unref);
+}
+
 /* Reads the last checkpoint, drops the frame rows after it and rebuilds the summary. */
 gboolean
 sdag_live_resume(SdagLive *self, GError **error)
 {
 	g_autoptr(GBytes) blob = NULL;
-	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) error_local = NULL;
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	g_autoptr(SdagStoreBatch) batch = NULL;
 	g_autoptr(GBytes) start = NULL;
 	g_autofree char *prefix = NULL;
-	JsonObject *o;
+	SdagLiveCheckpoint cp;
 	gsize len = 0;
 	const char *data;
 
@@ -114,24 +194,21 @@ sdag_live_resume(SdagLive *self, GError **error)
 	if (blob == NULL)
 		return sdag_results_load(self->results, error);
 	data = g_bytes_get_data(blob, &len);
-	node = sdag_json_parse(data, (gssize)len, NULL);
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_warning("job %s: the checkpoint does not parse; starting afresh",
-			  self->parent.job_id);
+	if (!sdag_live_checkpoint_decode(data, len, &cp, &error_local)) {
+		g_warning("job %s: the checkpoint does not parse (%s); starting afresh",
+			  self->parent.job_id,
+			  error_local->message);
+		sdag_live_checkpoint_clear(&cp);
 		return sdag_results_load(self->results, error);
 	}
-	o = json_node_get_object(node);
-	self->first_frame_id =
-	    (guint64)json_object_get_int_member_with_default(o, "next_frame_id", 0);
-	self->base_in = (guint64)json_object_get_int_member_with_default(o, "frames_in", 0);
-	self->base_processed =
-	    (guint64)json_object_get_int_member_with_default(o, "frames_processed", 0);
-	self->base_dropped =
-	    (guint64)json_object_get_int_member_with_default(o, "dropped_frames", 0);
-	sdag_supervisor_set_reconnects(
-	    self->sup, (guint)json_object_get_int_member_with_default(o, "reconnects", 0));
-	if (json_object_has_member(o, "exec"))
-		self->resume_state = json_node_copy(json_object_get_member(o, "exec"));
+	self->first_frame_id = cp.next_frame_id;
+	self->base_in = cp.frames_in;
+	self->base_processed = cp.frames_processed;
+	self->base_dropped = cp.dropped_frames;
+	sdag_supervisor_set_reconnects(self->sup, cp.reconnects);
+	if (cp.exec != NULL)
+		self->resume_state = g_steal_pointer(&cp.exec);
+	sdag_live_checkpoint_clear(&cp);
 
 	/* the rows the checkpoint does not cover are written again under the same ids */
 	prefix = g_strdup_printf("%s/", self->parent.job_id);

@@ -53,6 +53,20 @@ SdagRunner *sdag_live_new(SdagStore *store,
 			  SdagRunnerDoneFunc done,
 			  gpointer user_data);
 
+/* A stored checkpoint (sdag-live-checkpoint.c), read back at the job's next start. */
+typedef struct {
+	guint64 next_frame_id;
+	guint64 frames_in;
+	guint64 frames_processed;
+	guint64 dropped_frames;
+	guint reconnects;
+	JsonNode *exec; /* nullable: the executor's state, for sdag_exec_load_state() */
+} SdagLiveCheckpoint;
+
+gboolean
+sdag_live_checkpoint_decode(const char *data, gsize len, SdagLiveCheckpoint *out, GError **error);
+void sdag_live_checkpoint_clear(SdagLiveCheckpoint *checkpoint);
+
 SdagSourceReason sdag_live_classify_error(const GError *error, const char *debug);
 
 G_END_DECLS

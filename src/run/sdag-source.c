@@ -312,6 +312,16 @@ sdag_source_parse_live(GUri *uri, const char *url, SdagSourceKind kind, GError *
 			    redacted);
 		return NULL;
 	}
+	/* as for http: a zone names an interface of this box, and GUri gives it back decoded
+	 * ("[f::%25x]" as "f::%x"), which the URL rebuilt below would not escape again */
+	if (strchr(host, '%') != NULL) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_UNSUPPORTED_SOURCE,
+			    "URL '%s': an IPv6 zone id is not supported",
+			    redacted);
+		return NULL;
+	}
 	if (g_uri_get_user(uri) != NULL && g_uri_get_user(uri)[0] != '\0')
 		source->user = g_uri_unescape_string(g_uri_get_user(uri), NULL);
 	if (g_uri_get_password(uri) != NULL && g_uri_get_password(uri)[0] != '\0')
@@ -350,6 +360,18 @@ sdag_source_parse(const char *url, const SdagSourcePolicy *policy, GError **erro
 			    SDAG_ERROR,
 			    SDAG_ERROR_UNSUPPORTED_SOURCE,
 			    "'%s' is not an absolute URL",
+			    redacted);
+		return NULL;
+	}
+	/* GUri ends the credentials at the first '@' and keeps the rest in the host
+	 * ("rtsp://u:p@x@10.0.0.1" has the host "x@10.0.0.1"), which the URL rebuilt for
+	 * GStreamer would read as credentials and another host: an '@' of a password is %40 */
+	if (g_uri_get_host(uri) != NULL && strchr(g_uri_get_host(uri), '@') != NULL) {
+		g_autofree char *redacted = sdag_source_redact(url);
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_UNSUPPORTED_SOURCE,
+			    "URL '%s' has an '@' in its host (write one of the password as %%40)",
 			    redacted);
 		return NULL;
 	}

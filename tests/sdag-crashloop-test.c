@@ -38,33 +38,6 @@ job_free(Job *j)
 	g_free(j);
 }
 
-static void
-make_clip(const char *path)
-{
-	g_autofree char *location = g_strdup_printf("location=%s", path);
-	const char *argv[] = {"gst-launch-1.0",
-			      "-q",
-			      "videotestsrc",
-			      "num-buffers=150",
-			      "pattern=ball",
-			      "!",
-			      "video/x-raw,format=I420,width=320,height=240,framerate=30/1",
-			      "!",
-			      "x264enc",
-			      "speed-preset=ultrafast",
-			      "!",
-			      "mp4mux",
-			      "!",
-			      "filesink",
-			      location,
-			      NULL};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &error);
-
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_wait_check(p, NULL, &error));
-}
-
 static SdagTestReply *
 call(SoupSession *s, SdagTestSvc *svc, const char *method, const char *path, const char *body)
 {
@@ -188,7 +161,7 @@ crashloop(void)
 	SdagTestSvc *svc;
 	guint n = iterations();
 
-	make_clip(clip);
+	sdag_test_make_clip(clip, 150, 320, 240, 30);
 	svc = sdag_test_svc_start(conf, "127.0.0.1:0", NULL);
 	g_assert_true(g_file_get_contents(pipeline, &def, NULL, NULL));
 	{

@@ -40,39 +40,6 @@ run_clear(Run *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
 
-/* Makes @path: a small H.264 clip in MP4, as the operator's cameras would send,
- * with gst-launch-1.0 (gstreamer1.0-tools, x264enc from -plugins-ugly). */
-static void
-make_clip(const char *path, guint frames)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *num = g_strdup_printf("num-buffers=%u", frames);
-	g_autofree char *location = g_strdup_printf("location=%s", path);
-	const char *argv[] = {"gst-launch-1.0",
-			      "-q",
-			      "videotestsrc",
-			      num,
-			      "pattern=ball",
-			      "!",
-			      "video/x-raw,format=I420,width=160,height=120,framerate=30/1",
-			      "!",
-			      "x264enc",
-			      "speed-preset=ultrafast",
-			      "!",
-			      "mp4mux",
-			      "!",
-			      "filesink",
-			      location,
-			      NULL};
-	g_autoptr(GSubprocess) p =
-	    g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
-
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_wait_check(p, NULL, &error));
-	g_assert_no_error(error);
-	g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
-}
-
 /* Runs streamdagctl with @args after --url; in @cwd when set. */
 static void
 ctl_run_in(Fixture *f, Run *r, const char *cwd, const char *const *args)
@@ -141,7 +108,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 	data_dir = g_build_filename(f->dir, "data", NULL);
 	conf = g_build_filename(f->dir, "streamdag.conf", NULL);
 	g_assert_cmpint(g_mkdir(f->media, 0755), ==, 0);
-	make_clip(f->clip, CLIP_FRAMES);
+	sdag_test_make_clip(f->clip, CLIP_FRAMES, 160, 120, 30);
 	/* one job at a time: a second job waits in the queue, where it can be cancelled */
 	g_assert_true(g_file_set_contents(conf, "[jobs]\nmax_concurrent_jobs=1\n", -1, NULL));
 
@@ -435,7 +402,7 @@ ctl_jobs_cancel(Fixture *f, gconstpointer data)
 		g_assert_true(g_file_set_contents(long_clip, bytes, (gssize)len, NULL));
 	} else {
 		long_clip = g_build_filename(f->media, "long.mp4", NULL);
-		make_clip(long_clip, 3000);
+		sdag_test_make_clip(long_clip, 3000, 160, 120, 30);
 	}
 
 	/* one job at a time: the clip waits behind two long jobs */

@@ -29,33 +29,6 @@ static char *clip;
 
 /* ---- the reference store ---- */
 
-static void
-make_clip(const char *path)
-{
-	g_autofree char *location = g_strdup_printf("location=%s", path);
-	const char *argv[] = {"gst-launch-1.0",
-			      "-q",
-			      "videotestsrc",
-			      "num-buffers=20",
-			      "pattern=ball",
-			      "!",
-			      "video/x-raw,format=I420,width=320,height=240,framerate=10/1",
-			      "!",
-			      "x264enc",
-			      "speed-preset=ultrafast",
-			      "!",
-			      "mp4mux",
-			      "!",
-			      "filesink",
-			      location,
-			      NULL};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &error);
-
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_wait_check(p, NULL, &error));
-}
-
 static SdagTestReply *
 call(SoupSession *s, const char *base, const char *method, const char *path, const char *body)
 {
@@ -932,7 +905,7 @@ main(int argc, char **argv)
 		g_autofree char *media = g_path_get_dirname(clip);
 		g_assert_cmpint(g_mkdir(media, 0700), ==, 0);
 	}
-	make_clip(clip);
+	sdag_test_make_clip(clip, 20, 320, 240, 10);
 	make_golden();
 	g_test_add_func("/fsck/clean", fsck_clean);
 	for (guint i = 0; i < G_N_ELEMENTS(corruptions); i++) {

@@ -267,27 +267,7 @@ soak_burst(void)
 	g_autoptr(GRand) rand = g_rand_new_with_seed(1);
 	gint64 start;
 
-	{
-		g_autofree char *location = g_strdup_printf("location=%s", clip);
-		const char *argv[] = {"gst-launch-1.0",
-				      "-q",
-				      "videotestsrc",
-				      "num-buffers=10",
-				      "!",
-				      "video/x-raw,format=I420,width=160,height=120,framerate=10/1",
-				      "!",
-				      "x264enc",
-				      "speed-preset=ultrafast",
-				      "!",
-				      "mp4mux",
-				      "!",
-				      "filesink",
-				      location,
-				      NULL};
-		g_autoptr(GError) error = NULL;
-		g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &error);
-		g_assert_true(g_subprocess_wait_check(p, NULL, &error));
-	}
+	sdag_test_make_clip(clip, 10, 160, 120, 10);
 	svc = sdag_test_svc_start(conf, "127.0.0.1:0", NULL);
 	{
 		g_autoptr(SdagTestReply) r =

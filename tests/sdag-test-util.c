@@ -971,3 +971,40 @@ sdag_test_warnings_capture(const char *domain, GPtrArray *into)
 	capture_into = into;
 	g_log_set_writer_func(sdag_test_capture_writer, NULL, NULL);
 }
+
+/**
+ * sdag_test_make_clip:
+ *
+ * Writes @path: @frames frames of a moving ball, @width x @height at @fps, H.264 in MP4,
+ * made with gst-launch-1.0 (x264enc, mp4mux), as a camera would send them.
+ */
+void
+sdag_test_make_clip(const char *path, guint frames, guint width, guint height, guint fps)
+{
+	g_autofree char *num = g_strdup_printf("num-buffers=%u", frames);
+	g_autofree char *caps = g_strdup_printf(
+	    "video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1", width, height, fps);
+	g_autofree char *location = g_strdup_printf("location=%s", path);
+	const char *argv[] = {"gst-launch-1.0",
+			      "-q",
+			      "videotestsrc",
+			      num,
+			      "pattern=ball",
+			      "!",
+			      caps,
+			      "!",
+			      "x264enc",
+			      "speed-preset=ultrafast",
+			      "!",
+			      "mp4mux",
+			      "!",
+			      "filesink",
+			      location,
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_wait_check(p, NULL, &error));
+	g_assert_no_error(error);
+}

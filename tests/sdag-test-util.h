@@ -82,6 +82,7 @@ typedef struct {
 SdagTestSvc *sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env);
 SdagTestSvc *sdag_test_svc_start(const char *conf, const char *listen, const char *const *env);
 void sdag_test_svc_restart(SdagTestSvc *s, int sig);
+void sdag_test_make_clip(const char *path, guint frames, guint width, guint height, guint fps);
 void sdag_test_svc_stop(SdagTestSvc *s, int sig);
 void sdag_test_svc_respawn(SdagTestSvc *s);
 char *sdag_test_svc_log(SdagTestSvc *s);

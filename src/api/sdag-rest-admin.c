@@ -14,18 +14,6 @@
 #include "sdag-query.h"
 #include "sdag-rest-private.h"
 
-static void
-sdag_rest_admin_done_cb(JsonNode *result, const GError *error, gpointer user_data)
-{
-	g_autoptr(SoupServerMessage) msg = user_data;
-
-	if (result != NULL)
-		sdag_rest_reply_json(msg, SOUP_STATUS_OK, result);
-	else
-		sdag_rest_reply_error(msg, error);
-	soup_server_message_unpause(msg);
-}
-
 /* The answer waits, without blocking the loop, for the work on a worker thread. */
 static void
 sdag_rest_admin_start(SdagRest *self, SoupServerMessage *msg, const char *backup_dir)
@@ -35,7 +23,7 @@ sdag_rest_admin_start(SdagRest *self, SoupServerMessage *msg, const char *backup
 	soup_server_message_pause(msg);
 	if (!self->svc.admin(self->svc.admin_data,
 			     backup_dir,
-			     sdag_rest_admin_done_cb,
+			     sdag_rest_answer_paused,
 			     g_object_ref(msg),
 			     &error)) {
 		g_object_unref(msg);

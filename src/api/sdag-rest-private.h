@@ -40,6 +40,7 @@ void sdag_rest_reply_error(SoupServerMessage *msg, const GError *error);
 G_GNUC_PRINTF(3, 4)
 void sdag_rest_reply_new_error(SoupServerMessage *msg, SdagError code, const char *fmt, ...);
 JsonNode *sdag_rest_read_json(SoupServerMessage *msg);
+void sdag_rest_answer_paused(JsonNode *result, const GError *error, gpointer user_data);
 
 void
 sdag_rest_cameras_list(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query);

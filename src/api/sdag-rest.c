@@ -614,8 +614,10 @@ sdag_rest_job_snapshot(SdagRest *self, SoupServerMessage *msg, const char *arg, 
 	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "image/jpeg", jpeg);
 }
 
-static void
-sdag_rest_pipeline_ran_cb(JsonNode *result, const GError *error, gpointer user_data)
+/* The answer of work done off the main loop (POST /pipelines/{id}/run, the admin routes),
+ * for a message paused until then: @user_data holds a reference to it. */
+void
+sdag_rest_answer_paused(JsonNode *result, const GError *error, gpointer user_data)
 {
 	g_autoptr(SoupServerMessage) msg = user_data;
 
@@ -641,7 +643,7 @@ sdag_rest_pipeline_run(SdagRest *self, SoupServerMessage *msg, const char *arg, 
 				 arg,
 				 ctype,
 				 body,
-				 sdag_rest_pipeline_ran_cb,
+				 sdag_rest_answer_paused,
 				 g_object_ref(msg),
 				 &error)) {
 		g_object_unref(msg);

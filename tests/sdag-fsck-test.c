@@ -819,6 +819,8 @@ fsck_wal_tail(gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
 	gsize len = 0;
+	GStatBuf st;
+	gint64 damaged_size;
 
 	wait_terminal(s, svc->base, id);
 	sdag_test_svc_stop(svc, SIGKILL);
@@ -837,6 +839,8 @@ fsck_wal_tail(gconstpointer data)
 		memset(text + len - 512, 0, 512);
 		g_assert_true(g_file_set_contents(wal, text, (gssize)len, &error));
 	}
+	g_assert_cmpint(g_stat(wal, &st), ==, 0);
+	damaged_size = st.st_size;
 	sdag_test_svc_respawn(svc);
 	{
 		g_autoptr(SdagTestReply) h = call(s, svc->base, "GET", "/healthz", NULL);
@@ -847,14 +851,33 @@ fsck_wal_tail(gconstpointer data)
 		    json_object_get_object_member(json_node_get_object(h->json), "store");
 		JsonObject *replayed = json_object_get_object_member(store, "wal_replayed");
 
+		JsonObject *dropped = json_object_get_object_member(store, "wal_dropped");
+
 		g_assert_cmpuint(h->status, ==, 200);
 		g_assert_cmpint(json_object_get_int_member(replayed, "files"), >=, 1);
 		g_assert_cmpint(json_object_get_int_member(replayed, "bytes"), >, 0);
+		g_assert_cmpint(json_object_get_int_member(replayed, "batches"), >, 0);
+		/* what went: the damaged bytes, at least, and no more than the log held */
+		g_assert_nonnull(dropped);
+		g_assert_cmpstr(
+		    json_object_get_string_member(dropped, "file"), ==, strrchr(wal, '/') + 1);
+		g_assert_cmpint(json_object_get_int_member(dropped, "bytes"),
+				>=,
+				damage == WAL_TRUNCATED ? 1
+				: damage == WAL_GARBAGE ? 4096
+							: 512);
+		/* the newest log is the last replayed: from the damage to its end */
+		g_assert_cmpint(json_object_get_int_member(dropped, "offset") +
+				    json_object_get_int_member(dropped, "bytes"),
+				==,
+				damaged_size);
 		g_assert_cmpuint(p->status, ==, 200);
 		if (!json_object_get_boolean_member(json_node_get_object(check->json), "ok"))
 			g_error("after a damaged log tail: %s", check->text);
 	}
 	g_assert_true(sdag_test_svc_wait_log(svc, "replayed at open", 1000));
+	g_assert_true(
+	    sdag_test_svc_wait_log(svc, "after the last whole write batch are dropped", 1000));
 	sdag_test_svc_free(svc);
 }
 

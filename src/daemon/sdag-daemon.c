@@ -176,18 +176,35 @@ sdag_daemon_health_cb(gpointer user_data)
 	json_builder_set_member_name(b, "schema_version");
 	json_builder_add_int_value(b, sdag_store_get_schema_version(d->store));
 	{
-		guint files = 0;
-		guint64 bytes = 0;
+		const SdagStoreWal *wal = sdag_store_get_wal(d->store);
 
-		/* after a crash: what the start replayed (a damaged tail is dropped) */
-		sdag_store_get_wal_replayed(d->store, &files, &bytes);
+		/* after a crash: what the start replayed, and what it dropped of a damaged tail */
 		json_builder_set_member_name(b, "wal_replayed");
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "files");
-		json_builder_add_int_value(b, files);
+		json_builder_add_int_value(b, wal->files);
 		json_builder_set_member_name(b, "bytes");
-		json_builder_add_int_value(b, (gint64)bytes);
+		json_builder_add_int_value(b, (gint64)wal->bytes);
+		json_builder_set_member_name(b, "batches");
+		json_builder_add_int_value(b, (gint64)wal->batches);
+		json_builder_set_member_name(b, "last_sequence");
+		json_builder_add_int_value(b, (gint64)wal->last_sequence);
 		json_builder_end_object(b);
+		json_builder_set_member_name(b, "wal_dropped");
+		if (wal->damage == NULL) {
+			json_builder_add_null_value(b);
+		} else {
+			json_builder_begin_object(b);
+			json_builder_set_member_name(b, "damage");
+			json_builder_add_string_value(b, wal->damage);
+			json_builder_set_member_name(b, "file");
+			json_builder_add_string_value(b, wal->damaged_file);
+			json_builder_set_member_name(b, "offset");
+			json_builder_add_int_value(b, (gint64)wal->damaged_at);
+			json_builder_set_member_name(b, "bytes");
+			json_builder_add_int_value(b, (gint64)wal->dropped_bytes);
+			json_builder_end_object(b);
+		}
 	}
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "node_types");

@@ -16,6 +16,7 @@
 
 #include "sdag-error.h"
 #include "sdag-store.h"
+#include "sdag-wal.h"
 
 /*
  * SdagStore: the daemon's one RocksDB database.
@@ -88,8 +89,8 @@ struct _SdagStore {
 	GMutex lock;	      /* guards full_since_us and the switch to read-write */
 	gint64 full_since_us; /* real time the store became full; 0 while it is not */
 	gint full;	      /* atomic: full_since_us != 0, read without the lock */
-	guint wal_files;      /* write-ahead log files found at open, replayed then */
-	guint64 wal_bytes;
+	SdagStoreWal wal;     /* what the open found in the write-ahead log */
+	char *wal_damaged_file;
 };
 
 typedef struct {
@@ -492,42 +493,95 @@ sdag_store_open(const char *path, GError **error)
  *
  * Returns: (transfer full): a store, or %NULL with @error set
  */
-/* The write-ahead log files RocksDB will replay at open: what the last run had not flushed */
-static void
-sdag_store_count_wal(SdagStore *self)
+static gint
+sdag_store_wal_cmp(gconstpointer a, gconstpointer b)
 {
-	g_autoptr(GDir) dir = g_dir_open(self->path, 0, NULL);
-	const char *name;
+	/* 000012.log before 000103.log: same width, so by length then bytes */
+	const char *x = *(const char *const *)a;
+	const char *y = *(const char *const *)b;
+	gsize lx = strlen(x);
+	gsize ly = strlen(y);
 
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *file = NULL;
-		struct stat st;
-
-		if (!g_str_has_suffix(name, ".log") || g_str_has_prefix(name, "LOG"))
-			continue;
-		file = g_build_filename(self->path, name, NULL);
-		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-			self->wal_files++;
-			self->wal_bytes += (guint64)st.st_size;
-		}
-	}
-	if (self->wal_files > 0)
-		g_message("store %s: %u write-ahead log file%s (%" G_GUINT64_FORMAT
-			  " bytes) replayed at open; a damaged tail, if any, is dropped "
-			  "(point-in-time recovery)",
-			  self->path,
-			  self->wal_files,
-			  self->wal_files == 1 ? "" : "s",
-			  self->wal_bytes);
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
 }
 
-/* What the open replayed of the write-ahead log: files and bytes (0 after a clean stop
- * whose data was flushed). */
-void
-sdag_store_get_wal_replayed(SdagStore *self, guint *files, guint64 *bytes)
+/* The write-ahead log RocksDB will replay at open: what the last run had not flushed. Read
+ * first, in order, the way point-in-time recovery reads it, so that what it drops after a
+ * damaged record can be said: RocksDB does not. */
+static void
+sdag_store_scan_wal(SdagStore *self)
 {
-	*files = self->wal_files;
-	*bytes = self->wal_bytes;
+	g_autoptr(GDir) dir = g_dir_open(self->path, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	SdagStoreWal *wal = &self->wal;
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
+		if (g_str_has_suffix(name, ".log") && !g_str_has_prefix(name, "LOG"))
+			g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, sdag_store_wal_cmp);
+	for (guint i = 0; i < names->len; i++) {
+		g_autofree char *file = g_build_filename(self->path, names->pdata[i], NULL);
+		g_autoptr(GError) error = NULL;
+		SdagWalScan scan;
+		struct stat st;
+
+		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+			continue;
+		wal->files++;
+		wal->bytes += (guint64)st.st_size;
+		if (wal->damage != NULL) {
+			/* after a damaged record nothing later is replayed */
+			wal->dropped_bytes += (guint64)st.st_size;
+			continue;
+		}
+		if (!sdag_wal_scan_file(file, &scan, &error)) {
+			g_warning("%s", error->message);
+			continue;
+		}
+		wal->batches += scan.batches;
+		wal->last_sequence = MAX(wal->last_sequence, scan.last_sequence);
+		if (scan.damage != NULL) {
+			wal->damage = scan.damage;
+			wal->dropped_bytes += scan.dropped_bytes;
+			self->wal_damaged_file = g_strdup(names->pdata[i]);
+			wal->damaged_file = self->wal_damaged_file;
+			wal->damaged_at = scan.kept_bytes;
+		}
+	}
+	if (wal->files == 0)
+		return;
+	g_message("store %s: %u write-ahead log file%s (%" G_GUINT64_FORMAT
+		  " bytes) replayed at open: %" G_GUINT64_FORMAT
+		  " write batches up to sequence %" G_GUINT64_FORMAT,
+		  self->path,
+		  wal->files,
+		  wal->files == 1 ? "" : "s",
+		  wal->bytes,
+		  wal->batches,
+		  wal->last_sequence);
+	if (wal->damage != NULL)
+		g_warning("store %s: the write-ahead log is damaged (%s) at byte %" G_GUINT64_FORMAT
+			  " of %s: %" G_GUINT64_FORMAT
+			  " bytes after the last whole write batch are dropped (point-in-time "
+			  "recovery); what was acknowledged before them is kept",
+			  self->path,
+			  wal->damage,
+			  wal->damaged_at,
+			  wal->damaged_file,
+			  wal->dropped_bytes);
+}
+
+/**
+ * sdag_store_get_wal:
+ * @self: a store
+ *
+ * Returns: (transfer none): what the open found in the write-ahead log
+ */
+const SdagStoreWal *
+sdag_store_get_wal(SdagStore *self)
+{
+	return &self->wal;
 }
 
 SdagStore *
@@ -572,7 +626,7 @@ sdag_store_open_with_options(const char *path, const SdagStoreOptions *options, 
 	 * first damaged record and drop the rest, rather than refuse to open (an appliance
 	 * must not crash-loop). Each batch is one record, so what is kept is whole. */
 	rocksdb_options_set_wal_recovery_mode(self->options, 2 /* kPointInTimeRecovery */);
-	sdag_store_count_wal(self);
+	sdag_store_scan_wal(self);
 	{
 		/* A point lookup of a key that is not there (an unknown job, a frame past the
 		 * end) would read a data block of every SST that might hold it; a bloom filter
@@ -627,6 +681,7 @@ sdag_store_free(SdagStore *self)
 		rocksdb_options_destroy(self->options);
 	g_mutex_clear(&self->lock);
 	g_free(self->path);
+	g_free(self->wal_damaged_file);
 	g_free(self);
 }
 

@@ -116,7 +116,20 @@ gboolean sdag_store_iter_range(SdagStore *self,
 			       GError **error);
 gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
 gboolean sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error);
-void sdag_store_get_wal_replayed(SdagStore *self, guint *files, guint64 *bytes);
+/* What the open found in the write-ahead log (RocksDB replays it; a damaged tail is
+ * dropped, point-in-time recovery): all zero after a clean stop whose data was flushed. */
+typedef struct {
+	guint files;
+	guint64 bytes;
+	guint64 batches;       /* whole write batches replayed */
+	guint64 last_sequence; /* the last sequence number among them */
+	guint64 dropped_bytes; /* after the first damage, to the end of the log */
+	const char *damage;    /* NULL, or "torn", "checksum", "zeroed", "garbage", "fragments" */
+	const char *damaged_file; /* the file's name, NULL without damage */
+	guint64 damaged_at;	  /* offset in it where the kept batches end */
+} SdagStoreWal;
+
+const SdagStoreWal *sdag_store_get_wal(SdagStore *self);
 char *sdag_store_dup_property(SdagStore *self, const char *name);
 char *sdag_store_dup_family_property(SdagStore *self, SdagStoreFamily family, const char *name);
 

@@ -15,7 +15,7 @@ CORPUS=tests/fuzz/corpus
 WORK=$BUILD/fuzz-work
 
 # target and the longest input each is fed, in bytes
-TARGETS="dag:16384 jobreq:4096 camera:4096 config:16384 source:1024 keys:256 checkpoint:16384"
+TARGETS="dag:16384 jobreq:4096 camera:4096 config:16384 source:1024 keys:256 checkpoint:16384 wal:131072"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

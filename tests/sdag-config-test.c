@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "sdag-config.h"
+#include "sdag-decode.h"
 #include "sdag-error.h"
 #include "sdag-framelimit.h"
 
@@ -232,6 +233,42 @@ config_max_frame_pixels(void)
 		g_assert_nonnull(
 		    strstr(error->message,
 			   "[jobs] max_frame_pixels: expected an integer from 1 to 4294967296"));
+		g_clear_error(&error);
+	}
+}
+
+/* [jobs] decoder_threads: auto by default, which shares the CPUs among the jobs; 1 to 64
+ * otherwise. */
+static void
+config_decoder_threads(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	const char *bad[] = {"[jobs]\ndecoder_threads=0\n",
+			     "[jobs]\ndecoder_threads=65\n",
+			     "[jobs]\ndecoder_threads=Auto\n"};
+	const char *eight = "[jobs]\ndecoder_threads=8\n";
+	const char *aut = "[jobs]\ndecoder_threads=auto\n";
+	guint cpus = g_get_num_processors();
+
+	g_assert_cmpuint(cfg->decoder_threads, ==, 0);
+	g_assert_true(sdag_config_load_data(cfg, eight, strlen(eight), &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->decoder_threads, ==, 8);
+	g_assert_cmpuint(sdag_decode_threads_for(cfg->decoder_threads, 2), ==, 8);
+	g_assert_true(sdag_config_load_data(cfg, aut, strlen(aut), &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->decoder_threads, ==, 0);
+	g_assert_cmpuint(sdag_decode_threads_for(0, 1), ==, cpus);
+	g_assert_cmpuint(sdag_decode_threads_for(0, 64), ==, MAX(1u, cpus / 64));
+	/* max_concurrent_jobs auto: one job per CPU, one thread each */
+	g_assert_cmpuint(sdag_decode_threads_for(0, 0), ==, 1);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_false(sdag_config_load_data(cfg, bad[i], strlen(bad[i]), &error));
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);
+		g_assert_nonnull(strstr(error->message,
+					"[jobs] decoder_threads: expected \"auto\" or an integer "
+					"from 1 to 64"));
 		g_clear_error(&error);
 	}
 }
@@ -911,6 +948,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/config/values", config_values);
 	g_test_add_func("/sdag/config/bad", config_bad);
 	g_test_add_func("/sdag/config/max-frame-pixels", config_max_frame_pixels);
+	g_test_add_func("/sdag/config/decoder-threads", config_decoder_threads);
 	g_test_add_func("/sdag/config/cascade-dirs", config_cascade_dirs);
 	g_test_add_func("/sdag/config/missing-file", config_missing_file);
 	g_test_add_func("/sdag/config/bad-file", config_bad_file);

@@ -93,7 +93,10 @@ test_defaults(void)
 	json_generator_set_root(gen, node);
 	text = json_generator_to_data(gen, NULL);
 	/* the bytes every stored job has had: the record layout does not change */
-	g_assert_cmpstr(text, ==, "{\"stride\":1,\"max_frames\":0,\"on_interrupt\":\"fail\"}");
+	g_assert_cmpstr(
+	    text,
+	    ==,
+	    "{\"stride\":1,\"max_frames\":0,\"on_interrupt\":\"fail\",\"decode\":\"all\"}");
 }
 
 static void
@@ -104,7 +107,7 @@ test_known_text(void)
 	g_assert_cmpstr(
 	    text,
 	    ==,
-	    "stride, max_frames, on_interrupt, mqtt; for live sources also transport, "
+	    "stride, max_frames, on_interrupt, decode, mqtt; for live sources also transport, "
 	    "latency_ms, user, password, end_on_eos, fail_fast, max_duration_s, "
 	    "backoff_initial_ms, backoff_max_ms, backoff_factor, stall_timeout_floor_ms, "
 	    "connect_timeout_ms, max_lag_ms, max_queued_frames");

@@ -22,6 +22,12 @@
  * EOS. With `post-messages`, each processed frame's result is posted on the
  * bus as an element message "sddag-frame" with a string field "json".
  *
+ * A frame that carries an SdagFrameMeta (put before the decoder by a job that skips frames
+ * undecoded, src/run/sdag-decode.c) is numbered by the meta's counter, which saw every coded
+ * frame, instead of by counting what arrives: the ids stay the source's frame numbers
+ * although frames are missing. A new run of counter (a live source that reconnected)
+ * continues the numbering after the last id.
+ *
  * ## Example launch line
  * |[
  * GST_PLUGIN_PATH=build/plugins/gst gst-launch-1.0 -m videotestsrc num-buffers=30 ! \
@@ -43,6 +49,7 @@
 
 #include <gst/video/video.h>
 
+#include "sdag-frame-meta.h"
 #include "sdag-json.h"
 
 #define SDAG_ELEMENT_FORMATS "{ I420, NV12, GRAY8, RGB, BGR }"
@@ -117,6 +124,11 @@ struct _SdagElement {
 	gboolean exec_from_app; /* its DAG came from sdag_element_set_dag() */
 	GstVideoInfo info;
 	gboolean reached_max;
+	/* frames numbered by an SdagFrameMeta: ids are base + the meta's index */
+	gboolean meta_seen;
+	guint meta_run;
+	guint64 meta_base;
+	guint64 next_id; /* the id after the last frame's */
 
 	GMutex result_lock;
 	SdagElementResultFunc result_func;
@@ -543,8 +555,10 @@ sdag_element_start(GstBaseTransform *trans)
 	self->exec = exec;
 	self->exec_from_app = from_app;
 	self->reached_max = FALSE;
+	self->meta_seen = FALSE;
 	gst_video_info_init(&self->info);
 	GST_OBJECT_LOCK(self);
+	self->next_id = self->first_frame_id;
 	self->formats = formats;
 	self->frames_decoded = 0;
 	self->frames_processed = 0;
@@ -705,19 +719,38 @@ sdag_element_transform_ip(GstBaseTransform *trans, GstBuffer *buf)
 	guint stride;
 	gboolean post;
 
+	SdagFrameMeta *meta = sdag_frame_meta_get(buf);
+	gboolean analyse;
+
 	GST_OBJECT_LOCK(self);
 	index = self->frames_decoded++;
 	stride = self->stride;
 	max_frames = self->max_frames;
 	post = self->post_messages;
-	frame.frame_id = self->first_frame_id + index;
+	if (meta != NULL) {
+		guint run = sdag_frame_counter_get_run(meta->counter);
+		guint64 number = sdag_frame_counter_number(meta->counter, meta->pts);
+
+		if (!self->meta_seen || run != self->meta_run) {
+			self->meta_seen = TRUE;
+			self->meta_run = run;
+			self->meta_base = self->next_id;
+		}
+		frame.frame_id = self->meta_base + number;
+		/* by the source's numbers, from this run's first frame */
+		analyse = meta->every || number % stride == 0;
+	} else {
+		frame.frame_id = self->first_frame_id + index;
+		/* by id, not by index: a resumed job keeps processing ids 0, N, 2N... */
+		analyse = frame.frame_id % stride == 0;
+	}
+	self->next_id = MAX(self->next_id, frame.frame_id + 1);
 	GST_OBJECT_UNLOCK(self);
 
 	/* upstream may push on after EOS; it gets EOS again */
 	if (self->reached_max)
 		return GST_FLOW_EOS;
-	/* by id, not by index: a resumed job keeps processing ids 0, N, 2N... */
-	if (frame.frame_id % stride != 0)
+	if (!analyse)
 		return GST_FLOW_OK;
 	/* the base class refuses buffers before caps; this is a last guard */
 	if (self->exec == NULL || GST_VIDEO_INFO_FORMAT(&self->info) == GST_VIDEO_FORMAT_UNKNOWN)
@@ -868,6 +901,27 @@ sdag_element_get_counts(SdagElement *self, guint64 *frames_decoded, guint64 *fra
 	if (frames_processed != NULL)
 		*frames_processed = self->frames_processed;
 	GST_OBJECT_UNLOCK(self);
+}
+
+/**
+ * sdag_element_get_next_frame_id:
+ *
+ * Safe from any thread.
+ *
+ * Returns: the id after the last frame's since start (the first frame id before one):
+ *   where a resumed run goes on numbering
+ */
+guint64
+sdag_element_get_next_frame_id(SdagElement *self)
+{
+	guint64 next;
+
+	g_return_val_if_fail(SDAG_IS_ELEMENT(self), 0);
+
+	GST_OBJECT_LOCK(self);
+	next = self->next_id;
+	GST_OBJECT_UNLOCK(self);
+	return next;
 }
 
 /**

@@ -29,6 +29,7 @@ void sdag_element_set_result_func(SdagElement *self,
 				  gpointer user_data,
 				  GDestroyNotify notify);
 void sdag_element_get_counts(SdagElement *self, guint64 *frames_decoded, guint64 *frames_processed);
+guint64 sdag_element_get_next_frame_id(SdagElement *self);
 SdagExec *sdag_element_get_exec(SdagElement *self);
 
 G_END_DECLS

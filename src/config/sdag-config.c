@@ -396,6 +396,28 @@ sdag_config_set_max_frame_pixels_cb(SdagConfig *self, const char *value, GError 
 	    value, 1, SDAG_MAX_FRAME_PIXELS_MAX, &self->max_frame_pixels, error);
 }
 
+/* "auto" (0: the CPUs shared among max_concurrent_jobs, when a job starts) or 1 to 64 */
+static gboolean
+sdag_config_set_decoder_threads_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (g_strcmp0(value, "auto") == 0) {
+		self->decoder_threads = 0;
+		return TRUE;
+	}
+	if (!g_ascii_string_to_unsigned(value, 10, 1, 64, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected \"auto\" or an integer from 1 to 64, got '%s'",
+			    value);
+		return FALSE;
+	}
+	self->decoder_threads = (guint)v;
+	return TRUE;
+}
+
 /* Absolute directories separated by ';', empty ones left out, into *out. */
 static gboolean
 sdag_config_parse_dirs(const char *value, GStrv *out, GError **error)
@@ -558,6 +580,7 @@ static const struct {
     {"retention", "max_age", sdag_config_set_retention_max_age_cb},
     {"retention", "statuses", sdag_config_set_retention_statuses_cb},
     {"jobs", "max_frame_pixels", sdag_config_set_max_frame_pixels_cb},
+    {"jobs", "decoder_threads", sdag_config_set_decoder_threads_cb},
     {"sources", "allow_private_networks", sdag_config_set_allow_private_cb},
     {"nodes", "cascade_dirs", sdag_config_set_cascade_dirs_cb},
     {"live", "max_live_jobs", sdag_config_set_live_max_live_jobs_cb},

@@ -66,6 +66,7 @@ typedef struct {
 	guint64 retention_max_age_s;
 	guint retention_statuses; /* 1 << 0 completed, 1 << 1 failed, 1 << 2 cancelled */
 	guint64 max_frame_pixels; /* the largest frame a job decodes, width times height */
+	guint decoder_threads;	  /* max-threads of each avdec_* of a job; 0: auto */
 	GStrv media_roots;	  /* absolute directories, maybe empty; never NULL after load */
 	GStrv cascade_dirs; /* [nodes]: where the haar node's cascades come from; never NULL */
 	gboolean allow_private_networks;

@@ -14,6 +14,7 @@
 
 static const char *const sdag_jobopts_interrupt[] = {"fail", "requeue", NULL};
 static const char *const sdag_jobopts_transport[] = {"auto", "tcp", "udp", NULL};
+static const char *const sdag_jobopts_decode[] = {"all", "reference", "keyframes", NULL};
 
 #define INT(n, s, l, h)                                                          \
 	{                                                                        \
@@ -35,6 +36,10 @@ static const SdagJobOptSpec sdag_jobopts_table[] = {
      .type = SDAG_JOBOPT_CHOICE,
      .choices = sdag_jobopts_interrupt,
      .default_json = "\"fail\""},
+    {.name = "decode",
+     .type = SDAG_JOBOPT_CHOICE,
+     .choices = sdag_jobopts_decode,
+     .default_json = "\"all\""},
     {.name = "mqtt", .type = SDAG_JOBOPT_OBJECT},
     {.name = "transport",
      .type = SDAG_JOBOPT_CHOICE,
@@ -195,7 +200,7 @@ sdag_jobopts_parse(const SdagJobOptSpec *spec, JsonNode *value, JsonObject *out,
 	}
 }
 
-/* "stride, max_frames, on_interrupt, mqtt; for live sources also transport, ...", for the
+/* "stride, max_frames, on_interrupt, decode, mqtt; for live sources also transport, ...", for the
  * refusal of an unknown option */
 char *
 sdag_jobopts_known_text(void)

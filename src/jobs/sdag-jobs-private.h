@@ -17,6 +17,7 @@
 #include "sdag-jobindex.h"
 #include "sdag-jobopts.h"
 #include "sdag-json.h"
+#include "sdag-decode.h"
 #include "sdag-live.h"
 #include "sdag-mqtt-config.h"
 #include "sdag-quarantine.h"
@@ -81,6 +82,7 @@ struct _SdagJobs {
 	guint start_timeout_s;
 	guint max_attempts;
 	guint64 max_frame_pixels;
+	guint decoder_threads;		   /* resolved: never 0 */
 	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
 	guint max_live;
 	guint n_live;

@@ -157,6 +157,9 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 	wopts.display_uri = source->redacted_uri;
 	wopts.start_timeout_s = self->start_timeout_s;
 	wopts.max_frame_pixels = self->max_frame_pixels;
+	/* a job queued before the option existed decodes everything */
+	wopts.decode = json_object_get_string_member_with_default(options, "decode", "all");
+	wopts.decoder_threads = self->decoder_threads;
 	wopts.resolve_host = source->resolve_host;
 	if (job->live) {
 		g_autoptr(GDateTime) started = g_date_time_new_from_iso8601(

@@ -77,6 +77,8 @@ typedef struct {
 	char *camera; /* NULL: not a camera's job */
 	char *status;
 	gint64 stride;
+	char *decode;	 /* the job's `decode` option */
+	guint64 skipped; /* frames it did not decode, as last read from the job */
 	guint n_nodes;
 	SdagNodeAcc *nodes;
 	guint64 processed;
@@ -114,6 +116,7 @@ sdag_job_acc_free(SdagJobAcc *acc)
 	g_free(acc->pipeline_id);
 	g_free(acc->camera);
 	g_free(acc->status);
+	g_free(acc->decode);
 	g_free(acc);
 }
 
@@ -150,6 +153,10 @@ sdag_job_acc_new(JsonNode *job)
 	acc->status = g_strdup(json_object_get_string_member(o, "status"));
 	acc->stride =
 	    options != NULL ? json_object_get_int_member_with_default(options, "stride", 1) : 1;
+	acc->decode = g_strdup(
+	    options != NULL ? json_object_get_string_member_with_default(options, "decode", "all")
+			    : "all");
+	acc->skipped = (guint64)json_object_get_int_member_with_default(o, "frames_skipped", 0);
 	acc->n_nodes = nodes != NULL ? json_array_get_length(nodes) : 0;
 	acc->nodes = g_new0(SdagNodeAcc, acc->n_nodes);
 	for (guint i = 0; i < acc->n_nodes; i++) {
@@ -199,8 +206,12 @@ sdag_job_acc_to_json(const SdagJobAcc *acc, gboolean final)
 	json_builder_add_boolean_value(b, final);
 	json_builder_set_member_name(b, "stride");
 	json_builder_add_int_value(b, acc->stride);
+	json_builder_set_member_name(b, "decode");
+	json_builder_add_string_value(b, acc->decode);
 	json_builder_set_member_name(b, "frames_decoded");
 	json_builder_add_int_value(b, (gint64)acc->decoded);
+	json_builder_set_member_name(b, "frames_skipped");
+	json_builder_add_int_value(b, (gint64)acc->skipped);
 	json_builder_set_member_name(b, "frames_processed");
 	json_builder_add_int_value(b, (gint64)acc->processed);
 	json_builder_set_member_name(b, "wall_s");
@@ -399,6 +410,7 @@ sdag_metrics_freeze(SdagMetrics *self, SdagJobAcc *acc, JsonObject *job)
 	SdagStatsRun run = {0};
 
 	sdag_metrics_decoded_to(self, acc, decoded);
+	acc->skipped = (guint64)json_object_get_int_member_with_default(job, "frames_skipped", 0);
 	sdag_metrics_live_deltas(self, acc, job);
 	if (acc->start_mono != 0)
 		acc->end_mono = g_get_monotonic_time();

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "sdag-decode.h"
 #include "sdag-element.h"
 #include "sdag-live-queue.h"
 #include "sdag-live.h"
@@ -34,6 +35,7 @@ struct _SdagLive {
 	guint stride;
 	guint64 max_frames;
 	guint64 max_frame_pixels; /* 0: no limit */
+	SdagDecode *decode;	  /* what the decoders of each source decode */
 	SdagLiveOptions opts;
 
 	GstElement *tail;

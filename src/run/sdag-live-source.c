@@ -243,6 +243,7 @@ sdag_live_connect(SdagLive *self)
 	g_signal_connect(
 	    src->pipeline, "deep-element-added", G_CALLBACK(sdag_live_deep_element_added_cb), src);
 	sdag_framelimit_watch(src->pipeline, self->max_frame_pixels);
+	sdag_decode_watch(self->decode, src->pipeline);
 
 	if (self->opts.kind == SDAG_SOURCE_RTSP) {
 		guint protocols = 0x7; /* udp, udp-mcast, tcp */

@@ -184,6 +184,7 @@ sdag_live_new(SdagStore *store,
 	self->stride = MAX(wopts->stride, 1u);
 	self->max_frames = wopts->max_frames;
 	self->max_frame_pixels = wopts->max_frame_pixels;
+	self->decode = sdag_decode_new(wopts->decode, self->stride, wopts->decoder_threads);
 	self->opts = *o;
 	self->opts.transport = g_strdup(o->transport);
 	self->opts.user = g_strdup(o->user);
@@ -212,6 +213,7 @@ sdag_live_free(SdagRunner *runner)
 	}
 	g_clear_pointer(&self->dag, sdag_dag_free);
 	sdag_results_free(self->results);
+	sdag_decode_unref(self->decode);
 	g_clear_pointer(&self->metrics, json_node_unref);
 	g_clear_pointer(&self->resume_state, json_node_unref);
 	g_clear_pointer(&self->caps, gst_caps_unref);
@@ -426,7 +428,9 @@ sdag_live_stopped(SdagLive *self, gboolean checkpoint)
 		guint64 processed = 0;
 
 		sdag_element_get_counts(self->element, &decoded, &processed);
-		sdag_live_checkpoint(self, self->first_frame_id + decoded, processed, decoded);
+		/* past the frames skipped undecoded too (sdag-decode.c) */
+		sdag_live_checkpoint(
+		    self, sdag_element_get_next_frame_id(self->element), processed, decoded);
 	}
 	if (!sdag_results_flush(self->results, &error)) {
 		g_warning("job %s: %s", self->parent.job_id, error->message);
@@ -565,7 +569,11 @@ sdag_live_get_counts(SdagRunner *runner, guint64 *frames_decoded, guint64 *frame
 static JsonNode *
 sdag_live_dup_summary(SdagRunner *runner)
 {
-	return sdag_results_dup_summary(((SdagLive *)runner)->results);
+	SdagLive *self = (SdagLive *)runner;
+	JsonNode *summary = sdag_results_dup_summary(self->results);
+
+	sdag_decode_add_summary(self->decode, json_node_get_object(summary));
+	return summary;
 }
 
 static JsonNode *
@@ -622,6 +630,7 @@ sdag_live_add_json(SdagRunner *runner, JsonObject *out)
 	json_object_set_int_member(out, "dropped_frames", (gint64)dropped);
 	json_object_set_int_member(out, "stall_timeout_ms", timeout / 1000);
 	json_object_set_member(out, "source_history", g_steal_pointer(&history));
+	sdag_decode_add_json(self->decode, out);
 }
 
 static const SdagRunnerClass sdag_live_class = {

@@ -30,6 +30,8 @@ typedef struct {
 	guint start_timeout_s;	   /* fail when no frame is decoded by then; 0: no limit */
 	const char *resolve_host;  /* a host name whose addresses must not be private, or NULL */
 	guint64 max_frame_pixels;  /* a larger decoded frame fails the job; 0: no limit */
+	const char *decode;	   /* the option: "all", "reference" or "keyframes"; NULL: all */
+	guint decoder_threads;	   /* max-threads of each avdec_*; 0: the decoder's choice */
 } SdagRunnerOptions;
 
 /* Called on a streaming thread for every processed frame, after its row is queued for the

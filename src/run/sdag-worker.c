@@ -9,6 +9,7 @@
 #include <gst/base/gstbasesrc.h>
 #include <string.h>
 
+#include "sdag-decode.h"
 #include "sdag-element.h"
 #include "sdag-error.h"
 #include "sdag-framelimit.h"
@@ -64,6 +65,7 @@ struct _SdagWorker {
 	guint start_watch;
 	gint64 started_us;
 	SdagResults *results;
+	SdagDecode *decode;
 	gint video_linked; /* atomic */
 	gint other_pads;   /* atomic: streams exposed that are not video */
 	gint no_more_pads; /* atomic */
@@ -124,6 +126,8 @@ sdag_worker_new(SdagStore *store,
 			self->password = g_strdup(g_uri_get_password(parsed));
 	}
 	self->results = sdag_results_new(store, job_id);
+	self->decode = sdag_decode_new(options->decode, options->stride, options->decoder_threads);
+	self->options.decode = NULL; /* borrowed from the caller: the mode is in self->decode */
 	self->progress = -1;
 	self->duration_ns = -1;
 	return &self->parent;
@@ -145,6 +149,7 @@ sdag_worker_free(SdagRunner *runner)
 	}
 	g_clear_pointer(&self->dag, sdag_dag_free);
 	sdag_results_free(self->results);
+	sdag_decode_unref(self->decode);
 	g_clear_pointer(&self->metrics, json_node_unref);
 	g_free(self->error_code);
 	g_free(self->error_message);
@@ -406,6 +411,8 @@ sdag_worker_build(SdagWorker *self, GError **error)
 	g_signal_connect(decode, "source-setup", G_CALLBACK(sdag_worker_source_setup_cb), self);
 	/* a stream that claims huge frames fails before one is allocated */
 	sdag_framelimit_watch(decode, self->options.max_frame_pixels);
+	/* the frames the job does not analyse are not decoded, when it says so */
+	sdag_decode_watch(self->decode, decode);
 
 	bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline));
 	self->bus_watch = gst_bus_add_watch(bus, sdag_worker_bus_cb, self);
@@ -602,7 +609,11 @@ sdag_worker_get_counts(SdagRunner *runner, guint64 *frames_decoded, guint64 *fra
 static JsonNode *
 sdag_worker_dup_summary(SdagRunner *runner)
 {
-	return sdag_results_dup_summary(((SdagWorker *)runner)->results);
+	SdagWorker *self = (SdagWorker *)runner;
+	JsonNode *summary = sdag_results_dup_summary(self->results);
+
+	sdag_decode_add_summary(self->decode, json_node_get_object(summary));
+	return summary;
 }
 
 static JsonNode *
@@ -717,10 +728,11 @@ sdag_worker_stop_sync(SdagRunner *runner)
 	sdag_worker_stopped(self);
 }
 
-/* a file has no members beyond the figures every job has */
+/* a file has no members beyond the figures every job has, and what it did not decode */
 static void
 sdag_worker_add_json(SdagRunner *runner, JsonObject *out)
 {
+	sdag_decode_add_json(((SdagWorker *)runner)->decode, out);
 }
 
 static const SdagRunnerClass sdag_worker_class = {

@@ -538,6 +538,48 @@ test_concurrency(Fixture *f, gconstpointer data)
 	}
 }
 
+static gint64
+decoder_threads_of(Fixture *f, const char *id)
+{
+	g_autoptr(JsonNode) job = get_job(f, id);
+
+	return json_object_get_int_member_with_default(
+	    json_node_get_object(job), "decoder_threads", -1);
+}
+
+/* [jobs] decoder_threads=auto: a job that starts on its own decodes on every CPU; jobs that
+ * start beside others (running or queued, up to max_concurrent_jobs) share them; a job alone
+ * again gets them all back. Each job's record says what it got. */
+static void
+test_decoder_threads_auto(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("clip.mp4");
+	const gint64 cpus = g_get_num_processors();
+	const char *ids[3];
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+	/* 30 frames, 15 ms each: each job runs for about half a second */
+	register_pipeline(f, "slow", 15, 1);
+	ids[0] = a = submit(f, "slow", url, NULL);
+	wait_processed(f, a, 1);
+	/* with A running: B starts beside it, C waits for a slot */
+	ids[1] = b = submit(f, "slow", url, NULL);
+	ids[2] = c = submit(f, "slow", url, NULL);
+	for (guint i = 0; i < 3; i++) {
+		g_autoptr(JsonNode) job = wait_terminal(f, ids[i]);
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(job), "status"),
+				==,
+				"completed");
+	}
+	/* D, alone again */
+	d = submit(f, "slow", url, "{\"max_frames\":2}");
+	json_node_unref(wait_terminal(f, d));
+	g_assert_cmpint(decoder_threads_of(f, a), ==, cpus);
+	g_assert_cmpint(decoder_threads_of(f, b), ==, MAX(1, cpus / 2));
+	g_assert_cmpint(decoder_threads_of(f, c), ==, MAX(1, cpus / 2));
+	g_assert_cmpint(decoder_threads_of(f, d), ==, cpus);
+}
+
 /* Returns: the number of frame rows of a job, read through the API */
 static guint
 count_frames(Fixture *f, const char *id)
@@ -1832,6 +1874,7 @@ main(int argc, char **argv)
 	ADD("/sdag/jobs/max-frames", &opts_two, test_max_frames);
 	ADD("/sdag/jobs/vtest", &opts_two, test_vtest);
 	ADD("/sdag/jobs/concurrency", &opts_two, test_concurrency);
+	ADD("/sdag/jobs/decoder-threads-auto", &opts_two, test_decoder_threads_auto);
 	ADD("/sdag/jobs/cancel/running", &opts_two, test_cancel_running);
 	ADD("/sdag/jobs/cancel/queued", &opts_one, test_cancel_queued);
 	ADD("/sdag/jobs/bad-sources", &opts_two, test_bad_sources);

@@ -82,7 +82,7 @@ struct _SdagJobs {
 	guint start_timeout_s;
 	guint max_attempts;
 	guint64 max_frame_pixels;
-	guint decoder_threads;		   /* resolved: never 0 */
+	guint decoder_threads;		   /* [jobs] decoder_threads; 0: auto */
 	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
 	guint max_live;
 	guint n_live;

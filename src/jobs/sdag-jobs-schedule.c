@@ -92,6 +92,23 @@ sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char 
 		sdag_jobs_drop(self, job);
 }
 
+/* The threads of a job's decoders. Auto: the CPUs shared among the file jobs that will run
+ * beside it — those running and those queued, up to max_concurrent_jobs — so that a job on
+ * its own decodes on every core and a batch does not start a thread per core per job. A live
+ * job runs for long beside whatever comes: it counts on the full max_concurrent_jobs. */
+static guint
+sdag_jobs_decoder_threads(SdagJobs *self, SdagJob *job)
+{
+	guint sharing = self->n_running + 1;
+
+	if (self->decoder_threads > 0 || job->live)
+		return sdag_decode_threads_for(self->decoder_threads, self->max_running);
+	for (GList *l = self->queue.head; l != NULL && sharing < self->max_running; l = l->next)
+		if (!((SdagJob *)l->data)->live)
+			sharing++;
+	return sdag_decode_threads_for(0, MIN(sharing, self->max_running));
+}
+
 static void
 sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 {
@@ -122,6 +139,9 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 		return;
 	}
 
+	/* counted now, with this job out of the queue; said in its record */
+	wopts.decoder_threads = sdag_jobs_decoder_threads(self, job);
+	json_object_set_int_member(job->record, "decoder_threads", wopts.decoder_threads);
 	if (job->status == SDAG_JOB_RUNNING) {
 		/* a live job resumed after a daemon stop: running it was, running it stays */
 		g_autoptr(SdagStoreBatch) batch = sdag_store_batch_new();
@@ -159,7 +179,6 @@ sdag_jobs_start_job(SdagJobs *self, SdagJob *job)
 	wopts.max_frame_pixels = self->max_frame_pixels;
 	/* a job queued before the option existed decodes everything */
 	wopts.decode = json_object_get_string_member_with_default(options, "decode", "all");
-	wopts.decoder_threads = self->decoder_threads;
 	wopts.resolve_host = source->resolve_host;
 	if (job->live) {
 		g_autoptr(GDateTime) started = g_date_time_new_from_iso8601(

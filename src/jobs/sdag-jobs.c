@@ -353,8 +353,7 @@ sdag_jobs_new(SdagStore *store,
 	self->start_timeout_s = config->start_timeout_s;
 	self->max_attempts = config->max_attempts;
 	self->max_frame_pixels = config->max_frame_pixels;
-	self->decoder_threads =
-	    sdag_decode_threads_for(config->decoder_threads, config->max_concurrent_jobs);
+	self->decoder_threads = config->decoder_threads;
 	self->live_config = &config->live;
 	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;

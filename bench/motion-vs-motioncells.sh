@@ -8,10 +8,13 @@
 #       is converted, as any user of it must);
 #   (b) a job of motion_tracking_v1 (motion -> filter -> tracker ->
 #       line_counter, on the luma plane, no conversion) at stride 1, end to
-#       end: from sending POST /jobs to reading status "completed".
+#       end: from sending POST /jobs to reading status "completed";
+#   (c) gst-launch-1.0 filesrc ! decodebin ! fakesink sync=false: the bare
+#       decode of the same file, the floor under any analysis of it.
 #
 # Each the median of REPS runs, taken in turns. Prints frames/s of each, the
-# ratio (b)/(a) (target 2.0), and the recall of both against the scene's
+# ratios (b)/(a) (target 2.0) and (c)/(b), the job's speed as a share of the
+# bare decode (target 0.90), and the recall of both against the scene's
 # ground truth (see bench/README.md for how each is counted).
 #
 #   bench/motion-vs-motioncells.sh [BUILD_DIR] [REPS]
@@ -53,6 +56,7 @@ bench_register_pipeline data/pipelines/motion_tracking_v1.json
 
 : >"$tmp/a"
 : >"$tmp/b"
+: >"$tmp/c"
 for _ in $(seq "$REPS"); do
 	# (a) the reference; its bus messages kept for the recall
 	python3 - "$CLIP_ABS" "$tmp/messages" >>"$tmp/a" <<'PY'
@@ -72,7 +76,10 @@ rows = [row for page in frame_pages(base, job_id, 500) for row in page]
 json.dump(rows, open(sys.argv[3], "w"))
 print(f"{secs:.4f} {job['frames_processed']} {job['fps']}")
 PY
+	# (c) the bare decode
+	bench_time_decode "$CLIP_ABS" >>"$tmp/c"
 done
+c_secs=$(median <"$tmp/c")
 a_secs=$(median <"$tmp/a")
 b_secs=$(cut -d' ' -f1 "$tmp/b" | median)
 b_frames=$(cut -d' ' -f2 "$tmp/b" | sort -u | tr '\n' ' ')
@@ -83,20 +90,24 @@ fi
 "$TOOL" score "$TRUTH" "$tmp/rows.json" >"$tmp/score.json"
 
 python3 - "$FRAMES" "$a_secs" "$b_secs" "$TARGET" "$tmp/a" "$tmp/b" "$TRUTH" "$tmp/messages" \
-	"$tmp/rows.json" "$tmp/score.json" <<'PY'
+	"$tmp/rows.json" "$tmp/score.json" "$c_secs" "$tmp/c" <<'PY'
 import json, re, sys
 frames, a, b, target = int(sys.argv[1]), *map(float, sys.argv[2:5])
+c = float(sys.argv[11])
 runs_a = [float(l) for l in open(sys.argv[5])]
 runs_b = [float(l.split()[0]) for l in open(sys.argv[6])]
+runs_c = [float(l) for l in open(sys.argv[12])]
 truth = json.load(open(sys.argv[7]))
 W, H, fps = truth["width"], truth["height"], truth["fps"]
 fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)
 print(f"{'case':<52} {'median s':>9} {'frames/s':>9}   runs (s)")
 print(f"{'(a) gst-launch ... videoconvert ! motioncells':<52} {a:9.2f} {frames / a:9.1f}   {fmt(runs_a)}")
 print(f"{'(b) streamdag job, motion_tracking_v1, stride 1':<52} {b:9.2f} {frames / b:9.1f}   {fmt(runs_b)}")
+print(f"{'(c) gst-launch ... decodebin ! fakesink (bare decode)':<52} {c:9.2f} {frames / c:9.1f}   {fmt(runs_c)}")
 ratio = a / b
 print()
 print(f"ratio streamdag/motioncells (b)/(a): {ratio:.2f} (target {target:.1f}: {'met' if ratio >= target else 'not met'})")
+print(f"ratio streamdag/bare decode (c)/(b): {c / b:.2f} (target 0.90: {'met' if c / b >= 0.90 else 'not met'})")
 
 # Recall on motioncells' own terms: its default 10 x 10 grid. A truth box is
 # found in a frame when a cell it overlaps is reported moving in that frame.

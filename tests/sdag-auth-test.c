@@ -63,6 +63,7 @@ static const struct {
     {"/pipelines/*/run", "POST", "/pipelines/nope/run", "image/png", "x", 404},
     {"/jobs", "GET", "/jobs", NULL, NULL, 200},
     {"/jobs", "POST", "/jobs", "application/json", "{}", 400},
+    {"/jobs/batch", "POST", "/jobs/batch", "application/json", "{\"jobs\":[]}", 400},
     {"/jobs/*", "GET", "/jobs/nope", NULL, NULL, 404},
     {"/jobs/*", "DELETE", "/jobs/nope", NULL, NULL, 404},
     {"/jobs/*/cancel", "POST", "/jobs/nope/cancel", NULL, NULL, 404},

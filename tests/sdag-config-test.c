@@ -41,6 +41,28 @@ config_defaults(void)
 	g_assert_cmpstr(cfg->live.transport, ==, "auto");
 }
 
+/* max_concurrent_jobs: "auto", the default, is one job per online CPU; a number overrides
+ * it, and "auto" set again in a later file goes back to the CPU count. */
+static void
+config_max_jobs_auto(void)
+{
+	g_autoptr(SdagConfig) cfg = sdag_config_new();
+	g_autoptr(GError) error = NULL;
+	guint cpus = CLAMP(g_get_num_processors(), 1, 64);
+	static const char set[] = "[jobs]\nmax_concurrent_jobs=3\nmax_batch=20\n";
+	static const char back[] = "[jobs]\nmax_concurrent_jobs=auto\n";
+
+	g_assert_cmpuint(cfg->max_concurrent_jobs, ==, cpus);
+	g_assert_cmpuint(cfg->max_batch, ==, 1000);
+	g_assert_true(sdag_config_load_data(cfg, set, sizeof(set) - 1, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->max_concurrent_jobs, ==, 3);
+	g_assert_cmpuint(cfg->max_batch, ==, 20);
+	g_assert_true(sdag_config_load_data(cfg, back, sizeof(back) - 1, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->max_concurrent_jobs, ==, cpus);
+}
+
 /* The documented file is the embedded default: loading it changes nothing. */
 static void
 config_shipped_file(void)
@@ -165,6 +187,12 @@ static const ConfigBadCase config_bad_cases[] = {
      "'running'"},
     {"[retention]\nstatuses=,\n", "[retention] statuses: expected completed, failed or cancelled"},
     {"[jobs]\nmax_attempts=0\n", "[jobs] max_attempts: expected an integer from 1 to 1000"},
+    {"[jobs]\nmax_concurrent_jobs=0\n",
+     "[jobs] max_concurrent_jobs: expected auto or an integer from 1 to 64, got '0'"},
+    {"[jobs]\nmax_concurrent_jobs=AUTO\n",
+     "[jobs] max_concurrent_jobs: expected auto or an integer from 1 to 64, got 'AUTO'"},
+    {"[jobs]\nmax_batch=0\n", "[jobs] max_batch: expected an integer from 1 to 10000, got '0'"},
+    {"[jobs]\nmax_batch=10001\n", "[jobs] max_batch: expected an integer from 1 to 10000"},
     {"[rest]\nheader_timeout_s=0\n",
      "[rest] header_timeout_s: expected an integer from 1 to 3600, got '0'"},
     {"[rest]\nheader_timeout_s=3601\n", "[rest] header_timeout_s: expected an integer"},
@@ -425,7 +453,7 @@ static const DropinCase dropin_cases[] = {
     {"main-file-line",
      "[daemon]\nlisten=127.0.0.1:1\n\n[jobs]\nmax_concurrent_jobs=65\n",
      {{"50-ok.conf", "[jobs]\nmax_concurrent_jobs=1\n"}},
-     "streamdag.conf:5: [jobs] max_concurrent_jobs: expected an integer from 1 to 64",
+     "streamdag.conf:5: [jobs] max_concurrent_jobs: expected auto or an integer from 1 to 64",
      0,
      0},
     {"first-bad-file-stops",
@@ -943,6 +971,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/sdag/config/camera-full", config_camera_full);
 	g_test_add_func("/sdag/config/defaults", config_defaults);
+	g_test_add_func("/sdag/config/max-jobs-auto", config_max_jobs_auto);
 	g_test_add_func("/sdag/config/shipped-file", config_shipped_file);
 	g_test_add_func("/sdag/config/documented-file", config_documented_file);
 	g_test_add_func("/sdag/config/values", config_values);

@@ -461,6 +461,91 @@ ctl_jobs_fail(Fixture *f, gconstpointer data)
 	assert_contains(r.out, "error        ");
 }
 
+/* submit-batch over a directory: one job a file, by name, followed to the end; a file that
+ * is no video fails its job, named by its file, and the exit status says so */
+static void
+ctl_jobs_submit_batch(Fixture *f, gconstpointer data)
+{
+	/* inside the media root, with a file that is not sent */
+	g_autofree char *dir = g_build_filename(f->media, "batch", NULL);
+	g_autofree char *a = g_build_filename(dir, "a.mp4", NULL);
+	g_autofree char *b = g_build_filename(dir, "b.mp4", NULL);
+	g_autofree char *junk = g_build_filename(dir, "c-junk.mp4", NULL);
+	g_autofree char *hidden = g_build_filename(dir, ".hidden.mp4", NULL);
+	g_autofree char *extra = g_build_filename(dir, "sub", NULL);
+	g_autofree char *junk_line = NULL;
+	g_auto(Run) r = {0};
+	g_auto(GStrv) lines = NULL;
+	guint n;
+
+	g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir(extra, 0755), ==, 0);
+	sdag_test_make_clip(a, 10, 160, 120, 30);
+	sdag_test_make_clip(b, 10, 160, 120, 30);
+	g_assert_true(g_file_set_contents(junk, "this is not a video\n", -1, NULL));
+	g_assert_true(g_file_set_contents(hidden, "not sent\n", -1, NULL));
+
+	ctl_run(f, &r, "jobs", "submit-batch", "--pipeline", "passthrough_v1", dir, f->clip);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_null(strchr(r.out, '\r'));
+	g_assert_true(g_str_has_prefix(r.out, "4 jobs of passthrough_v1 queued\n"));
+	lines = g_strsplit(g_strchomp(r.out), "\n", -1);
+	n = g_strv_length(lines);
+	g_assert_true(g_str_has_prefix(lines[n - 2], "[##############################] 4/4 ended"));
+	assert_contains(lines[n - 2], "  1 failed  ");
+	g_assert_true(
+	    g_str_has_prefix(lines[n - 1], "4 jobs: 3 completed, 1 failed, 0 cancelled ("));
+	junk_line = g_strdup_printf("streamdagctl: %s: job ", junk);
+	assert_contains(r.err, junk_line);
+	assert_contains(r.err, " failed: ");
+	g_assert_null(strstr(r.err, ".hidden"));
+
+	/* all good: exit 0 */
+	ctl_run(
+	    f, &r, "jobs", "submit-batch", "--pipeline", "passthrough_v1", "--stride", "2", a, b);
+	g_assert_cmpint(r.status, ==, 0);
+	assert_contains(r.out, "2 jobs: 2 completed, 0 failed, 0 cancelled (");
+	g_assert_cmpstr(r.err, ==, "");
+}
+
+/* a batch the daemon refuses: each refused source named, nothing stored; with --partial the
+ * others run and the exit status still says that one was refused */
+static void
+ctl_jobs_submit_batch_refused(Fixture *f, gconstpointer data)
+{
+	g_autofree char *outside = g_build_filename(f->dir, "outside.mp4", NULL);
+	g_autofree char *named = NULL;
+	g_auto(Run) r = {0};
+
+	g_assert_true(g_file_set_contents(outside, "x", -1, NULL));
+	ctl_run(f, &r, "jobs", "submit-batch", "--pipeline", "passthrough_v2", f->clip);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "POST /jobs/batch: HTTP 422 invalid_batch: nothing stored\n");
+	named = g_strdup_printf("streamdagctl: %s: pipeline_not_found: ", f->clip);
+	assert_contains(r.err, named);
+
+	ctl_run(f, &r, "jobs", "submit-batch", "--pipeline", "passthrough_v1", f->clip, outside);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.err, "source_forbidden");
+	ctl_run(f, &r, "jobs", "list");
+	g_assert_cmpstr(r.out, ==, "no jobs\n");
+
+	ctl_run(f,
+		&r,
+		"jobs",
+		"submit-batch",
+		"--partial",
+		"--pipeline",
+		"passthrough_v1",
+		f->clip,
+		outside);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_contains(r.out, "1 jobs: 1 completed, 0 failed, 0 cancelled; 1 refused (");
+	g_free(named);
+	named = g_strdup_printf("streamdagctl: %s: source_forbidden: ", outside);
+	assert_contains(r.err, named);
+}
+
 /* sources: a bare file name becomes a file:// URL of its absolute path */
 static void
 ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
@@ -827,7 +912,18 @@ static const UsageCase usage_cases[] = {
     {"stride-text", {"jobs", "submit", "p", "f", "--stride", "five"}, "--stride"},
     {"max-frames-negative", {"jobs", "submit", "p", "f", "--max-frames", "-1"}, "--max-frames"},
     {"limit-zero", {"jobs", "list", "--limit", "0"}, "--limit"},
-    {"stride-on-get", {"jobs", "get", "x", "--stride", "2"}, "go with jobs submit only"},
+    {"stride-on-get",
+     {"jobs", "get", "x", "--stride", "2"},
+     "go with jobs submit and jobs submit-batch only"},
+    {"batch-no-pipeline",
+     {"jobs", "submit-batch", "/tmp"},
+     "usage: streamdagctl jobs submit-batch --pipeline ID"},
+    {"batch-no-source",
+     {"jobs", "submit-batch", "--pipeline", "p"},
+     "usage: streamdagctl jobs submit-batch --pipeline ID"},
+    {"partial-on-submit",
+     {"jobs", "submit", "p", "f", "--partial"},
+     "--partial goes with jobs submit-batch only"},
     {"limit-on-watch", {"jobs", "watch", "x", "--limit", "2"}, "go with jobs list only"},
     {"cameras", {"cameras"}, "usage: streamdagctl cameras list"},
     {"cameras-unknown", {"cameras", "frobnicate", "x"}, "usage: streamdagctl cameras list"},
@@ -928,6 +1024,8 @@ main(int argc, char **argv)
 	ADD("jobs/cancel", ctl_jobs_cancel);
 	ADD("jobs/fail", ctl_jobs_fail);
 	ADD("jobs/submit-sources", ctl_jobs_submit_sources);
+	ADD("jobs/submit-batch", ctl_jobs_submit_batch);
+	ADD("jobs/submit-batch-refused", ctl_jobs_submit_batch_refused);
 	ADD("cameras/lifecycle", ctl_cameras_lifecycle);
 	ADD("cameras/refused", ctl_cameras_refused);
 	ADD("cameras/tail", ctl_cameras_tail);

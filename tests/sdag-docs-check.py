@@ -215,7 +215,10 @@ def completion(root):
     case(["token", "new", "ha", "--s"], ["--scope"])
     # a secret is the user's; a token file or a CA is a file
     case(["--token", ""], [])
-    case(["jobs", ""], ["submit", "get", "watch", "list", "cancel", "delete", "results", "prune"])
+    case(["jobs", ""], ["submit", "submit-batch", "get", "watch", "list", "cancel", "delete",
+                        "results", "prune"])
+    case(["jobs", "submit-batch", "--pa"], ["--partial"])
+    case(["jobs", "submit-batch", "--pi"], ["--pipeline"])
     case(["jobs", "w"], ["watch"])
     case(["pipelines", ""], ["list", "get", "add", "delete"])
     case(["--json", "jobs", "l"], ["list"])
@@ -246,6 +249,8 @@ def completion(root):
         # a job's SOURCE may be a file; its PIPELINE is an id
         case(["jobs", "submit", "people_v1", "no"], ["notes.txt"], cwd=d)
         case(["jobs", "submit", "p"], [], cwd=d)
+        # a batch's sources: directories and files, each word
+        case(["jobs", "submit-batch", "--pipeline", "x", "notes.txt", "m"], ["more"], cwd=d)
         case(["--cacert", "no"], ["notes.txt"], cwd=d)
         case(["--token-file", "=", "no"], ["notes.txt"], cwd=d)
     return cases

@@ -143,6 +143,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 		      {"/pipelines/{id}/run", "post"},
 		      {"/jobs", "get"},
 		      {"/jobs", "post"},
+		      {"/jobs/batch", "post"},
 		      {"/jobs/{id}", "get"},
 		      {"/jobs/{id}", "delete"},
 		      {"/jobs/{id}/cancel", "post"},
@@ -173,7 +174,7 @@ rest_openapi(Fixture *f, gconstpointer data)
 	root = json_node_get_object(r->json);
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(root, "openapi"), "3."));
 	paths = json_object_get_object_member(root, "paths");
-	g_assert_cmpuint(json_object_get_size(paths), ==, 26);
+	g_assert_cmpuint(json_object_get_size(paths), ==, 27);
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		JsonObject *item = json_object_get_object_member(paths, routes[i].path);
 		g_assert_nonnull(item);

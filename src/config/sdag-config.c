@@ -35,6 +35,8 @@
 #define SDAG_CONFIG_STORE_WRITE_BUFFER_MAX (G_GUINT64_CONSTANT(1) << 30)
 /* Each running job holds a decoder and a streaming thread: beyond this an edge box thrashes. */
 #define SDAG_MAX_CONCURRENT_JOBS 64
+/* POST /jobs/batch: beyond this one synced write and its answer hold the main loop too long */
+#define SDAG_MAX_BATCH_MAX 10000
 
 typedef gboolean (*SdagConfigSetter)(SdagConfig *self, const char *value, GError **error);
 
@@ -273,14 +275,42 @@ sdag_config_set_store_write_buffer_cb(SdagConfig *self, const char *value, GErro
 				      error);
 }
 
+/*
+ * "auto": one job per online CPU (g_get_num_processors(), at most 64). A file job's decode
+ * and DAG run on its own streaming thread, so that many jobs keep every core busy; the
+ * decoder's own threads are sized from this number so that they do not oversubscribe.
+ */
 static gboolean
 sdag_config_set_max_jobs_cb(SdagConfig *self, const char *value, GError **error)
 {
 	guint64 v = 0;
 
-	if (!sdag_config_parse_uint(value, 1, SDAG_MAX_CONCURRENT_JOBS, &v, error))
+	if (g_strcmp0(value, "auto") == 0) {
+		self->max_concurrent_jobs =
+		    CLAMP(g_get_num_processors(), 1, SDAG_MAX_CONCURRENT_JOBS);
+		return TRUE;
+	}
+	if (!g_ascii_string_to_unsigned(value, 10, 1, SDAG_MAX_CONCURRENT_JOBS, &v, NULL)) {
+		g_set_error(error,
+			    SDAG_ERROR,
+			    SDAG_ERROR_CONFIG,
+			    "expected auto or an integer from 1 to %u, got '%s'",
+			    SDAG_MAX_CONCURRENT_JOBS,
+			    value);
 		return FALSE;
+	}
 	self->max_concurrent_jobs = (guint)v;
+	return TRUE;
+}
+
+static gboolean
+sdag_config_set_max_batch_cb(SdagConfig *self, const char *value, GError **error)
+{
+	guint64 v = 0;
+
+	if (!sdag_config_parse_uint(value, 1, SDAG_MAX_BATCH_MAX, &v, error))
+		return FALSE;
+	self->max_batch = (guint)v;
 	return TRUE;
 }
 
@@ -574,6 +604,7 @@ static const struct {
     {"rest", "ws_ping_interval_s", sdag_config_set_ws_ping_cb},
     {"store", "write_buffer_bytes", sdag_config_set_store_write_buffer_cb},
     {"jobs", "max_concurrent_jobs", sdag_config_set_max_jobs_cb},
+    {"jobs", "max_batch", sdag_config_set_max_batch_cb},
     {"jobs", "media_roots", sdag_config_set_media_roots_cb},
     {"jobs", "start_timeout_s", sdag_config_set_start_timeout_cb},
     {"jobs", "max_attempts", sdag_config_set_max_attempts_cb},

@@ -59,7 +59,8 @@ typedef struct {
 	GPtrArray *tokens;	     /* [auth]: SdagToken, in the order first declared */
 	/* RocksDB memtable of each family, and the free space below which the store is full */
 	guint64 store_write_buffer_bytes;
-	guint max_concurrent_jobs;
+	guint max_concurrent_jobs; /* "auto" is resolved: the number of online CPUs */
+	guint max_batch;	   /* job requests one POST /jobs/batch may hold */
 	guint start_timeout_s;
 	guint max_attempts; /* a requeued job that was interrupted this often fails */
 	/* [retention]: ended jobs older than this are pruned, hourly; 0 (the default): never */

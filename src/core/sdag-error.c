@@ -48,6 +48,8 @@ static const struct {
     [SDAG_ERROR_ORIGIN_FORBIDDEN] = {"origin_forbidden", 403},
     [SDAG_ERROR_CAMERA_NOT_FOUND] = {"camera_not_found", 404},
     [SDAG_ERROR_CAMERA_FROM_CONFIG] = {"camera_from_config", 409},
+    [SDAG_ERROR_INVALID_BATCH] = {"invalid_batch", 422},
+    [SDAG_ERROR_BATCH_TOO_LARGE] = {"batch_too_large", 413},
 };
 
 const char *

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What the files of streamdagctl share: sdag-ctl.c (the options, the HTTP helper, the
- * pipelines and jobs commands) and sdag-ctl-cameras.c. Not for other programs.
+ * pipelines and jobs commands), sdag-ctl-batch.c (jobs submit-batch) and
+ * sdag-ctl-cameras.c. Not for other programs.
  */
 #pragma once
 
@@ -28,6 +29,14 @@ typedef struct {
 	GBytes *body;
 	JsonNode *root; /* the body parsed, NULL when empty or not JSON */
 } SdagCtlReply;
+
+/* The options of a job request (jobs submit, jobs submit-batch); each "unset" until given. */
+typedef struct {
+	gint stride;	   /* 0: unset */
+	gint64 max_frames; /* -1: unset */
+	gboolean requeue;
+	gboolean partial; /* submit-batch: store the valid requests even if some are refused */
+} SdagCtlSubmitOpts;
 
 void sdag_ctl_reply_clear(SdagCtlReply *reply);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
@@ -56,6 +65,19 @@ JsonObject *sdag_ctl_root_object(const SdagCtlReply *reply);
 int sdag_ctl_unexpected(const char *method, const char *path);
 void sdag_ctl_print_fields(JsonObject *obj, const char *indent, guint width);
 
+JsonObject *sdag_ctl_obj(JsonObject *obj, const char *name);
+JsonArray *sdag_ctl_array(JsonObject *obj, const char *name);
+gboolean sdag_ctl_num(JsonObject *obj, const char *name, double *out);
+gboolean sdag_ctl_status_is_terminal(const char *status);
+char *sdag_ctl_source_url(const char *arg, GError **error);
+void sdag_ctl_add_submit_options(JsonBuilder *b, const SdagCtlSubmitOpts *opts);
+void sdag_ctl_watch_sigint(int sig);
+
+int sdag_ctl_jobs_submit_batch(SdagCtl *ctl,
+			       int argc,
+			       char **args,
+			       const char *pipeline,
+			       const SdagCtlSubmitOpts *opts);
 int sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv);
 int sdag_ctl_admin(SdagCtl *ctl, int argc, char **argv);
 int sdag_ctl_jobs_prune(SdagCtl *ctl,

@@ -28,9 +28,7 @@
 
 /* The options of the jobs commands; each is "unset" until given. */
 typedef struct {
-	gint stride;	   /* 0: unset */
-	gint64 max_frames; /* -1: unset */
-	gboolean requeue;
+	SdagCtlSubmitOpts submit;
 	gint limit; /* 0: unset */
 	char *cursor;
 	/* jobs prune */
@@ -287,7 +285,7 @@ sdag_ctl_str(JsonObject *obj, const char *name)
 	return json_object_get_string_member_with_default(obj, name, NULL);
 }
 
-static JsonObject *
+JsonObject *
 sdag_ctl_obj(JsonObject *obj, const char *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
@@ -295,8 +293,16 @@ sdag_ctl_obj(JsonObject *obj, const char *name)
 	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
+JsonArray *
+sdag_ctl_array(JsonObject *obj, const char *name)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
 /* A number member as a double; FALSE when absent, null or not a number. */
-static gboolean
+gboolean
 sdag_ctl_num(JsonObject *obj, const char *name, double *out)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
@@ -351,7 +357,7 @@ sdag_ctl_unexpected(const char *method, const char *path)
 	return SDAG_CTL_REFUSED;
 }
 
-static gboolean
+gboolean
 sdag_ctl_status_is_terminal(const char *status)
 {
 	return g_strcmp0(status, "completed") == 0 || g_strcmp0(status, "failed") == 0 ||
@@ -462,7 +468,7 @@ sdag_ctl_print_job(JsonObject *job)
 }
 
 /* A file name becomes the file:// URL of its absolute path; URLs pass as they are. */
-static char *
+char *
 sdag_ctl_source_url(const char *arg, GError **error)
 {
 	g_autofree char *abs = NULL;
@@ -471,6 +477,27 @@ sdag_ctl_source_url(const char *arg, GError **error)
 		return g_strdup(arg);
 	abs = g_canonicalize_filename(arg, NULL);
 	return g_filename_to_uri(abs, NULL, error);
+}
+
+/* "options" of a job request, from the command line's */
+void
+sdag_ctl_add_submit_options(JsonBuilder *b, const SdagCtlSubmitOpts *opts)
+{
+	json_builder_set_member_name(b, "options");
+	json_builder_begin_object(b);
+	if (opts->stride > 0) {
+		json_builder_set_member_name(b, "stride");
+		json_builder_add_int_value(b, opts->stride);
+	}
+	if (opts->max_frames >= 0) {
+		json_builder_set_member_name(b, "max_frames");
+		json_builder_add_int_value(b, opts->max_frames);
+	}
+	if (opts->requeue) {
+		json_builder_set_member_name(b, "on_interrupt");
+		json_builder_add_string_value(b, "requeue");
+	}
+	json_builder_end_object(b);
 }
 
 static int
@@ -500,21 +527,7 @@ sdag_ctl_jobs_submit(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *
 	json_builder_add_string_value(b, argv[1]);
 	json_builder_set_member_name(b, "video_url");
 	json_builder_add_string_value(b, url);
-	json_builder_set_member_name(b, "options");
-	json_builder_begin_object(b);
-	if (opts->stride > 0) {
-		json_builder_set_member_name(b, "stride");
-		json_builder_add_int_value(b, opts->stride);
-	}
-	if (opts->max_frames >= 0) {
-		json_builder_set_member_name(b, "max_frames");
-		json_builder_add_int_value(b, opts->max_frames);
-	}
-	if (opts->requeue) {
-		json_builder_set_member_name(b, "on_interrupt");
-		json_builder_add_string_value(b, "requeue");
-	}
-	json_builder_end_object(b);
+	sdag_ctl_add_submit_options(b, &opts->submit);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	text = sdag_json_to_string(root);
@@ -651,7 +664,7 @@ sdag_ctl_jobs_list(SdagCtl *ctl, const SdagCtlJobOpts *opts)
 
 /* Ctrl-C during a redrawn progress line: end the line, so that the shell's
  * prompt does not land on it. Only async-signal-safe calls here. */
-static void
+void
 sdag_ctl_watch_sigint(int sig)
 {
 	ssize_t n = write(STDOUT_FILENO, "\n", 1);
@@ -780,27 +793,39 @@ static int
 sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 {
 	const char *cmd = argc > 0 ? argv[0] : NULL;
-	gboolean submit_opts = opts->stride > 0 || opts->max_frames >= 0 || opts->requeue;
+	gboolean submit_opts =
+	    opts->submit.stride > 0 || opts->submit.max_frames >= 0 || opts->submit.requeue;
+	gboolean batch = g_strcmp0(cmd, "submit-batch") == 0;
 	gboolean list_opts = opts->limit > 0 || opts->cursor != NULL;
 
 	if (cmd == NULL)
 		return sdag_ctl_usage(
-		    "jobs submit | get | watch | list | cancel | delete | results");
-	if (submit_opts && g_strcmp0(cmd, "submit") != 0) {
+		    "jobs submit | submit-batch | get | watch | list | cancel | delete | results");
+	if (submit_opts && g_strcmp0(cmd, "submit") != 0 && !batch) {
 		g_printerr("streamdagctl: --stride, --max-frames and --requeue-on-interrupt "
-			   "go with jobs submit only\n");
+			   "go with jobs submit and jobs submit-batch only\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (opts->submit.partial && !batch) {
+		g_printerr("streamdagctl: --partial goes with jobs submit-batch only\n");
 		return SDAG_CTL_FAILED;
 	}
 	if (list_opts && g_strcmp0(cmd, "list") != 0) {
 		g_printerr("streamdagctl: --limit and --cursor go with jobs list only\n");
 		return SDAG_CTL_FAILED;
 	}
-	if ((opts->before != NULL || opts->statuses != NULL || opts->pipeline != NULL) &&
-	    g_strcmp0(cmd, "prune") != 0) {
-		g_printerr(
-		    "streamdagctl: --before, --status and --pipeline go with jobs prune only\n");
+	if ((opts->before != NULL || opts->statuses != NULL) && g_strcmp0(cmd, "prune") != 0) {
+		g_printerr("streamdagctl: --before and --status go with jobs prune only\n");
 		return SDAG_CTL_FAILED;
 	}
+	if (opts->pipeline != NULL && g_strcmp0(cmd, "prune") != 0 && !batch) {
+		g_printerr("streamdagctl: --pipeline goes with jobs prune and jobs submit-batch "
+			   "only\n");
+		return SDAG_CTL_FAILED;
+	}
+	if (batch)
+		return sdag_ctl_jobs_submit_batch(
+		    ctl, argc - 1, argv + 1, opts->pipeline, &opts->submit);
 	if (g_strcmp0(cmd, "prune") == 0) {
 		if (argc != 1 || opts->before == NULL)
 			return sdag_ctl_usage(
@@ -871,11 +896,11 @@ sdag_ctl_option_cb(const char *name, const char *value, gpointer data, GError **
 	if (g_strcmp0(name, "--stride") == 0) {
 		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
 			return FALSE;
-		opts->stride = (gint)v;
+		opts->submit.stride = (gint)v;
 	} else if (g_strcmp0(name, "--max-frames") == 0) {
 		if (!sdag_ctl_parse_count(name, value, 0, G_MAXINT64, &v, error))
 			return FALSE;
-		opts->max_frames = v;
+		opts->submit.max_frames = v;
 	} else {
 		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
 			return FALSE;
@@ -1007,7 +1032,7 @@ main(int argc, char **argv)
 	gboolean dry_run = FALSE;
 	gboolean json = FALSE;
 	gboolean version = FALSE;
-	SdagCtlJobOpts jopts = {.stride = 0, .max_frames = -1};
+	SdagCtlJobOpts jopts = {.submit = {.stride = 0, .max_frames = -1}};
 	g_autofree char *cursor = NULL;
 	g_autofree char *token = NULL;
 	g_autofree char *token_file = NULL;
@@ -1055,7 +1080,7 @@ main(int argc, char **argv)
 	     0,
 	     0,
 	     G_OPTION_ARG_NONE,
-	     &jopts.requeue,
+	     &jopts.submit.requeue,
 	     "jobs submit: requeue the job if the daemon stops while it runs (default: it fails)",
 	     NULL},
 	    {"limit",
@@ -1121,8 +1146,15 @@ main(int argc, char **argv)
 	     0,
 	     G_OPTION_ARG_STRING,
 	     &jopts.pipeline,
-	     "jobs prune: only this pipeline's jobs",
+	     "jobs prune: only this pipeline's jobs; jobs submit-batch: the pipeline the jobs run",
 	     "ID"},
+	    {"partial",
+	     0,
+	     0,
+	     G_OPTION_ARG_NONE,
+	     &jopts.submit.partial,
+	     "jobs submit-batch: store the valid jobs even if the daemon refuses some",
+	     NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -1135,6 +1167,8 @@ main(int argc, char **argv)
 	    "  pipelines add FILE...        register pipelines from JSON files\n"
 	    "  pipelines delete ID          remove a pipeline\n"
 	    "  jobs submit PIPELINE SOURCE  run a pipeline over a file or URL; prints the job id\n"
+	    "  jobs submit-batch --pipeline ID DIR|FILE...  one job a file, sent at once, "
+	    "followed to the end\n"
 	    "  jobs get ID                  one job: status, progress, error, summary\n"
 	    "  jobs watch ID                follow a job until it ends (exit 0 if it completed)\n"
 	    "  jobs list [--limit N]        jobs, newest first\n"

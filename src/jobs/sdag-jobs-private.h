@@ -79,6 +79,7 @@ struct _SdagJobs {
 	SdagNodeTypes *types;	/* borrowed */
 	SdagSourcePolicy policy;
 	guint max_running;
+	guint max_batch; /* job requests in one sdag_jobs_submit_batch() */
 	guint start_timeout_s;
 	guint max_attempts;
 	guint64 max_frame_pixels;

@@ -350,6 +350,7 @@ sdag_jobs_new(SdagStore *store,
 	self->registry = registry;
 	self->types = types;
 	self->max_running = config->max_concurrent_jobs;
+	self->max_batch = MAX(config->max_batch, 1u);
 	self->start_timeout_s = config->start_timeout_s;
 	self->max_attempts = config->max_attempts;
 	self->max_frame_pixels = config->max_frame_pixels;

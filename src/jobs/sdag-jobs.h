@@ -58,6 +58,8 @@ gboolean sdag_jobs_start(SdagJobs *self, GError **error);
 void sdag_jobs_free(SdagJobs *self);
 void sdag_jobs_add_listener(SdagJobs *self, const SdagJobsListener *listener, gpointer user_data);
 JsonNode *sdag_jobs_submit(SdagJobs *self, JsonNode *body, GError **error);
+JsonNode *
+sdag_jobs_submit_batch(SdagJobs *self, JsonNode *body, JsonNode **problems, GError **error);
 JsonNode *sdag_jobs_submit_camera(SdagJobs *self,
 				  const char *camera,
 				  const char *digest,

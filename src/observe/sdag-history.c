@@ -46,6 +46,7 @@ static const struct {
 	const char *action;
 } sdag_history_actions[] = {
     {"POST", "/jobs", "job.submit"},
+    {"POST", "/jobs/batch", "job.submit_batch"},
     {"POST", "/jobs/*/cancel", "job.cancel"},
     {"DELETE", "/jobs/*", "job.delete"},
     {"POST", "/pipelines", "pipeline.register"},

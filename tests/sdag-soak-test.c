@@ -17,6 +17,7 @@
 
 #include "sdag-json.h"
 #include "sdag-test-http.h"
+#include "sdag-test-prom.h"
 #include "sdag-test-rtsp.h"
 #include "sdag-test-util.h"
 
@@ -79,6 +80,21 @@ dir_bytes(const char *path)
 	return total;
 }
 
+/* RocksDB's memtables, in MB: they grow with the frame rows until a family's reaches
+ * [store] write_buffer_bytes and is flushed, so they are part of the resident memory that
+ * rises for a while without being a leak */
+static double
+memtables_mb(SoupSession *s, SdagTestSvc *svc)
+{
+	g_autoptr(SdagTestReply) r = call(s, svc, "GET", "/metrics", NULL);
+	g_autoptr(SdagTestProm) p = NULL;
+
+	g_assert_cmpuint(r->status, ==, 200);
+	p = sdag_test_prom_parse(r->text);
+	return sdag_test_prom_value(p, "streamdag_rocksdb_memtables_size_bytes", "") /
+	       (1024.0 * 1024.0);
+}
+
 /* Least-squares slope of @y over @x (seconds), per hour */
 static double
 slope_per_hour(const double *x, const double *y, guint n)
@@ -134,7 +150,13 @@ soak_cameras(void)
 	g_autoptr(GArray) rss = g_array_new(FALSE, FALSE, sizeof(double));
 	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(double));
 	g_autoptr(GArray) store = g_array_new(FALSE, FALSE, sizeof(double));
-	SdagTestSvc *svc = sdag_test_svc_start("", "127.0.0.1:0", NULL);
+	g_autoptr(GArray) mem = g_array_new(FALSE, FALSE, sizeof(double));
+	g_autoptr(GArray) other = g_array_new(FALSE, FALSE, sizeof(double));
+	/* SDAG_SOAK_WRITE_BUFFER: the memtables' size, to tell them from a leak */
+	const char *wb = g_getenv("SDAG_SOAK_WRITE_BUFFER");
+	g_autofree char *conf = wb != NULL ? g_strdup_printf("[store]\nwrite_buffer_bytes=%s\n", wb)
+					   : g_strdup("");
+	SdagTestSvc *svc = sdag_test_svc_start(conf, "127.0.0.1:0", NULL);
 	g_autofree char *db = g_build_filename(svc->dir, "data", "db", NULL);
 	GPid pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(svc->proc), NULL, 10);
 	gint64 start = g_get_monotonic_time();
@@ -169,11 +191,18 @@ soak_cameras(void)
 		g_array_append_val(fds, v);
 		v = (double)dir_bytes(db) / (1024.0 * 1024.0);
 		g_array_append_val(store, v);
-		g_test_message("t=%.0f s rss=%.1f MB fds=%.0f store=%.2f MB",
+		v = memtables_mb(s, svc);
+		g_array_append_val(mem, v);
+		v = g_array_index(rss, double, rss->len - 1) - v;
+		g_array_append_val(other, v);
+		g_test_message("t=%.0f s rss=%.1f MB memtables=%.1f MB rest=%.1f MB fds=%.0f "
+			       "store=%.2f MB",
 			       x,
 			       g_array_index(rss, double, rss->len - 1),
+			       g_array_index(mem, double, mem->len - 1),
+			       v,
 			       g_array_index(fds, double, fds->len - 1),
-			       v);
+			       g_array_index(store, double, store->len - 1));
 		if (g_get_monotonic_time() >= next_restart) {
 			/* the camera goes away for a second and comes back; the samples are taken
 			 * with every camera online again, so that they compare */
@@ -194,6 +223,8 @@ soak_cameras(void)
 		double rs = slope_per_hour(x, &g_array_index(rss, double, warm), n);
 		double fs = slope_per_hour(x, &g_array_index(fds, double, warm), n);
 		double ss = slope_per_hour(x, &g_array_index(store, double, warm), n);
+		double ms = slope_per_hour(x, &g_array_index(mem, double, warm), n);
+		double os = slope_per_hour(x, &g_array_index(other, double, warm), n);
 		double fd_min = G_MAXDOUBLE;
 		double fd_max = 0;
 
@@ -202,7 +233,8 @@ soak_cameras(void)
 			fd_max = MAX(fd_max, g_array_index(fds, double, i));
 		}
 		g_test_message("soak %u s, %u source restarts, %u samples: RSS %.1f -> %.1f MB "
-			       "(slope %+.1f MB/h after warm-up), fds %.0f..%.0f (slope %+.1f/h), "
+			       "(slope %+.1f MB/h after warm-up: memtables %+.1f MB/h, the rest "
+			       "%+.1f MB/h, %.1f -> %.1f MB), fds %.0f..%.0f (slope %+.1f/h), "
 			       "store %.1f MB (slope %+.1f MB/h)",
 			       seconds,
 			       restarts,
@@ -210,6 +242,10 @@ soak_cameras(void)
 			       g_array_index(rss, double, warm),
 			       g_array_index(rss, double, t->len - 1),
 			       rs,
+			       ms,
+			       os,
+			       g_array_index(other, double, warm),
+			       g_array_index(other, double, t->len - 1),
 			       fd_min,
 			       fd_max,
 			       fs,

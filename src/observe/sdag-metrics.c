@@ -8,6 +8,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "sdag-index.h"
 #include "sdag-json.h"
@@ -570,6 +573,18 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 		sdag_prom_set(prom, "streamdag_rocksdb_sst_files_size_bytes", NULL, (double)v);
 	if (sdag_store_get_int_property(self->store, "rocksdb.cur-size-all-mem-tables", &v))
 		sdag_prom_set(prom, "streamdag_rocksdb_memtables_size_bytes", NULL, (double)v);
+#ifdef __GLIBC__
+	{
+		/* what resident memory is made of: live allocations (a leak grows these)
+		 * against freed memory the arenas keep (which grows after bursts of
+		 * threads, and is not a leak) */
+		struct mallinfo2 mi = mallinfo2();
+
+		sdag_prom_set(
+		    prom, "streamdag_malloc_in_use_bytes", NULL, (double)(mi.uordblks + mi.hblkhd));
+		sdag_prom_set(prom, "streamdag_malloc_free_bytes", NULL, (double)mi.fordblks);
+	}
+#endif
 	if (sdag_store_get_int_property(self->store, "rocksdb.actual-delayed-write-rate", &v))
 		sdag_prom_set(
 		    prom, "streamdag_rocksdb_delayed_write_rate_bytes_per_second", NULL, (double)v);

@@ -479,6 +479,18 @@ sdag_prom_new(void)
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
+			  "streamdag_malloc_in_use_bytes",
+			  SDAG_PROM_GAUGE,
+			  "Bytes the process's allocations hold now (glibc mallinfo2).",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_malloc_free_bytes",
+			  SDAG_PROM_GAUGE,
+			  "Bytes freed but kept by the allocator's arenas (glibc mallinfo2).",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_rocksdb_memtables_size_bytes",
 			  SDAG_PROM_GAUGE,
 			  "Size of the store's memtables.",

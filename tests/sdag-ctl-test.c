@@ -583,6 +583,8 @@ ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
 		g_assert_cmpint(json_object_get_int_member(options, "stride"), ==, 5);
 		g_assert_cmpint(json_object_get_int_member(options, "max_frames"), ==, 0);
 		g_assert_cmpstr(json_object_get_string_member(options, "on_interrupt"), ==, "fail");
+		/* not given, not sent: the daemon's default */
+		g_assert_cmpstr(json_object_get_string_member(options, "decode"), ==, "all");
 	}
 
 	/* every option */
@@ -593,6 +595,8 @@ ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
 		"--max-frames",
 		"7",
 		"--requeue-on-interrupt",
+		"--decode",
+		"keyframes",
 		"passthrough_v1",
 		f->clip);
 	g_assert_cmpint(r.status, ==, 0);
@@ -607,6 +611,7 @@ ctl_jobs_submit_sources(Fixture *f, gconstpointer data)
 		g_assert_cmpint(json_object_get_int_member(options, "max_frames"), ==, 7);
 		g_assert_cmpstr(
 		    json_object_get_string_member(options, "on_interrupt"), ==, "requeue");
+		g_assert_cmpstr(json_object_get_string_member(options, "decode"), ==, "keyframes");
 		g_assert_cmpint(json_object_get_int_member(job, "frames_processed"), <=, 7);
 	}
 
@@ -911,6 +916,12 @@ static const UsageCase usage_cases[] = {
     {"stride-negative", {"jobs", "submit", "p", "f", "--stride=-2"}, "--stride"},
     {"stride-text", {"jobs", "submit", "p", "f", "--stride", "five"}, "--stride"},
     {"max-frames-negative", {"jobs", "submit", "p", "f", "--max-frames", "-1"}, "--max-frames"},
+    {"decode-unknown",
+     {"jobs", "submit", "p", "f", "--decode", "fast"},
+     "--decode: all, reference or keyframes, not 'fast'"},
+    {"decode-on-list",
+     {"jobs", "list", "--decode", "keyframes"},
+     "go with jobs submit and jobs submit-batch only"},
     {"limit-zero", {"jobs", "list", "--limit", "0"}, "--limit"},
     {"stride-on-get",
      {"jobs", "get", "x", "--stride", "2"},

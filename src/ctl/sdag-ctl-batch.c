@@ -330,7 +330,7 @@ sdag_ctl_jobs_submit_batch(SdagCtl *ctl,
 	if (pipeline == NULL || argc < 1) {
 		g_printerr("streamdagctl: usage: streamdagctl jobs submit-batch --pipeline ID "
 			   "DIR|FILE|URL... [--partial] [--stride N] [--max-frames N] "
-			   "[--requeue-on-interrupt]\n");
+			   "[--requeue-on-interrupt] [--decode MODE]\n");
 		return SDAG_CTL_FAILED;
 	}
 	for (int i = 0; i < argc; i++) {

@@ -35,7 +35,8 @@ typedef struct {
 	gint stride;	   /* 0: unset */
 	gint64 max_frames; /* -1: unset */
 	gboolean requeue;
-	gboolean partial; /* submit-batch: store the valid requests even if some are refused */
+	const char *decode; /* NULL: unset; else all, reference or keyframes */
+	gboolean partial;   /* submit-batch: store the valid requests even if some are refused */
 } SdagCtlSubmitOpts;
 
 void sdag_ctl_reply_clear(SdagCtlReply *reply);

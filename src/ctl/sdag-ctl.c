@@ -497,6 +497,10 @@ sdag_ctl_add_submit_options(JsonBuilder *b, const SdagCtlSubmitOpts *opts)
 		json_builder_set_member_name(b, "on_interrupt");
 		json_builder_add_string_value(b, "requeue");
 	}
+	if (opts->decode != NULL) {
+		json_builder_set_member_name(b, "decode");
+		json_builder_add_string_value(b, opts->decode);
+	}
 	json_builder_end_object(b);
 }
 
@@ -516,7 +520,7 @@ sdag_ctl_jobs_submit(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *
 
 	if (argc != 3)
 		return sdag_ctl_usage("jobs submit PIPELINE URL|FILE [--stride N] "
-				      "[--max-frames N] [--requeue-on-interrupt]");
+				      "[--max-frames N] [--requeue-on-interrupt] [--decode MODE]");
 	url = sdag_ctl_source_url(argv[2], &error);
 	if (url == NULL) {
 		g_printerr("streamdagctl: %s: %s\n", argv[2], error->message);
@@ -793,8 +797,8 @@ static int
 sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 {
 	const char *cmd = argc > 0 ? argv[0] : NULL;
-	gboolean submit_opts =
-	    opts->submit.stride > 0 || opts->submit.max_frames >= 0 || opts->submit.requeue;
+	gboolean submit_opts = opts->submit.stride > 0 || opts->submit.max_frames >= 0 ||
+			       opts->submit.requeue || opts->submit.decode != NULL;
 	gboolean batch = g_strcmp0(cmd, "submit-batch") == 0;
 	gboolean list_opts = opts->limit > 0 || opts->cursor != NULL;
 
@@ -802,8 +806,8 @@ sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 		return sdag_ctl_usage(
 		    "jobs submit | submit-batch | get | watch | list | cancel | delete | results");
 	if (submit_opts && g_strcmp0(cmd, "submit") != 0 && !batch) {
-		g_printerr("streamdagctl: --stride, --max-frames and --requeue-on-interrupt "
-			   "go with jobs submit and jobs submit-batch only\n");
+		g_printerr("streamdagctl: --stride, --max-frames, --requeue-on-interrupt and "
+			   "--decode go with jobs submit and jobs submit-batch only\n");
 		return SDAG_CTL_FAILED;
 	}
 	if (opts->submit.partial && !batch) {
@@ -901,6 +905,18 @@ sdag_ctl_option_cb(const char *name, const char *value, gpointer data, GError **
 		if (!sdag_ctl_parse_count(name, value, 0, G_MAXINT64, &v, error))
 			return FALSE;
 		opts->submit.max_frames = v;
+	} else if (g_strcmp0(name, "--decode") == 0) {
+		static const char *const modes[] = {"all", "reference", "keyframes", NULL};
+
+		if (!g_strv_contains(modes, value)) {
+			g_set_error(error,
+				    G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "--decode: all, reference or keyframes, not '%s'",
+				    value);
+			return FALSE;
+		}
+		opts->submit.decode = g_intern_string(value);
 	} else {
 		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
 			return FALSE;
@@ -1076,6 +1092,13 @@ main(int argc, char **argv)
 	     sdag_ctl_option_cb,
 	     "jobs submit: stop after N frames (default 0, no limit)",
 	     "N"},
+	    {"decode",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs submit: which frames are decoded: all (default), reference or keyframes",
+	     "MODE"},
 	    {"requeue-on-interrupt",
 	     0,
 	     0,

@@ -580,9 +580,16 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 		 * threads, and is not a leak) */
 		struct mallinfo2 mi = mallinfo2();
 
-		sdag_prom_set(
-		    prom, "streamdag_malloc_in_use_bytes", NULL, (double)(mi.uordblks + mi.hblkhd));
-		sdag_prom_set(prom, "streamdag_malloc_free_bytes", NULL, (double)mi.fordblks);
+		/* all zero when another allocator stands in for glibc's (a sanitizer's, a
+		 * preloaded one): nothing to say then */
+		if (mi.uordblks + mi.hblkhd > 0) {
+			sdag_prom_set(prom,
+				      "streamdag_malloc_in_use_bytes",
+				      NULL,
+				      (double)(mi.uordblks + mi.hblkhd));
+			sdag_prom_set(
+			    prom, "streamdag_malloc_free_bytes", NULL, (double)mi.fordblks);
+		}
 	}
 #endif
 	if (sdag_store_get_int_property(self->store, "rocksdb.actual-delayed-write-rate", &v))

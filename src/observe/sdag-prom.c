@@ -497,6 +497,18 @@ sdag_prom_new(void)
 			  NULL,
 			  0);
 	sdag_prom_declare(self,
+			  "streamdag_rocksdb_block_cache_bytes",
+			  SDAG_PROM_GAUGE,
+			  "Memory the store's block cache holds.",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
+			  "streamdag_rocksdb_table_readers_bytes",
+			  SDAG_PROM_GAUGE,
+			  "Memory the store's open table files hold (indexes and filters).",
+			  NULL,
+			  0);
+	sdag_prom_declare(self,
 			  "streamdag_rocksdb_delayed_write_rate_bytes_per_second",
 			  SDAG_PROM_GAUGE,
 			  "Write rate RocksDB currently holds writers to (0 when not delaying).",

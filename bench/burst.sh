@@ -5,10 +5,10 @@
 #   bench/burst.sh [BUILD_DIR] [JOBS] [SECONDS] [CONNECTIONS]
 #
 # 1. streamdagd with motion_tracking_v1 and a 30-frame 320x240 H.264 clip;
-# 2. wrk (one thread, CONNECTIONS) against GET /jobs?limit=50 of the idle daemon, and
-#    against nginx serving the same answer's bytes (the reference);
-# 3. JOBS submissions of POST /jobs (default 1000) from 4 client threads, while wrk reads
-#    GET /jobs?limit=50 for SECONDS;
+# 2. wrk (one thread, CONNECTIONS) against GET /jobs?limit=50 and GET /jobs/{id} of the
+#    idle daemon, and against nginx serving the same answers' bytes (the reference);
+# 3. JOBS submissions of POST /jobs (default 1000) from 4 client threads, while two wrk
+#    (one thread, CONNECTIONS each) read GET /jobs?limit=50 and GET /jobs/{id} for SECONDS;
 # 4. waits until every job has ended, and checks that all completed and started in the
 #    order they were acknowledged (FIFO);
 # 5. prints the submissions' rate, p50 and p99, the 5xx count, the list's req/s and p99
@@ -33,12 +33,14 @@ gst-launch-1.0 -q videotestsrc num-buffers=30 pattern=ball \
 bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$tmp/media"
 bench_register_pipeline data/pipelines/motion_tracking_v1.json
 # one job first, so that the list has something in it and the first run's set-up is paid
-bench_py "$SD" "$tmp/media/clip.mp4" <<'PY' >/dev/null
-run_job(sys.argv[1], "motion_tracking_v1", sys.argv[2], 1, 0.05)
+first=$(bench_py "$SD" "$tmp/media/clip.mp4" <<'PY'
+print(run_job(sys.argv[1], "motion_tracking_v1", sys.argv[2], 1, 0.05)[1])
 PY
+)
 
 mkdir -p "$tmp/www"
 curl -fsS -o "$tmp/www/list.json" "$SD/jobs?limit=50"
+curl -fsS -o "$tmp/www/job.json" "$SD/jobs/$first"
 bench_start_nginx "$tmp/www"
 
 # "req/s p50 p99 non2xx" of wrk against a URL for SECS
@@ -51,9 +53,11 @@ list_wrk() {
 
 bench_load
 echo "bench: $(nproc) cores, $JOBS jobs of motion_tracking_v1 over 30 frames 320x240," \
-	"wrk -t1 -c$CONNS -d${SECS}s on GET /jobs?limit=50"
+	"wrk -t1 -c$CONNS -d${SECS}s on GET /jobs?limit=50 and on GET /jobs/{id}"
 idle=$(list_wrk "$SD/jobs?limit=50")
+idle_one=$(list_wrk "$SD/jobs/$first")
 ngx=$(list_wrk "$NGX/list.json")
+ngx_one=$(list_wrk "$NGX/job.json")
 
 # the burst: submissions from 4 threads, in the background; the ids acknowledged
 bench_py "$SD" "$tmp/media/clip.mp4" "$JOBS" "$tmp/acked" <<'PY' >"$tmp/submit.out" &
@@ -93,7 +97,11 @@ print(f"{n / secs:.0f} {times[len(times) // 2]:.2f}ms {times[int(len(times) * 0.
 PY
 sub_pid=$!
 t0=$(date +%s.%N)
+list_wrk "$SD/jobs/$first" >"$tmp/busy_one" &
+one_pid=$!
 busy=$(list_wrk "$SD/jobs?limit=50")
+wait $one_pid
+busy_one=$(cat "$tmp/busy_one")
 wait $sub_pid
 read -r sub_rate sub_p50 sub_p99 sub_bad sub_secs <"$tmp/submit.out"
 
@@ -118,9 +126,12 @@ PY
 read -r drain_secs completed fifo <<<"$drain"
 
 printf '%-44s %10s %10s %10s %8s\n' case req/s p50 p99 non-2xx
-printf '%-44s %10s %10s %10s %8s\n' "nginx, the same bytes" $ngx
+printf '%-44s %10s %10s %10s %8s\n' "nginx, the list's bytes" $ngx
 printf '%-44s %10s %10s %10s %8s\n' "GET /jobs?limit=50, idle" $idle
 printf '%-44s %10s %10s %10s %8s\n' "GET /jobs?limit=50, during the burst" $busy
+printf '%-44s %10s %10s %10s %8s\n' "nginx, a job's bytes" $ngx_one
+printf '%-44s %10s %10s %10s %8s\n' "GET /jobs/{id}, idle" $idle_one
+printf '%-44s %10s %10s %10s %8s\n' "GET /jobs/{id}, during the burst" $busy_one
 printf '%-44s %10s %10s %10s %8s\n' "POST /jobs, 4 clients" "$sub_rate" "$sub_p50" "$sub_p99" "$sub_bad"
 echo
 ms() { python3 -c "
@@ -133,6 +144,8 @@ echo "submitted $JOBS jobs in $sub_secs s; $completed completed, FIFO kept: $fif
 echo "ratio list req/s burst/idle: $(bench_ratio "$busy" "$idle"); idle/nginx: $(bench_ratio "$idle" "$ngx")"
 echo "list p99 during the burst: $(ms "$(cut -d' ' -f3 <<<"$busy")") ms" \
 	"(idle $(ms "$(cut -d' ' -f3 <<<"$idle")") ms, nginx $(ms "$(cut -d' ' -f3 <<<"$ngx")") ms)"
-total_bad=$((sub_bad + $(cut -d' ' -f4 <<<"$busy")))
+echo "job p99 during the burst: $(ms "$(cut -d' ' -f3 <<<"$busy_one")") ms" \
+	"(idle $(ms "$(cut -d' ' -f3 <<<"$idle_one")") ms, nginx $(ms "$(cut -d' ' -f3 <<<"$ngx_one")") ms)"
+total_bad=$((sub_bad + $(cut -d' ' -f4 <<<"$busy") + $(cut -d' ' -f4 <<<"$busy_one")))
 echo "5xx or refused answers: $total_bad (target 0)"
 test "$total_bad" -eq 0 && test "$completed" -eq "$JOBS" && test "$fifo" = yes

@@ -195,7 +195,7 @@ frames=$(ctl --json jobs results "$job" | jget "d['summary']['total_frames']")
 say "job $job completed as $user ($frames frames), its state in /var/lib/streamdag"
 
 # --- upgrade N -> N+1 -------------------------------------------------------
-sed -i 's/^max_concurrent_jobs=2$/max_concurrent_jobs=1/' /etc/streamdag/streamdag.conf
+sed -i 's/^max_concurrent_jobs=auto$/max_concurrent_jobs=1/' /etc/streamdag/streamdag.conf
 grep -q '^max_concurrent_jobs=1$' /etc/streamdag/streamdag.conf || fail "could not edit the conffile"
 stop_daemon
 say "upgrading to $next"

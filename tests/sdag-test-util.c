@@ -698,6 +698,25 @@ sdag_test_svc_spawn(const char *conf, const char *listen, const char *const *env
 	return s;
 }
 
+/* A daemon that did not exit cleanly: the end of its log, so that the failure says why. */
+static void
+sdag_test_svc_assert_clean_exit(SdagTestSvc *s)
+{
+	if (g_subprocess_get_exit_status(s->proc) != 0) {
+		g_autofree char *log = sdag_test_svc_log(s);
+		const char *report = strstr(log, "==ERROR: ");
+		gsize len = strlen(log);
+
+		/* a sanitizer's report whole, from its first line; otherwise the log's end */
+		if (report != NULL)
+			g_printerr("the daemon's sanitizer report:\n%.30000s\n", report);
+		else
+			g_printerr("the daemon's log, its end:\n%s\n",
+				   log + (len > 6000 ? len - 6000 : 0));
+	}
+	g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+}
+
 /**
  * sdag_test_svc_stop:
  * @sig: SIGTERM (a clean exit asserted) or SIGKILL
@@ -714,7 +733,7 @@ sdag_test_svc_stop(SdagTestSvc *s, int sig)
 	g_subprocess_send_signal(s->proc, sig);
 	g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
 	if (sig == SIGTERM)
-		g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+		sdag_test_svc_assert_clean_exit(s);
 	g_clear_object(&s->proc);
 	log = sdag_test_svc_log(s);
 	g_string_assign(s->earlier, log);
@@ -795,7 +814,7 @@ sdag_test_svc_free(SdagTestSvc *s)
 	if (s->proc != NULL && g_subprocess_get_identifier(s->proc) != NULL) {
 		g_subprocess_send_signal(s->proc, SIGTERM);
 		g_assert_true(g_subprocess_wait(s->proc, NULL, &error));
-		g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+		sdag_test_svc_assert_clean_exit(s);
 	}
 	g_clear_object(&s->proc);
 	sdag_test_rmtree(s->dir);

@@ -118,7 +118,7 @@ sdag_ctl_jobs_prune(SdagCtl *ctl,
 	if (pipeline != NULL)
 		json_object_set_string_member(o, "pipeline_id", pipeline);
 	json_object_set_boolean_member(o, "dry_run", dry_run);
-	json_node_set_object(node, json_object_ref(o));
+	json_node_set_object(node, o);
 	text = sdag_json_to_string(node);
 	len = strlen(text);
 	body = g_bytes_new_take(g_steal_pointer(&text), len);

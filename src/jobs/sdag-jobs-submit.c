@@ -303,8 +303,13 @@ sdag_jobs_submit_internal(SdagJobs *self,
 
 	if (record == NULL)
 		return NULL;
-	if (dry_run)
-		return json_node_init_object(json_node_alloc(), json_object_new());
+	if (dry_run) {
+		JsonNode *empty = json_node_new(JSON_NODE_OBJECT);
+
+		/* taken, not referenced: json_node_init_object() would keep a second ref */
+		json_node_take_object(empty, json_object_new());
+		return empty;
+	}
 
 	seq = self->last_seq + 1;
 	batch = sdag_store_batch_new();

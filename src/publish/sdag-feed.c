@@ -914,6 +914,7 @@ sdag_feed_camera_status_json(SdagFeedJob *fj, JsonObject *job)
 	const char *status = json_object_get_string_member_with_default(job, "status", "");
 	g_autofree char *now = sdag_json_timestamp(g_get_real_time());
 	JsonObject *o = json_object_new();
+	JsonNode *node;
 	const char *state;
 	const char *reason = NULL;
 
@@ -941,7 +942,10 @@ sdag_feed_camera_status_json(SdagFeedJob *fj, JsonObject *job)
 		    o, figures[i], v != NULL ? json_node_copy(v) : json_node_new(JSON_NODE_NULL));
 	}
 	json_object_set_string_member(o, "time", now);
-	return json_node_init_object(json_node_alloc(), o);
+	/* taken, not referenced: json_node_init_object() would keep a second ref */
+	node = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(node, o);
+	return node;
 }
 
 /*

@@ -1496,6 +1496,41 @@ test_fuzz_source_at_in_host(void)
 	}
 }
 
+/* Found by the jobreq fuzz target (tests/fuzz/corpus/jobreq/regress-path-not-utf8): a file
+ * URL's percent-escapes decode to any bytes ("%ed"), and the refusal quoted the decoded path
+ * as it was: a message that was not UTF-8. The path is shown as a file name is. */
+static void
+test_fuzz_source_path_not_utf8(void)
+{
+	g_autofree char *root = sdag_test_mkdtemp();
+	g_autofree char *dir = g_build_filename(root, "d\xed", NULL);
+	g_autofree char *dir_url = g_strdup_printf("file://%s/d%%ed", root);
+	char *roots[] = {root, NULL};
+	SdagSourcePolicy policy = {.media_roots = roots};
+	static const char *const outside[] = {"file:/am%edia/clip.mp4", "file:///%ff%fe/x.mp4"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(outside); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagSource) s = sdag_source_parse(outside[i], &policy, &error);
+
+		g_assert_null(s);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_SOURCE_FORBIDDEN);
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+	}
+	/* a directory under the root whose name is not UTF-8 */
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SdagSource) s = sdag_source_parse(dir_url, &policy, &error);
+
+		g_assert_null(s);
+		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_UNSUPPORTED_SOURCE);
+		g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		g_assert_nonnull(strstr(error->message, "is a directory"));
+	}
+	sdag_test_rmtree(root);
+}
+
 /* Found by the source fuzz target (tests/fuzz/corpus/source/regress-live-zone-id): an IPv6
  * zone came back decoded from GUri and the URL rebuilt for GStreamer did not parse. */
 static void
@@ -1579,6 +1614,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/live/classify", test_classify);
 	g_test_add_func("/sdag/live/source-parse", test_source_parse);
 	g_test_add_func("/sdag/live/fuzz/source-at-in-host", test_fuzz_source_at_in_host);
+	g_test_add_func("/sdag/live/fuzz/source-path-not-utf8", test_fuzz_source_path_not_utf8);
 	g_test_add_func("/sdag/live/fuzz/checkpoint-decode", test_fuzz_checkpoint_decode);
 	g_test_add_func("/sdag/live/fuzz/source-live-zone-id", test_fuzz_source_live_zone_id);
 	g_test_add("/sdag/live/rtsp/reconnect",

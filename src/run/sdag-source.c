@@ -148,6 +148,7 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 	const char *host = g_uri_get_host(uri);
 	g_autofree char *path = NULL;
 	g_autofree char *resolved = NULL;
+	g_autofree char *shown = NULL;
 	g_autoptr(SdagSource) source = g_new0(SdagSource, 1);
 
 	if (host != NULL && host[0] != '\0' && g_ascii_strcasecmp(host, "localhost") != 0) {
@@ -170,6 +171,8 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 		return NULL;
 	}
 	resolved = sdag_source_resolve_path(path);
+	/* the path in a message: percent-escapes decode to any bytes, a message is UTF-8 */
+	shown = g_filename_display_name(path);
 	for (guint i = 0; policy->media_roots != NULL && policy->media_roots[i] != NULL; i++) {
 		if (sdag_source_path_is_under(resolved, policy->media_roots[i])) {
 			if (g_file_test(resolved, G_FILE_TEST_IS_DIR)) {
@@ -177,7 +180,7 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 					    SDAG_ERROR,
 					    SDAG_ERROR_UNSUPPORTED_SOURCE,
 					    "'%s' is a directory, not a video file",
-					    path);
+					    shown);
 				return NULL;
 			}
 			source->kind = SDAG_SOURCE_FILE;
@@ -190,7 +193,7 @@ sdag_source_parse_file(GUri *uri, const char *url, const SdagSourcePolicy *polic
 		    SDAG_ERROR,
 		    SDAG_ERROR_SOURCE_FORBIDDEN,
 		    "'%s' is not under a media root (configured: %u)",
-		    path,
+		    shown,
 		    policy->media_roots != NULL ? g_strv_length(policy->media_roots) : 0);
 	return NULL;
 }

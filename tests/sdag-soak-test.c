@@ -86,15 +86,20 @@ dir_bytes(const char *path)
  * allocations hold (memtables included) and the bytes the allocator keeps freed. Resident
  * memory that rises while the live allocations less the memtables stay flat is the
  * allocator's, not a leak. */
-static void
-heap_mb(SoupSession *s, SdagTestSvc *svc, double *memtables, double *in_use, double *free_kept)
+static SdagTestProm *
+scrape(SoupSession *s, SdagTestSvc *svc)
 {
 	g_autoptr(SdagTestReply) r = call(s, svc, "GET", "/metrics", NULL);
-	g_autoptr(SdagTestProm) p = NULL;
-	const double mb = 1024.0 * 1024.0;
 
 	g_assert_cmpuint(r->status, ==, 200);
-	p = sdag_test_prom_parse(r->text);
+	return sdag_test_prom_parse(r->text);
+}
+
+static void
+heap_mb(SdagTestProm *p, double *memtables, double *in_use, double *free_kept)
+{
+	const double mb = 1024.0 * 1024.0;
+
 	*memtables = sdag_test_prom_value(p, "streamdag_rocksdb_memtables_size_bytes", "") / mb;
 	*in_use = sdag_test_prom_value(p, "streamdag_malloc_in_use_bytes", "") / mb;
 	*free_kept = sdag_test_prom_value(p, "streamdag_malloc_free_bytes", "") / mb;
@@ -106,10 +111,9 @@ static double
 live_rest_mb(SoupSession *s, SdagTestSvc *svc)
 {
 	double memtables, in_use, free_kept;
-	g_autoptr(SdagTestReply) r = call(s, svc, "GET", "/metrics", NULL);
-	g_autoptr(SdagTestProm) p = sdag_test_prom_parse(r->text);
+	g_autoptr(SdagTestProm) p = scrape(s, svc);
 
-	heap_mb(s, svc, &memtables, &in_use, &free_kept);
+	heap_mb(p, &memtables, &in_use, &free_kept);
 	g_test_message(
 	    "memtables %.1f MB, block cache %.1f MB, table readers %.1f MB, job cache "
 	    "%.1f MB, in use %.1f MB",
@@ -220,9 +224,10 @@ soak_cameras(void)
 		v = (double)dir_bytes(db) / (1024.0 * 1024.0);
 		g_array_append_val(store, v);
 		{
+			g_autoptr(SdagTestProm) p = scrape(s, svc);
 			double m, in_use, free_kept;
 
-			heap_mb(s, svc, &m, &in_use, &free_kept);
+			heap_mb(p, &m, &in_use, &free_kept);
 			g_array_append_val(mem, m);
 			v = in_use - m;
 			g_array_append_val(live, v);

@@ -573,7 +573,7 @@ sdag_metrics_collect_cb(SdagProm *prom, gpointer user_data)
 		sdag_prom_set(prom, "streamdag_rocksdb_sst_files_size_bytes", NULL, (double)v);
 	if (sdag_store_get_int_property(self->store, "rocksdb.cur-size-all-mem-tables", &v))
 		sdag_prom_set(prom, "streamdag_rocksdb_memtables_size_bytes", NULL, (double)v);
-	if (sdag_store_get_int_property(self->store, "rocksdb.block-cache-usage", &v))
+	if (sdag_store_get_shared_int_property(self->store, "rocksdb.block-cache-usage", &v))
 		sdag_prom_set(prom, "streamdag_rocksdb_block_cache_bytes", NULL, (double)v);
 	if (sdag_store_get_int_property(self->store, "rocksdb.estimate-table-readers-mem", &v))
 		sdag_prom_set(prom, "streamdag_rocksdb_table_readers_bytes", NULL, (double)v);

@@ -1156,11 +1156,27 @@ sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error)
 }
 
 /**
+ * sdag_store_get_shared_int_property:
+ * @name: a RocksDB integer property of what the families share ("rocksdb.block-cache-usage")
+ *
+ * Returns: the property, counted once; %FALSE when RocksDB does not know it
+ */
+gboolean
+sdag_store_get_shared_int_property(SdagStore *self, const char *name, guint64 *value)
+{
+	uint64_t v = 0;
+	gboolean found = rocksdb_property_int(sdag_store_db(self)->db, name, &v) == 0;
+
+	*value = v;
+	return found;
+}
+
+/**
  * sdag_store_get_int_property:
  * @name: a RocksDB integer property ("rocksdb.total-sst-files-size", ...)
  *
- * Returns: the property summed over the families of streamdag (the block cache, which they
- * share, counted once); %FALSE when RocksDB does not know it
+ * Returns: the property summed over the families of streamdag; %FALSE when RocksDB does not
+ * know it
  */
 gboolean
 sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value)
@@ -1169,13 +1185,6 @@ sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value)
 	gboolean found = FALSE;
 
 	*value = 0;
-	if (g_strcmp0(name, "rocksdb.block-cache-usage") == 0) {
-		uint64_t v = 0;
-
-		found = rocksdb_property_int(db->db, name, &v) == 0;
-		*value = v;
-		return found;
-	}
 	for (guint i = 0; i < SDAG_STORE_N_FAMILIES; i++) {
 		uint64_t v = 0;
 		if (rocksdb_property_int_cf(db->db, db->families[i], name, &v) == 0) {

@@ -115,6 +115,7 @@ gboolean sdag_store_iter_range(SdagStore *self,
 			       gpointer user_data,
 			       GError **error);
 gboolean sdag_store_get_int_property(SdagStore *self, const char *name, guint64 *value);
+gboolean sdag_store_get_shared_int_property(SdagStore *self, const char *name, guint64 *value);
 gboolean sdag_store_checkpoint(SdagStore *self, const char *dir, GError **error);
 /* What the open found in the write-ahead log (RocksDB replays it; a damaged tail is
  * dropped, point-in-time recovery): all zero after a clean stop whose data was flushed. */

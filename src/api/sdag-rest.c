@@ -26,6 +26,7 @@
 #include "sdag-listener.h"
 #include "sdag-rest-private.h"
 #include "sdag-tls.h"
+#include "sdag-ui.h"
 #include "sdag-ws.h"
 
 /*
@@ -195,6 +196,24 @@ sdag_rest_openapi(SdagRest *self, SoupServerMessage *msg, const char *arg, GHash
 	/* linked into the binary: cannot be missing */
 	g_assert(blob != NULL);
 	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, "application/json", blob);
+}
+
+/* GET / and GET /ui/{file}: the dashboard, public as the published spec is (it holds no
+ * data; the page calls the API with the operator's token). Query parameters are ignored: the
+ * page routes on the URL's fragment, which the browser never sends. */
+static void
+sdag_rest_ui(SdagRest *self, SoupServerMessage *msg, const char *arg, GHashTable *query)
+{
+	g_autoptr(GError) error = NULL;
+	const char *content_type = NULL;
+	g_autoptr(GBytes) blob = sdag_ui_lookup(arg, &content_type, &error);
+
+	if (blob == NULL) {
+		sdag_rest_reply_error(msg, error);
+		return;
+	}
+	sdag_ui_set_headers(soup_server_message_get_response_headers(msg));
+	sdag_rest_reply_bytes(msg, SOUP_STATUS_OK, content_type, blob);
 }
 
 static void
@@ -787,6 +806,9 @@ sdag_rest_job_events(SdagRest *self, SoupServerMessage *msg, const char *arg, GH
  * its full body for `read` only; GET /openapi.json is public, as the published spec is.
  */
 static const SdagRoute sdag_rest_routes[] = {
+    /* the dashboard's static files (docs/dashboard.md): pages, not API operations */
+    {SDAG_UI_ROUTE_PAGE, "GET", SDAG_SCOPE_NONE, sdag_rest_ui},
+    {SDAG_UI_ROUTE_ASSET, "GET", SDAG_SCOPE_NONE, sdag_rest_ui},
     {"/healthz", "GET", SDAG_SCOPE_NONE, sdag_rest_healthz},
     {"/openapi.json", "GET", SDAG_SCOPE_NONE, sdag_rest_openapi},
     {"/node-types", "GET", SDAG_SCOPE_READ, sdag_rest_node_types},

@@ -608,6 +608,7 @@ static const HeadCase head_cases[] = {
     {"pipelines", "/pipelines", 200},
     {"missing-pipeline", "/pipelines/ghost", 404},
     {"bad-query", "/jobs?limit=0", 400},
+    {"dashboard", "/", 200},
 };
 
 static void
@@ -902,6 +903,57 @@ rest_camera_lifecycle(Fixture *f, gconstpointer data)
 	assert_error(r6, 404, "camera_not_found");
 }
 
+/* The dashboard's files: each with its type, and the headers that keep the page to its own
+ * origin; any other name under /ui/ is no file, whatever resource or path it names. */
+typedef struct {
+	const char *name;
+	const char *path;
+	guint status;
+	const char *ctype; /* for a 200; else the error code */
+	const char *starts;
+} UiCase;
+
+static const UiCase ui_cases[] = {
+    {"page", "/", 200, "text/html; charset=utf-8", "<!doctype html>"},
+    {"script", "/ui/app.js", 200, "text/javascript; charset=utf-8", "//"},
+    {"module", "/ui/graph.js", 200, "text/javascript; charset=utf-8", "//"},
+    {"style", "/ui/style.css", 200, "text/css; charset=utf-8", "/*"},
+    {"icon", "/ui/icon.svg", 200, "image/svg+xml", "<svg"},
+    {"query-ignored", "/ui/app.js?v=2", 200, "text/javascript; charset=utf-8", "//"},
+    {"unknown", "/ui/nope.js", 404, "not_found", NULL},
+    {"no-type", "/ui/index", 404, "not_found", NULL},
+    {"hidden", "/ui/.app.js", 404, "not_found", NULL},
+    {"other-resource", "/ui/openapi.json", 404, "not_found", NULL},
+    {"config-resource", "/ui/streamdag.conf", 404, "not_found", NULL},
+    {"backslash", "/ui/..%5c..%5cstreamdag.conf", 404, "not_found", NULL},
+    {"deeper", "/ui/a/app.js", 404, "route_not_found", NULL},
+};
+
+static void
+rest_ui_case(Fixture *f, gconstpointer data)
+{
+	const UiCase *tc = data;
+	g_autofree char *uri = g_strconcat(f->base, tc->path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+	g_autoptr(Reply) r = http_msg(f, msg);
+	SoupMessageHeaders *hdrs = soup_message_get_response_headers(msg);
+
+	if (tc->status != 200) {
+		assert_error(r, tc->status, tc->ctype);
+		return;
+	}
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_cmpstr(soup_message_headers_get_one(hdrs, "Content-Type"), ==, tc->ctype);
+	g_assert_true(g_str_has_prefix(r->text, tc->starts));
+	g_assert_true(g_str_has_prefix(
+	    soup_message_headers_get_one(hdrs, "Content-Security-Policy"), "default-src 'self';"));
+	g_assert_nonnull(strstr(soup_message_headers_get_one(hdrs, "Content-Security-Policy"),
+				"img-src 'self' blob:;"));
+	g_assert_cmpstr(
+	    soup_message_headers_get_one(hdrs, "X-Content-Type-Options"), ==, "nosniff");
+	g_assert_cmpstr(soup_message_headers_get_one(hdrs, "Cache-Control"), ==, "no-cache");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -942,6 +994,11 @@ main(int argc, char **argv)
 			   fixture_teardown);
 	}
 	ADD("/sdag/rest/query/well-formed", rest_query_good);
+	for (guint i = 0; i < G_N_ELEMENTS(ui_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/sdag/rest/ui/%s", ui_cases[i].name);
+		g_test_add(
+		    path, Fixture, &ui_cases[i], fixture_setup, rest_ui_case, fixture_teardown);
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(camera_cases); i++) {
 		g_autofree char *path =
 		    g_strdup_printf("/sdag/rest/camera/%s", camera_cases[i].name);

@@ -44,16 +44,16 @@
 /* The jobs' pipeline: "detect" takes 40 ms a frame, so it is the bottleneck and a job of
  * 200 frames lasts 8 s at least, however fast the machine. */
 #define SLOW_NODES "detect,track,snap"
-#define SLOW                                                                                      \
-	"{\"pipeline_id\":\"slowp\",\"description\":\"a detector of known cost, tracked\","       \
-	"\"nodes\":["                                                                             \
-	"{\"id\":\"detect\",\"type\":\"slow\",\"params\":{\"sleep_ms\":40,\"boxes\":1}},"         \
-	"{\"id\":\"track\",\"type\":\"tracker\",\"params\":{}},"                                  \
-	"{\"id\":\"snap\",\"type\":\"snapshot\",\"params\":{\"every_n\":5}}],"                    \
-	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"detect.frame\"},"                         \
-	"{\"from\":\"detect.detections\",\"to\":\"track.detections\"},"                           \
-	"{\"from\":\"source.frame\",\"to\":\"snap.frame\"},"                                      \
-	"{\"from\":\"track.tracks\",\"to\":\"snap.tracks\"}],"                                    \
+#define SLOW                                                                                \
+	"{\"pipeline_id\":\"slowp\",\"description\":\"a detector of known cost, tracked\"," \
+	"\"nodes\":["                                                                       \
+	"{\"id\":\"detect\",\"type\":\"slow\",\"params\":{\"sleep_ms\":40,\"boxes\":1}},"   \
+	"{\"id\":\"track\",\"type\":\"tracker\",\"params\":{}},"                            \
+	"{\"id\":\"snap\",\"type\":\"snapshot\",\"params\":{\"every_n\":5}}],"              \
+	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"detect.frame\"},"                   \
+	"{\"from\":\"detect.detections\",\"to\":\"track.detections\"},"                     \
+	"{\"from\":\"source.frame\",\"to\":\"snap.frame\"},"                                \
+	"{\"from\":\"track.tracks\",\"to\":\"snap.tracks\"}],"                              \
 	"\"outputs\":[\"track.tracks\",\"snap.image\"]}"
 #define CLIP_FRAMES 200
 
@@ -88,8 +88,8 @@ call(const char *method, const char *path, const char *body)
 static char *
 submit(const char *source_path)
 {
-	g_autofree char *body = g_strdup_printf(
-	    "{\"pipeline_id\":\"slowp\",\"source\":\"file://%s\"}", source_path);
+	g_autofree char *body =
+	    g_strdup_printf("{\"pipeline_id\":\"slowp\",\"source\":\"file://%s\"}", source_path);
 	g_autoptr(SdagTestReply) r = call("POST", "/jobs", body);
 
 	g_assert_cmpuint(r->status, ==, 202);
@@ -155,8 +155,12 @@ run_case(const char *name, const char *const *env, gboolean (*tick)(void))
 {
 	g_autofree char *script =
 	    g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"), "tests", "ui", "cases.mjs", NULL);
-	g_autofree char *modules = g_build_filename(
-	    g_getenv("SDAG_TEST_SOURCE_ROOT"), "tests", "ui", "node_modules", "playwright-core", NULL);
+	g_autofree char *modules = g_build_filename(g_getenv("SDAG_TEST_SOURCE_ROOT"),
+						    "tests",
+						    "ui",
+						    "node_modules",
+						    "playwright-core",
+						    NULL);
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(
 	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
 	g_autoptr(GSubprocess) p = NULL;
@@ -164,9 +168,9 @@ run_case(const char *name, const char *const *env, gboolean (*tick)(void))
 	gboolean done = FALSE;
 	gboolean ticking = tick != NULL;
 
-	g_assert_true(g_file_test(modules, G_FILE_TEST_IS_DIR) ||
-		      (g_printerr("%s is missing: scripts/install-deps.sh installs it\n", modules),
-		       FALSE));
+	g_assert_true(
+	    g_file_test(modules, G_FILE_TEST_IS_DIR) ||
+	    (g_printerr("%s is missing: scripts/install-deps.sh installs it\n", modules), FALSE));
 	g_subprocess_launcher_setenv(l, "SDAG_UI_BASE", ui.daemon->base, TRUE);
 	g_subprocess_launcher_setenv(l, "SDAG_UI_TOKEN", ui.secret, TRUE);
 	g_subprocess_launcher_setenv(l, "SDAG_UI_SHOTS", ui.shots, TRUE);
@@ -208,7 +212,8 @@ ui_cameras(void)
 
 	signal_path = g_build_filename(ui.dir, "camera-seen", NULL);
 	signal_env = g_strconcat("SDAG_UI_SIGNAL=", signal_path, NULL);
-	run_case("cameras", (const char *const[]){"SDAG_UI_CAMERA=door", signal_env, NULL},
+	run_case("cameras",
+		 (const char *const[]){"SDAG_UI_CAMERA=door", signal_env, NULL},
 		 stop_camera_when_seen);
 	g_assert_true(g_file_test(signal_path, G_FILE_TEST_EXISTS));
 	g_clear_pointer(&signal_path, g_free);
@@ -239,10 +244,8 @@ ui_job(void)
 	g_autofree char *job_env = g_strconcat("SDAG_UI_JOB=", finite_job(), NULL);
 
 	run_case("job",
-		 (const char *const[]){job_env,
-				       "SDAG_UI_JOB_NODES=" SLOW_NODES,
-				       "SDAG_UI_BOTTLENECK=detect",
-				       NULL},
+		 (const char *const[]){
+		     job_env, "SDAG_UI_JOB_NODES=" SLOW_NODES, "SDAG_UI_BOTTLENECK=detect", NULL},
 		 NULL);
 }
 
@@ -343,13 +346,16 @@ setup(void)
 	ui.secret = sdag_token_secret_new();
 	value = sdag_token_format_value(ui.secret, SDAG_SCOPE_ADMIN);
 	vtest_dir = g_path_get_dirname(g_getenv("SDAG_TEST_VTEST"));
-	conf = g_strdup_printf("[auth]\nui = %s\n[jobs]\nmedia_roots=%s;%s\n", value, ui.dir, vtest_dir);
+	conf = g_strdup_printf(
+	    "[auth]\nui = %s\n[jobs]\nmedia_roots=%s;%s\n", value, ui.dir, vtest_dir);
 	conf_path = g_build_filename(ui.dir, "streamdag.conf", NULL);
 	g_assert_true(g_file_set_contents(conf_path, conf, -1, &error));
 	data = g_build_filename(ui.dir, "data", NULL);
 	nodes = plugin_dir();
 	ui.daemon = sdag_test_daemon_start(
-	    data, nodes, (const char *const[]){"--config", conf_path, "--log-level", "warning", NULL});
+	    data,
+	    nodes,
+	    (const char *const[]){"--config", conf_path, "--log-level", "warning", NULL});
 	ui.session = soup_session_new_with_options("timeout", 10, NULL);
 
 	sdag_test_rtsp_start(&camera);

@@ -70,7 +70,8 @@ sdag_ui_lookup(const char *name, const char **content_type, GError **error)
 	}
 not_found:
 	/* the name is not quoted: it is the client's, and any is refused the same way */
-	g_set_error_literal(error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND, "no such file of the dashboard");
+	g_set_error_literal(
+	    error, SDAG_ERROR, SDAG_ERROR_NOT_FOUND, "no such file of the dashboard");
 	return NULL;
 }
 
@@ -86,11 +87,12 @@ not_found:
 void
 sdag_ui_set_headers(SoupMessageHeaders *headers)
 {
-	soup_message_headers_replace(headers,
-				     "Content-Security-Policy",
-				     "default-src 'self'; img-src 'self' blob:; connect-src 'self'; "
-				     "object-src 'none'; base-uri 'none'; form-action 'self'; "
-				     "frame-ancestors 'none'");
+	soup_message_headers_replace(
+	    headers,
+	    "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' blob:; connect-src 'self'; "
+	    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+	    "frame-ancestors 'none'");
 	soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
 	soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
 	soup_message_headers_replace(headers, "Cache-Control", "no-cache");

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* The routes of the dashboard in the route table: public static GETs, not API operations,
  * hence absent from openapi.json (its tests leave them out by these names) */
-#define SDAG_UI_ROUTE_PAGE  "/"
+#define SDAG_UI_ROUTE_PAGE "/"
 #define SDAG_UI_ROUTE_ASSET "/ui/*"
 
 GBytes *sdag_ui_lookup(const char *name, const char **content_type, GError **error);

@@ -18,6 +18,11 @@
 # Installing: systemd's pkg-config file says where the unit and the sysusers.d
 # file go, bash-completion's where the completion goes; scdoc makes the man
 # pages.
+# The dashboard's browser tests (tests/sdag-ui-test.c): Debian's chromium, driven by
+# playwright-core from npm (pinned in tests/ui/package-lock.json, installed there with
+# `npm ci` when tests/ui/node_modules is missing), hence Debian's nodejs and npm unless
+# a node with its own npm is already there (NodeSource's nodejs package holds npm and
+# conflicts with Debian's).
 #
 # --packaging adds what `make package` and the packaging stage of .ci/run use:
 # debhelper and dpkg-dev for the .deb, rpm for the .rpm, lintian to check them,
@@ -67,12 +72,17 @@ PACKAGES="
   systemd
   bash-completion
   scdoc
+  chromium
 "
 if [ "${1:-}" = "--packaging" ]; then
 	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian rpm man-db"
 fi
 if [ "${1:-}" = "--fuzz" ]; then
 	PACKAGES="$PACKAGES clang llvm libclang-rt-dev"
+fi
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES nodejs npm"
 fi
 
 missing=""
@@ -82,7 +92,17 @@ for p in $PACKAGES; do
 	fi
 done
 
+# playwright-core for the dashboard's tests, as tests/ui/package-lock.json pins it
+npm_deps() {
+	ui="$(dirname "$0")/../tests/ui"
+	if [ ! -d "$ui/node_modules/playwright-core" ]; then
+		echo "streamdag: installing tests/ui/node_modules (npm ci)"
+		(cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}
+
 if [ -z "$missing" ]; then
+	npm_deps
 	exit 0
 fi
 
@@ -101,3 +121,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+npm_deps

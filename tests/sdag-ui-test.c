@@ -284,6 +284,49 @@ ui_bad_token(void)
 	run_case("badtoken", (const char *const[]){bad_env, NULL}, NULL);
 }
 
+/* The jobs table's filters, and paging with the cursor: more completed jobs than a page. */
+static void
+ui_filters(void)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"pipeline_id\":\"slowp\",\"source\":\"file://%s\",\"options\":{\"max_frames\":1}}",
+	    ui.clip);
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
+	finite_job();
+	for (guint i = 0; i < 11; i++) {
+		g_autoptr(SdagTestReply) r = call("POST", "/jobs", body);
+
+		g_assert_cmpuint(r->status, ==, 202);
+		g_ptr_array_add(
+		    ids,
+		    g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id")));
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		for (;;) {
+			g_autofree char *status = job_status(g_ptr_array_index(ids, i));
+
+			if (sdag_test_job_is_terminal(status)) {
+				g_assert_cmpstr(status, ==, "completed");
+				break;
+			}
+			g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+			sdag_test_spin(50);
+		}
+	}
+	run_case("filters", (const char *const[]){"SDAG_UI_CAMERA=door", NULL}, NULL);
+}
+
+/* A phone's screen: no page wider than it. */
+static void
+ui_phone(void)
+{
+	g_autofree char *job_env = g_strconcat("SDAG_UI_JOB=", finite_job(), NULL);
+
+	run_case("phone", (const char *const[]){job_env, NULL}, NULL);
+}
+
 /* Every page: a screenshot, its weight; nothing requested elsewhere, no console error. */
 static void
 ui_pages(void)
@@ -400,6 +443,8 @@ main(int argc, char **argv)
 	g_test_add_func("/ui/job", ui_job);
 	g_test_add_func("/ui/cancel", ui_cancel);
 	g_test_add_func("/ui/bad-token", ui_bad_token);
+	g_test_add_func("/ui/filters", ui_filters);
+	g_test_add_func("/ui/phone", ui_phone);
 	g_test_add_func("/ui/pages", ui_pages);
 	setup();
 	ret = g_test_run();

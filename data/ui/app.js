@@ -164,10 +164,12 @@ async function jobsPage(scope) {
     sel("camera", "Camera", (cams?.cameras || []).map((c) => c.name)),
     h("label", null, "Since", h("input", { type: "datetime-local", name: "since" })),
     h("label", null, "Until", h("input", { type: "datetime-local", name: "until" })),
+    h("label", null, "Per page", h("select", { name: "limit" },
+      [10, 25, 50, 100].map((n) => h("option", { value: n, selected: n === 25 }, n)))),
     h("button", { type: "submit" }, "Filter"));
   const tbody = h("tbody");
-  const prev = h("button", { type: "button", disabled: true }, "Newer");
-  const next = h("button", { type: "button", disabled: true }, "Older");
+  const prev = h("button", { type: "button", disabled: true, id: "newer" }, "Newer");
+  const next = h("button", { type: "button", disabled: true, id: "older" }, "Older");
   main.replaceChildren(h("h1", null, "Jobs"), form,
     h("div", { class: "table-wrap" }, h("table", { id: "jobs" },
       h("thead", null, h("tr", null, ["Job", "Status", "Progress", "fps", "Pipeline", "Camera", "Source", "Created"].map((t) => h("th", { scope: "col" }, t)))),
@@ -180,6 +182,8 @@ async function jobsPage(scope) {
     const tr = h("tr", { "data-job": job.job_id });
     const update = (j) => {
       tr.dataset.status = j.status;
+      tr.dataset.pipeline = j.pipeline_id;
+      tr.dataset.camera = j.camera || "";
       tr.replaceChildren(
         h("td", null, h("a", { href: `#/jobs/${j.job_id}` }, j.job_id.slice(0, 8))),
         h("td", null, stateBadge(j.status)),
@@ -205,7 +209,7 @@ async function jobsPage(scope) {
   }
 
   async function load() {
-    const q = new URLSearchParams({ limit: "25" });
+    const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) {
       if (!v) continue;
       q.set(k, k === "since" || k === "until" ? new Date(v).toISOString() : v);
@@ -221,6 +225,8 @@ async function jobsPage(scope) {
     cursors[page + 1] = r.next_cursor;
     next.disabled = !r.next_cursor;
     prev.disabled = page === 0;
+    // how many answers the table has shown: what a test waits on after a click
+    main.dataset.loads = String(Number(main.dataset.loads || 0) + 1);
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); page = 0; cursors.length = 1; load(); });
   next.addEventListener("click", () => { page++; load(); });
@@ -436,6 +442,7 @@ async function route() {
   const pages = { cameras: camerasPage, jobs: jobsPage, pipelines: pipelinesPage, audit: auditPage };
   document.title = `streamdag: ${parts[0]}`;
   main.dataset.page = "";
+  delete main.dataset.loads;
   if (parts[0] === "jobs" && parts[1]) await jobPage(current, decodeURIComponent(parts[1]));
   else await (pages[parts[0]] || camerasPage)(current);
   main.dataset.page = parts[0] === "jobs" && parts[1] ? "job" : parts[0];

@@ -2,6 +2,7 @@
 import { s } from "./dom.js";
 
 const NODE_W = 130, NODE_H = 40, GAP_X = 50, GAP_Y = 18;
+let drawn = 0; // each graph's arrow head has an id of its own within the page
 
 // Columns by longest path from the source, rows in execution order: the drawing reads left
 // to right as frames flow. One <g class="node" data-node=ID> per pipeline node; the source,
@@ -25,16 +26,17 @@ export function pipelineGraph(def, order) {
     pos.set(id, { x: 10 + c * (NODE_W + GAP_X), y: 10 + r * (NODE_H + GAP_Y) })));
   const width = 20 + cols.length * (NODE_W + GAP_X) - GAP_X;
   const height = 20 + Math.max(...cols.map((c) => c.length)) * (NODE_H + GAP_Y) - GAP_Y;
+  const arrow = `arrow-${++drawn}`;
   const svg = s("svg", { class: "graph", viewBox: `0 0 ${width} ${height}`, role: "img",
     "aria-label": `pipeline ${def.pipeline_id}: ${nodes.length} nodes` },
-  s("defs", null, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
+  s("defs", null, s("marker", { id: arrow, viewBox: "0 0 10 10", refX: 10, refY: 5,
     markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" },
   s("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#64748b" }))));
   for (const e of def.edges || []) {
     const a = pos.get(from(e)), b = pos.get(to(e));
     if (!a || !b) continue;
     const x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2, x2 = b.x, y2 = b.y + NODE_H / 2, mx = (x1 + x2) / 2;
-    svg.append(s("path", { class: "edge", d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}` },
+    svg.append(s("path", { class: "edge", "marker-end": `url(#${arrow})`, d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}` },
       s("title", null, `${e.from} → ${e.to}`)));
   }
   const types = new Map(nodes.map((n) => [n.id, n.type]));
@@ -72,7 +74,7 @@ export function nodeTimeChart(nodes, bottleneck) {
 
 // Columns of @values with @labels under them.
 export function columns(values, labels, unit) {
-  const w = 640, hgt = 140, n = Math.max(values.length, 1), cw = (w - 20) / n;
+  const w = 640, hgt = 110, n = Math.max(values.length, 1), cw = Math.min((w - 20) / n, 110);
   const max = Math.max(1e-9, ...values);
   const svg = s("svg", { class: "chart", viewBox: `0 0 ${w} ${hgt + 30}`, role: "img",
     "aria-label": labels.map((l, i) => `${l}: ${values[i].toFixed(1)} ${unit}`).join(", ") });

@@ -21,24 +21,31 @@ const ORIGIN = new URL(BASE).origin;
 const WS_ORIGIN = ORIGIN.replace(/^http/, "ws");
 const TIMEOUT = 30000;
 
-async function open({ token = TOKEN, allow401 = false } = {}) {
-  const exe = process.env.SDAG_UI_CHROMIUM || "/usr/bin/chromium";
-  assert.ok(existsSync(exe), `${exe} is missing: make check installs it (scripts/install-deps.sh)`);
-  const browser = await chromium.launch({
-    executablePath: exe,
-    headless: true,
-    // a fresh profile each launch (playwright makes a temporary one)
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// One browser a run (a fresh profile: playwright makes a temporary one), one fresh context
+// (an isolated session, as a new incognito window) for each page load of the case.
+let browser = null;
+
+async function open({ token = TOKEN, allow401 = false, phone = false } = {}) {
+  if (!browser) {
+    const exe = process.env.SDAG_UI_CHROMIUM || "/usr/bin/chromium";
+    assert.ok(existsSync(exe), `${exe} is missing: make check installs it (scripts/install-deps.sh)`);
+    browser = await chromium.launch({
+      executablePath: exe,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+  }
+  const context = await browser.newContext(phone
+    ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
+    : { viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  const t = { browser, page, foreign: [], errors: [], bytes: 0, failures: [] };
-  page.on("request", (r) => {
+  const t = { context, page, foreign: [], errors: [], bytes: 0, failures: [] };
+  // every request of the context (pages, workers), the snapshots' blob: URLs being the page's own
+  context.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(ORIGIN + "/") && u !== ORIGIN && !u.startsWith("blob:" + ORIGIN) && !u.startsWith("data:"))
-      t.foreign.push(u);
+    if (!u.startsWith(ORIGIN + "/") && !u.startsWith("blob:" + ORIGIN + "/")) t.foreign.push(u);
   });
   page.on("websocket", (ws) => {
     if (!ws.url().startsWith(WS_ORIGIN + "/")) t.foreign.push(ws.url());
@@ -74,7 +81,7 @@ async function open({ token = TOKEN, allow401 = false } = {}) {
 }
 
 async function close(t) {
-  await t.browser.close();
+  await t.context.close();
   assert.deepEqual(t.foreign, [], "requests that left the daemon's origin");
   assert.deepEqual(t.errors, [], "errors in the browser's console");
   assert.deepEqual(t.failures, [], "answers the page did not expect");
@@ -153,9 +160,13 @@ const cases = {
     const t = await open();
     const id = env("SDAG_UI_LONG_JOB");
     await go(t, `#/jobs/${id}`, "job");
-    await t.page.click("#cancel");
+    // with the keyboard alone: Enter on the button, Enter on the dialog's Confirm, which
+    // has the focus
+    await t.page.focus("#cancel");
+    await t.page.keyboard.press("Enter");
     await t.page.locator("#confirm[open]").waitFor();
-    await t.page.click("#confirm-ok");
+    assert.equal(await t.page.evaluate(() => document.activeElement.id), "confirm-ok");
+    await t.page.keyboard.press("Enter");
     await t.page.locator('#job-status .state[data-state="cancelled"]').waitFor();
     const r = await fetch(`${BASE}/jobs/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     assert.equal((await r.json()).status, "cancelled");
@@ -174,6 +185,74 @@ const cases = {
     assert.equal(r.status, 401);
     assert.ok(text.includes(api.code) && text.includes(api.message), `shown: ${text}`);
     await close(t);
+  },
+
+  // The jobs table's filters and its paging through history with the API's cursor.
+  async filters() {
+    const t = await open();
+    const p = t.page;
+    const rows = () => p.locator("#jobs tbody tr[data-job]").evaluateAll((trs) =>
+      trs.map((tr) => ({ id: tr.dataset.job, status: tr.dataset.status, pipeline: tr.dataset.pipeline, camera: tr.dataset.camera })));
+    const loads = async () => Number((await p.locator("main").getAttribute("data-loads")) || 0);
+    const act = async (fn) => {
+      const before = await loads();
+      await fn();
+      await p.waitForFunction((n) => Number(document.querySelector("main").dataset.loads || 0) > n, before);
+    };
+    await go(t, "#/jobs", "jobs");
+    await p.selectOption('select[name="status"]', "completed");
+    await p.selectOption('select[name="limit"]', "10");
+    await act(() => p.click('form.filters button[type="submit"]'));
+    const first = await rows();
+    assert.equal(first.length, 10);
+    assert.ok(first.every((r) => r.status === "completed"));
+    assert.equal(await p.locator("#older").isEnabled(), true);
+    assert.equal(await p.locator("#newer").isEnabled(), false);
+    await act(() => p.click("#older"));
+    const second = await rows();
+    assert.ok(second.length >= 1 && second.every((r) => r.status === "completed"));
+    assert.ok(second.every((r) => !first.some((f) => f.id === r.id)), "a page repeated a job");
+    await act(() => p.click("#newer"));
+    assert.deepEqual((await rows()).map((r) => r.id), first.map((r) => r.id));
+    // the camera's jobs only, by pipeline and by camera
+    await p.selectOption('select[name="status"]', "");
+    await p.selectOption('select[name="pipeline_id"]', "zoned");
+    await p.selectOption('select[name="camera"]', env("SDAG_UI_CAMERA"));
+    await act(() => p.click('form.filters button[type="submit"]'));
+    const cams = await rows();
+    assert.ok(cams.length >= 1 && cams.every((r) => r.pipeline === "zoned" && r.camera === env("SDAG_UI_CAMERA")));
+    // created after tomorrow: none
+    const tomorrow = new Date(Date.now() + 86400e3);
+    const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+    await p.fill('input[name="since"]', local);
+    await act(() => p.click('form.filters button[type="submit"]'));
+    assert.equal((await rows()).length, 0);
+    await p.locator("#jobs tbody", { hasText: "No jobs." }).waitFor();
+    await close(t);
+  },
+
+  // A phone's screen: every page fits its width (tables scroll in their own box).
+  async phone() {
+    for (const [hash, name] of [["#/cameras", "cameras"], ["#/jobs", "jobs"], [`#/jobs/${env("SDAG_UI_JOB")}`, "job"],
+      ["#/pipelines", "pipelines"], ["#/audit", "audit"]]) {
+      const t = await open({ phone: true });
+      await go(t, hash, name);
+      // against the screen's width, not the layout viewport's (a phone's browser widens that
+      // to fit what overflows): nothing wider, and every control on the screen
+      const out = await t.page.evaluate((w) => {
+        const bad = [];
+        if (document.documentElement.scrollWidth > w) bad.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+        for (const el of document.querySelectorAll("header *, button, input, select, a")) {
+          const r = el.getBoundingClientRect();
+          if (r.width && !el.closest(".table-wrap") && (r.left < 0 || r.right > w))
+            bad.push(`${el.tagName.toLowerCase()} "${el.textContent || el.name}" spans ${Math.round(r.left)}..${Math.round(r.right)}`);
+        }
+        return bad;
+      }, 390);
+      assert.deepEqual(out, [], `${name} on a 390 px screen`);
+      await shot(t, `phone-${name}`);
+      await close(t);
+    }
   },
 
   // Each page loaded afresh: its weight (bytes transferred, headers and bodies), a
@@ -204,9 +283,12 @@ if (!cases[name]) {
   console.error(`usage: node cases.mjs ${Object.keys(cases).join("|")}`);
   process.exit(2);
 }
+let status = 0;
 try {
   await cases[name]();
 } catch (e) {
   console.error(e && e.stack ? e.stack : e);
-  process.exit(1);
+  status = 1;
 }
+if (browser) await browser.close();
+process.exit(status);

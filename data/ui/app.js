@@ -46,9 +46,10 @@ function confirmAction(text) {
 // What a page leaves running (timers, sockets, object URLs), ended when another is shown.
 class Scope {
   constructor() { this.ends = []; this.dead = false; }
-  every(ms, fn) { const id = setInterval(fn, ms); this.ends.push(() => clearInterval(id)); }
-  socket(ws) { this.ends.push(() => ws.close()); return ws; }
-  url(u) { if (u) this.ends.push(() => URL.revokeObjectURL(u)); return u; }
+  // what a page starts after it was left is ended at once
+  every(ms, fn) { if (this.dead) return; const id = setInterval(fn, ms); this.ends.push(() => clearInterval(id)); }
+  socket(ws) { if (this.dead) ws.close(); else this.ends.push(() => ws.close()); return ws; }
+  url(u) { if (u && this.dead) URL.revokeObjectURL(u); else if (u) this.ends.push(() => URL.revokeObjectURL(u)); return u; }
   end() { this.dead = true; this.ends.forEach((f) => f()); this.ends = []; }
 }
 
@@ -156,6 +157,7 @@ function progressBar(job) {
 
 async function jobsPage(scope) {
   const [pipes, cams] = await Promise.all([guard(() => api("/pipelines")), guard(() => api("/cameras"))]);
+  if (scope.dead) return;
   const sel = (name, label, values) => h("label", null, label, h("select", { name },
     h("option", { value: "" }, "any"), values.map((v) => h("option", { value: v }, v))));
   const form = h("form", { class: "filters", "aria-label": "filters" },
@@ -238,6 +240,7 @@ async function jobsPage(scope) {
 
 async function jobPage(scope, id) {
   const job = await guard(() => api(`/jobs/${encodeURIComponent(id)}`));
+  if (scope.dead) return;
   if (!job) {
     main.replaceChildren(h("h1", null, "Job"), h("p", null, h("a", { href: "#/jobs" }, "All jobs")));
     return;
@@ -245,6 +248,7 @@ async function jobPage(scope, id) {
   showError(null);
   const def = job.pipeline || { nodes: [], edges: [] };
   const stored = await api(`/pipelines/${encodeURIComponent(job.pipeline_id)}`).catch(() => null);
+  if (scope.dead) return;
   const order = stored && JSON.stringify(stored.definition) === JSON.stringify(def) ? stored.order : null;
   const img = h("img", { alt: "latest snapshot of the job, with boxes and track ids" });
   const status = h("p", { id: "job-status" });
@@ -338,6 +342,7 @@ async function jobPage(scope, id) {
 
 async function pipelinesPage(scope) {
   const r = await guard(() => api("/pipelines"));
+  if (scope.dead) return;
   main.replaceChildren(h("h1", null, "Pipelines"));
   if (!r) return;
   for (const p of r.pipelines) {
@@ -432,9 +437,11 @@ async function auditPage(scope) {
 
 let current = new Scope();
 
+// A page still loading when another is asked for must neither draw nor say it is shown:
+// each page draws only while its scope lives, and only the latest route marks <main>.
 async function route() {
   current.end();
-  current = new Scope();
+  const scope = (current = new Scope());
   showError(null);
   const parts = (location.hash || "#/cameras").slice(2).split("/");
   for (const a of document.querySelectorAll("nav a"))
@@ -443,9 +450,9 @@ async function route() {
   document.title = `streamdag: ${parts[0]}`;
   main.dataset.page = "";
   delete main.dataset.loads;
-  if (parts[0] === "jobs" && parts[1]) await jobPage(current, decodeURIComponent(parts[1]));
-  else await (pages[parts[0]] || camerasPage)(current);
-  main.dataset.page = parts[0] === "jobs" && parts[1] ? "job" : parts[0];
+  if (parts[0] === "jobs" && parts[1]) await jobPage(scope, decodeURIComponent(parts[1]));
+  else await (pages[parts[0]] || camerasPage)(scope);
+  if (!scope.dead) main.dataset.page = parts[0] === "jobs" && parts[1] ? "job" : parts[0];
 }
 
 const tokenForm = document.getElementById("token-form");

@@ -54,9 +54,9 @@ export function pipelineGraph(def, order) {
 // Per node, a bar of the mean time and a lighter one of the p95, in ms; the bottleneck's
 // row is <g class="row bottleneck"> and says so in words.
 export function nodeTimeChart(nodes, bottleneck) {
-  const rowH = 34, labelW = 170, w = 640;
+  const rowH = 34, labelW = 170, w = 680;
   const max = Math.max(1e-9, ...nodes.map((n) => n.p95_ms || 0), ...nodes.map((n) => n.mean_ms || 0));
-  const scale = (v) => ((w - labelW - 110) * (v || 0)) / max;
+  const scale = (v) => ((w - labelW - 190) * (v || 0)) / max;
   const svg = s("svg", { class: "chart", viewBox: `0 0 ${w} ${nodes.length * rowH + 10}`,
     role: "img", "aria-label": "time per frame of each node, mean and p95" });
   nodes.forEach((n, i) => {
@@ -67,7 +67,7 @@ export function nodeTimeChart(nodes, bottleneck) {
       s("rect", { class: "bar-p95", x: labelW, y: y + 2, height: 12, width: scale(n.p95_ms) }),
       s("rect", { class: "bar-mean", x: labelW, y: y + 16, height: 12, width: scale(n.mean_ms) }),
       s("text", { x: labelW + Math.max(scale(n.p95_ms), scale(n.mean_ms)) + 6, y: y + 20 },
-        `${(n.mean_ms || 0).toFixed(2)} / ${(n.p95_ms || 0).toFixed(2)} ms`)));
+        `mean ${(n.mean_ms || 0).toFixed(2)} · p95 ${(n.p95_ms || 0).toFixed(2)} ms`)));
   });
   return svg;
 }

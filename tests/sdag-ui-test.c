@@ -209,6 +209,7 @@ static void
 ui_cameras(void)
 {
 	g_autofree char *signal_env = NULL;
+	g_autoptr(SdagTestReply) r = NULL;
 
 	signal_path = g_build_filename(ui.dir, "camera-seen", NULL);
 	signal_env = g_strconcat("SDAG_UI_SIGNAL=", signal_path, NULL);
@@ -217,6 +218,30 @@ ui_cameras(void)
 		 stop_camera_when_seen);
 	g_assert_true(g_file_test(signal_path, G_FILE_TEST_EXISTS));
 	g_clear_pointer(&signal_path, g_free);
+	/* disabled, then enabled again from the page */
+	r = call("GET", "/cameras/door", NULL);
+	g_assert_cmpuint(r->status, ==, 200);
+	g_assert_true(json_object_get_boolean_member(sdag_test_reply_object(r), "enabled"));
+	for (guint i = 0; i < 2; i++) {
+		const char *action = i == 0 ? "POST /cameras/*/disable" : "POST /cameras/*/enable";
+		g_autofree char *escaped = g_uri_escape_string(action, NULL, FALSE);
+		g_autofree char *path = g_strconcat("/history?limit=1&action=", escaped, NULL);
+		g_autoptr(SdagTestReply) h = call("GET", path, NULL);
+		JsonArray *entries =
+		    json_object_get_array_member(sdag_test_reply_object(h), "entries");
+		JsonObject *entry;
+
+		g_assert_cmpuint(json_array_get_length(entries), ==, 1);
+		entry = json_array_get_object_element(entries, 0);
+		g_assert_cmpstr(json_object_get_string_member(entry, "actor"), ==, "ui");
+		g_assert_cmpstr(json_object_get_string_member(entry, "object"),
+				==,
+				i == 0 ? "/cameras/door/disable" : "/cameras/door/enable");
+		g_assert_cmpint(json_object_get_int_member(
+				    json_object_get_object_member(entry, "outcome"), "http_status"),
+				==,
+				200);
+	}
 	/* back for the cases after this one */
 	sdag_test_rtsp_start(&camera);
 }
@@ -282,6 +307,42 @@ ui_bad_token(void)
 	g_autofree char *bad_env = g_strconcat("SDAG_UI_BAD_TOKEN=", bad, NULL);
 
 	run_case("badtoken", (const char *const[]){bad_env, NULL}, NULL);
+}
+
+/* The pipelines page's form submits a job and creates a camera, as REST then shows them. */
+static void
+ui_submit(void)
+{
+	g_autofree char *signal = g_build_filename(ui.dir, "submitted", NULL);
+	g_autofree char *signal_env = g_strconcat("SDAG_UI_SIGNAL=", signal, NULL);
+	g_autofree char *source_env = g_strconcat("SDAG_UI_SOURCE=file://", ui.clip, NULL);
+	g_autofree char *rtsp = sdag_test_rtsp_url(&camera);
+	g_autofree char *camera_env = g_strconcat("SDAG_UI_CAMERA_SOURCE=", rtsp, NULL);
+	g_autofree char *job = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(SdagTestReply) r = NULL;
+	g_autoptr(SdagTestReply) c = NULL;
+	g_autoptr(SdagTestReply) d = NULL;
+	JsonObject *o;
+
+	run_case("submit", (const char *const[]){signal_env, source_env, camera_env, NULL}, NULL);
+	g_assert_true(g_file_get_contents(signal, &job, NULL, NULL));
+	g_strstrip(job);
+	path = g_strconcat("/jobs/", job, NULL);
+	r = call("GET", path, NULL);
+	g_assert_cmpuint(r->status, ==, 200);
+	o = sdag_test_reply_object(r);
+	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "slowp");
+	g_assert_true(g_str_has_suffix(json_object_get_string_member(o, "source"), ui.clip));
+	c = call("GET", "/cameras/porch", NULL);
+	g_assert_cmpuint(c->status, ==, 200);
+	o = sdag_test_reply_object(c);
+	g_assert_cmpstr(json_object_get_string_member(o, "pipeline_id"), ==, "slowp");
+	g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, rtsp);
+	g_assert_true(json_object_get_boolean_member(o, "enabled"));
+	/* the cases after this one see the one camera they know */
+	d = call("DELETE", "/cameras/porch", NULL);
+	g_assert_cmpuint(d->status, ==, 204);
 }
 
 /* The jobs table's filters, and paging with the cursor: more completed jobs than a page. */
@@ -443,6 +504,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ui/job", ui_job);
 	g_test_add_func("/ui/cancel", ui_cancel);
 	g_test_add_func("/ui/bad-token", ui_bad_token);
+	g_test_add_func("/ui/submit", ui_submit);
 	g_test_add_func("/ui/filters", ui_filters);
 	g_test_add_func("/ui/phone", ui_phone);
 	g_test_add_func("/ui/pages", ui_pages);

@@ -113,6 +113,13 @@ const cases = {
     await shot(t, "cameras");
     writeFileSync(env("SDAG_UI_SIGNAL"), "online\n");
     await card.locator('.state[data-state="backoff"]').waitFor({ timeout: 60000 });
+    // Disable, then Enable: the card follows, each button usable only when it means something
+    await card.locator("button", { hasText: "Disable" }).click();
+    await card.locator('.state[data-state="disabled"]').waitFor();
+    assert.equal(await card.locator("button", { hasText: "Disable" }).isEnabled(), false);
+    await card.locator("button", { hasText: "Enable" }).click();
+    await card.locator('.state:not([data-state="disabled"])').waitFor();
+    assert.equal(await card.locator("button", { hasText: "Enable" }).isEnabled(), false);
     await close(t);
   },
 
@@ -160,6 +167,9 @@ const cases = {
     const t = await open();
     const id = env("SDAG_UI_LONG_JOB");
     await go(t, `#/jobs/${id}`, "job");
+    // the job's detections stream in while it runs
+    await t.page.locator("#detections li").first().waitFor();
+    assert.match(await t.page.locator("#detections li").first().innerText(), /^frame \d+: /);
     // with the keyboard alone: Enter on the button, Enter on the dialog's Confirm, which
     // has the focus
     await t.page.focus("#cancel");
@@ -184,6 +194,26 @@ const cases = {
     const api = (await r.json()).error;
     assert.equal(r.status, 401);
     assert.ok(text.includes(api.code) && text.includes(api.message), `shown: ${text}`);
+    await close(t);
+  },
+
+  // The pipelines page's form: a job, then a camera, with the pipeline shown above it.
+  async submit() {
+    const t = await open();
+    const p = t.page;
+    await go(t, "#/pipelines", "pipelines");
+    const card = p.locator('section[data-pipeline="slowp"]');
+    assert.equal(await card.locator("svg.graph g.node").count(), 3);
+    await card.locator('input[name="source"]').fill(env("SDAG_UI_SOURCE"));
+    await card.locator("button", { hasText: "Submit a job" }).click();
+    const link = card.locator('[role="status"] a', { hasText: "submitted" });
+    await link.waitFor();
+    const job = (await link.getAttribute("href")).replace("#/jobs/", "");
+    writeFileSync(env("SDAG_UI_SIGNAL"), job + "\n");
+    await card.locator('input[name="source"]').fill(env("SDAG_UI_CAMERA_SOURCE"));
+    await card.locator('input[name="camera"]').fill("porch");
+    await card.locator("button", { hasText: "Create a camera" }).click();
+    await card.locator('[role="status"] a', { hasText: "camera porch saved" }).waitFor();
     await close(t);
   },
 

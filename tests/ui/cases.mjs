@@ -110,6 +110,9 @@ const cases = {
       return img && img.complete && img.naturalWidth > 0 && img.naturalHeight > 0;
     }, cam);
     assert.match(await card.locator(".fps").innerText(), /^\d+\.\d$/);
+    // the camera's track events stream into its card
+    await card.locator("ul.events li").first().waitFor();
+    assert.match(await card.locator("ul.events li").first().innerText(), /^(new|update|end) motion #\d+/);
     await shot(t, "cameras");
     writeFileSync(env("SDAG_UI_SIGNAL"), "online\n");
     await card.locator('.state[data-state="backoff"]').waitFor({ timeout: 60000 });

@@ -128,7 +128,7 @@ async function camerasPage(scope) {
   async function load() {
     const r = await guard(() => api("/cameras"));
     if (!r || scope.dead) return;
-    showError(null);
+    // an error stays until the next action or page: a refresh does not hide a refusal
     const list = r.cameras || [];
     if (!list.length) grid.replaceChildren(h("p", { class: "muted" }, "No cameras."));
     for (const cam of list) {

@@ -21,12 +21,17 @@ function showError(e) {
   else errorBox.replaceChildren(String(e.message || e));
 }
 
+// Set when the API refused the token (401): the pages stop polling until another is given,
+// so that a tab left open without a valid token does not fill the audit trail with refusals.
+let needToken = false;
+
 // Runs @fn, showing an API error instead of throwing it.
 async function guard(fn) {
   try {
     const v = await fn();
     return v;
   } catch (e) {
+    if (e instanceof ApiError && e.status === 401) needToken = true;
     showError(e);
     return undefined;
   }
@@ -47,7 +52,11 @@ function confirmAction(text) {
 class Scope {
   constructor() { this.ends = []; this.dead = false; }
   // what a page starts after it was left is ended at once
-  every(ms, fn) { if (this.dead) return; const id = setInterval(fn, ms); this.ends.push(() => clearInterval(id)); }
+  every(ms, fn) {
+    if (this.dead) return;
+    const id = setInterval(() => needToken || fn(), ms);
+    this.ends.push(() => clearInterval(id));
+  }
   socket(ws) { if (this.dead) ws.close(); else this.ends.push(() => ws.close()); return ws; }
   url(u) { if (u && this.dead) URL.revokeObjectURL(u); else if (u) this.ends.push(() => URL.revokeObjectURL(u)); return u; }
   end() { this.dead = true; this.ends.forEach((f) => f()); this.ends = []; }
@@ -461,11 +470,13 @@ tokenInput.value = getToken();
 tokenForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   setToken(tokenInput.value.trim());
+  needToken = false;
   route();
 });
 document.getElementById("token-forget").addEventListener("click", () => {
   setToken("");
   tokenInput.value = "";
+  needToken = false;
   route();
 });
 window.addEventListener("hashchange", route);

@@ -41,7 +41,7 @@ async function open({ token = TOKEN, allow401 = false, phone = false } = {}) {
     : { viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  const t = { context, page, foreign: [], errors: [], bytes: 0, failures: [] };
+  const t = { context, page, foreign: [], errors: [], bytes: 0, failures: [], refused: 0 };
   // every request of the context (pages, workers), the snapshots' blob: URLs being the page's own
   context.on("request", (r) => {
     const u = r.url();
@@ -59,6 +59,7 @@ async function open({ token = TOKEN, allow401 = false, phone = false } = {}) {
     }
   });
   page.on("response", (r) => {
+    if (r.status() === 401) t.refused++;
     // a snapshot the camera or job has not drawn yet is the one 404 a page expects
     if (r.status() >= 400 && !(allow401 && r.status() === 401) && !/\/snapshot\.jpg$/.test(r.url()))
       t.failures.push(`${r.status()} ${r.url()}`);
@@ -197,6 +198,12 @@ const cases = {
     const api = (await r.json()).error;
     assert.equal(r.status, 401);
     assert.ok(text.includes(api.code) && text.includes(api.message), `shown: ${text}`);
+    // the cameras page, which refreshes every 2 s, asks no more once refused: a tab left
+    // with a bad token does not fill the audit trail with refusals
+    await go(t, "#/cameras", "cameras");
+    const refused = t.refused;
+    await t.page.waitForTimeout(4500);
+    assert.equal(t.refused, refused, "the page kept calling the API with a refused token");
     await close(t);
   },
 

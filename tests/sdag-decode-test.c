@@ -8,6 +8,7 @@
  * in this process.
  */
 #include "sdag-daemon.h"
+#include "sdag-decode.h"
 #include "sdag-test-http.h"
 #include "sdag-test-rtsp.h"
 #include "sdag-test-util.h"
@@ -352,6 +353,33 @@ test_rtsp_keyframes(Fixture *f, gconstpointer data)
 	sdag_test_rtsp_stop(&cam);
 }
 
+/* [jobs] decoder_threads=auto: each job's share of the CPUs, less the one its analysis
+ * thread takes, at least 1. */
+typedef struct {
+	const char *name;
+	guint cpus;
+	guint jobs;
+	guint threads;
+} ThreadsRow;
+
+static const ThreadsRow threads_rows[] = {
+    {"alone-on-2", 2, 1, 1},	      /* the other core is the analysis thread's */
+    {"alone-on-1", 1, 1, 1},	      /* never 0 */
+    {"alone-on-8", 8, 1, 7},	      /* frame threads where cores are left */
+    {"two-on-8", 8, 2, 3},	      /* 4 each, one of them analysing */
+    {"three-on-8", 8, 3, 1},	      /* 2 each, rounded down */
+    {"more-jobs-than-cpus", 2, 5, 1}, /* at least 1 */
+    {"jobs-auto", 4, 0, 1},	      /* max_concurrent_jobs=auto: one job per CPU */
+};
+
+static void
+test_threads_split(gconstpointer data)
+{
+	const ThreadsRow *row = data;
+
+	g_assert_cmpuint(sdag_decode_threads_split(row->cpus, row->jobs), ==, row->threads);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -371,6 +399,11 @@ main(int argc, char **argv)
 	ADD("/sdag/decode/http-keyframes", test_http_keyframes);
 	ADD("/sdag/decode/rtsp-keyframes", test_rtsp_keyframes);
 #undef ADD
+	for (guint i = 0; i < G_N_ELEMENTS(threads_rows); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/decode/threads/%s", threads_rows[i].name);
+		g_test_add_data_func(path, &threads_rows[i], test_threads_split);
+	}
 
 	ret = g_test_run();
 	sdag_test_rmtree(media_dir);

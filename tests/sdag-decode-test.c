@@ -455,23 +455,26 @@ test_rtsp_keyframes(Fixture *f, gconstpointer data)
 	sdag_test_rtsp_stop(&cam);
 }
 
-/* [jobs] decoder_threads=auto: each job's share of the CPUs, less the one its analysis
- * thread takes, at least 1. */
+/* [jobs] decoder_threads=auto: each job's share of the CPUs, at least 1, less the one its
+ * analysis takes when it analyses every frame it decodes. */
 typedef struct {
 	const char *name;
 	guint cpus;
 	guint jobs;
+	gboolean every_frame;
 	guint threads;
 } ThreadsRow;
 
 static const ThreadsRow threads_rows[] = {
-    {"alone-on-2", 2, 1, 1},	      /* the other core is the analysis thread's */
-    {"alone-on-1", 1, 1, 1},	      /* never 0 */
-    {"alone-on-8", 8, 1, 7},	      /* frame threads where cores are left */
-    {"two-on-8", 8, 2, 3},	      /* 4 each, one of them analysing */
-    {"three-on-8", 8, 3, 1},	      /* 2 each, rounded down */
-    {"more-jobs-than-cpus", 2, 5, 1}, /* at least 1 */
-    {"jobs-auto", 4, 0, 1},	      /* max_concurrent_jobs=auto: one job per CPU */
+    {"alone-on-2", 2, 1, FALSE, 2},	       /* one frame in many: the decoder gets both */
+    {"alone-on-2-every-frame", 2, 1, TRUE, 1}, /* the other core is the analysis thread's */
+    {"alone-on-1-every-frame", 1, 1, TRUE, 1}, /* never 0 */
+    {"alone-on-8-every-frame", 8, 1, TRUE, 7}, /* frame threads where cores are left */
+    {"two-on-8", 8, 2, FALSE, 4},	       /* shared */
+    {"two-on-8-every-frame", 8, 2, TRUE, 3},   /* shared, one of each share analysing */
+    {"three-on-8", 8, 3, FALSE, 2},	       /* rounded down */
+    {"more-jobs-than-cpus", 2, 5, FALSE, 1},   /* at least 1 */
+    {"jobs-auto-every-frame", 4, 0, TRUE, 1},  /* max_concurrent_jobs=auto: one job per CPU */
 };
 
 static void
@@ -479,7 +482,8 @@ test_threads_split(gconstpointer data)
 {
 	const ThreadsRow *row = data;
 
-	g_assert_cmpuint(sdag_decode_threads_split(row->cpus, row->jobs), ==, row->threads);
+	g_assert_cmpuint(
+	    sdag_decode_threads_split(row->cpus, row->jobs, row->every_frame), ==, row->threads);
 }
 
 int

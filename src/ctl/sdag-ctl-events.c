@@ -75,6 +75,18 @@ sdag_ctl_follow_sigint_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* A tail's: each message on its own line, as it came. */
+static void
+sdag_ctl_events_print(GBytes *message, gpointer user_data)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(message, &len);
+
+	fwrite(data, 1, len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
 int
 sdag_ctl_events_follow(SdagCtl *ctl,
 		       const char *path,
@@ -121,17 +133,6 @@ sdag_ctl_events_follow(SdagCtl *ctl,
 	*refused_status = f.status;
 	*reason = g_steal_pointer(&f.reason);
 	return f.status >= 400 && f.status < 500 ? SDAG_CTL_REFUSED : SDAG_CTL_FAILED;
-}
-
-void
-sdag_ctl_events_print(GBytes *message, gpointer user_data)
-{
-	gsize len = 0;
-	const char *data = g_bytes_get_data(message, &len);
-
-	fwrite(data, 1, len, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 int

@@ -111,7 +111,6 @@ int sdag_ctl_events_follow(SdagCtl *ctl,
 			   gpointer user_data,
 			   guint *refused_status,
 			   char **reason);
-void sdag_ctl_events_print(GBytes *message, gpointer user_data);
 int sdag_ctl_events_tail(SdagCtl *ctl, const char *path);
 
 int sdag_ctl_jobs_frames(SdagCtl *ctl, const char *id, const SdagCtlQuery *q);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "sdag-ctl-private.h"
-#include "sdag-json.h"
 
 static void
 sdag_ctl_query_add(GString *path, const char *name, const char *value)
@@ -71,6 +70,27 @@ sdag_ctl_get(SdagCtl *ctl, const char *path, SdagCtlReply *reply, int *rc)
 	if (obj == NULL)
 		*rc = sdag_ctl_unexpected("GET", path);
 	return obj;
+}
+
+/* GET @path and its array @member; NULL after printing the raw body (--json) or saying why
+ * there is none, *@rc then saying what to return. */
+static JsonArray *
+sdag_ctl_get_list(SdagCtl *ctl,
+		  const char *path,
+		  const char *member,
+		  SdagCtlReply *reply,
+		  JsonObject **obj,
+		  int *rc)
+{
+	JsonArray *list;
+
+	*obj = sdag_ctl_get(ctl, path, reply, rc);
+	if (*obj == NULL)
+		return NULL;
+	list = sdag_ctl_array(*obj, member);
+	if (list == NULL)
+		*rc = sdag_ctl_unexpected("GET", path);
+	return list;
 }
 
 static double
@@ -140,17 +160,15 @@ sdag_ctl_node_types(SdagCtl *ctl)
 {
 	g_auto(SdagCtlReply) reply = {0};
 	int rc = SDAG_CTL_OK;
-	JsonObject *obj = sdag_ctl_get(ctl, "/node-types", &reply, &rc);
-	JsonArray *types = sdag_ctl_array(obj, "node_types");
+	JsonObject *obj = NULL;
+	JsonArray *types = sdag_ctl_get_list(ctl, "/node-types", "node_types", &reply, &obj, &rc);
 	g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
 	const char *heads[] = {"TYPE", "VERSION", "INPUTS (? optional)", "OUTPUTS", "PARAMS"};
 	int w[G_N_ELEMENTS(heads)];
 	guint rows;
 
-	if (obj == NULL)
-		return rc;
 	if (types == NULL)
-		return sdag_ctl_unexpected("GET", "/node-types");
+		return rc;
 	for (guint c = 0; c < G_N_ELEMENTS(heads); c++) {
 		g_ptr_array_add(cells, g_strdup(heads[c]));
 		w[c] = (int)strlen(heads[c]);
@@ -205,14 +223,12 @@ sdag_ctl_jobs_frames(SdagCtl *ctl, const char *id, const SdagCtlQuery *q)
 	g_autofree char *path = sdag_ctl_query_path(base, &page, "from");
 	g_auto(SdagCtlReply) reply = {0};
 	int rc = SDAG_CTL_OK;
-	JsonObject *obj = sdag_ctl_get(ctl, path, &reply, &rc);
-	JsonArray *frames = sdag_ctl_array(obj, "frames");
+	JsonObject *obj = NULL;
+	JsonArray *frames = sdag_ctl_get_list(ctl, path, "frames", &reply, &obj, &rc);
 	JsonNode *next;
 
-	if (obj == NULL)
-		return rc;
 	if (frames == NULL)
-		return sdag_ctl_unexpected("GET", path);
+		return rc;
 	if (json_array_get_length(frames) == 0)
 		g_print("no frames\n");
 	else
@@ -494,16 +510,15 @@ sdag_ctl_pipelines_run(SdagCtl *ctl, const char *id, const char *image)
 {
 	g_autofree char *escaped = g_uri_escape_string(id, NULL, FALSE);
 	g_autofree char *path = g_strconcat("/pipelines/", escaped, "/run", NULL);
-	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
 	g_autofree char *data = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(SoupMessage) msg = NULL;
 	g_autoptr(GBytes) body = NULL;
 	g_auto(SdagCtlReply) reply = {0};
 	JsonObject *obj;
 	JsonArray *dets;
 	const char *type;
 	gsize len = 0;
+	int rc;
 
 	if (!g_file_get_contents(image, &data, &len, &error)) {
 		g_printerr("streamdagctl: %s\n", error->message);
@@ -515,29 +530,9 @@ sdag_ctl_pipelines_run(SdagCtl *ctl, const char *id, const char *image)
 		return SDAG_CTL_FAILED;
 	}
 	body = g_bytes_new_take(g_steal_pointer(&data), len);
-	msg = soup_message_new("POST", uri);
-	if (msg == NULL) {
-		g_printerr("streamdagctl: bad URL %s\n", uri);
-		return SDAG_CTL_FAILED;
-	}
-	soup_message_set_request_body_from_bytes(msg, type, body);
-	if (ctl->token != NULL) {
-		g_autofree char *authz = g_strconcat("Bearer ", ctl->token, NULL);
-		soup_message_headers_replace(
-		    soup_message_get_request_headers(msg), "Authorization", authz);
-	}
-	reply.body = soup_session_send_and_read(ctl->session, msg, NULL, &error);
-	if (reply.body == NULL) {
-		g_printerr("streamdagctl: POST %s: %s\n", uri, error->message);
-		return SDAG_CTL_FAILED;
-	}
-	reply.status = soup_message_get_status(msg);
-	{
-		gsize n = 0;
-		const char *text = g_bytes_get_data(reply.body, &n);
-		if (n > 0)
-			reply.root = sdag_json_parse(text, (gssize)n, NULL);
-	}
+	rc = sdag_ctl_send_typed(ctl, "POST", path, body, type, &reply);
+	if (rc != SDAG_CTL_OK)
+		return rc;
 	if (!sdag_ctl_reply_ok(&reply))
 		return sdag_ctl_refused(ctl, "POST", path, NULL, &reply, FALSE);
 	if (ctl->json) {
@@ -569,14 +564,12 @@ sdag_ctl_history(SdagCtl *ctl, const SdagCtlQuery *q)
 	g_autofree char *path = sdag_ctl_query_path("/history", q, "cursor");
 	g_auto(SdagCtlReply) reply = {0};
 	int rc = SDAG_CTL_OK;
-	JsonObject *obj = sdag_ctl_get(ctl, path, &reply, &rc);
-	JsonArray *entries = sdag_ctl_array(obj, "entries");
+	JsonObject *obj = NULL;
+	JsonArray *entries = sdag_ctl_get_list(ctl, path, "entries", &reply, &obj, &rc);
 	const char *cursor;
 
-	if (obj == NULL)
-		return rc;
 	if (entries == NULL)
-		return sdag_ctl_unexpected("GET", path);
+		return rc;
 	if (json_array_get_length(entries) == 0)
 		g_print("no entries\n");
 	else

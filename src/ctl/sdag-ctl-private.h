@@ -64,6 +64,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
 
 void sdag_ctl_print_body(GBytes *body, gboolean to_stderr);
 void sdag_ctl_print_raw(GBytes *body);
+int sdag_ctl_send_typed(SdagCtl *ctl,
+			const char *method,
+			const char *path,
+			GBytes *body,
+			const char *content_type,
+			SdagCtlReply *reply);
 int sdag_ctl_send(SdagCtl *ctl,
 		  const char *method,
 		  const char *path,

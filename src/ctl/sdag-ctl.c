@@ -111,11 +111,16 @@ sdag_ctl_print_raw(GBytes *body)
 	fflush(stdout);
 }
 
-/* Sends one request and waits for its answer. Returns SDAG_CTL_OK with @reply
- * filled for any answer (whatever its status), or SDAG_CTL_FAILED after saying
- * why there was none. */
+/* Sends one request with a body of @content_type and waits for its answer. Returns
+ * SDAG_CTL_OK with @reply filled for any answer (whatever its status), or SDAG_CTL_FAILED
+ * after saying why there was none. */
 int
-sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
+sdag_ctl_send_typed(SdagCtl *ctl,
+		    const char *method,
+		    const char *path,
+		    GBytes *body,
+		    const char *content_type,
+		    SdagCtlReply *reply)
 {
 	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
@@ -128,7 +133,7 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 		return SDAG_CTL_FAILED;
 	}
 	if (body != NULL)
-		soup_message_set_request_body_from_bytes(msg, "application/json", body);
+		soup_message_set_request_body_from_bytes(msg, content_type, body);
 	if (ctl->token != NULL) {
 		g_autofree char *authz = g_strconcat("Bearer ", ctl->token, NULL);
 		soup_message_headers_replace(
@@ -148,6 +153,13 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 	if (len > 0)
 		reply->root = sdag_json_parse(data, len, NULL);
 	return SDAG_CTL_OK;
+}
+
+/* A request whose body, if any, is JSON. */
+int
+sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
+{
+	return sdag_ctl_send_typed(ctl, method, path, body, "application/json", reply);
 }
 
 gboolean

@@ -306,8 +306,9 @@ sdag_ctl_print_nodes(JsonObject *obj, gboolean job)
 		if (n == NULL)
 			continue;
 		id = json_object_get_string_member_with_default(n, "id", "?");
-		p99 = job ? g_strdup_printf("  %9.3f", sdag_ctl_dbl(n, "p99_ms")) : g_strdup("");
-		g_print("%c %-*s  %-14s  %8.0f  %9.3f  %9.3f  %9.3f%s  %9.3f  %5.1f%%\n",
+		p99 = job ? g_strdup_printf("  %9.4f", sdag_ctl_dbl(n, "p99_ms")) : g_strdup("");
+		/* a passthrough node takes well under a microsecond */
+		g_print("%c %-*s  %-14s  %8.0f  %9.4f  %9.4f  %9.4f%s  %9.4f  %5.1f%%\n",
 			g_strcmp0(id, slow) == 0 ? '*' : ' ',
 			id_w,
 			id,

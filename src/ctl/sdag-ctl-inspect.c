@@ -448,9 +448,8 @@ sdag_ctl_pipelines_validate(SdagCtl *ctl, int argc, char **files)
 			rc = MAX(rc, one);
 			continue;
 		}
-		if (ctl->json) {
+		if (sdag_ctl_reply_ok(&reply) && ctl->json) {
 			sdag_ctl_print_raw(reply.body);
-			rc = MAX(rc, sdag_ctl_reply_ok(&reply) ? SDAG_CTL_OK : SDAG_CTL_REFUSED);
 			continue;
 		}
 		if (sdag_ctl_reply_ok(&reply)) {
@@ -467,8 +466,9 @@ sdag_ctl_pipelines_validate(SdagCtl *ctl, int argc, char **files)
 		}
 		err = sdag_ctl_obj(sdag_ctl_root_object(&reply), "error");
 		problems = sdag_ctl_array(sdag_ctl_obj(err, "details"), "problems");
-		if (reply.status != 400 || problems == NULL) {
-			/* not a verdict on the definition: not JSON, too large, a token */
+		if (ctl->json || reply.status != 400 || problems == NULL) {
+			/* with --json, as any refusal (the document on standard output); else not
+			 * a verdict on the definition: not JSON, too large, a token */
 			rc = MAX(rc, sdag_ctl_refused(ctl, "POST", path, files[i], &reply, FALSE));
 			continue;
 		}

@@ -1019,11 +1019,12 @@ typedef struct {
 static gboolean
 sdag_ctl_options_fit(int argc, char **argv, const SdagCtlJobOpts *o, gboolean scope)
 {
+	static const char *const groups[] = {
+	    "jobs", "pipelines", "cameras", "admin", "token", NULL};
 	const char *group = argc > 1 ? argv[1] : "";
-	g_autofree char *cmd =
-	    argc > 2 && !g_str_equal(group, "history") && !g_str_equal(group, "health")
-		? g_strdup_printf("%s %s", group, argv[2])
-		: g_strdup(group);
+	g_autofree char *cmd = argc > 2 && g_strv_contains(groups, group)
+				   ? g_strdup_printf("%s %s", group, argv[2])
+				   : g_strdup(group);
 	const SdagCtlSubmitOpts *s = &o->submit;
 	const SdagCtlOptionRule rules[] = {
 	    {"--stride, --max-frames, --requeue-on-interrupt and --decode go",

@@ -1260,7 +1260,13 @@ ctl_command(gconstpointer data)
 		g_assert_cmpstr(r.err, ==, "");
 	} else {
 		g_autofree char *needle = expand(tc->err);
-		assert_contains(r.err, needle);
+		const char *at = strstr(r.err, needle);
+
+		if (at == NULL)
+			g_error("'%s' lacks '%s'", r.err, needle);
+		/* said once */
+		if (strstr(at + 1, needle) != NULL)
+			g_error("'%s' has '%s' twice", r.err, needle);
 	}
 }
 

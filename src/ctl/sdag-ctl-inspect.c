@@ -469,7 +469,9 @@ sdag_ctl_pipelines_validate(SdagCtl *ctl, int argc, char **files)
 		if (ctl->json || reply.status != 400 || problems == NULL) {
 			/* with --json, as any refusal (the document on standard output); else not
 			 * a verdict on the definition: not JSON, too large, a token */
-			rc = MAX(rc, sdag_ctl_refused(ctl, "POST", path, files[i], &reply, FALSE));
+			/* not in MAX(): the macro would say it twice */
+			one = sdag_ctl_refused(ctl, "POST", path, files[i], &reply, FALSE);
+			rc = MAX(rc, one);
 			continue;
 		}
 		g_print("%s: invalid, %u problem%s\n",

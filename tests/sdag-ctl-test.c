@@ -1546,7 +1546,23 @@ ctl_help(void)
 		g_autofree char *needle = g_strdup_printf("jobs %s", cmds[i]);
 		assert_contains(r.out, needle);
 	}
+	{
+		const char *more[] = {"jobs tail ID",
+				      "jobs frames ID",
+				      "jobs snapshot ID",
+				      "jobs metrics ID",
+				      "pipelines validate FILE...",
+				      "pipelines stats ID",
+				      "pipelines run ID IMAGE",
+				      "  history ",
+				      "  metrics "};
+
+		for (guint i = 0; i < G_N_ELEMENTS(more); i++)
+			assert_contains(r.out, more[i]);
+	}
 	assert_contains(r.out, "--json");
+	assert_contains(r.out, "--live=KEY=VALUE");
+	assert_contains(r.out, "--mqtt=KEY=VALUE");
 	assert_contains(r.out, "--stride");
 	assert_contains(r.out, "--version");
 }

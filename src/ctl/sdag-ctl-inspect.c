@@ -206,6 +206,46 @@ sdag_ctl_node_types(SdagCtl *ctl)
 	return SDAG_CTL_OK;
 }
 
+int
+sdag_ctl_pipelines_list(SdagCtl *ctl)
+{
+	g_auto(SdagCtlReply) reply = {0};
+	int rc = SDAG_CTL_OK;
+	JsonObject *obj = NULL;
+	JsonArray *list = sdag_ctl_get_list(ctl, "/pipelines", "pipelines", &reply, &obj, &rc);
+	int id_w = (int)strlen("PIPELINE");
+
+	if (list == NULL)
+		return rc;
+	if (json_array_get_length(list) == 0) {
+		g_print("no pipelines\n");
+		return SDAG_CTL_OK;
+	}
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		JsonObject *p = json_array_get_object_element(list, i);
+		if (p != NULL)
+			id_w = MAX(id_w,
+				   (int)strlen(json_object_get_string_member_with_default(
+				       p, "pipeline_id", "?")));
+	}
+	g_print("%-*s  %5s  %-24s  %s\n", id_w, "PIPELINE", "NODES", "CREATED", "DESCRIPTION");
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		JsonObject *p = json_array_get_object_element(list, i);
+		g_autofree char *description = NULL;
+
+		if (p == NULL)
+			continue;
+		description = sdag_ctl_text(p, "description");
+		g_print("%-*s  %5.0f  %-24s  %s\n",
+			id_w,
+			json_object_get_string_member_with_default(p, "pipeline_id", "?"),
+			sdag_ctl_dbl(p, "nodes"),
+			json_object_get_string_member_with_default(p, "created_at", "?"),
+			description);
+	}
+	return SDAG_CTL_OK;
+}
+
 static guint
 sdag_ctl_len(JsonObject *obj, const char *member)
 {

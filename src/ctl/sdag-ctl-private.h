@@ -126,6 +126,7 @@ int sdag_ctl_pipelines_validate(SdagCtl *ctl, int argc, char **files);
 int sdag_ctl_pipelines_run(SdagCtl *ctl, const char *id, const char *image);
 int sdag_ctl_history(SdagCtl *ctl, const SdagCtlQuery *q);
 int sdag_ctl_node_types(SdagCtl *ctl);
+int sdag_ctl_pipelines_list(SdagCtl *ctl);
 int sdag_ctl_prometheus(SdagCtl *ctl);
 int sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv);
 int sdag_ctl_admin(SdagCtl *ctl, int argc, char **argv);

@@ -282,7 +282,7 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *op
 		return sdag_ctl_usage("pipelines list | get ID | add FILE... | validate FILE... | "
 				      "delete ID | stats ID | run ID IMAGE");
 	if (g_strcmp0(argv[0], "list") == 0 && argc == 1)
-		return sdag_ctl_request(ctl, "GET", "/pipelines", NULL, NULL);
+		return sdag_ctl_pipelines_list(ctl);
 	if (g_strcmp0(argv[0], "validate") == 0 && argc >= 2)
 		return sdag_ctl_pipelines_validate(ctl, argc - 1, argv + 1);
 	if (g_strcmp0(argv[0], "stats") == 0 && argc == 2) {

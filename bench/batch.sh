@@ -11,9 +11,10 @@
 #       then every job checked completed with all its frames).
 #
 # Two settings of N: the default, auto (one job per online CPU), and an oversubscribed one,
-# 4 jobs per CPU. Prints the time and frames/s of each and the ratio (a)/(b) for each N;
-# the target is 0.95 for auto. The clips (CLIPS clips of 300 frames, 720p30 8-bit 4:2:0
-# H.264 in MP4, each scrolling at its own speed) are made once and kept in bench/.cache/.
+# 4 jobs per CPU. Prints the time, frames/s and CPU seconds of each and the ratio (a)/(b)
+# for each N; the target is 0.95 for auto. The clips (CLIPS clips of 300 frames, 720p30
+# 8-bit 4:2:0 H.264 in MP4, each scrolling at its own speed) are made once and kept in
+# bench/.cache/.
 #
 #   bench/batch.sh [BUILD_DIR] [REPS] [CLIPS]
 set -euo pipefail
@@ -58,14 +59,17 @@ bench_load
 # (a): the wall time of xargs -P N over bare decodes
 time_reference() {
 	python3 - "$1" "$DIR_ABS.list" <<'PY'
-import subprocess, sys, time
+import resource, subprocess, sys, time
 p = sys.argv[1]
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t0 = time.monotonic()
 with open(sys.argv[2]) as clips:
     subprocess.run(["xargs", "-P", p, "-I{}", "gst-launch-1.0", "-q", "filesrc", "location={}",
                     "!", "decodebin", "!", "fakesink", "sync=false"],
                    stdin=clips, check=True, stdout=subprocess.DEVNULL)
-print(f"{time.monotonic() - t0:.4f}")
+wall = time.monotonic() - t0
+r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
 PY
 }
 
@@ -80,8 +84,9 @@ time_daemon() {
 	rm -rf "$tmp/data" "$tmp/out"
 	bench_start_daemon --config "$conf" --plugin-dir "$BUILD/plugins/nodes" --media-root "$DIR_ABS"
 	bench_register_pipeline data/pipelines/passthrough_v1.json
-	bench_py "$SD" "$DIR_ABS.list" "$FRAMES" <<'PY'
+	bench_py "$SD" "$DIR_ABS.list" "$FRAMES" "$sd_pid" <<'PY'
 base, clips, frames = sys.argv[1], open(sys.argv[2]).read().split(), int(sys.argv[3])
+cpu0 = cpu_seconds(sys.argv[4])
 slots = http(base, "GET", "/healthz")["jobs"]["max_concurrent"]
 body = {"jobs": [{"pipeline_id": "passthrough_v1", "video_url": pathlib.Path(c).as_uri(),
                   "options": {"stride": 1}} for c in clips]}
@@ -94,11 +99,12 @@ while True:
         break
     time.sleep(0.05)
 secs = time.monotonic() - t0
+cpu = cpu_seconds(sys.argv[4]) - cpu0
 for j in answer["jobs"]:
     job = http(base, "GET", "/jobs/" + j["job_id"])
     if job["status"] != "completed" or job["frames_processed"] != frames:
         sys.exit(f"bench: job {j['job_id']} {job['status']}, {job['frames_processed']} frames")
-print(f"{secs:.4f} {slots} {post_s * 1000:.1f}")
+print(f"{secs:.4f} {cpu:.4f} {slots} {post_s * 1000:.1f}")
 PY
 	kill "$sd_pid"
 	wait "$sd_pid" 2>/dev/null || true
@@ -123,19 +129,22 @@ def runs(kind, case):
     return [float(r[2]) for r in rows if r[0] == kind and r[1] == case]
 def med(kind, case):
     return statistics.median(runs(kind, case))
-slots = {c: [r[3] for r in rows if r[0] == "b" and r[1] == c][0] for c in ("auto", "over")}
-posts = {c: statistics.median(float(r[4]) for r in rows if r[0] == "b" and r[1] == c) for c in ("auto", "over")}
+def cpu(kind, case):
+    return statistics.median(float(r[3]) for r in rows if r[0] == kind and r[1] == case)
+slots = {c: [r[4] for r in rows if r[0] == "b" and r[1] == c][0] for c in ("auto", "over")}
+posts = {c: statistics.median(float(r[5]) for r in rows if r[0] == "b" and r[1] == c) for c in ("auto", "over")}
 fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)
-print(f"{'case':<58} {'median s':>9} {'frames/s':>9}   runs (s)")
+print(f"{'case':<58} {'median s':>9} {'frames/s':>9} {'CPU s':>7}   runs (s)")
 for case, n, label in (("auto", cpus, f"auto ({slots['auto']} slots)"), ("over", over, f"max_concurrent_jobs={over}")):
     a, b = med("a", case), med("b", case)
-    print(f"{f'(a) gst-launch decodebin ! fakesink, xargs -P {n}':<58} {a:9.2f} {total / a:9.1f}   {fmt(runs('a', case))}")
-    print(f"{f'(b) streamdag POST /jobs/batch, {label}':<58} {b:9.2f} {total / b:9.1f}   {fmt(runs('b', case))}")
+    print(f"{f'(a) gst-launch decodebin ! fakesink, xargs -P {n}':<58} {a:9.2f} {total / a:9.1f} {cpu('a', case):7.2f}   {fmt(runs('a', case))}")
+    print(f"{f'(b) streamdag POST /jobs/batch, {label}':<58} {b:9.2f} {total / b:9.1f} {cpu('b', case):7.2f}   {fmt(runs('b', case))}")
     print(f"    (the POST of {clips} jobs answered in {posts[case]:.1f} ms)")
 print()
 for case, n in (("auto", cpus), ("over", over)):
     r = med("a", case) / med("b", case)
     verdict = f" (target {target:.2f}: {'met' if r >= target else 'not met'})" if case == "auto" else ""
     print(f"ratio batch/decode (a)/(b) at {n} in parallel ({case}): {r:.3f}{verdict}")
+print("(CPU s: user+system of the gst-launch processes for (a), of the daemon for (b))")
 print(f"oversubscribed against auto, streamdag (b auto)/(b over): {med('b', 'auto') / med('b', 'over'):.3f}")
 PY

@@ -61,7 +61,7 @@ python3 - "$a_secs" "$b_secs" "$tmp/a" "$tmp/b" "$PIPELINE_ID ($NODE_TYPES)" <<'
 import sys
 what = sys.argv[5]
 a, b = float(sys.argv[1]), float(sys.argv[2])
-runs_a = [float(l) for l in open(sys.argv[3])]
+runs_a = [float(l.split()[0]) for l in open(sys.argv[3])]
 runs_b = [l.split() for l in open(sys.argv[4])]
 processed, decoded, dets, most = (int(x) for x in runs_b[0][1:5])
 fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)

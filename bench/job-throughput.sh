@@ -69,7 +69,7 @@ fi
 python3 - "$FRAMES" "$a_secs" "$b_secs" "$b_fps_daemon" "$TARGET" "$tmp/a" "$tmp/b" <<'PY'
 import sys
 frames, a, b, daemon_fps, target = int(sys.argv[1]), *map(float, sys.argv[2:6])
-runs_a = [float(l) for l in open(sys.argv[6])]
+runs_a = [float(l.split()[0]) for l in open(sys.argv[6])]
 runs_b = [float(l.split()[0]) for l in open(sys.argv[7])]
 fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)
 print(f"{'case':<46} {'median s':>9} {'frames/s':>9}   runs (s)")

@@ -23,11 +23,12 @@
 # Numbers:   median                        the median of the numbers on stdin
 #            free_port                     a free TCP port on 127.0.0.1
 #            bench_load                    "bench: load average L1 L5 L15"
-# Timing:    bench_time_decode FILE        wall seconds of a bare decode of FILE (gst-launch-1.0
-#                                          filesrc ! decodebin ! fakesink sync=false)
+# Timing:    bench_time_decode FILE        wall and CPU seconds (user+sys) of a bare decode of
+#                                          FILE (gst-launch-1.0 filesrc ! decodebin ! fakesink
+#                                          sync=false), on one line
 # Python:    bench_py ARGS... <<'PY'       python3 on the script on stdin, ARGS as sys.argv[1:],
 #                                          after BENCH_PY: http(), submit_job(), wait_job(),
-#                                          run_job(), frame_pages()
+#                                          cpu_seconds(), run_job(), frame_pages()
 #
 # Scripts set BUILD (the build directory) before calling the daemon and RTSP helpers.
 
@@ -169,11 +170,14 @@ bench_load() { echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
 bench_time_decode() {
 	python3 - "$1" <<'PY'
-import subprocess, sys, time
+import resource, subprocess, sys, time
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t0 = time.monotonic()
 subprocess.run(["gst-launch-1.0", "-q", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
                 "!", "fakesink", "sync=false"], check=True, stdout=subprocess.DEVNULL)
-print(f"{time.monotonic() - t0:.4f}")
+wall = time.monotonic() - t0
+r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
 PY
 }
 
@@ -207,6 +211,12 @@ def wait_job(base, job_id, poll):
         if job["status"] in ("completed", "failed", "cancelled"):
             return job
         time.sleep(poll)
+
+def cpu_seconds(pid):
+    """User+system CPU seconds the process pid has used so far."""
+    import os
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 def run_job(base, pipeline_id, clip, stride, poll):
     """A job end to end, from sending POST /jobs to reading its end; exits unless it

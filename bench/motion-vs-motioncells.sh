@@ -12,7 +12,7 @@
 #   (c) gst-launch-1.0 filesrc ! decodebin ! fakesink sync=false: the bare
 #       decode of the same file, the floor under any analysis of it.
 #
-# Each the median of REPS runs, taken in turns. Prints frames/s of each, the
+# Each the median of REPS runs, taken in turns. Prints frames/s and CPU seconds of each, the
 # ratios (b)/(a) (target 2.0) and (c)/(b), the job's speed as a share of the
 # bare decode (target 0.90), and the recall of both against the scene's
 # ground truth (see bench/README.md for how each is counted).
@@ -60,21 +60,26 @@ bench_register_pipeline data/pipelines/motion_tracking_v1.json
 for _ in $(seq "$REPS"); do
 	# (a) the reference; its bus messages kept for the recall
 	python3 - "$CLIP_ABS" "$tmp/messages" >>"$tmp/a" <<'PY'
-import subprocess, sys, time
+import resource, subprocess, sys, time
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t0 = time.monotonic()
 with open(sys.argv[2], "w") as out:
     subprocess.run(["gst-launch-1.0", "-m", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
                     "!", "videoconvert", "!", "motioncells", "display=false", "postallmotion=true",
                     "!", "fakesink", "sync=false"], check=True, stdout=out)
-print(f"{time.monotonic() - t0:.4f}")
+wall = time.monotonic() - t0
+r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
 PY
 	# (b) the same file as a streamdag job; its frame rows kept for the recall
-	bench_py "$SD" "$CLIP_ABS" "$tmp/rows.json" >>"$tmp/b" <<'PY'
+	bench_py "$SD" "$CLIP_ABS" "$tmp/rows.json" "$sd_pid" >>"$tmp/b" <<'PY'
 base = sys.argv[1]
+cpu0 = cpu_seconds(sys.argv[4])
 secs, job_id, job = run_job(base, "motion_tracking_v1", sys.argv[2], 1, 0.02)
+cpu = cpu_seconds(sys.argv[4]) - cpu0
 rows = [row for page in frame_pages(base, job_id, 500) for row in page]
 json.dump(rows, open(sys.argv[3], "w"))
-print(f"{secs:.4f} {job['frames_processed']} {job['fps']}")
+print(f"{secs:.4f} {job['frames_processed']} {cpu:.4f} {job['decoder_threads']}")
 PY
 	# (c) the bare decode
 	bench_time_decode "$CLIP_ABS" >>"$tmp/c"
@@ -94,20 +99,26 @@ python3 - "$FRAMES" "$a_secs" "$b_secs" "$TARGET" "$tmp/a" "$tmp/b" "$TRUTH" "$t
 import json, re, sys
 frames, a, b, target = int(sys.argv[1]), *map(float, sys.argv[2:5])
 c = float(sys.argv[11])
-runs_a = [float(l) for l in open(sys.argv[5])]
+runs_a = [float(l.split()[0]) for l in open(sys.argv[5])]
 runs_b = [float(l.split()[0]) for l in open(sys.argv[6])]
-runs_c = [float(l) for l in open(sys.argv[12])]
+runs_c = [float(l.split()[0]) for l in open(sys.argv[12])]
+med = lambda xs: sorted(xs)[len(xs) // 2] if len(xs) % 2 else sum(sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
+cpu_a = med([float(l.split()[1]) for l in open(sys.argv[5])])
+cpu_b = med([float(l.split()[2]) for l in open(sys.argv[6])])
+cpu_c = med([float(l.split()[1]) for l in open(sys.argv[12])])
+threads_b = sorted({l.split()[3] for l in open(sys.argv[6])})
 truth = json.load(open(sys.argv[7]))
 W, H, fps = truth["width"], truth["height"], truth["fps"]
 fmt = lambda xs: " ".join(f"{x:.2f}" for x in xs)
-print(f"{'case':<52} {'median s':>9} {'frames/s':>9}   runs (s)")
-print(f"{'(a) gst-launch ... videoconvert ! motioncells':<52} {a:9.2f} {frames / a:9.1f}   {fmt(runs_a)}")
-print(f"{'(b) streamdag job, motion_tracking_v1, stride 1':<52} {b:9.2f} {frames / b:9.1f}   {fmt(runs_b)}")
-print(f"{'(c) gst-launch ... decodebin ! fakesink (bare decode)':<52} {c:9.2f} {frames / c:9.1f}   {fmt(runs_c)}")
+print(f"{'case':<52} {'median s':>9} {'frames/s':>9} {'CPU s':>6}   runs (s)")
+print(f"{'(a) gst-launch ... videoconvert ! motioncells':<52} {a:9.2f} {frames / a:9.1f} {cpu_a:6.2f}   {fmt(runs_a)}")
+print(f"{'(b) streamdag job, motion_tracking_v1, stride 1':<52} {b:9.2f} {frames / b:9.1f} {cpu_b:6.2f}   {fmt(runs_b)}")
+print(f"{'(c) gst-launch ... decodebin ! fakesink (bare decode)':<52} {c:9.2f} {frames / c:9.1f} {cpu_c:6.2f}   {fmt(runs_c)}")
+print(f"(CPU s: user+system of the gst-launch process, of the daemon for (b); the job's decoder threads: {' '.join(threads_b)})")
 ratio = a / b
 print()
 print(f"ratio streamdag/motioncells (b)/(a): {ratio:.2f} (target {target:.1f}: {'met' if ratio >= target else 'not met'})")
-print(f"ratio streamdag/bare decode (c)/(b): {c / b:.2f} (target 0.90: {'met' if c / b >= 0.90 else 'not met'})")
+print(f"ratio streamdag/bare decode (c)/(b): {c / b:.2f} (target 0.90: {'met' if c / b >= 0.90 else 'not met'}); CPU (c)/(b): {cpu_c / cpu_b:.2f}")
 
 # Recall on motioncells' own terms: its default 10 x 10 grid. A truth box is
 # found in a frame when a cell it overlaps is reported moving in that frame.

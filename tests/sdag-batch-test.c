@@ -7,7 +7,8 @@
  * index of each problem, nothing stored after any of them; partial batches; body order kept
  * as FIFO order; a full batch of [jobs] max_batch requests in one write. After every case
  * the job that completed before the first one reads back byte for byte and no job was
- * stored that should not have been.
+ * stored that should not have been. And a daemon process killed (SIGKILL) right after its
+ * 202 or while it takes a batch: after the restart, the whole batch in body order or none.
  */
 #include "sdag-daemon.h"
 #include "sdag-json.h"
@@ -494,6 +495,119 @@ batch_full_size(void)
 	sdag_test_rmtree(dir);
 }
 
+/* A daemon process of its own on the shared clip, one job slot, the witness pipeline
+ * registered. */
+static SdagTestSvc *
+kill_daemon_start(void)
+{
+	g_autofree char *conf =
+	    g_strdup_printf("[jobs]\nmax_concurrent_jobs=1\nmedia_roots=%s\n", H.media_dir);
+	g_autofree char *pass = g_strdup_printf(PASS_JSON, "witness");
+	SdagTestSvc *svc = sdag_test_svc_start(conf, "127.0.0.1:0", NULL);
+	g_autoptr(SdagTestReply) p = http_to(svc->base, "POST", "/pipelines", pass);
+
+	g_assert_cmpuint(p->status, ==, 201);
+	return svc;
+}
+
+/* After a SIGKILL and a restart, the stored jobs are exactly @want (ids, in order), or none
+ * when @want is NULL. */
+static void
+assert_jobs_after_restart(SdagTestSvc *svc, GPtrArray *want)
+{
+	g_autoptr(GPtrArray) ids = NULL;
+
+	sdag_test_svc_respawn(svc);
+	ids = job_ids_at(svc->base);
+	if (want == NULL) {
+		g_assert_cmpuint(ids->len, ==, 0);
+		return;
+	}
+	g_assert_cmpuint(ids->len, ==, want->len);
+	for (guint i = 0; i < want->len; i++)
+		g_assert_cmpstr(g_ptr_array_index(ids, i), ==, g_ptr_array_index(want, i));
+}
+
+/* The 202 comes after the batch's one synced write: a SIGKILL right after it loses none of
+ * the batch, and the order is the body's. */
+static void
+batch_sigkill_after_answer(void)
+{
+	g_autoptr(SdagTestSvc) svc = kill_daemon_start();
+	g_autoptr(GPtrArray) items = items_with(200, NULL, NULL);
+	g_autofree char *body = batch_body(items, NULL);
+	g_autoptr(SdagTestReply) r = http_to(svc->base, "POST", "/jobs/batch", body);
+	g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+	JsonArray *jobs;
+
+	g_assert_cmpuint(r->status, ==, 202);
+	sdag_test_svc_stop(svc, SIGKILL);
+	jobs = json_object_get_array_member(sdag_test_reply_object(r), "jobs");
+	for (guint i = 0; i < json_array_get_length(jobs); i++)
+		g_ptr_array_add(want,
+				g_strdup(json_object_get_string_member(
+				    json_array_get_object_element(jobs, i), "job_id")));
+	g_assert_cmpuint(want->len, ==, 200);
+	assert_jobs_after_restart(svc, want);
+	sdag_test_svc_stop(svc, SIGTERM);
+}
+
+/* A SIGKILL while the daemon reads, checks and stores a batch of 1000, before its answer
+ * has been read: after the restart the batch is there whole, in body order, or not at all.
+ * The kill comes at a different point of the request at each delay. */
+static void
+batch_sigkill_during(gconstpointer data)
+{
+	const guint delay_ms = GPOINTER_TO_UINT(data);
+	g_autoptr(SdagTestSvc) svc = kill_daemon_start();
+	g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *body = NULL;
+	g_autoptr(GUri) uri = g_uri_parse(svc->base, G_URI_FLAGS_NONE, NULL);
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *head = NULL;
+	g_autoptr(GPtrArray) ids = NULL;
+	GOutputStream *out;
+
+	/* each request told apart by its max_frames: its place in the body, from 1 */
+	for (guint i = 0; i < 1000; i++)
+		g_ptr_array_add(items,
+				g_strdup_printf("{\"pipeline_id\":\"witness\",\"video_url\":\"%s\","
+						"\"options\":{\"max_frames\":%u}}",
+						H.clip_url,
+						i + 1));
+	body = batch_body(items, NULL);
+	conn = g_socket_client_connect_to_host(
+	    client, g_uri_get_host(uri), (guint16)g_uri_get_port(uri), NULL, &error);
+	g_assert_no_error(error);
+	out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	head = g_strdup_printf("POST /jobs/batch HTTP/1.1\r\nHost: %s\r\n"
+			       "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+			       g_uri_get_host(uri),
+			       strlen(body));
+	g_assert_true(g_output_stream_write_all(out, head, strlen(head), NULL, NULL, &error));
+	g_assert_true(g_output_stream_write_all(out, body, strlen(body), NULL, NULL, &error));
+	g_assert_no_error(error);
+	if (delay_ms > 0)
+		g_usleep(delay_ms * 1000);
+	sdag_test_svc_stop(svc, SIGKILL);
+
+	sdag_test_svc_respawn(svc);
+	ids = job_ids_at(svc->base);
+	g_test_message("killed %u ms after the body was sent: %u jobs stored", delay_ms, ids->len);
+	g_assert_true(ids->len == 0 || ids->len == 1000);
+	/* in body order: the first, a middle one and the last hold their own request */
+	for (guint k = 0; ids->len == 1000 && k < 3; k++) {
+		const guint at[] = {0, 499, 999};
+		g_autoptr(JsonObject) job = get_job_at(svc->base, ids->pdata[at[k]]);
+		JsonObject *options = json_object_get_object_member(job, "options");
+
+		g_assert_cmpint(json_object_get_int_member(options, "max_frames"), ==, at[k] + 1);
+	}
+	sdag_test_svc_stop(svc, SIGTERM);
+}
+
 static void
 shared_daemon_open(void)
 {
@@ -573,6 +687,14 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/batch/fifo", batch_fifo);
 	g_test_add_func("/sdag/batch/audited", batch_audited);
 	g_test_add_func("/sdag/batch/full-size", batch_full_size);
+	g_test_add_func("/sdag/batch/sigkill-after-answer", batch_sigkill_after_answer);
+	/* before the body is parsed, while it is checked, while it is written or after */
+	g_test_add_data_func(
+	    "/sdag/batch/sigkill-during/0ms", GUINT_TO_POINTER(0), batch_sigkill_during);
+	g_test_add_data_func(
+	    "/sdag/batch/sigkill-during/20ms", GUINT_TO_POINTER(20), batch_sigkill_during);
+	g_test_add_data_func(
+	    "/sdag/batch/sigkill-during/100ms", GUINT_TO_POINTER(100), batch_sigkill_during);
 	rc = g_test_run();
 	shared_daemon_close();
 	return rc;

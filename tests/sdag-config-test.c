@@ -283,14 +283,16 @@ config_decoder_threads(void)
 	g_assert_true(sdag_config_load_data(cfg, eight, strlen(eight), &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(cfg->decoder_threads, ==, 8);
-	g_assert_cmpuint(sdag_decode_threads_for(cfg->decoder_threads, 2), ==, 8);
+	g_assert_cmpuint(sdag_decode_threads_for(cfg->decoder_threads, 2, FALSE), ==, 8);
+	/* a number set is kept, busy analysis or not */
+	g_assert_cmpuint(sdag_decode_threads_for(cfg->decoder_threads, 1, TRUE), ==, 8);
 	g_assert_true(sdag_config_load_data(cfg, aut, strlen(aut), &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(cfg->decoder_threads, ==, 0);
-	g_assert_cmpuint(sdag_decode_threads_for(0, 1), ==, cpus);
-	g_assert_cmpuint(sdag_decode_threads_for(0, 64), ==, MAX(1u, cpus / 64));
+	g_assert_cmpuint(sdag_decode_threads_for(0, 1, FALSE), ==, cpus);
+	g_assert_cmpuint(sdag_decode_threads_for(0, 64, FALSE), ==, MAX(1u, cpus / 64));
 	/* max_concurrent_jobs auto: one job per CPU, one thread each */
-	g_assert_cmpuint(sdag_decode_threads_for(0, 0), ==, 1);
+	g_assert_cmpuint(sdag_decode_threads_for(0, 0, FALSE), ==, 1);
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_assert_false(sdag_config_load_data(cfg, bad[i], strlen(bad[i]), &error));
 		g_assert_error(error, SDAG_ERROR, SDAG_ERROR_CONFIG);

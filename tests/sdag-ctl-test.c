@@ -895,6 +895,501 @@ ctl_admin_tools(Fixture *f, gconstpointer data)
 	assert_contains(r.err, "job_not_found");
 }
 
+/*
+ * One daemon for the command table: a finished job of each pipeline (a snapshot pipeline and
+ * passthrough_v1), a frame to run, a valid and an invalid definition. Started by the first
+ * case that needs it, stopped after the last test.
+ */
+typedef struct {
+	Fixture f;
+	char *job;  /* snap_v1 over the clip, completed */
+	char *pjob; /* passthrough_v1 over the clip, completed: no snapshot */
+} Shared;
+
+static Shared *shared;
+
+#define SHARED_SNAP                                                                                \
+	"{\"pipeline_id\":\"snap_v1\",\"nodes\":[{\"id\":\"pass\",\"type\":\"passthrough\"},"      \
+	"{\"id\":\"snap\",\"type\":\"snapshot\",\"params\":{\"every_n\":10}}],"                    \
+	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"pass.frame\"},{\"from\":\"source.frame\"," \
+	"\"to\":\"snap.frame\"}],\"outputs\":[\"pass.frame\",\"snap.image\"]}"
+#define SHARED_VALID                                                                           \
+	"{\"pipeline_id\":\"valid_only\",\"nodes\":[{\"id\":\"p\",\"type\":\"passthrough\"}]," \
+	"\"edges\":[{\"from\":\"source.frame\",\"to\":\"p.frame\"}],\"outputs\":[\"p.frame\"]}"
+#define SHARED_BAD                                                                       \
+	"{\"pipeline_id\":\"x\",\"nodes\":[{\"id\":\"detect\",\"type\":\"hog_peopel\"}," \
+	"{\"id\":\"tally\",\"type\":\"count\"}],\"edges\":[{\"from\":\"source.frame\","  \
+	"\"to\":\"tally.detections\"}]}"
+
+static Fixture *
+shared_get(void)
+{
+	g_autofree char *snap = NULL;
+	g_autofree char *frame = NULL;
+	g_autofree char *launch = NULL;
+	g_auto(Run) r = {0};
+
+	if (shared != NULL)
+		return &shared->f;
+	shared = g_new0(Shared, 1);
+	fixture_setup(&shared->f, NULL);
+	snap = write_file(&shared->f, "snap.json", SHARED_SNAP);
+	g_free(write_file(&shared->f, "valid.json", SHARED_VALID));
+	g_free(write_file(&shared->f, "bad.json", SHARED_BAD));
+	g_free(write_file(&shared->f, "notes.txt", "not an image\n"));
+	frame = g_build_filename(shared->f.dir, "frame.jpg", NULL);
+	launch = g_strdup_printf("location=%s", frame);
+	{
+		/* as the clips are made: this process does not load GStreamer's plugins */
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSubprocess) p = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE,
+							    &error,
+							    "gst-launch-1.0",
+							    "-q",
+							    "videotestsrc",
+							    "num-buffers=1",
+							    "!",
+							    "video/x-raw,width=160,height=120",
+							    "!",
+							    "jpegenc",
+							    "!",
+							    "filesink",
+							    launch,
+							    NULL);
+
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_wait_check(p, NULL, &error));
+		g_assert_no_error(error);
+	}
+	ctl_run(&shared->f, &r, "pipelines", "add", snap);
+	g_assert_cmpint(r.status, ==, 0);
+	shared->pjob = submit(&shared->f, shared->f.clip);
+	ctl_run(&shared->f, &r, "jobs", "submit", "snap_v1", shared->f.clip);
+	g_assert_cmpint(r.status, ==, 0);
+	shared->job = g_strdup(g_strchomp(r.out));
+	/* one job at a time: the second ends after the first */
+	ctl_run(&shared->f, &r, "jobs", "watch", shared->job);
+	g_assert_cmpint(r.status, ==, 0);
+	return &shared->f;
+}
+
+static void
+shared_stop(void)
+{
+	if (shared == NULL)
+		return;
+	fixture_teardown(&shared->f, NULL);
+	g_free(shared->job);
+	g_free(shared->pjob);
+	g_clear_pointer(&shared, g_free);
+}
+
+/* @arg with {job}, {pjob} and {dir} put in */
+static char *
+expand(const char *arg)
+{
+	const char *const keys[] = {"{job}", "{pjob}", "{dir}"};
+	const char *values[] = {shared->job, shared->pjob, shared->f.dir};
+	char *text = g_strdup(arg);
+
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_auto(GStrv) parts = g_strsplit(text, keys[i], -1);
+
+		g_free(text);
+		text = g_strjoinv(values[i], parts);
+	}
+	return text;
+}
+
+typedef struct {
+	const char *name;
+	const char *args[10];
+	int status;
+	const char *out[4];  /* standard output holds each ({job} etc. put in) */
+	const char *err;     /* standard error holds it; NULL: standard error is empty */
+	const char *not_out; /* standard output lacks it */
+} CommandCase;
+
+/* Each command, and each of its ways to fail, against the shared daemon. */
+static const CommandCase command_cases[] = {
+    {"health", {"health"}, 0, {"\"status\": \"ok\"", "\"node_types\": 10"}},
+    {"health-json", {"--json", "health"}, 0, {"{\"status\":\"ok\","}},
+    {"health-extra", {"health", "now"}, 2, {NULL}, "usage: streamdagctl health"},
+    {"node-types",
+     {"node-types"},
+     0,
+     {"TYPE ", "INPUTS (? optional)", "\nsnapshot ", "frame,detections?,tracks?"}},
+    {"node-types-json", {"--json", "node-types"}, 0, {"{\"node_types\":[{\"name\":"}},
+    {"metrics", {"metrics"}, 0, {"# TYPE streamdag_jobs gauge\n", "streamdag_jobs{status="}},
+    {"history", {"history"}, 0, {"SEQ ", "job.completed ", "job/{job}", "pipeline.register"}},
+    {"history-filtered",
+     {"history", "--action", "job.running", "--actor", "system", "--limit", "1"},
+     0,
+     {"job.running ", "job/{job}", "more: streamdagctl history --cursor "},
+     NULL,
+     "job.completed"},
+    {"history-none", {"history", "--since", "2099-01-01T00:00:00Z"}, 0, {"no entries\n"}},
+    {"history-json", {"--json", "history", "--limit", "2"}, 0, {"{\"entries\":[{\"seq\":"}},
+    {"history-bad-time", {"history", "--since", "yesterday"}, 1, {NULL}, "HTTP 400 bad_time: "},
+    {"pipelines-list",
+     {"pipelines", "list"},
+     0,
+     {"PIPELINE        NODES  CREATED                   DESCRIPTION\n",
+      "\nsnap_v1             2  20",
+      "\npassthrough_v1      1  20"}},
+    {"pipelines-list-json",
+     {"--json", "pipelines", "list"},
+     0,
+     {"{\"pipelines\":[{\"pipeline_id\":"}},
+    {"pipelines-get", {"pipelines", "get", "snap_v1"}, 0, {"\"type\": \"snapshot\""}},
+    {"pipelines-get-unknown",
+     {"pipelines", "get", "nope"},
+     1,
+     {NULL},
+     "GET /pipelines/nope: HTTP 404"},
+    {"pipelines-validate",
+     {"pipelines", "validate", "{dir}/valid.json", "{dir}/snap.json"},
+     0,
+     {"{dir}/valid.json: valid (order: p)\n", "{dir}/snap.json: valid (order: pass → snap)\n"}},
+    {"pipelines-validate-invalid",
+     {"pipelines", "validate", "{dir}/bad.json"},
+     1,
+     {"{dir}/bad.json: invalid, 2 problems\n",
+      "  unknown_node_type     detect        -             node 'detect' has unknown type "
+      "'hog_peopel'\n",
+      "  type_mismatch         tally         detections    'tally.detections' expects "
+      "detections but 'source.frame' gives frame\n"}},
+    {"pipelines-validate-json",
+     {"--json", "pipelines", "validate", "{dir}/bad.json"},
+     1,
+     {"{\"error\":{\"code\":\"unknown_node_type\"", "\"problems\":["},
+     "{dir}/bad.json: POST /pipelines?dry_run=true: HTTP 400 unknown_node_type: "},
+    {"pipelines-validate-not-json",
+     {"pipelines", "validate", "{dir}/notes.txt"},
+     1,
+     {NULL},
+     "{dir}/notes.txt: POST /pipelines?dry_run=true: HTTP 400 bad_json: "},
+    {"pipelines-validate-missing",
+     {"pipelines", "validate", "{dir}/none.json"},
+     2,
+     {NULL},
+     "{dir}/none.json"},
+    /* validate stored nothing */
+    {"pipelines-validate-stores-nothing",
+     {"pipelines", "get", "valid_only"},
+     1,
+     {NULL},
+     "HTTP 404"},
+    {"pipelines-stats",
+     {"pipelines", "stats", "snap_v1"},
+     0,
+     {"pipeline     snap_v1\n",
+      "runs         1 ended: 1 started, 1 completed",
+      "bottleneck   ",
+      "trend\n"}},
+    {"pipelines-stats-json",
+     {"--json", "pipelines", "stats", "snap_v1"},
+     0,
+     {"{\"pipeline_id\":\"snap_v1\",\"runs\":"}},
+    {"pipelines-stats-none",
+     {"pipelines", "stats", "snap_v1", "--until", "2000-01-01T00:00:00Z"},
+     0,
+     {"runs         0 ended"}},
+    {"pipelines-stats-unknown",
+     {"pipelines", "stats", "nope"},
+     1,
+     {NULL},
+     "GET /pipelines/nope/stats: HTTP 404 pipeline_not_found: "},
+    {"pipelines-stats-bad-time",
+     {"pipelines", "stats", "snap_v1", "--since", "soon"},
+     1,
+     {NULL},
+     "HTTP 400 bad_time: "},
+    {"pipelines-run",
+     {"pipelines", "run", "passthrough_v1", "{dir}/frame.jpg"},
+     0,
+     {"detections   0\n", "events       0\n", "counts       0\n"}},
+    {"pipelines-run-json",
+     {"--json", "pipelines", "run", "passthrough_v1", "{dir}/frame.jpg"},
+     0,
+     {"{\"frame_id\":0,\"pts_ms\":null,"}},
+    {"pipelines-run-unknown",
+     {"pipelines", "run", "nope", "{dir}/frame.jpg"},
+     1,
+     {NULL},
+     "POST /pipelines/nope/run: HTTP 404 pipeline_not_found: "},
+    {"pipelines-run-not-image",
+     {"pipelines", "run", "passthrough_v1", "{dir}/notes.txt"},
+     2,
+     {NULL},
+     "{dir}/notes.txt: neither a JPEG nor a PNG"},
+    {"jobs-list-pipeline",
+     {"jobs", "list", "--pipeline", "snap_v1"},
+     0,
+     {"JOB ", "{job}  snap_v1"},
+     NULL,
+     "{pjob}"},
+    {"jobs-list-status", {"jobs", "list", "--status", "failed"}, 0, {"no jobs\n"}},
+    {"jobs-list-source", {"jobs", "list", "--source", "file:///nonexistent/"}, 0, {"no jobs\n"}},
+    {"jobs-list-since", {"jobs", "list", "--since", "2099-01-01T00:00:00Z"}, 0, {"no jobs\n"}},
+    {"jobs-list-until",
+     {"jobs", "list", "--until", "2099-01-01T00:00:00Z", "--status", "completed"},
+     0,
+     {"{job}", "{pjob}"}},
+    {"jobs-list-camera", {"jobs", "list", "--camera", "front"}, 0, {"no jobs\n"}},
+    {"jobs-list-bad-status",
+     {"jobs", "list", "--status", "done"},
+     1,
+     {NULL},
+     "GET /jobs?status=done: HTTP 400 bad_status: "},
+    {"jobs-get",
+     {"jobs", "get", "{job}"},
+     0,
+     {"status       completed\n", "pipeline     snap_v1\n"}},
+    {"jobs-get-unknown",
+     {"jobs", "get", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope: HTTP 404 job_not_found: no job 'nope'"},
+    {"jobs-results", {"jobs", "results", "{job}"}, 0, {"status       completed (final)\n"}},
+    {"jobs-results-unknown", {"jobs", "results", "nope"}, 1, {NULL}, "HTTP 404 job_not_found: "},
+    {"jobs-frames",
+     {"jobs", "frames", "{job}", "--limit", "2"},
+     0,
+     {"     FRAME        PTS_MS  DETECTIONS  EVENTS  COUNTS\n",
+      "         0           0.0           0       0       0\n",
+      "         1          33.3           0       0       0\n",
+      "more: streamdagctl jobs frames {job} --cursor 2 --limit 2\n"}},
+    {"jobs-frames-last",
+     {"jobs", "frames", "{job}", "--cursor", "29"},
+     0,
+     {"        29         966.7"},
+     NULL,
+     "more:"},
+    {"jobs-frames-json",
+     {"--json", "jobs", "frames", "{job}", "--limit", "1"},
+     0,
+     {"{\"frames\":[{\"frame_id\":0,", "\"next_from\":1"}},
+    {"jobs-frames-unknown",
+     {"jobs", "frames", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope/frames: HTTP 404 job_not_found: "},
+    {"jobs-frames-bad-limit",
+     {"jobs", "frames", "{job}", "--limit", "5000"},
+     1,
+     {NULL},
+     "HTTP 400 bad_request: "},
+    {"jobs-snapshot-none",
+     {"jobs", "snapshot", "{pjob}"},
+     1,
+     {NULL},
+     "HTTP 404 snapshot_not_found: "},
+    {"jobs-snapshot-unknown",
+     {"jobs", "snapshot", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope/snapshot.jpg: HTTP 404 job_not_found: "},
+    {"jobs-metrics",
+     {"jobs", "metrics", "{job}"},
+     0,
+     {"status       completed (final)\n",
+      "frames       30 decoded, 30 processed (stride 1)\n",
+      "  NODE  TYPE ",
+      "bottleneck   "}},
+    {"jobs-metrics-json",
+     {"--json", "jobs", "metrics", "{job}"},
+     0,
+     {"{\"job_id\":\"{job}\",", "\"bottleneck\":{\"node\":"}},
+    {"jobs-metrics-unknown",
+     {"jobs", "metrics", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope/metrics: HTTP 404 job_not_found: "},
+    {"jobs-tail-ended",
+     {"jobs", "tail", "{job}"},
+     0,
+     {"{\"type\":\"status\",\"topic\":\"jobs/{job}/status\"", "\"status\":\"completed\""}},
+    {"jobs-tail-unknown",
+     {"jobs", "tail", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope/events: HTTP 404 job_not_found: no job 'nope'"},
+    {"jobs-watch-ended",
+     {"jobs", "watch", "{job}"},
+     0,
+     {"[####################] 100%  30 frames  "}},
+    {"jobs-watch-unknown",
+     {"jobs", "watch", "nope"},
+     1,
+     {NULL},
+     "GET /jobs/nope: HTTP 404 job_not_found: "},
+    {"jobs-submit-live-on-file",
+     {"jobs", "submit", "passthrough_v1", "{dir}/media/clip.mp4", "--live", "transport=tcp"},
+     1,
+     {NULL},
+     "POST /jobs: HTTP 400 bad_option: option 'transport' is for live sources"},
+    {"jobs-submit-bad-mqtt",
+     {"jobs", "submit", "passthrough_v1", "{dir}/media/clip.mp4", "--mqtt", "qos_events=7"},
+     1,
+     {NULL},
+     "POST /jobs: HTTP 400 bad_option: "},
+};
+
+static void
+ctl_command(gconstpointer data)
+{
+	const CommandCase *tc = data;
+	Fixture *f = shared_get();
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	g_auto(Run) r = {0};
+
+	for (guint i = 0; i < G_N_ELEMENTS(tc->args) && tc->args[i] != NULL; i++)
+		g_ptr_array_add(args, expand(tc->args[i]));
+	g_ptr_array_add(args, NULL);
+	ctl_run_in(f, &r, NULL, (const char *const *)args->pdata);
+	if (r.status != tc->status)
+		g_error("exit %d, not %d; stdout '%s', stderr '%s'",
+			r.status,
+			tc->status,
+			r.out,
+			r.err);
+	for (guint i = 0; i < G_N_ELEMENTS(tc->out) && tc->out[i] != NULL; i++) {
+		g_autofree char *needle = expand(tc->out[i]);
+		assert_contains(r.out, needle);
+	}
+	if (tc->out[0] == NULL && tc->status == 2)
+		g_assert_cmpstr(r.out, ==, "");
+	if (tc->not_out != NULL) {
+		g_autofree char *needle = expand(tc->not_out);
+		if (strstr(r.out, needle) != NULL)
+			g_error("'%s' has '%s'", r.out, needle);
+	}
+	if (tc->err == NULL) {
+		g_assert_cmpstr(r.err, ==, "");
+	} else {
+		g_autofree char *needle = expand(tc->err);
+		const char *at = strstr(r.err, needle);
+
+		if (at == NULL)
+			g_error("'%s' lacks '%s'", r.err, needle);
+		/* said once */
+		if (strstr(at + 1, needle) != NULL)
+			g_error("'%s' has '%s' twice", r.err, needle);
+	}
+}
+
+/* jobs snapshot: the JPEG, byte for byte, to standard output (a pipe here) */
+static void
+ctl_jobs_snapshot(void)
+{
+	Fixture *f = shared_get();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) out = NULL;
+	g_autoptr(GBytes) err = NULL;
+	g_autoptr(GSubprocess) p =
+	    g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+			     &error,
+			     g_getenv("SDAG_TEST_STREAMDAGCTL"),
+			     f->url,
+			     "jobs",
+			     "snapshot",
+			     shared->job,
+			     NULL);
+	const guint8 *data;
+	gsize len = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate(p, NULL, NULL, &out, &err, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_assert_cmpuint(g_bytes_get_size(err), ==, 0);
+	data = g_bytes_get_data(out, &len);
+	g_assert_cmpuint(len, >, 100);
+	/* a JPEG: SOI first, EOI last */
+	g_assert_cmpint(data[0], ==, 0xff);
+	g_assert_cmpint(data[1], ==, 0xd8);
+	g_assert_cmpint(data[len - 2], ==, 0xff);
+	g_assert_cmpint(data[len - 1], ==, 0xd9);
+}
+
+/* --live and --mqtt reach the job's options, typed: numbers, booleans, strings */
+static void
+ctl_jobs_submit_options(Fixture *f, gconstpointer data)
+{
+	g_auto(Run) r = {0};
+	g_autoptr(JsonObject) job = NULL;
+	JsonObject *options;
+	JsonObject *mqtt;
+	g_autofree char *id = NULL;
+
+	ctl_run(f,
+		&r,
+		"jobs",
+		"submit",
+		"passthrough_v1",
+		"rtsp://127.0.0.1:9/cam",
+		"--live",
+		"transport=tcp",
+		"--live",
+		"backoff_max_ms=5000",
+		"--live",
+		"fail_fast=true",
+		"--mqtt",
+		"publish_detections=false",
+		"--mqtt",
+		"qos_events=2");
+	g_assert_cmpint(r.status, ==, 0);
+	id = g_strdup(g_strchomp(r.out));
+	ctl_run(f, &r, "--json", "jobs", "get", id);
+	g_assert_cmpint(r.status, ==, 0);
+	job = parse_object(r.out);
+	options = json_object_get_object_member(job, "options");
+	g_assert_cmpstr(json_object_get_string_member(options, "transport"), ==, "tcp");
+	g_assert_cmpint(json_object_get_int_member(options, "backoff_max_ms"), ==, 5000);
+	g_assert_true(json_object_get_boolean_member(options, "fail_fast"));
+	mqtt = json_object_get_object_member(options, "mqtt");
+	g_assert_false(json_object_get_boolean_member(mqtt, "publish_detections"));
+	g_assert_cmpint(json_object_get_int_member(mqtt, "qos_events"), ==, 2);
+	/* the text form names them too */
+	ctl_run(f, &r, "jobs", "get", id);
+	assert_contains(r.out, "transport=tcp");
+	assert_contains(r.out, "mqtt={\"publish_detections\":false,\"qos_events\":2}");
+	ctl_run(f, &r, "jobs", "cancel", id);
+	g_assert_cmpint(r.status, ==, 0);
+}
+
+/* jobs tail follows a running job to its end: messages in order, the last its terminal
+ * status, then exit 0 when the daemon closes the feed */
+static void
+ctl_jobs_tail_running(Fixture *f, gconstpointer data)
+{
+	g_autofree char *long_clip = g_build_filename(f->media, "long.mp4", NULL);
+	g_autofree char *id = NULL;
+	g_auto(Run) r = {0};
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(JsonObject) first = NULL;
+	g_autoptr(JsonObject) last = NULL;
+	guint n;
+
+	sdag_test_make_clip(long_clip, 300, 160, 120, 30);
+	id = submit(f, long_clip);
+	ctl_run(f, &r, "jobs", "tail", id);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.err, ==, "");
+	lines = g_strsplit(g_strchomp(r.out), "\n", -1);
+	n = g_strv_length(lines);
+	g_assert_cmpuint(n, >=, 2);
+	first = parse_object(lines[0]);
+	last = parse_object(lines[n - 1]);
+	g_assert_cmpstr(json_object_get_string_member(first, "type"), ==, "status");
+	g_assert_cmpstr(json_object_get_string_member(last, "type"), ==, "status");
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(last, "payload"), "status"),
+	    ==,
+	    "completed");
+}
+
 typedef struct {
 	const char *name;
 	const char *args[8];
@@ -935,7 +1430,9 @@ static const UsageCase usage_cases[] = {
     {"partial-on-submit",
      {"jobs", "submit", "p", "f", "--partial"},
      "--partial goes with jobs submit-batch only"},
-    {"limit-on-watch", {"jobs", "watch", "x", "--limit", "2"}, "go with jobs list only"},
+    {"limit-on-watch",
+     {"jobs", "watch", "x", "--limit", "2"},
+     "--limit and --cursor go with jobs list, jobs frames and history only"},
     {"cameras", {"cameras"}, "usage: streamdagctl cameras list"},
     {"cameras-unknown", {"cameras", "frobnicate", "x"}, "usage: streamdagctl cameras list"},
     {"cameras-get-no-name", {"cameras", "get"}, "usage: streamdagctl cameras list"},
@@ -947,7 +1444,46 @@ static const UsageCase usage_cases[] = {
     {"cameras-list-extra", {"cameras", "list", "x"}, "usage: streamdagctl cameras list"},
     {"prune-no-before", {"jobs", "prune"}, "usage: streamdagctl jobs prune --before"},
     {"prune-extra", {"jobs", "prune", "x", "--before", "1"}, "usage: streamdagctl jobs prune"},
-    {"before-on-get", {"jobs", "get", "x", "--before", "1"}, "go with jobs prune only"},
+    {"before-on-get", {"jobs", "get", "x", "--before", "1"}, "--before goes with jobs prune only"},
+    {"frames-no-id", {"jobs", "frames"}, "usage: streamdagctl jobs frames ID [--limit N]"},
+    {"snapshot-two", {"jobs", "snapshot", "a", "b"}, "usage: streamdagctl jobs snapshot ID"},
+    {"metrics-no-id", {"jobs", "metrics"}, "usage: streamdagctl jobs metrics ID"},
+    {"tail-no-id", {"jobs", "tail"}, "usage: streamdagctl jobs tail ID"},
+    {"list-two-statuses",
+     {"jobs", "list", "--status", "failed", "--status", "completed"},
+     "jobs list takes one --status"},
+    {"live-no-equals",
+     {"jobs", "submit", "p", "f", "--live", "transport"},
+     "--live: expected KEY=VALUE, not 'transport'"},
+    {"mqtt-no-key",
+     {"jobs", "submit", "p", "f", "--mqtt", "=2"},
+     "--mqtt: expected KEY=VALUE, not '=2'"},
+    {"live-on-list",
+     {"jobs", "list", "--live", "transport=tcp"},
+     "--live and --mqtt go with jobs submit and jobs submit-batch only"},
+    {"since-on-get",
+     {"jobs", "get", "x", "--since", "1"},
+     "--since and --until go with jobs list, history and pipelines stats only"},
+    {"actor-on-list",
+     {"jobs", "list", "--actor", "system"},
+     "--actor and --action go with history only"},
+    {"camera-on-history",
+     {"history", "--camera", "front"},
+     "--camera and --source go with jobs list only"},
+    {"limit-on-stats",
+     {"pipelines", "stats", "p", "--limit", "2"},
+     "--limit and --cursor go with jobs list, jobs frames and history only"},
+    {"scope-on-list", {"jobs", "list", "--scope", "read"}, "--scope goes with token new only"},
+    {"history-extra", {"history", "all"}, "usage: streamdagctl history"},
+    {"metrics-extra", {"metrics", "x"}, "usage: streamdagctl metrics"},
+    {"node-types-extra", {"node-types", "x"}, "usage: streamdagctl node-types"},
+    {"pipelines", {"pipelines"}, "usage: streamdagctl pipelines list"},
+    {"pipelines-unknown", {"pipelines", "frob"}, "usage: streamdagctl pipelines list"},
+    {"validate-no-file", {"pipelines", "validate"}, "usage: streamdagctl pipelines list"},
+    {"stats-no-id", {"pipelines", "stats"}, "usage: streamdagctl pipelines list"},
+    {"run-no-image", {"pipelines", "run", "p"}, "usage: streamdagctl pipelines list"},
+    {"unknown-command", {"frobnicate"}, "unknown command 'frobnicate'"},
+    {"since-on-unknown", {"frobnicate", "x", "--since", "1"}, "--since and --until go with"},
     {"admin", {"admin"}, "usage: streamdagctl admin fsck"},
     {"admin-backup-no-dir", {"admin", "backup"}, "usage: streamdagctl admin fsck"},
     {"admin-fsck-extra", {"admin", "fsck", "x"}, "usage: streamdagctl admin fsck"},
@@ -969,17 +1505,40 @@ ctl_usage(gconstpointer data)
 	g_assert_null(strstr(r.err, "Could not connect"));
 }
 
+typedef struct {
+	const char *name;
+	const char *args[6];
+	const char *err; /* the request that got no answer */
+} UnreachableCase;
+
+static const UnreachableCase unreachable_cases[] = {
+    {"jobs-list", {"jobs", "list"}, "GET http://127.0.0.1:1/jobs: "},
+    {"jobs-watch", {"jobs", "watch", "x"}, "GET http://127.0.0.1:1/jobs/x: "},
+    {"jobs-tail", {"jobs", "tail", "x"}, "GET /jobs/x/events: "},
+    {"jobs-frames", {"jobs", "frames", "x"}, "GET http://127.0.0.1:1/jobs/x/frames: "},
+    {"jobs-metrics", {"jobs", "metrics", "x"}, "GET http://127.0.0.1:1/jobs/x/metrics: "},
+    {"history", {"history"}, "GET http://127.0.0.1:1/history: "},
+    {"metrics", {"metrics"}, "GET http://127.0.0.1:1/metrics: "},
+    {"node-types", {"node-types"}, "GET http://127.0.0.1:1/node-types: "},
+    {"pipelines-stats", {"pipelines", "stats", "p"}, "GET http://127.0.0.1:1/pipelines/p/stats: "},
+    {"pipelines-validate",
+     {"pipelines", "validate", "/dev/null"},
+     "POST http://127.0.0.1:1/pipelines?dry_run=true: "},
+};
+
+/* nothing listens at the URL: exit 2, the request and the reason on standard error */
 static void
-ctl_unreachable(void)
+ctl_unreachable(gconstpointer data)
 {
+	const UnreachableCase *tc = data;
 	g_auto(Run) r = {0};
 	Fixture f = {.url = (char *)"--url=http://127.0.0.1:1"};
 
-	ctl_run(&f, &r, "jobs", "list");
+	ctl_run_in(&f, &r, NULL, tc->args);
 	g_assert_cmpint(r.status, ==, 2);
-	assert_contains(r.err, "streamdagctl: GET http://127.0.0.1:1/jobs: ");
-	ctl_run(&f, &r, "jobs", "watch", "x");
-	g_assert_cmpint(r.status, ==, 2);
+	g_assert_cmpstr(r.out, ==, "");
+	assert_contains(r.err, tc->err);
+	assert_contains(r.err, "Could not connect");
 }
 
 static void
@@ -996,7 +1555,23 @@ ctl_help(void)
 		g_autofree char *needle = g_strdup_printf("jobs %s", cmds[i]);
 		assert_contains(r.out, needle);
 	}
+	{
+		const char *more[] = {"jobs tail ID",
+				      "jobs frames ID",
+				      "jobs snapshot ID",
+				      "jobs metrics ID",
+				      "pipelines validate FILE...",
+				      "pipelines stats ID",
+				      "pipelines run ID IMAGE",
+				      "  history ",
+				      "  metrics "};
+
+		for (guint i = 0; i < G_N_ELEMENTS(more); i++)
+			assert_contains(r.out, more[i]);
+	}
 	assert_contains(r.out, "--json");
+	assert_contains(r.out, "--live=KEY=VALUE");
+	assert_contains(r.out, "--mqtt=KEY=VALUE");
 	assert_contains(r.out, "--stride");
 	assert_contains(r.out, "--version");
 }
@@ -1025,6 +1600,8 @@ ctl_version(void)
 int
 main(int argc, char **argv)
 {
+	int rc;
+
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) \
 	g_test_add("/sdag/ctl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -1041,13 +1618,27 @@ main(int argc, char **argv)
 	ADD("cameras/refused", ctl_cameras_refused);
 	ADD("cameras/tail", ctl_cameras_tail);
 	ADD("admin/tools", ctl_admin_tools);
+	ADD("jobs/submit-options", ctl_jobs_submit_options);
+	ADD("jobs/tail-running", ctl_jobs_tail_running);
 #undef ADD
-	g_test_add_func("/sdag/ctl/unreachable", ctl_unreachable);
+	for (guint i = 0; i < G_N_ELEMENTS(unreachable_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/ctl/unreachable/%s", unreachable_cases[i].name);
+		g_test_add_data_func(path, &unreachable_cases[i], ctl_unreachable);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(command_cases); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/ctl/command/%s", command_cases[i].name);
+		g_test_add_data_func(path, &command_cases[i], ctl_command);
+	}
+	g_test_add_func("/sdag/ctl/jobs/snapshot", ctl_jobs_snapshot);
 	g_test_add_func("/sdag/ctl/help", ctl_help);
 	g_test_add_func("/sdag/ctl/version", ctl_version);
 	for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/sdag/ctl/usage/%s", usage_cases[i].name);
 		g_test_add_data_func(path, &usage_cases[i], ctl_usage);
 	}
-	return g_test_run();
+	rc = g_test_run();
+	shared_stop();
+	return rc;
 }

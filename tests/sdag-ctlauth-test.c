@@ -278,6 +278,86 @@ ctlauth_scope(void)
 	g_assert_cmpint(r.status, ==, 0);
 }
 
+typedef enum { AS_NOBODY, AS_READER, AS_ADMIN } As;
+
+typedef struct {
+	const char *name;
+	As as;
+	const char *args[5];
+	int status;
+	const char *out; /* standard output holds it; NULL: empty */
+	const char *err; /* standard error holds it; NULL: empty */
+} ScopeCase;
+
+/* The newer commands over HTTPS with a token: each sends it, the WebSocket ones too */
+static const ScopeCase scope_cases[] = {
+    {"history-reader",
+     AS_READER,
+     {"history"},
+     1,
+     NULL,
+     "GET /history: HTTP 403 insufficient_scope: "},
+    {"history-admin", AS_ADMIN, {"history", "--limit", "1"}, 0, "SEQ ", NULL},
+    {"metrics-reader", AS_READER, {"metrics"}, 0, "# TYPE streamdag_jobs gauge", NULL},
+    {"node-types-nobody", AS_NOBODY, {"node-types"}, 1, NULL, "the daemon wants an API token"},
+    {"node-types-reader", AS_READER, {"node-types"}, 0, "passthrough ", NULL},
+    {"tail-nobody",
+     AS_NOBODY,
+     {"jobs", "tail", "nope"},
+     1,
+     NULL,
+     "GET /jobs/nope/events: HTTP 401 unauthorized: "},
+    {"tail-reader",
+     AS_READER,
+     {"jobs", "tail", "nope"},
+     1,
+     NULL,
+     "GET /jobs/nope/events: HTTP 404 job_not_found: "},
+    {"watch-reader",
+     AS_READER,
+     {"jobs", "watch", "nope"},
+     1,
+     NULL,
+     "GET /jobs/nope: HTTP 404 job_not_found: "},
+    {"frames-reader",
+     AS_READER,
+     {"jobs", "frames", "nope"},
+     1,
+     NULL,
+     "GET /jobs/nope/frames: HTTP 404 job_not_found: "},
+};
+
+static void
+ctlauth_scope_case(gconstpointer data)
+{
+	const ScopeCase *tc = data;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_auto(GStrv) args = NULL;
+	g_auto(Run) r = {0};
+
+	g_strv_builder_add_many(b, shared.url, shared.cacert, NULL);
+	if (tc->as != AS_NOBODY)
+		g_strv_builder_add_many(
+		    b, "--token", tc->as == AS_READER ? shared.reader : shared.admin, NULL);
+	g_strv_builder_addv(b, (const char **)tc->args);
+	args = g_strv_builder_end(b);
+	ctl(&r, NULL, (const char *const *)args);
+	if (r.status != tc->status)
+		g_error("exit %d, not %d; stdout '%s', stderr '%s'",
+			r.status,
+			tc->status,
+			r.out,
+			r.err);
+	if (tc->out != NULL)
+		assert_contains(r.out, tc->out);
+	else
+		g_assert_cmpstr(r.out, ==, "");
+	if (tc->err != NULL)
+		assert_contains(r.err, tc->err);
+	else
+		g_assert_cmpstr(r.err, ==, "");
+}
+
 /* Without --cacert the daemon's certificate is not trusted: exit 2 and the hint. */
 static void
 ctlauth_cacert(void)
@@ -359,6 +439,10 @@ main(int argc, char **argv)
 	g_test_add_func("/ctlauth/token-sources", ctlauth_token_sources);
 	g_test_add_func("/ctlauth/missing-and-wrong", ctlauth_missing_and_wrong);
 	g_test_add_func("/ctlauth/scope", ctlauth_scope);
+	for (guint i = 0; i < G_N_ELEMENTS(scope_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/ctlauth/scope/%s", scope_cases[i].name);
+		g_test_add_data_func(path, &scope_cases[i], ctlauth_scope_case);
+	}
 	g_test_add_func("/ctlauth/cacert", ctlauth_cacert);
 	g_test_add_func("/ctlauth/token-file-bad", ctlauth_token_file_bad);
 	rc = g_test_run();

@@ -8,6 +8,7 @@
  * in this process.
  */
 #include "sdag-daemon.h"
+#include "sdag-decode.h"
 #include "sdag-test-http.h"
 #include "sdag-test-rtsp.h"
 #include "sdag-test-util.h"
@@ -15,7 +16,8 @@
 #include <gst/gst.h>
 #include <string.h>
 
-#define GOP_FRAMES 90 /* three GOPs of 30 */
+#define GOP_FRAMES 90	/* three GOPs of 30 */
+#define GOP10_FRAMES 60 /* six GOPs of 10 */
 #define MJPEG_FRAMES 20
 
 static char *media_dir;
@@ -52,6 +54,17 @@ make_media(void)
 				 GOP_FRAMES,
 				 gop);
 	sdag_test_gst_launch(launch);
+	g_free(gop);
+	g_free(launch);
+	gop = g_build_filename(media_dir, "gop10.mp4", NULL);
+	launch = g_strdup_printf("videotestsrc num-buffers=%d pattern=ball ! "
+				 "video/x-raw,width=160,height=120,framerate=30/1 ! "
+				 "x264enc key-int-max=10 bframes=2 b-adapt=false "
+				 "option-string=scenecut=0 speed-preset=veryfast ! "
+				 "mp4mux ! filesink location=%s",
+				 GOP10_FRAMES,
+				 gop);
+	sdag_test_gst_launch(launch);
 	mjpeg = g_build_filename(media_dir, "mjpeg.avi", NULL);
 	g_free(launch);
 	launch = g_strdup_printf("videotestsrc num-buffers=%d pattern=ball ! "
@@ -79,11 +92,16 @@ fixture_setup(Fixture *f, gconstpointer data)
 	cfg->allow_private_networks = TRUE;
 	f->daemon = sdag_test_daemon_open(g_steal_pointer(&cfg), &f->base);
 	f->session = soup_session_new();
-	{
-		const char *body =
-		    "{\"pipeline_id\":\"boxes\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\","
-		    "\"params\":{\"sleep_ms\":0,\"boxes\":1}}],\"edges\":[{\"from\":"
-		    "\"source.frame\",\"to\":\"s.frame\"}],\"outputs\":[\"s.detections\"]}";
+	/* boxes: what the frame ids say; digest: what the pictures hold */
+	for (guint i = 0; i < 2; i++) {
+		g_autofree char *body = g_strdup_printf(
+		    "{\"pipeline_id\":\"%s\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\","
+		    "\"params\":{\"sleep_ms\":0,\"boxes\":%d,\"digest\":%s}}],\"edges\":[{"
+		    "\"from\":\"source.frame\",\"to\":\"s.frame\"}],\"outputs\":[\"s.detections\"]"
+		    "}",
+		    i == 0 ? "boxes" : "digest",
+		    i == 0 ? 1 : 0,
+		    i == 0 ? "false" : "true");
 		g_autoptr(SdagTestReply) r = sdag_test_http(
 		    f->session, f->base, "POST", "/pipelines", "application/json", body, -1);
 		g_assert_cmpuint(r->status, ==, 201);
@@ -102,16 +120,22 @@ fixture_teardown(Fixture *f, gconstpointer data)
 
 /* Returns: (transfer full): the job's id */
 static char *
-submit(Fixture *f, const char *url, const char *options)
+submit_to(Fixture *f, const char *pipeline, const char *url, const char *options)
 {
 	g_autofree char *body = g_strdup_printf(
-	    "{\"pipeline_id\":\"boxes\",\"video_url\":\"%s\",\"options\":%s}", url, options);
+	    "{\"pipeline_id\":\"%s\",\"video_url\":\"%s\",\"options\":%s}", pipeline, url, options);
 	g_autoptr(SdagTestReply) r =
 	    sdag_test_http(f->session, f->base, "POST", "/jobs", "application/json", body, -1);
 
 	if (r->status != 202)
 		g_error("submit: %u %s", r->status, r->text);
 	return g_strdup(json_object_get_string_member(sdag_test_reply_object(r), "job_id"));
+}
+
+static char *
+submit(Fixture *f, const char *url, const char *options)
+{
+	return submit_to(f, "boxes", url, options);
 }
 
 static JsonNode *
@@ -255,6 +279,85 @@ test_reference(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(summary_decode(job), ==, "reference");
 }
 
+/* A completed job of the digest pipeline: each analysed frame's id and its picture's
+ * digest, one "id:sum:fnv" per frame. */
+static GStrv
+digests_of(Fixture *f, const char *url, const char *options)
+{
+	g_autofree char *id = submit_to(f, "digest", url, options);
+	g_autoptr(JsonNode) job = wait_terminal(f, id);
+	g_autoptr(JsonArray) frames = sdag_test_job_frames(f->session, f->base, id, 100);
+	g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(job), "status"), ==, "completed");
+	for (guint i = 0; i < json_array_get_length(frames); i++) {
+		JsonObject *row = json_array_get_object_element(frames, i);
+		JsonArray *dets = json_object_get_array_member(row, "detections");
+		JsonArray *box;
+		g_autofree char *line = NULL;
+
+		g_assert_cmpuint(json_array_get_length(dets), ==, 1);
+		box = json_object_get_array_member(json_array_get_object_element(dets, 0), "box");
+		line = g_strdup_printf("%" G_GINT64_FORMAT ":%.0f:%.0f",
+				       json_object_get_int_member(row, "frame_id"),
+				       json_array_get_double_element(box, 0),
+				       json_array_get_double_element(box, 1));
+		g_strv_builder_add(out, line);
+	}
+	return g_strv_builder_end(out);
+}
+
+static void
+assert_same_pictures(GStrv a, GStrv b, guint n)
+{
+	g_assert_cmpuint(g_strv_length(a), ==, n);
+	g_assert_cmpuint(g_strv_length(b), ==, n);
+	for (guint i = 0; i < n; i++)
+		g_assert_cmpstr(a[i], ==, b[i]);
+}
+
+/* The key frames a keyframes job analyses are the pictures a job of every frame decodes
+ * at the same ids, byte for byte. */
+static void
+test_keyframes_same_pictures(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("gop30.mp4");
+	g_auto(GStrv) all = digests_of(f, url, "{\"stride\":30}");
+	g_auto(GStrv) key = digests_of(f, url, "{\"decode\":\"keyframes\"}");
+
+	assert_same_pictures(all, key, 3);
+}
+
+/* reference skips only frames nothing refers to: every frame it analyses (B frames among
+ * them at stride 3) is the picture a job of every frame decodes. */
+static void
+test_reference_same_pictures(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("gop30.mp4");
+	g_auto(GStrv) all = digests_of(f, url, "{\"stride\":3}");
+	g_auto(GStrv) ref = digests_of(f, url, "{\"decode\":\"reference\",\"stride\":3}");
+
+	assert_same_pictures(all, ref, GOP_FRAMES / 3);
+	/* pictures of a moving ball, whose digests tell them apart */
+	g_assert_cmpstr(strchr(all[0], ':'), !=, strchr(all[1], ':'));
+}
+
+/* A key frame every 10 frames: keyframes analyses 0, 10, … 50, and decoded + skipped is the
+ * file's frame count. */
+static void
+test_keyframes_gop10(Fixture *f, gconstpointer data)
+{
+	g_autofree char *url = media_url("gop10.mp4");
+	g_autoptr(GArray) ids = NULL;
+	g_autoptr(JsonNode) job = run_job(f, url, "{\"decode\":\"keyframes\"}", &ids);
+
+	assert_ids(ids, 0, 10, GOP10_FRAMES / 10);
+	g_assert_cmpint(int_of(job, "frames_decoded"), ==, GOP10_FRAMES / 10);
+	g_assert_cmpint(
+	    int_of(job, "frames_decoded") + int_of(job, "frames_skipped"), ==, GOP10_FRAMES);
+}
+
 /* keyframes over MJPEG, where every frame is a key frame: said not to apply, with why; the
  * job runs as with "all". */
 static void
@@ -352,6 +455,37 @@ test_rtsp_keyframes(Fixture *f, gconstpointer data)
 	sdag_test_rtsp_stop(&cam);
 }
 
+/* [jobs] decoder_threads=auto: each job's share of the CPUs, at least 1, less the one its
+ * analysis takes when it analyses every frame it decodes. */
+typedef struct {
+	const char *name;
+	guint cpus;
+	guint jobs;
+	gboolean every_frame;
+	guint threads;
+} ThreadsRow;
+
+static const ThreadsRow threads_rows[] = {
+    {"alone-on-2", 2, 1, FALSE, 2},	       /* one frame in many: the decoder gets both */
+    {"alone-on-2-every-frame", 2, 1, TRUE, 1}, /* the other core is the analysis thread's */
+    {"alone-on-1-every-frame", 1, 1, TRUE, 1}, /* never 0 */
+    {"alone-on-8-every-frame", 8, 1, TRUE, 7}, /* frame threads where cores are left */
+    {"two-on-8", 8, 2, FALSE, 4},	       /* shared */
+    {"two-on-8-every-frame", 8, 2, TRUE, 3},   /* shared, one of each share analysing */
+    {"three-on-8", 8, 3, FALSE, 2},	       /* rounded down */
+    {"more-jobs-than-cpus", 2, 5, FALSE, 1},   /* at least 1 */
+    {"jobs-auto-every-frame", 4, 0, TRUE, 1},  /* max_concurrent_jobs=auto: one job per CPU */
+};
+
+static void
+test_threads_split(gconstpointer data)
+{
+	const ThreadsRow *row = data;
+
+	g_assert_cmpuint(
+	    sdag_decode_threads_split(row->cpus, row->jobs, row->every_frame), ==, row->threads);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -366,11 +500,19 @@ main(int argc, char **argv)
 	ADD("/sdag/decode/keyframes", test_keyframes);
 	ADD("/sdag/decode/keyframes-stride", test_keyframes_stride);
 	ADD("/sdag/decode/reference", test_reference);
+	ADD("/sdag/decode/keyframes-same-pictures", test_keyframes_same_pictures);
+	ADD("/sdag/decode/reference-same-pictures", test_reference_same_pictures);
+	ADD("/sdag/decode/keyframes-gop10", test_keyframes_gop10);
 	ADD("/sdag/decode/mjpeg-keyframes", test_mjpeg_keyframes);
 	ADD("/sdag/decode/mjpeg-reference", test_mjpeg_reference);
 	ADD("/sdag/decode/http-keyframes", test_http_keyframes);
 	ADD("/sdag/decode/rtsp-keyframes", test_rtsp_keyframes);
 #undef ADD
+	for (guint i = 0; i < G_N_ELEMENTS(threads_rows); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sdag/decode/threads/%s", threads_rows[i].name);
+		g_test_add_data_func(path, &threads_rows[i], test_threads_split);
+	}
 
 	ret = g_test_run();
 	sdag_test_rmtree(media_dir);

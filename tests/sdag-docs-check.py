@@ -204,7 +204,8 @@ def completion(root):
         cases.append((ok, f"'{line}' offers {' '.join(expected) or 'nothing'}", notes))
 
     case(["jo"], ["jobs"])
-    case([""], ["health", "node-types", "pipelines", "jobs", "cameras", "admin", "token"])
+    case([""], ["health", "node-types", "metrics", "history", "pipelines", "jobs", "cameras",
+                "admin", "token"])
     case(["admin", ""], ["fsck", "backup"])
     case(["jobs", "prune", "--status", ""], ["completed", "failed", "cancelled"])
     case(["jobs", "prune", "--be"], ["--before"])
@@ -215,12 +216,21 @@ def completion(root):
     case(["token", "new", "ha", "--s"], ["--scope"])
     # a secret is the user's; a token file or a CA is a file
     case(["--token", ""], [])
-    case(["jobs", ""], ["submit", "submit-batch", "get", "watch", "list", "cancel", "delete",
-                        "results", "prune"])
+    case(["jobs", ""], ["submit", "submit-batch", "get", "watch", "tail", "list", "cancel",
+                        "delete", "results", "frames", "snapshot", "metrics", "prune"])
+    case(["jobs", "list", "--status", ""], ["queued", "running", "completed", "failed",
+                                            "cancelled"])
+    case(["jobs", "list", "--cam"], ["--camera"])
+    case(["jobs", "submit", "--l"], ["--live"])
+    case(["jobs", "frames", "x", "--"], ["--limit", "--cursor"], exact=False)
+    case(["history", "--ac"], ["--actor", "--action"])
+    case(["history", "--action", "job.c"], ["job.cancel", "job.completed", "job.cancelled"])
+    case(["pipelines", "stats", "x", "--s"], ["--since"])
+    case(["jobs", "tail", ""], [])
     case(["jobs", "submit-batch", "--pa"], ["--partial"])
     case(["jobs", "submit-batch", "--pi"], ["--pipeline"])
     case(["jobs", "w"], ["watch"])
-    case(["pipelines", ""], ["list", "get", "add", "delete"])
+    case(["pipelines", ""], ["list", "get", "add", "validate", "delete", "stats", "run"])
     case(["--json", "jobs", "l"], ["list"])
     # "--url=URL" reaches the function as "--url" "=" "URL"
     case(["--url", "=", "http://127.0.0.1:8080", "jobs", "c"], ["cancel"])
@@ -235,7 +245,7 @@ def completion(root):
     case(["jobs", "get", ""], [])
     case(["health", ""], [])
     with tempfile.TemporaryDirectory() as d:
-        for name in ["people.json", "cars.json", "notes.txt"]:
+        for name in ["people.json", "cars.json", "notes.txt", "frame.jpg"]:
             open(os.path.join(d, name), "w").close()
         os.mkdir(os.path.join(d, "more"))
         # pipeline definitions: the JSON files and the directories
@@ -243,6 +253,9 @@ def completion(root):
         case(["pipelines", "add", "cars.json", "p"], ["people.json"], cwd=d)
         # no JSON file there: any file
         case(["pipelines", "add", "n"], ["notes.txt"], cwd=d)
+        case(["pipelines", "validate", "c"], ["cars.json"], cwd=d)
+        # an image to run: JPEG or PNG, else any file
+        case(["pipelines", "run", "people_v1", ""], ["frame.jpg", "more"], cwd=d)
         # a camera's definition: a JSON file, with or without its NAME before it
         case(["cameras", "put", "p"], ["people.json"], cwd=d)
         case(["cameras", "put", "front", "c"], ["cars.json"], cwd=d)

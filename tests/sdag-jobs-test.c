@@ -549,35 +549,43 @@ decoder_threads_of(Fixture *f, const char *id)
 
 /* [jobs] decoder_threads=auto: a job that starts on its own decodes on every CPU; jobs that
  * start beside others (running or queued, up to max_concurrent_jobs) share them; a job alone
- * again gets them all back. Each job's record says what it got. */
+ * again gets them all back; and a job that analyses every frame it decodes leaves one to
+ * its analysis. Each job's record says what it got. */
 static void
 test_decoder_threads_auto(Fixture *f, gconstpointer data)
 {
 	g_autofree char *url = media_url("clip.mp4");
-	const gint64 cpus = g_get_num_processors();
+	const guint cpus = g_get_num_processors();
 	const char *ids[3];
-	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *k = NULL;
 
-	/* 30 frames, 15 ms each: each job runs for about half a second */
+	/* 30 frames at stride 2, 15 ms each analysed: each job runs for about a quarter second */
 	register_pipeline(f, "slow", 15, 1);
-	ids[0] = a = submit(f, "slow", url, NULL);
+	ids[0] = a = submit(f, "slow", url, "{\"stride\":2}");
 	wait_processed(f, a, 1);
 	/* with A running: B starts beside it, C waits for a slot */
-	ids[1] = b = submit(f, "slow", url, NULL);
-	ids[2] = c = submit(f, "slow", url, NULL);
+	ids[1] = b = submit(f, "slow", url, "{\"stride\":2}");
+	ids[2] = c = submit(f, "slow", url, "{\"stride\":2}");
 	for (guint i = 0; i < 3; i++) {
 		g_autoptr(JsonNode) job = wait_terminal(f, ids[i]);
 		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(job), "status"),
 				==,
 				"completed");
 	}
-	/* D, alone again */
-	d = submit(f, "slow", url, "{\"max_frames\":2}");
+	/* D, alone again; E, alone, every frame analysed; K, key frames only */
+	d = submit(f, "slow", url, "{\"stride\":2,\"max_frames\":2}");
 	json_node_unref(wait_terminal(f, d));
+	e = submit(f, "slow", url, "{\"max_frames\":2}");
+	json_node_unref(wait_terminal(f, e));
+	k = submit(f, "slow", url, "{\"decode\":\"keyframes\",\"stride\":3}");
+	json_node_unref(wait_terminal(f, k));
+
 	g_assert_cmpint(decoder_threads_of(f, a), ==, cpus);
-	g_assert_cmpint(decoder_threads_of(f, b), ==, MAX(1, cpus / 2));
-	g_assert_cmpint(decoder_threads_of(f, c), ==, MAX(1, cpus / 2));
+	g_assert_cmpint(decoder_threads_of(f, b), ==, MAX(1u, cpus / 2));
+	g_assert_cmpint(decoder_threads_of(f, c), ==, MAX(1u, cpus / 2));
 	g_assert_cmpint(decoder_threads_of(f, d), ==, cpus);
+	g_assert_cmpint(decoder_threads_of(f, e), ==, MAX(1u, cpus - 1));
+	g_assert_cmpint(decoder_threads_of(f, k), ==, MAX(1u, cpus - 1));
 }
 
 /* Returns: the number of frame rows of a job, read through the API */

@@ -612,6 +612,20 @@ test_fd_limit_raised(void)
 	daemon_free(d);
 }
 
+/* The daemon re-executes itself once at start (to leave GLib's slice allocator); ps, top
+ * and systemd still see it by its own name, not as "exe". */
+static void
+test_process_name(void)
+{
+	Daemon *d = daemon_start("", NULL, NULL);
+	g_autofree char *path = g_strdup_printf("/proc/%d/comm", daemon_pid(d));
+	g_autofree char *comm = NULL;
+
+	g_assert_true(g_file_get_contents(path, &comm, NULL, NULL));
+	g_assert_cmpstr(g_strstrip(comm), ==, "streamdagd");
+	daemon_free(d);
+}
+
 static void
 exited_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -1212,6 +1226,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sdag/listener/websocket-outlives-idle", test_websocket_outlives_idle);
 	g_test_add_func("/sdag/listener/slow-answer", test_slow_answer);
 	g_test_add_func("/sdag/listener/backlog", test_backlog);
+	g_test_add_func("/sdag/listener/process-name", test_process_name);
 	g_test_add_func("/sdag/listener/fd-limit-raised", test_fd_limit_raised);
 	g_test_add_func("/sdag/listener/fd-limit-too-low", test_fd_limit_too_low);
 	g_test_add_func("/sdag/listener/fd-exhaustion", test_fd_exhaustion);

@@ -3,16 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * streamdagctl cameras: list, get, put, delete, enable, disable, snapshot and tail, each one
- * request of the REST API (tail: its WebSocket).
+ * request of the REST API (tail: its WebSocket, through sdag-ctl-events.c).
  */
 #define G_LOG_DOMAIN "streamdagctl"
 
-#include <signal.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "sdag-ctl-private.h"
 #include "sdag-json.h"
@@ -179,139 +174,6 @@ sdag_ctl_cameras_put(SdagCtl *ctl, const char *given, const char *file)
 	return SDAG_CTL_OK;
 }
 
-/* The JPEG to standard output, which must not be a terminal. */
-static int
-sdag_ctl_cameras_snapshot(SdagCtl *ctl, const char *name)
-{
-	g_autofree char *path = sdag_ctl_camera_path(name, "/snapshot.jpg");
-	g_auto(SdagCtlReply) reply = {0};
-	gsize len = 0;
-	const char *data;
-	int rc;
-
-	if (ctl->tty) {
-		g_printerr("streamdagctl: the snapshot is a JPEG: redirect it to a file "
-			   "(streamdagctl cameras snapshot %s > %s.jpg)\n",
-			   name,
-			   name);
-		return SDAG_CTL_FAILED;
-	}
-	rc = sdag_ctl_send(ctl, "GET", path, NULL, &reply);
-	if (rc != SDAG_CTL_OK)
-		return rc;
-	if (!sdag_ctl_reply_ok(&reply))
-		return sdag_ctl_refused(ctl, "GET", path, NULL, &reply, FALSE);
-	data = g_bytes_get_data(reply.body, &len);
-	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-		g_printerr("streamdagctl: cannot write the snapshot\n");
-		return SDAG_CTL_FAILED;
-	}
-	return SDAG_CTL_OK;
-}
-
-/* tail */
-
-typedef struct {
-	GMainLoop *loop;
-	int rc;
-	char *path;
-} SdagCtlTail;
-
-static void
-sdag_ctl_tail_message_cb(SoupWebsocketConnection *conn,
-			 gint type,
-			 GBytes *message,
-			 gpointer user_data)
-{
-	gsize len = 0;
-	const char *data = g_bytes_get_data(message, &len);
-
-	fwrite(data, 1, len, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static void
-sdag_ctl_tail_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
-{
-	SdagCtlTail *t = user_data;
-
-	g_main_loop_quit(t->loop);
-}
-
-static void
-sdag_ctl_tail_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	SdagCtlTail *t = user_data;
-	g_autoptr(GError) error = NULL;
-	SoupWebsocketConnection *conn =
-	    soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
-
-	if (conn == NULL) {
-		SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), res);
-		guint status = msg != NULL ? soup_message_get_status(msg) : 0;
-
-		g_printerr("streamdagctl: GET %s: %s%s\n",
-			   t->path,
-			   status == 404 ? "no such camera, or it has run no job: " : "",
-			   error->message);
-		t->rc = status >= 400 && status < 500 ? SDAG_CTL_REFUSED : SDAG_CTL_FAILED;
-		g_main_loop_quit(t->loop);
-		return;
-	}
-	g_signal_connect(conn, "message", G_CALLBACK(sdag_ctl_tail_message_cb), t);
-	g_signal_connect(conn, "closed", G_CALLBACK(sdag_ctl_tail_closed_cb), t);
-	/* the connection lives as long as the loop */
-	g_object_set_data_full(G_OBJECT(source), "sdag-tail", conn, g_object_unref);
-}
-
-static gboolean
-sdag_ctl_tail_sigint_cb(gpointer user_data)
-{
-	SdagCtlTail *t = user_data;
-
-	g_main_loop_quit(t->loop);
-	/* removed by sdag_ctl_cameras_tail() */
-	return G_SOURCE_CONTINUE;
-}
-
-/* Every message of the camera's feed, one JSON document a line, until Ctrl-C or the
- * daemon closes it. */
-static int
-sdag_ctl_cameras_tail(SdagCtl *ctl, const char *name)
-{
-	const char *protocols[] = {"streamdag", NULL};
-	g_autofree char *path = sdag_ctl_camera_path(name, "/events");
-	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-	SdagCtlTail t = {.loop = loop, .rc = SDAG_CTL_OK, .path = path};
-	guint sigint;
-
-	if (msg == NULL) {
-		g_printerr("streamdagctl: bad URL %s\n", uri);
-		return SDAG_CTL_FAILED;
-	}
-	if (ctl->token != NULL) {
-		g_autofree char *authz = g_strconcat("Bearer ", ctl->token, NULL);
-		soup_message_headers_replace(
-		    soup_message_get_request_headers(msg), "Authorization", authz);
-	}
-	sigint = g_unix_signal_add(SIGINT, sdag_ctl_tail_sigint_cb, &t);
-	soup_session_websocket_connect_async(ctl->session,
-					     msg,
-					     NULL,
-					     (char **)protocols,
-					     G_PRIORITY_DEFAULT,
-					     NULL,
-					     sdag_ctl_tail_connected_cb,
-					     &t);
-	g_main_loop_run(loop);
-	g_source_remove(sigint);
-	g_object_set_data(G_OBJECT(ctl->session), "sdag-tail", NULL);
-	return t.rc;
-}
-
 int
 sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv)
 {
@@ -329,10 +191,15 @@ sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv)
 		return sdag_ctl_cameras_one(ctl, "POST", argv[1], "/disable");
 	if (g_strcmp0(cmd, "put") == 0 && (argc == 2 || argc == 3))
 		return sdag_ctl_cameras_put(ctl, argc == 3 ? argv[1] : NULL, argv[argc - 1]);
-	if (g_strcmp0(cmd, "snapshot") == 0 && argc == 2)
-		return sdag_ctl_cameras_snapshot(ctl, argv[1]);
-	if (g_strcmp0(cmd, "tail") == 0 && argc == 2)
-		return sdag_ctl_cameras_tail(ctl, argv[1]);
+	if (g_strcmp0(cmd, "snapshot") == 0 && argc == 2) {
+		g_autofree char *path = sdag_ctl_camera_path(argv[1], "/snapshot.jpg");
+		g_autofree char *hint = g_strdup_printf("cameras snapshot %s", argv[1]);
+		return sdag_ctl_save_binary(ctl, path, hint, argv[1]);
+	}
+	if (g_strcmp0(cmd, "tail") == 0 && argc == 2) {
+		g_autofree char *path = sdag_ctl_camera_path(argv[1], "/events");
+		return sdag_ctl_events_tail(ctl, path);
+	}
 	g_printerr("streamdagctl: usage: streamdagctl " SDAG_CTL_CAMERAS_USAGE "\n");
 	return SDAG_CTL_FAILED;
 }

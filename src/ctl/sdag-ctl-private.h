@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What the files of streamdagctl share: sdag-ctl.c (the options, the HTTP helper, the
- * pipelines and jobs commands), sdag-ctl-batch.c (jobs submit-batch) and
- * sdag-ctl-cameras.c. Not for other programs.
+ * pipelines and jobs commands), sdag-ctl-batch.c (jobs submit-batch), sdag-ctl-cameras.c,
+ * sdag-ctl-admin.c, sdag-ctl-events.c (the WebSocket feeds) and sdag-ctl-inspect.c (what a
+ * job or a pipeline measured: frames, metrics, stats, history). Not for other programs.
  */
 #pragma once
 
@@ -37,13 +38,38 @@ typedef struct {
 	gboolean requeue;
 	const char *decode; /* NULL: unset; else all, reference or keyframes */
 	gboolean partial;   /* submit-batch: store the valid requests even if some are refused */
+	JsonObject *extra;  /* --live KEY=VALUE: more job options, by name; NULL: none */
+	JsonObject *mqtt;   /* --mqtt KEY=VALUE: options.mqtt; NULL: none */
 } SdagCtlSubmitOpts;
+
+/* The filters and pages of the read commands; each NULL (0) until given. */
+typedef struct {
+	gint limit;
+	const char *cursor;
+	const char *since;
+	const char *until;
+	const char *pipeline;
+	const char *status;
+	const char *camera;
+	const char *source;
+	const char *actor;
+	const char *action;
+} SdagCtlQuery;
+
+/* Called with each message of a WebSocket feed, as it came. */
+typedef void (*SdagCtlEventFunc)(GBytes *message, gpointer user_data);
 
 void sdag_ctl_reply_clear(SdagCtlReply *reply);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SdagCtlReply, sdag_ctl_reply_clear)
 
 void sdag_ctl_print_body(GBytes *body, gboolean to_stderr);
 void sdag_ctl_print_raw(GBytes *body);
+int sdag_ctl_send_typed(SdagCtl *ctl,
+			const char *method,
+			const char *path,
+			GBytes *body,
+			const char *content_type,
+			SdagCtlReply *reply);
 int sdag_ctl_send(SdagCtl *ctl,
 		  const char *method,
 		  const char *path,
@@ -79,6 +105,29 @@ int sdag_ctl_jobs_submit_batch(SdagCtl *ctl,
 			       char **args,
 			       const char *pipeline,
 			       const SdagCtlSubmitOpts *opts);
+char *sdag_ctl_query_path(const char *path, const SdagCtlQuery *q, const char *page_param);
+int sdag_ctl_save_binary(SdagCtl *ctl, const char *path, const char *command, const char *name);
+
+/* Follows the WebSocket at @path until the daemon closes it (or Ctrl-C for a tail); SDAG_CTL_OK
+ * once it was open. Otherwise *@refused_status is the handshake's HTTP status (0: no answer)
+ * and *@reason says why. */
+int sdag_ctl_events_follow(SdagCtl *ctl,
+			   const char *path,
+			   SdagCtlEventFunc func,
+			   gpointer user_data,
+			   guint *refused_status,
+			   char **reason);
+int sdag_ctl_events_tail(SdagCtl *ctl, const char *path);
+
+int sdag_ctl_jobs_frames(SdagCtl *ctl, const char *id, const SdagCtlQuery *q);
+int sdag_ctl_jobs_metrics(SdagCtl *ctl, const char *id);
+int sdag_ctl_pipelines_stats(SdagCtl *ctl, const char *id, const SdagCtlQuery *q);
+int sdag_ctl_pipelines_validate(SdagCtl *ctl, int argc, char **files);
+int sdag_ctl_pipelines_run(SdagCtl *ctl, const char *id, const char *image);
+int sdag_ctl_history(SdagCtl *ctl, const SdagCtlQuery *q);
+int sdag_ctl_node_types(SdagCtl *ctl);
+int sdag_ctl_pipelines_list(SdagCtl *ctl);
+int sdag_ctl_prometheus(SdagCtl *ctl);
 int sdag_ctl_cameras(SdagCtl *ctl, int argc, char **argv);
 int sdag_ctl_admin(SdagCtl *ctl, int argc, char **argv);
 int sdag_ctl_jobs_prune(SdagCtl *ctl,

@@ -5,8 +5,10 @@
  * streamdagctl: the operator's command line for a running streamdagd. It
  * speaks only the public REST API, so anything it does a script can do too.
  *
- * Why one file over 800 lines: one command per function, each a request and a table
- * printed; nothing is shared but the HTTP helper at the top.
+ * Why one file over 1500 lines: main(), its option table and help text are a fifth of it; the
+ * rest is one command per function (pipelines, jobs, token), each a request and a table
+ * printed, sharing only the HTTP helper at the top. The other files of src/ctl hold the
+ * commands that share nothing with these (sdag-ctl-private.h lists them).
  */
 #define G_LOG_DOMAIN "streamdagctl"
 
@@ -36,7 +38,30 @@ typedef struct {
 	char **statuses;
 	char *pipeline;
 	gboolean dry_run;
+	/* jobs list, history, pipelines stats */
+	char *since;
+	char *until;
+	char *camera;
+	char *source;
+	char *actor;
+	char *action;
 } SdagCtlJobOpts;
+
+static void
+sdag_ctl_job_opts_clear(SdagCtlJobOpts *o)
+{
+	g_clear_pointer(&o->before, g_free);
+	g_clear_pointer(&o->statuses, g_strfreev);
+	g_clear_pointer(&o->pipeline, g_free);
+	g_clear_pointer(&o->since, g_free);
+	g_clear_pointer(&o->until, g_free);
+	g_clear_pointer(&o->camera, g_free);
+	g_clear_pointer(&o->source, g_free);
+	g_clear_pointer(&o->actor, g_free);
+	g_clear_pointer(&o->action, g_free);
+	g_clear_pointer(&o->submit.extra, json_object_unref);
+	g_clear_pointer(&o->submit.mqtt, json_object_unref);
+}
 
 void
 sdag_ctl_reply_clear(SdagCtlReply *reply)
@@ -88,11 +113,16 @@ sdag_ctl_print_raw(GBytes *body)
 	fflush(stdout);
 }
 
-/* Sends one request and waits for its answer. Returns SDAG_CTL_OK with @reply
- * filled for any answer (whatever its status), or SDAG_CTL_FAILED after saying
- * why there was none. */
+/* Sends one request with a body of @content_type and waits for its answer. Returns
+ * SDAG_CTL_OK with @reply filled for any answer (whatever its status), or SDAG_CTL_FAILED
+ * after saying why there was none. */
 int
-sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
+sdag_ctl_send_typed(SdagCtl *ctl,
+		    const char *method,
+		    const char *path,
+		    GBytes *body,
+		    const char *content_type,
+		    SdagCtlReply *reply)
 {
 	g_autofree char *uri = g_strconcat(ctl->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
@@ -105,7 +135,7 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 		return SDAG_CTL_FAILED;
 	}
 	if (body != NULL)
-		soup_message_set_request_body_from_bytes(msg, "application/json", body);
+		soup_message_set_request_body_from_bytes(msg, content_type, body);
 	if (ctl->token != NULL) {
 		g_autofree char *authz = g_strconcat("Bearer ", ctl->token, NULL);
 		soup_message_headers_replace(
@@ -125,6 +155,13 @@ sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, 
 	if (len > 0)
 		reply->root = sdag_json_parse(data, len, NULL);
 	return SDAG_CTL_OK;
+}
+
+/* A request whose body, if any, is JSON. */
+int
+sdag_ctl_send(SdagCtl *ctl, const char *method, const char *path, GBytes *body, SdagCtlReply *reply)
+{
+	return sdag_ctl_send_typed(ctl, method, path, body, "application/json", reply);
 }
 
 gboolean
@@ -233,17 +270,27 @@ sdag_ctl_request(SdagCtl *ctl,
 	return SDAG_CTL_OK;
 }
 
+static SdagCtlQuery sdag_ctl_query(const SdagCtlJobOpts *opts);
+
 static int
-sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
+sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 {
+	gboolean dry_run = opts->dry_run;
 	int rc = SDAG_CTL_OK;
 
-	if (argc < 1) {
-		g_printerr("streamdagctl: pipelines list | get ID | add FILE... | delete ID\n");
-		return SDAG_CTL_FAILED;
+	if (argc < 1)
+		return sdag_ctl_usage("pipelines list | get ID | add FILE... | validate FILE... | "
+				      "delete ID | stats ID | run ID IMAGE");
+	if (g_strcmp0(argv[0], "list") == 0 && argc == 1)
+		return sdag_ctl_pipelines_list(ctl);
+	if (g_strcmp0(argv[0], "validate") == 0 && argc >= 2)
+		return sdag_ctl_pipelines_validate(ctl, argc - 1, argv + 1);
+	if (g_strcmp0(argv[0], "stats") == 0 && argc == 2) {
+		SdagCtlQuery q = sdag_ctl_query(opts);
+		return sdag_ctl_pipelines_stats(ctl, argv[1], &q);
 	}
-	if (g_strcmp0(argv[0], "list") == 0)
-		return sdag_ctl_request(ctl, "GET", "/pipelines", NULL, NULL);
+	if (g_strcmp0(argv[0], "run") == 0 && argc == 3)
+		return sdag_ctl_pipelines_run(ctl, argv[1], argv[2]);
 	if ((g_strcmp0(argv[0], "get") == 0 || g_strcmp0(argv[0], "delete") == 0) && argc == 2) {
 		g_autofree char *id = g_uri_escape_string(argv[1], NULL, FALSE);
 		g_autofree char *path = g_strconcat("/pipelines/", id, NULL);
@@ -273,8 +320,8 @@ sdag_ctl_pipelines(SdagCtl *ctl, int argc, char **argv, gboolean dry_run)
 		}
 		return rc;
 	}
-	g_printerr("streamdagctl: unknown pipelines command\n");
-	return SDAG_CTL_FAILED;
+	return sdag_ctl_usage("pipelines list | get ID | add FILE... | validate FILE... | "
+			      "delete ID | stats ID | run ID IMAGE");
 }
 
 /* ---- jobs ---- */
@@ -501,6 +548,22 @@ sdag_ctl_add_submit_options(JsonBuilder *b, const SdagCtlSubmitOpts *opts)
 		json_builder_set_member_name(b, "decode");
 		json_builder_add_string_value(b, opts->decode);
 	}
+	if (opts->extra != NULL) {
+		g_autoptr(GList) members = json_object_get_members(opts->extra);
+
+		for (GList *l = members; l != NULL; l = l->next) {
+			json_builder_set_member_name(b, l->data);
+			json_builder_add_value(
+			    b, json_node_copy(json_object_get_member(opts->extra, l->data)));
+		}
+	}
+	if (opts->mqtt != NULL) {
+		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+
+		json_node_set_object(node, opts->mqtt);
+		json_builder_set_member_name(b, "mqtt");
+		json_builder_add_value(b, json_node_copy(node));
+	}
 	json_builder_end_object(b);
 }
 
@@ -593,10 +656,29 @@ sdag_ctl_jobs_one(SdagCtl *ctl, const char *method, const char *id, const char *
 	return SDAG_CTL_OK;
 }
 
+static SdagCtlQuery
+sdag_ctl_query(const SdagCtlJobOpts *opts)
+{
+	return (SdagCtlQuery){
+	    .limit = opts->limit,
+	    .cursor = opts->cursor,
+	    .since = opts->since,
+	    .until = opts->until,
+	    .pipeline = opts->pipeline,
+	    .status = opts->statuses != NULL ? opts->statuses[0] : NULL,
+	    .camera = opts->camera,
+	    .source = opts->source,
+	    .actor = opts->actor,
+	    .action = opts->action,
+	};
+}
+
 static int
 sdag_ctl_jobs_list(SdagCtl *ctl, const SdagCtlJobOpts *opts)
 {
-	g_autoptr(GString) path = g_string_new("/jobs");
+	SdagCtlQuery q = sdag_ctl_query(opts);
+	g_autofree char *query = sdag_ctl_query_path("/jobs", &q, "cursor");
+	g_autoptr(GString) path = g_string_new(query);
 	g_auto(SdagCtlReply) reply = {0};
 	JsonObject *obj;
 	JsonNode *jobs_node;
@@ -605,12 +687,6 @@ sdag_ctl_jobs_list(SdagCtl *ctl, const SdagCtlJobOpts *opts)
 	int pipeline_w = (int)strlen("PIPELINE");
 	int rc;
 
-	if (opts->limit > 0)
-		g_string_append_printf(path, "?limit=%d", opts->limit);
-	if (opts->cursor != NULL) {
-		g_autofree char *escaped = g_uri_escape_string(opts->cursor, NULL, FALSE);
-		g_string_append_printf(path, "%ccursor=%s", opts->limit > 0 ? '&' : '?', escaped);
-	}
 	rc = sdag_ctl_send(ctl, "GET", path->str, NULL, &reply);
 	if (rc != SDAG_CTL_OK)
 		return rc;
@@ -677,73 +753,127 @@ sdag_ctl_watch_sigint(int sig)
 	_exit(128 + sig);
 }
 
+/* What jobs watch has shown so far. */
+typedef struct {
+	SdagCtl *ctl;
+	char *last_status;
+	GBytes *last_body;
+	gint64 last_line;
+	gboolean drawn; /* a redrawn line waits for its end */
+} SdagCtlWatch;
+
 /*
- * Polls the job until its status is terminal. On a terminal, one line redrawn
- * in place; otherwise a plain line for each change of status and at most one
- * a second in between, so that logs stay short. With --json, every answer that
- * differs from the one before, one per line.
+ * Shows one state of the job (@body, parsed as @job). On a terminal, one line redrawn in
+ * place; otherwise a plain line for each change of status and at most one a second in
+ * between, so that logs stay short. With --json, every state that differs from the one
+ * before, one per line.
+ */
+static void
+sdag_ctl_watch_show(SdagCtlWatch *w, JsonObject *job, GBytes *body)
+{
+	const char *status = sdag_ctl_str(job, "status");
+	gboolean terminal = sdag_ctl_status_is_terminal(status);
+
+	if (w->ctl->json) {
+		if (w->last_body == NULL || !g_bytes_equal(w->last_body, body))
+			sdag_ctl_print_raw(body);
+		g_clear_pointer(&w->last_body, g_bytes_unref);
+		w->last_body = g_bytes_ref(body);
+	} else {
+		g_autofree char *line = sdag_ctl_progress_line(job);
+		gint64 now = g_get_monotonic_time();
+
+		if (w->ctl->tty) {
+			g_print("\r%s\033[K%s", line, terminal ? "\n" : "");
+			w->drawn = !terminal;
+		} else if (terminal || g_strcmp0(status, w->last_status) != 0 ||
+			   now - w->last_line >= G_USEC_PER_SEC) {
+			g_print("%s\n", line);
+			w->last_line = now;
+		}
+		fflush(stdout);
+	}
+	g_free(w->last_status);
+	w->last_status = g_strdup(status);
+}
+
+/* A message of the job's feed: its status and progress messages move the line. The
+ * terminal one is left to the job's record, asked once the feed has closed: the record
+ * carries the error and the final counts. */
+static void
+sdag_ctl_watch_message(GBytes *message, gpointer user_data)
+{
+	SdagCtlWatch *w = user_data;
+	gsize len = 0;
+	const char *data = g_bytes_get_data(message, &len);
+	g_autoptr(JsonNode) root = sdag_json_parse(data, (gssize)len, NULL);
+	JsonObject *msg = root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root)
+								       : NULL;
+	const char *type = msg != NULL ? sdag_ctl_str(msg, "type") : NULL;
+	JsonObject *payload = sdag_ctl_obj(msg, "payload");
+	g_autoptr(GBytes) body = NULL;
+	g_autofree char *text = NULL;
+
+	if (payload == NULL || (g_strcmp0(type, "status") != 0 && g_strcmp0(type, "progress") != 0))
+		return;
+	if (sdag_ctl_status_is_terminal(sdag_ctl_str(payload, "status")))
+		return;
+	text = sdag_json_to_string(json_object_get_member(msg, "payload"));
+	len = strlen(text);
+	body = g_bytes_new_take(g_steal_pointer(&text), len);
+	sdag_ctl_watch_show(w, payload, body);
+}
+
+/*
+ * Follows the job's WebSocket feed until it closes (after the terminal status), then reads
+ * the job's record for the final status; if the feed could not be had or closed early, it
+ * polls the record five times a second instead.
  *
- * Returns SDAG_CTL_OK when the job completed, SDAG_CTL_REFUSED when it failed
- * or was cancelled (or vanished), SDAG_CTL_FAILED when the daemon went away.
+ * Returns SDAG_CTL_OK when the job completed, SDAG_CTL_REFUSED when it failed or was
+ * cancelled (or vanished), SDAG_CTL_FAILED when the daemon went away.
  */
 static int
 sdag_ctl_jobs_watch(SdagCtl *ctl, const char *id)
 {
 	g_autofree char *path = sdag_ctl_job_path(id, "");
-	g_autofree char *last_status = NULL;
-	g_autoptr(GBytes) last_body = NULL;
-	gint64 last_line = 0;
-	gboolean drawn = FALSE;
+	g_autofree char *events = sdag_ctl_job_path(id, "/events");
+	g_autofree char *reason = NULL;
+	SdagCtlWatch w = {.ctl = ctl};
+	guint refused = 0;
+	int rc = SDAG_CTL_OK;
 
 	if (ctl->tty && !ctl->json)
 		signal(SIGINT, sdag_ctl_watch_sigint);
+	/* whatever became of the feed, the record has the last word (and the error to print
+	 * when there is no such job) */
+	sdag_ctl_events_follow(ctl, events, sdag_ctl_watch_message, &w, &refused, &reason);
 	for (;;) {
 		g_auto(SdagCtlReply) reply = {0};
 		JsonObject *job;
 		const char *status;
-		gboolean terminal;
-		int rc = sdag_ctl_send(ctl, "GET", path, NULL, &reply);
 
+		rc = sdag_ctl_send(ctl, "GET", path, NULL, &reply);
 		if (rc != SDAG_CTL_OK || !sdag_ctl_reply_ok(&reply)) {
-			if (drawn)
+			if (w.drawn)
 				g_print("\n");
-			return rc != SDAG_CTL_OK
-				   ? rc
-				   : sdag_ctl_refused(ctl, "GET", path, NULL, &reply, FALSE);
+			rc = rc != SDAG_CTL_OK
+				 ? rc
+				 : sdag_ctl_refused(ctl, "GET", path, NULL, &reply, FALSE);
+			break;
 		}
 		job = sdag_ctl_root_object(&reply);
-		if (job == NULL)
-			return sdag_ctl_unexpected("GET", path);
-		status = sdag_ctl_str(job, "status");
-		terminal = sdag_ctl_status_is_terminal(status);
-
-		if (ctl->json) {
-			if (last_body == NULL || !g_bytes_equal(last_body, reply.body))
-				sdag_ctl_print_raw(reply.body);
-			g_clear_pointer(&last_body, g_bytes_unref);
-			last_body = g_bytes_ref(reply.body);
-		} else {
-			g_autofree char *line = sdag_ctl_progress_line(job);
-			gint64 now = g_get_monotonic_time();
-
-			if (ctl->tty) {
-				g_print("\r%s\033[K%s", line, terminal ? "\n" : "");
-				drawn = !terminal;
-			} else if (terminal || g_strcmp0(status, last_status) != 0 ||
-				   now - last_line >= G_USEC_PER_SEC) {
-				g_print("%s\n", line);
-				last_line = now;
-			}
-			fflush(stdout);
+		if (job == NULL) {
+			rc = sdag_ctl_unexpected("GET", path);
+			break;
 		}
-		g_free(last_status);
-		last_status = g_strdup(status);
-
-		if (terminal) {
+		sdag_ctl_watch_show(&w, job, reply.body);
+		status = sdag_ctl_str(job, "status");
+		if (sdag_ctl_status_is_terminal(status)) {
 			JsonObject *error = sdag_ctl_obj(job, "error");
 
+			rc = SDAG_CTL_OK;
 			if (g_strcmp0(status, "completed") == 0)
-				return SDAG_CTL_OK;
+				break;
 			if (error != NULL)
 				g_printerr("streamdagctl: job %s %s: %s: %s\n",
 					   id,
@@ -752,10 +882,14 @@ sdag_ctl_jobs_watch(SdagCtl *ctl, const char *id)
 					   sdag_ctl_str(error, "message"));
 			else
 				g_printerr("streamdagctl: job %s %s\n", id, status);
-			return SDAG_CTL_REFUSED;
+			rc = SDAG_CTL_REFUSED;
+			break;
 		}
 		g_usleep(200 * 1000);
 	}
+	g_free(w.last_status);
+	g_clear_pointer(&w.last_body, g_bytes_unref);
+	return rc;
 }
 
 static int
@@ -796,38 +930,23 @@ sdag_ctl_jobs_results(SdagCtl *ctl, const char *id)
 static int
 sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 {
+	static const char *const one_id[] = {"get",
+					     "watch",
+					     "cancel",
+					     "delete",
+					     "results",
+					     "frames",
+					     "snapshot",
+					     "metrics",
+					     "tail",
+					     NULL};
 	const char *cmd = argc > 0 ? argv[0] : NULL;
-	gboolean submit_opts = opts->submit.stride > 0 || opts->submit.max_frames >= 0 ||
-			       opts->submit.requeue || opts->submit.decode != NULL;
-	gboolean batch = g_strcmp0(cmd, "submit-batch") == 0;
-	gboolean list_opts = opts->limit > 0 || opts->cursor != NULL;
 
 	if (cmd == NULL)
-		return sdag_ctl_usage(
-		    "jobs submit | submit-batch | get | watch | list | cancel | delete | results");
-	if (submit_opts && g_strcmp0(cmd, "submit") != 0 && !batch) {
-		g_printerr("streamdagctl: --stride, --max-frames, --requeue-on-interrupt and "
-			   "--decode go with jobs submit and jobs submit-batch only\n");
-		return SDAG_CTL_FAILED;
-	}
-	if (opts->submit.partial && !batch) {
-		g_printerr("streamdagctl: --partial goes with jobs submit-batch only\n");
-		return SDAG_CTL_FAILED;
-	}
-	if (list_opts && g_strcmp0(cmd, "list") != 0) {
-		g_printerr("streamdagctl: --limit and --cursor go with jobs list only\n");
-		return SDAG_CTL_FAILED;
-	}
-	if ((opts->before != NULL || opts->statuses != NULL) && g_strcmp0(cmd, "prune") != 0) {
-		g_printerr("streamdagctl: --before and --status go with jobs prune only\n");
-		return SDAG_CTL_FAILED;
-	}
-	if (opts->pipeline != NULL && g_strcmp0(cmd, "prune") != 0 && !batch) {
-		g_printerr("streamdagctl: --pipeline goes with jobs prune and jobs submit-batch "
-			   "only\n");
-		return SDAG_CTL_FAILED;
-	}
-	if (batch)
+		return sdag_ctl_usage("jobs submit | submit-batch | get | watch | tail | list | "
+				      "cancel | delete | results | frames | snapshot | metrics | "
+				      "prune");
+	if (g_strcmp0(cmd, "submit-batch") == 0)
 		return sdag_ctl_jobs_submit_batch(
 		    ctl, argc - 1, argv + 1, opts->pipeline, &opts->submit);
 	if (g_strcmp0(cmd, "prune") == 0) {
@@ -842,13 +961,23 @@ sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 		return sdag_ctl_jobs_submit(ctl, argc, argv, opts);
 	if (g_strcmp0(cmd, "list") == 0) {
 		if (argc != 1)
-			return sdag_ctl_usage("jobs list [--limit N] [--cursor C]");
+			return sdag_ctl_usage(
+			    "jobs list [--limit N] [--cursor C] [--pipeline ID] [--status S] "
+			    "[--camera NAME] [--source PREFIX] [--since TIME] [--until TIME]");
+		if (opts->statuses != NULL &&
+		    (opts->statuses[1] != NULL || strchr(opts->statuses[0], ',') != NULL)) {
+			g_printerr("streamdagctl: jobs list takes one --status\n");
+			return SDAG_CTL_FAILED;
+		}
 		return sdag_ctl_jobs_list(ctl, opts);
 	}
-	if (g_strcmp0(cmd, "get") == 0 || g_strcmp0(cmd, "watch") == 0 ||
-	    g_strcmp0(cmd, "cancel") == 0 || g_strcmp0(cmd, "delete") == 0 ||
-	    g_strcmp0(cmd, "results") == 0) {
-		g_autofree char *usage = g_strdup_printf("jobs %s ID", cmd);
+	if (g_strv_contains(one_id, cmd)) {
+		g_autofree char *usage =
+		    g_strdup_printf("jobs %s ID%s",
+				    cmd,
+				    g_strcmp0(cmd, "frames") == 0 ? " [--limit N] [--cursor FRAME]"
+				    : g_strcmp0(cmd, "snapshot") == 0 ? " > FILE.jpg"
+								      : "");
 
 		if (argc != 2 || argv[1][0] == '\0')
 			return sdag_ctl_usage(usage);
@@ -860,10 +989,88 @@ sdag_ctl_jobs(SdagCtl *ctl, int argc, char **argv, const SdagCtlJobOpts *opts)
 			return sdag_ctl_jobs_one(ctl, "DELETE", argv[1], "");
 		if (g_strcmp0(cmd, "watch") == 0)
 			return sdag_ctl_jobs_watch(ctl, argv[1]);
+		if (g_strcmp0(cmd, "frames") == 0) {
+			SdagCtlQuery q = sdag_ctl_query(opts);
+			return sdag_ctl_jobs_frames(ctl, argv[1], &q);
+		}
+		if (g_strcmp0(cmd, "metrics") == 0)
+			return sdag_ctl_jobs_metrics(ctl, argv[1]);
+		if (g_strcmp0(cmd, "snapshot") == 0) {
+			g_autofree char *path = sdag_ctl_job_path(argv[1], "/snapshot.jpg");
+			g_autofree char *hint = g_strdup_printf("jobs snapshot %s", argv[1]);
+			return sdag_ctl_save_binary(ctl, path, hint, argv[1]);
+		}
+		if (g_strcmp0(cmd, "tail") == 0) {
+			g_autofree char *path = sdag_ctl_job_path(argv[1], "/events");
+			return sdag_ctl_events_tail(ctl, path);
+		}
 		return sdag_ctl_jobs_results(ctl, argv[1]);
 	}
 	g_printerr("streamdagctl: unknown jobs command '%s'\n", cmd);
 	return SDAG_CTL_FAILED;
+}
+
+/* Which command an option goes with: given to another, it is a usage error. */
+typedef struct {
+	const char *names; /* as the message says them */
+	gboolean given;
+	const char *commands[4]; /* NULL-terminated: three at most */
+} SdagCtlOptionRule;
+
+/* "jobs list", "history": the command of the line, as the rules name it */
+static gboolean
+sdag_ctl_options_fit(int argc, char **argv, const SdagCtlJobOpts *o, gboolean scope)
+{
+	static const char *const groups[] = {
+	    "jobs", "pipelines", "cameras", "admin", "token", NULL};
+	const char *group = argc > 1 ? argv[1] : "";
+	g_autofree char *cmd = argc > 2 && g_strv_contains(groups, group)
+				   ? g_strdup_printf("%s %s", group, argv[2])
+				   : g_strdup(group);
+	const SdagCtlSubmitOpts *s = &o->submit;
+	const SdagCtlOptionRule rules[] = {
+	    {"--stride, --max-frames, --requeue-on-interrupt and --decode go",
+	     s->stride > 0 || s->max_frames >= 0 || s->requeue || s->decode != NULL,
+	     {"jobs submit", "jobs submit-batch"}},
+	    {"--live and --mqtt go",
+	     s->extra != NULL || s->mqtt != NULL,
+	     {"jobs submit", "jobs submit-batch"}},
+	    {"--partial goes", s->partial, {"jobs submit-batch"}},
+	    {"--limit and --cursor go",
+	     o->limit > 0 || o->cursor != NULL,
+	     {"jobs list", "jobs frames", "history"}},
+	    {"--before goes", o->before != NULL, {"jobs prune"}},
+	    {"--status goes", o->statuses != NULL, {"jobs prune", "jobs list"}},
+	    {"--pipeline goes",
+	     o->pipeline != NULL,
+	     {"jobs prune", "jobs submit-batch", "jobs list"}},
+	    {"--since and --until go",
+	     o->since != NULL || o->until != NULL,
+	     {"jobs list", "history", "pipelines stats"}},
+	    {"--camera and --source go", o->camera != NULL || o->source != NULL, {"jobs list"}},
+	    {"--actor and --action go", o->actor != NULL || o->action != NULL, {"history"}},
+	    {"--scope goes", scope, {"token new"}},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(rules); i++) {
+		const SdagCtlOptionRule *r = &rules[i];
+		guint n = 0;
+		g_autoptr(GString) list = NULL;
+
+		/* commands[] has a NULL after its last one: at most three a rule */
+		if (!r->given || g_strv_contains((const char *const *)r->commands, cmd))
+			continue;
+		list = g_string_new(NULL);
+		for (n = 0; r->commands[n] != NULL; n++)
+			g_string_append_printf(
+			    list,
+			    "%s%s",
+			    n == 0 ? "" : (r->commands[n + 1] == NULL ? " and " : ", "),
+			    r->commands[n]);
+		g_printerr("streamdagctl: %s with %s only\n", r->names, list->str);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean
@@ -891,12 +1098,49 @@ sdag_ctl_parse_count(const char *name,
 	return TRUE;
 }
 
+/*
+ * --live KEY=VALUE, --mqtt KEY=VALUE: one member of the job's options (or options.mqtt).
+ * VALUE is taken as JSON when it is JSON (5000, true, 1.5, "007"), else as a string (tcp):
+ * the daemon checks names and values, as for any client.
+ */
+static gboolean
+sdag_ctl_option_member(const char *name, const char *value, JsonObject **into, GError **error)
+{
+	const char *eq = strchr(value, '=');
+	g_autofree char *key = NULL;
+	JsonNode *node;
+
+	if (eq == NULL || eq == value) {
+		g_set_error(error,
+			    G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "%s: expected KEY=VALUE, not '%s'",
+			    name,
+			    value);
+		return FALSE;
+	}
+	key = g_strndup(value, eq - value);
+	node = sdag_json_parse(eq + 1, -1, NULL);
+	if (node == NULL) {
+		node = json_node_new(JSON_NODE_VALUE);
+		json_node_set_string(node, eq + 1);
+	}
+	if (*into == NULL)
+		*into = json_object_new();
+	json_object_set_member(*into, key, node);
+	return TRUE;
+}
+
 static gboolean
 sdag_ctl_option_cb(const char *name, const char *value, gpointer data, GError **error)
 {
 	SdagCtlJobOpts *opts = data;
 	gint64 v = 0;
 
+	if (g_strcmp0(name, "--live") == 0)
+		return sdag_ctl_option_member(name, value, &opts->submit.extra, error);
+	if (g_strcmp0(name, "--mqtt") == 0)
+		return sdag_ctl_option_member(name, value, &opts->submit.mqtt, error);
 	if (g_strcmp0(name, "--stride") == 0) {
 		if (!sdag_ctl_parse_count(name, value, 1, G_MAXINT, &v, error))
 			return FALSE;
@@ -1106,20 +1350,78 @@ main(int argc, char **argv)
 	     &jopts.submit.requeue,
 	     "jobs submit: requeue the job if the daemon stops while it runs (default: it fails)",
 	     NULL},
+	    {"live",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs submit: a live source's option, such as transport=tcp or backoff_max_ms=5000; "
+	     "repeat it",
+	     "KEY=VALUE"},
+	    {"mqtt",
+	     0,
+	     0,
+	     G_OPTION_ARG_CALLBACK,
+	     sdag_ctl_option_cb,
+	     "jobs submit: a member of options.mqtt, such as publish_detections=false; repeat it",
+	     "KEY=VALUE"},
 	    {"limit",
 	     0,
 	     0,
 	     G_OPTION_ARG_CALLBACK,
 	     sdag_ctl_option_cb,
-	     "jobs list: at most N jobs (default 50)",
+	     "jobs list, jobs frames, history: at most N a page (default 50; 100 frames)",
 	     "N"},
 	    {"cursor",
 	     0,
 	     0,
 	     G_OPTION_ARG_STRING,
 	     &cursor,
-	     "jobs list: the page after a previous list's cursor",
+	     "jobs list, history: the page after a previous page's cursor; jobs frames: the first "
+	     "frame id",
 	     "C"},
+	    {"since",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.since,
+	     "jobs list, history, pipelines stats: from TIME on (RFC 3339, or seconds since 1970)",
+	     "TIME"},
+	    {"until",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.until,
+	     "jobs list, history, pipelines stats: before TIME",
+	     "TIME"},
+	    {"camera",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.camera,
+	     "jobs list: only the jobs this camera ran",
+	     "NAME"},
+	    {"source",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.source,
+	     "jobs list: only the jobs whose source starts with PREFIX",
+	     "PREFIX"},
+	    {"actor",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.actor,
+	     "history: only the entries of this token name (anonymous, system, ...)",
+	     "NAME"},
+	    {"action",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &jopts.action,
+	     "history: only the entries of this action (job.submit, job.completed, ...)",
+	     "ACTION"},
 	    {"token",
 	     't',
 	     0,
@@ -1162,14 +1464,17 @@ main(int argc, char **argv)
 	     0,
 	     G_OPTION_ARG_STRING_ARRAY,
 	     &jopts.statuses,
-	     "jobs prune: only jobs that ended so (completed, failed, cancelled); repeat it",
+	     "jobs prune: only jobs that ended so (completed, failed, cancelled), repeat it; "
+	     "jobs list: only jobs in this status",
 	     "STATUS"},
 	    {"pipeline",
 	     0,
 	     0,
 	     G_OPTION_ARG_STRING,
 	     &jopts.pipeline,
-	     "jobs prune: only this pipeline's jobs; jobs submit-batch: the pipeline the jobs run",
+	     "jobs prune, jobs list: only this pipeline's jobs; jobs submit-batch: the pipeline "
+	     "the "
+	     "jobs run",
 	     "ID"},
 	    {"partial",
 	     0,
@@ -1184,20 +1489,29 @@ main(int argc, char **argv)
 	    "COMMAND - control streamdagd\n\n"
 	    "Commands:\n"
 	    "  health                       daemon health\n"
-	    "  node-types                   the node types and their params\n"
+	    "  node-types                   the node types: ports and params\n"
+	    "  metrics                      the daemon's Prometheus metrics, as text\n"
+	    "  history                      the audit trail, newest first (admin)\n"
 	    "  pipelines list               registered pipelines\n"
 	    "  pipelines get ID             one pipeline\n"
 	    "  pipelines add FILE...        register pipelines from JSON files\n"
+	    "  pipelines validate FILE...   check pipelines, store nothing: every problem\n"
 	    "  pipelines delete ID          remove a pipeline\n"
+	    "  pipelines stats ID           analytics over a pipeline's past runs\n"
+	    "  pipelines run ID IMAGE       run a pipeline once over a JPEG or PNG\n"
 	    "  jobs submit PIPELINE SOURCE  run a pipeline over a file or URL; prints the job id\n"
 	    "  jobs submit-batch --pipeline ID DIR|FILE...  one job a file, sent at once, "
 	    "followed to the end\n"
 	    "  jobs get ID                  one job: status, progress, error, summary\n"
 	    "  jobs watch ID                follow a job until it ends (exit 0 if it completed)\n"
-	    "  jobs list [--limit N]        jobs, newest first\n"
+	    "  jobs tail ID                 print a job's live messages as they come (WebSocket)\n"
+	    "  jobs list [--limit N]        jobs, newest first, filtered\n"
 	    "  jobs cancel ID               stop a queued or running job\n"
 	    "  jobs delete ID               remove a finished job and its results\n"
 	    "  jobs results ID              a job's summary and frame count\n"
+	    "  jobs frames ID               a job's frame results, a page at a time\n"
+	    "  jobs snapshot ID             its latest annotated frame, JPEG, to standard output\n"
+	    "  jobs metrics ID              its per-node times, the bottleneck marked\n"
 	    "  cameras list                 the cameras and what each is doing\n"
 	    "  cameras get NAME             one camera: definition, job, source state, fps\n"
 	    "  cameras put [NAME] FILE      create or replace a camera from a JSON file\n"
@@ -1212,8 +1526,8 @@ main(int argc, char **argv)
 	    "  admin backup DIR             a consistent copy of the store, made while it runs\n"
 	    "  token new NAME --scope S     a fresh API token: its secret, and its line for "
 	    "[auth]\n\n"
-	    "Exit status: 0 success, 1 the daemon refused (or the job failed), 2 usage or\n"
-	    "connection error.");
+	    "Exit status: 0 success, 1 the daemon refused (or the job failed, or the pipeline\n"
+	    "is invalid), 2 usage or connection error.");
 	g_autoptr(GError) error = NULL;
 	SdagCtl ctl = {0};
 	int rc;
@@ -1225,6 +1539,7 @@ main(int argc, char **argv)
 	g_option_context_set_main_group(ctx, group);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("streamdagctl: %s\n", error->message);
+		sdag_ctl_job_opts_clear(&jopts);
 		return SDAG_CTL_FAILED;
 	}
 	/* before any command is looked at: a packaging script or an operator checking what
@@ -1249,11 +1564,19 @@ main(int argc, char **argv)
 	ctl.base = url;
 	ctl.json = json;
 	ctl.tty = isatty(STDOUT_FILENO);
-	if (g_strcmp0(argv[1], "token") == 0)
-		return sdag_ctl_token(&ctl, argc - 2, argv + 2, scopes);
-	ctl.token = sdag_ctl_find_token(token, token_file, &token_failed);
-	if (token_failed)
+	if (!sdag_ctl_options_fit(argc, argv, &jopts, scopes != NULL)) {
+		sdag_ctl_job_opts_clear(&jopts);
 		return SDAG_CTL_FAILED;
+	}
+	if (g_strcmp0(argv[1], "token") == 0) {
+		sdag_ctl_job_opts_clear(&jopts);
+		return sdag_ctl_token(&ctl, argc - 2, argv + 2, scopes);
+	}
+	ctl.token = sdag_ctl_find_token(token, token_file, &token_failed);
+	if (token_failed) {
+		sdag_ctl_job_opts_clear(&jopts);
+		return SDAG_CTL_FAILED;
+	}
 	ctl.session = soup_session_new_with_options("timeout", 30, NULL);
 	if (cacert != NULL) {
 		/* GTlsFileDatabase wants an absolute path; an operator types a relative one */
@@ -1264,16 +1587,26 @@ main(int argc, char **argv)
 			g_printerr("streamdagctl: --cacert: %s\n", error->message);
 			g_object_unref(ctl.session);
 			g_free(ctl.token);
+			sdag_ctl_job_opts_clear(&jopts);
 			return SDAG_CTL_FAILED;
 		}
 		soup_session_set_tls_database(ctl.session, db);
 	}
-	if (g_strcmp0(argv[1], "health") == 0)
+	if (g_strcmp0(argv[1], "health") == 0 && argc == 2)
 		rc = sdag_ctl_request(&ctl, "GET", "/healthz", NULL, NULL);
-	else if (g_strcmp0(argv[1], "node-types") == 0)
-		rc = sdag_ctl_request(&ctl, "GET", "/node-types", NULL, NULL);
-	else if (g_strcmp0(argv[1], "pipelines") == 0)
-		rc = sdag_ctl_pipelines(&ctl, argc - 2, argv + 2, dry_run);
+	else if (g_strcmp0(argv[1], "node-types") == 0 && argc == 2)
+		rc = sdag_ctl_node_types(&ctl);
+	else if (g_strcmp0(argv[1], "metrics") == 0 && argc == 2)
+		rc = sdag_ctl_prometheus(&ctl);
+	else if (g_strcmp0(argv[1], "history") == 0 && argc == 2) {
+		SdagCtlQuery q = sdag_ctl_query(&jopts);
+		rc = sdag_ctl_history(&ctl, &q);
+	} else if (g_strv_contains(
+		       (const char *const[]){"health", "node-types", "metrics", "history", NULL},
+		       argv[1])) {
+		rc = sdag_ctl_usage(argv[1]);
+	} else if (g_strcmp0(argv[1], "pipelines") == 0)
+		rc = sdag_ctl_pipelines(&ctl, argc - 2, argv + 2, &jopts);
 	else if (g_strcmp0(argv[1], "jobs") == 0)
 		rc = sdag_ctl_jobs(&ctl, argc - 2, argv + 2, &jopts);
 	else if (g_strcmp0(argv[1], "cameras") == 0)
@@ -1288,8 +1621,6 @@ main(int argc, char **argv)
 	if (ctl.token != NULL)
 		memset(ctl.token, 0, strlen(ctl.token));
 	g_free(ctl.token);
-	g_free(jopts.before);
-	g_strfreev(jopts.statuses);
-	g_free(jopts.pipeline);
+	sdag_ctl_job_opts_clear(&jopts);
 	return rc;
 }

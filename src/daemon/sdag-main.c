@@ -187,9 +187,16 @@ sdag_main_raise_fd_limit(void)
 static void
 sdag_main_plain_slices(char **argv)
 {
+	g_autofree char *path = NULL;
+
 	if (g_getenv("G_SLICE") != NULL || glib_check_version(2, 76, 0) == NULL)
 		return;
 	g_setenv("G_SLICE", "always-malloc", TRUE);
+	/* by the binary's own path, so that the process keeps its name ("exe" otherwise) */
+	path = g_file_read_link("/proc/self/exe", NULL);
+	if (path != NULL && g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+		execv(path, argv);
+	/* replaced or deleted since it started (an upgrade): the running image itself */
 	execv("/proc/self/exe", argv);
 	/* no /proc: on with the slices */
 }

@@ -92,21 +92,39 @@ sdag_jobs_fail_start(SdagJobs *self, SdagJob *job, const char *code, const char 
 		sdag_jobs_drop(self, job);
 }
 
+/* Whether the job analyses every frame it decodes (stride 1, or key frames only): then its
+ * streaming thread, which runs the DAG and hands each frame's row to the store, is busy
+ * with every frame, and auto leaves it a core (sdag_decode_threads_split()). */
+static gboolean
+sdag_jobs_analyses_every_frame(SdagJob *job)
+{
+	JsonObject *options = json_object_get_object_member(job->record, "options");
+
+	if (options == NULL)
+		return TRUE;
+	return json_object_get_int_member_with_default(options, "stride", 1) <= 1 ||
+	       g_strcmp0(json_object_get_string_member_with_default(options, "decode", "all"),
+			 "keyframes") == 0;
+}
+
 /* The threads of a job's decoders. Auto: the CPUs shared among the file jobs that will run
- * beside it — those running and those queued, up to max_concurrent_jobs — so that a job on
- * its own decodes on every core and a batch does not start a thread per core per job. A live
- * job runs for long beside whatever comes: it counts on the full max_concurrent_jobs. */
+ * beside it — those running and those queued, up to max_concurrent_jobs — so that a job on its
+ * own decodes on every core and a batch does not start a thread per core per job; one fewer
+ * when it analyses every frame. A live job runs for long beside whatever comes: it counts on
+ * the full max_concurrent_jobs. */
 static guint
 sdag_jobs_decoder_threads(SdagJobs *self, SdagJob *job)
 {
 	guint sharing = self->n_running + 1;
+	gboolean every_frame = sdag_jobs_analyses_every_frame(job);
 
 	if (self->decoder_threads > 0 || job->live)
-		return sdag_decode_threads_for(self->decoder_threads, self->max_running);
+		return sdag_decode_threads_for(
+		    self->decoder_threads, self->max_running, every_frame);
 	for (GList *l = self->queue.head; l != NULL && sharing < self->max_running; l = l->next)
 		if (!((SdagJob *)l->data)->live)
 			sharing++;
-	return sdag_decode_threads_for(0, MIN(sharing, self->max_running));
+	return sdag_decode_threads_for(0, MIN(sharing, self->max_running), every_frame);
 }
 
 static void

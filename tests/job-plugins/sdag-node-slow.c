@@ -6,7 +6,10 @@
  * predictable detections, so that a job is reliably still running when a test
  * cancels it or kills the daemon, and its summary can be checked against the
  * frames. Frame f gives `boxes` detections labelled "thing", box (f, i, 10,
- * 10), score 0.5 on even and 0.75 on odd frames, track id (f + i) % 3.
+ * 10), score 0.5 on even and 0.75 on odd frames, track id (f + i) % 3. With
+ * `digest`, one more, labelled "digest", says what the frame's first plane
+ * holds: x the sum of its bytes modulo 2^20, y their FNV-1a hash modulo 2^20
+ * (two frames with the same digest are, for a test, the same picture).
  */
 #include "sdag-node.h"
 
@@ -15,6 +18,7 @@ const SdagNodeDesc *sdag_node_describe(void);
 typedef struct {
 	gint64 sleep_ms;
 	gint64 boxes;
+	gboolean digest;
 } SlowNode;
 
 static gpointer
@@ -24,6 +28,7 @@ slow_init(JsonObject *params, GError **error)
 
 	self->sleep_ms = json_object_get_int_member(params, "sleep_ms");
 	self->boxes = json_object_get_int_member(params, "boxes");
+	self->digest = json_object_get_boolean_member(params, "digest");
 	return self;
 }
 
@@ -43,6 +48,29 @@ slow_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 				   .w = 10,
 				   .h = 10,
 				   .track_id = (gint64)((f + (guint64)i) % 3)};
+		g_array_append_val(outputs[0].items, d);
+	}
+	if (self->digest) {
+		const SdagFrame *frame = inputs[0].frame;
+		guint32 sum = 0, fnv = 2166136261u;
+		SdagDetection d = {
+		    .label = "digest", .score = 1.0f, .w = 1, .h = 1, .track_id = -1};
+
+		/* packed RGB or BGR: three bytes a pixel; otherwise the luma plane */
+		const guint32 bytes = frame->width * (frame->format == SDAG_FRAME_FORMAT_RGB ||
+							      frame->format == SDAG_FRAME_FORMAT_BGR
+							  ? 3
+							  : 1);
+
+		for (guint32 y = 0; y < frame->height; y++) {
+			const guint8 *row = frame->planes[0] + (gsize)y * (gsize)frame->strides[0];
+			for (guint32 x = 0; x < bytes; x++) {
+				sum += row[x];
+				fnv = (fnv ^ row[x]) * 16777619u;
+			}
+		}
+		d.x = (float)(sum & 0xfffffu);
+		d.y = (float)(fnv & 0xfffffu);
 		g_array_append_val(outputs[0].items, d);
 	}
 	return TRUE;
@@ -65,6 +93,7 @@ static const SdagPortSpec slow_outputs[] = {
 static const SdagParamSpec slow_params[] = {
     {"sleep_ms", SDAG_PARAM_INT, "0", TRUE, 0, 1000, "time taken per frame"},
     {"boxes", SDAG_PARAM_INT, "1", TRUE, 0, 100, "detections per frame"},
+    {"digest", SDAG_PARAM_BOOL, "false", FALSE, 0, 0, "one more detection: the frame's digest"},
 };
 
 static const SdagNodeDesc slow_desc = {

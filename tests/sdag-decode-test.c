@@ -456,25 +456,25 @@ test_rtsp_keyframes(Fixture *f, gconstpointer data)
 }
 
 /* [jobs] decoder_threads=auto: each job's share of the CPUs, at least 1, less the one its
- * analysis takes when it analyses every frame it decodes. */
+ * analysis takes when that is busy. */
 typedef struct {
 	const char *name;
 	guint cpus;
 	guint jobs;
-	gboolean every_frame;
+	gboolean busy;
 	guint threads;
 } ThreadsRow;
 
 static const ThreadsRow threads_rows[] = {
-    {"alone-on-2", 2, 1, FALSE, 2},	       /* one frame in many: the decoder gets both */
-    {"alone-on-2-every-frame", 2, 1, TRUE, 1}, /* the other core is the analysis thread's */
-    {"alone-on-1-every-frame", 1, 1, TRUE, 1}, /* never 0 */
-    {"alone-on-8-every-frame", 8, 1, TRUE, 7}, /* frame threads where cores are left */
-    {"two-on-8", 8, 2, FALSE, 4},	       /* shared */
-    {"two-on-8-every-frame", 8, 2, TRUE, 3},   /* shared, one of each share analysing */
-    {"three-on-8", 8, 3, FALSE, 2},	       /* rounded down */
-    {"more-jobs-than-cpus", 2, 5, FALSE, 1},   /* at least 1 */
-    {"jobs-auto-every-frame", 4, 0, TRUE, 1},  /* max_concurrent_jobs=auto: one job per CPU */
+    {"alone-on-2", 2, 1, FALSE, 2},	     /* a light analysis: the decoder gets both */
+    {"alone-on-2-busy", 2, 1, TRUE, 1},	     /* the other core is the analysis thread's */
+    {"alone-on-1-busy", 1, 1, TRUE, 1},	     /* never 0 */
+    {"alone-on-8-busy", 8, 1, TRUE, 7},	     /* frame threads where cores are left */
+    {"two-on-8", 8, 2, FALSE, 4},	     /* shared */
+    {"two-on-8-busy", 8, 2, TRUE, 3},	     /* shared, one of each share analysing */
+    {"three-on-8", 8, 3, FALSE, 2},	     /* rounded down */
+    {"more-jobs-than-cpus", 2, 5, FALSE, 1}, /* at least 1 */
+    {"jobs-auto-busy", 4, 0, TRUE, 1},	     /* max_concurrent_jobs=auto: one job per CPU */
 };
 
 static void
@@ -483,7 +483,7 @@ test_threads_split(gconstpointer data)
 	const ThreadsRow *row = data;
 
 	g_assert_cmpuint(
-	    sdag_decode_threads_split(row->cpus, row->jobs, row->every_frame), ==, row->threads);
+	    sdag_decode_threads_split(row->cpus, row->jobs, row->busy), ==, row->threads);
 }
 
 int

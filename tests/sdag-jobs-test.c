@@ -549,43 +549,70 @@ decoder_threads_of(Fixture *f, const char *id)
 
 /* [jobs] decoder_threads=auto: a job that starts on its own decodes on every CPU; jobs that
  * start beside others (running or queued, up to max_concurrent_jobs) share them; a job alone
- * again gets them all back; and a job that analyses every frame it decodes leaves one to
- * its analysis. Each job's record says what it got. */
+ * again gets them all back. A job whose last like (same pipeline, stride and decode mode)
+ * kept its analysis thread busy on the CPU leaves that thread one; one whose like slept
+ * through its frames does not. Each job's record says what it got, and its analysis_cpu_s. */
 static void
 test_decoder_threads_auto(Fixture *f, gconstpointer data)
 {
 	g_autofree char *url = media_url("clip.mp4");
 	const guint cpus = g_get_num_processors();
 	const char *ids[3];
-	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *k = NULL;
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	g_autofree char *spin1 = NULL, *spin2 = NULL, *spin3 = NULL;
+	g_autofree char *spin_body = NULL;
 
-	/* 30 frames at stride 2, 15 ms each analysed: each job runs for about a quarter second */
+	/* 30 frames, 15 ms each asleep: each job runs for about half a second */
 	register_pipeline(f, "slow", 15, 1);
-	ids[0] = a = submit(f, "slow", url, "{\"stride\":2}");
+	spin_body = g_strdup_printf(
+	    "{\"pipeline_id\":\"spin\",\"nodes\":[{\"id\":\"s\",\"type\":\"slow\",\"params\":"
+	    "{\"sleep_ms\":10,\"spin\":true}}],\"edges\":[{\"from\":\"source.frame\",\"to\":"
+	    "\"s.frame\"}],\"outputs\":[\"s.detections\"]}");
+	{
+		g_autoptr(SdagTestReply) r = http(f, "POST", "/pipelines", spin_body);
+		g_assert_cmpuint(r->status, ==, 201);
+	}
+	ids[0] = a = submit(f, "slow", url, NULL);
 	wait_processed(f, a, 1);
 	/* with A running: B starts beside it, C waits for a slot */
-	ids[1] = b = submit(f, "slow", url, "{\"stride\":2}");
-	ids[2] = c = submit(f, "slow", url, "{\"stride\":2}");
+	ids[1] = b = submit(f, "slow", url, NULL);
+	ids[2] = c = submit(f, "slow", url, NULL);
 	for (guint i = 0; i < 3; i++) {
 		g_autoptr(JsonNode) job = wait_terminal(f, ids[i]);
 		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(job), "status"),
 				==,
 				"completed");
 	}
-	/* D, alone again; E, alone, every frame analysed; K, key frames only */
-	d = submit(f, "slow", url, "{\"stride\":2,\"max_frames\":2}");
+	/* D, alone again */
+	d = submit(f, "slow", url, "{\"max_frames\":2}");
 	json_node_unref(wait_terminal(f, d));
-	e = submit(f, "slow", url, "{\"max_frames\":2}");
-	json_node_unref(wait_terminal(f, e));
-	k = submit(f, "slow", url, "{\"decode\":\"keyframes\",\"stride\":3}");
-	json_node_unref(wait_terminal(f, k));
+	/* on the CPU for every frame: nothing known first, busy then; at another stride, a job
+	 * unlike it */
+	spin1 = submit(f, "spin", url, NULL);
+	json_node_unref(wait_terminal(f, spin1));
+	spin2 = submit(f, "spin", url, NULL);
+	json_node_unref(wait_terminal(f, spin2));
+	spin3 = submit(f, "spin", url, "{\"stride\":2}");
+	json_node_unref(wait_terminal(f, spin3));
 
 	g_assert_cmpint(decoder_threads_of(f, a), ==, cpus);
 	g_assert_cmpint(decoder_threads_of(f, b), ==, MAX(1u, cpus / 2));
 	g_assert_cmpint(decoder_threads_of(f, c), ==, MAX(1u, cpus / 2));
+	/* its like slept through its frames */
 	g_assert_cmpint(decoder_threads_of(f, d), ==, cpus);
-	g_assert_cmpint(decoder_threads_of(f, e), ==, MAX(1u, cpus - 1));
-	g_assert_cmpint(decoder_threads_of(f, k), ==, MAX(1u, cpus - 1));
+	g_assert_cmpint(decoder_threads_of(f, spin1), ==, cpus);
+	g_assert_cmpint(decoder_threads_of(f, spin2), ==, MAX(1u, cpus - 1));
+	g_assert_cmpint(decoder_threads_of(f, spin3), ==, cpus);
+	{
+		g_autofree char *path = g_strdup_printf("/jobs/%s", spin1);
+		g_autoptr(JsonNode) job = sdag_test_http_get_json(f->session, f->base, path);
+
+		/* 30 frames of 10 ms on the CPU */
+		g_assert_cmpfloat(
+		    json_object_get_double_member(json_node_get_object(job), "analysis_cpu_s"),
+		    >=,
+		    0.25);
+	}
 }
 
 /* Returns: the number of frame rows of a job, read through the API */

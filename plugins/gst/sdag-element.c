@@ -48,6 +48,7 @@
 #include "sdag-element.h"
 
 #include <gst/video/video.h>
+#include <time.h>
 
 #include "sdag-frame-meta.h"
 #include "sdag-json.h"
@@ -113,6 +114,11 @@ struct _SdagElement {
 	guint64 first_frame_id;
 	guint64 frames_decoded;
 	guint64 frames_processed;
+	/* CPU time of the thread that pushes the frames in (the analysis thread), from its first
+	 * frame to its last; a change of thread starts a new span */
+	gint64 thread_cpu_ns;
+	gint64 thread_cpu_mark;
+	GThread *thread_cpu_of;
 	guint32 formats;      /* what the caps allow: the running DAG's formats */
 	SdagDag *pending_dag; /* from sdag_element_set_dag(), until start() */
 	JsonNode *resume_state;
@@ -562,6 +568,8 @@ sdag_element_start(GstBaseTransform *trans)
 	self->formats = formats;
 	self->frames_decoded = 0;
 	self->frames_processed = 0;
+	self->thread_cpu_ns = 0;
+	self->thread_cpu_of = NULL;
 	GST_OBJECT_UNLOCK(self);
 	GST_DEBUG_OBJECT(self,
 			 "running pipeline %s, frame formats 0x%x",
@@ -721,8 +729,16 @@ sdag_element_transform_ip(GstBaseTransform *trans, GstBuffer *buf)
 
 	SdagFrameMeta *meta = sdag_frame_meta_get(buf);
 	gboolean analyse;
+	struct timespec ts;
+	gint64 cpu_now;
 
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	cpu_now = (gint64)ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec;
 	GST_OBJECT_LOCK(self);
+	if (self->thread_cpu_of == g_thread_self())
+		self->thread_cpu_ns += cpu_now - self->thread_cpu_mark;
+	self->thread_cpu_of = g_thread_self();
+	self->thread_cpu_mark = cpu_now;
 	index = self->frames_decoded++;
 	stride = self->stride;
 	max_frames = self->max_frames;
@@ -901,6 +917,28 @@ sdag_element_get_counts(SdagElement *self, guint64 *frames_decoded, guint64 *fra
 	if (frames_processed != NULL)
 		*frames_processed = self->frames_processed;
 	GST_OBJECT_UNLOCK(self);
+}
+
+/**
+ * sdag_element_get_thread_cpu_ns:
+ *
+ * Safe from any thread.
+ *
+ * Returns: the CPU time the thread that pushes frames into the element has spent from the
+ *   first frame of the run to the last (on it: the rest of the pipeline downstream of the
+ *   decoder's queue, the DAG, the hand-over of results), in nanoseconds
+ */
+gint64
+sdag_element_get_thread_cpu_ns(SdagElement *self)
+{
+	gint64 ns;
+
+	g_return_val_if_fail(SDAG_IS_ELEMENT(self), 0);
+
+	GST_OBJECT_LOCK(self);
+	ns = self->thread_cpu_ns;
+	GST_OBJECT_UNLOCK(self);
+	return ns;
 }
 
 /**

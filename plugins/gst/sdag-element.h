@@ -30,6 +30,7 @@ void sdag_element_set_result_func(SdagElement *self,
 				  GDestroyNotify notify);
 void sdag_element_get_counts(SdagElement *self, guint64 *frames_decoded, guint64 *frames_processed);
 guint64 sdag_element_get_next_frame_id(SdagElement *self);
+gint64 sdag_element_get_thread_cpu_ns(SdagElement *self);
 SdagExec *sdag_element_get_exec(SdagElement *self);
 
 G_END_DECLS

@@ -83,7 +83,10 @@ struct _SdagJobs {
 	guint start_timeout_s;
 	guint max_attempts;
 	guint64 max_frame_pixels;
-	guint decoder_threads;		   /* [jobs] decoder_threads; 0: auto */
+	guint decoder_threads; /* [jobs] decoder_threads; 0: auto */
+	/* "pipeline/stride/decode" of the jobs whose analysis thread was busy a fifth of their
+	 * time or more: their next jobs leave it a core (sdag_decode_threads_split()) */
+	GHashTable *busy_analysis;
 	const SdagLiveConfig *live_config; /* borrowed from the daemon's config */
 	guint max_live;
 	guint n_live;

@@ -359,6 +359,7 @@ sdag_jobs_new(SdagStore *store,
 	self->max_live = MAX(config->live.max_live_jobs, 1u);
 	self->policy.allow_private_networks = config->allow_private_networks;
 	self->active = g_hash_table_new(g_str_hash, g_str_equal);
+	self->busy_analysis = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->cache = sdag_job_cache_new(config->job_cache_bytes);
 	self->listeners = g_array_new(FALSE, FALSE, sizeof(SdagJobsListenerEntry));
 	g_queue_init(&self->queue);
@@ -464,6 +465,7 @@ sdag_jobs_free(SdagJobs *self)
 		sdag_job_free(job);
 	}
 	g_hash_table_unref(self->active);
+	g_hash_table_unref(self->busy_analysis);
 	sdag_job_cache_free(self->cache);
 	g_array_unref(self->listeners);
 	g_queue_clear(&self->queue);

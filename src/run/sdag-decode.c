@@ -125,41 +125,41 @@ sdag_decode_unref(SdagDecode *self)
  * sdag_decode_threads_for:
  * @configured: [jobs] decoder_threads; 0: auto
  * @max_jobs: the jobs that share the CPUs; 0: one per CPU
- * @every_frame: whether the job analyses every frame it decodes (see
+ * @busy_analysis: whether the job's analysis thread is expected to be busy (see
  *   sdag_decode_threads_split())
  *
  * Returns: the threads of each decoder: @configured, or what auto gives on this machine
  */
 guint
-sdag_decode_threads_for(guint configured, guint max_jobs, gboolean every_frame)
+sdag_decode_threads_for(guint configured, guint max_jobs, gboolean busy_analysis)
 {
 	if (configured > 0)
 		return configured;
-	return sdag_decode_threads_split(g_get_num_processors(), max_jobs, every_frame);
+	return sdag_decode_threads_split(g_get_num_processors(), max_jobs, busy_analysis);
 }
 
 /**
  * sdag_decode_threads_split:
  * @cpus: the CPUs there are
  * @jobs: the jobs that share them; 0: one per CPU
- * @every_frame: the job analyses every frame it decodes
+ * @busy_analysis: the job's analysis thread is expected to be busy
  *
  * Auto: the CPUs shared among the jobs, at least 1 each; and one of a job's share left to
- * its analysis when that runs on every decoded frame. The DAG, and the hand-over of each
- * frame's row to the store, run in a streaming thread of its own beside the decoder's
- * threads, and libav's frame threads that outnumber the cores left wait on each other and
- * on it: on 2 cores, a motion_tracking_v1 job at stride 1 over 720p took 0.62 s and 0.84
- * CPU-s with one decoding thread, 0.70 s and 1.1 CPU-s with two. A job that analyses one
- * frame in many leaves that thread idle, and decodes faster on every core.
+ * its analysis when that is busy. The DAG, and the hand-over of each frame's row to the
+ * store, run in a streaming thread of their own beside the decoder's threads, and libav's
+ * frame threads that outnumber the cores left wait on each other and on it: on 2 cores, a
+ * motion_tracking_v1 job at stride 1 over 720p took 0.61 s and 0.80 CPU-s with one decoding
+ * thread, 0.73 s and 1.05 CPU-s with two. A job whose analysis is light decodes faster on
+ * every core.
  *
  * Returns: the threads of each decoder
  */
 guint
-sdag_decode_threads_split(guint cpus, guint jobs, gboolean every_frame)
+sdag_decode_threads_split(guint cpus, guint jobs, gboolean busy_analysis)
 {
 	guint share = MAX(1u, cpus / MAX(1u, jobs == 0 ? cpus : jobs));
 
-	return every_frame && share > 1 ? share - 1 : share;
+	return busy_analysis && share > 1 ? share - 1 : share;
 }
 
 /* H.264: whether every slice of the coded frame has nal_ref_idc 0, so that no other frame

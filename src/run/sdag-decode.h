@@ -16,8 +16,8 @@ void sdag_decode_unref(SdagDecode *self);
 void sdag_decode_watch(SdagDecode *self, GstElement *bin);
 void sdag_decode_add_json(SdagDecode *self, JsonObject *out);
 void sdag_decode_add_summary(SdagDecode *self, JsonObject *summary);
-guint sdag_decode_threads_for(guint configured, guint max_jobs, gboolean every_frame);
-guint sdag_decode_threads_split(guint cpus, guint jobs, gboolean every_frame);
+guint sdag_decode_threads_for(guint configured, guint max_jobs, gboolean busy_analysis);
+guint sdag_decode_threads_split(guint cpus, guint jobs, gboolean busy_analysis);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SdagDecode, sdag_decode_unref)
 

@@ -732,7 +732,14 @@ sdag_worker_stop_sync(SdagRunner *runner)
 static void
 sdag_worker_add_json(SdagRunner *runner, JsonObject *out)
 {
-	sdag_decode_add_json(((SdagWorker *)runner)->decode, out);
+	SdagWorker *self = (SdagWorker *)runner;
+
+	sdag_decode_add_json(self->decode, out);
+	if (self->element != NULL)
+		json_object_set_double_member(
+		    out,
+		    "analysis_cpu_s",
+		    (double)sdag_element_get_thread_cpu_ns(self->element) / 1e9);
 }
 
 static const SdagRunnerClass sdag_worker_class = {

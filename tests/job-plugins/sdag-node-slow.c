@@ -9,7 +9,8 @@
  * 10), score 0.5 on even and 0.75 on odd frames, track id (f + i) % 3. With
  * `digest`, one more, labelled "digest", says what the frame's first plane
  * holds: x the sum of its bytes modulo 2^20, y their FNV-1a hash modulo 2^20
- * (two frames with the same digest are, for a test, the same picture).
+ * (two frames with the same digest are, for a test, the same picture). With
+ * `spin`, the time per frame is spent on the CPU instead of asleep.
  */
 #include "sdag-node.h"
 
@@ -19,6 +20,7 @@ typedef struct {
 	gint64 sleep_ms;
 	gint64 boxes;
 	gboolean digest;
+	gboolean spin;
 } SlowNode;
 
 static gpointer
@@ -29,6 +31,7 @@ slow_init(JsonObject *params, GError **error)
 	self->sleep_ms = json_object_get_int_member(params, "sleep_ms");
 	self->boxes = json_object_get_int_member(params, "boxes");
 	self->digest = json_object_get_boolean_member(params, "digest");
+	self->spin = json_object_get_boolean_member(params, "spin");
 	return self;
 }
 
@@ -38,8 +41,15 @@ slow_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 	SlowNode *self = instance;
 	guint64 f = inputs[0].frame->frame_id;
 
-	if (self->sleep_ms > 0)
+	if (self->sleep_ms > 0 && self->spin) {
+		gint64 until = g_get_monotonic_time() + self->sleep_ms * 1000;
+		volatile guint64 sink = 0;
+
+		while (g_get_monotonic_time() < until)
+			sink++;
+	} else if (self->sleep_ms > 0) {
 		g_usleep((gulong)self->sleep_ms * 1000);
+	}
 	for (gint64 i = 0; i < self->boxes; i++) {
 		SdagDetection d = {.label = "thing",
 				   .score = (f % 2 == 0) ? 0.5f : 0.75f,
@@ -94,6 +104,7 @@ static const SdagParamSpec slow_params[] = {
     {"sleep_ms", SDAG_PARAM_INT, "0", TRUE, 0, 1000, "time taken per frame"},
     {"boxes", SDAG_PARAM_INT, "1", TRUE, 0, 100, "detections per frame"},
     {"digest", SDAG_PARAM_BOOL, "false", FALSE, 0, 0, "one more detection: the frame's digest"},
+    {"spin", SDAG_PARAM_BOOL, "false", FALSE, 0, 0, "spend sleep_ms on the CPU, not asleep"},
 };
 
 static const SdagNodeDesc slow_desc = {

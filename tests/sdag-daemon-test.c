@@ -145,9 +145,9 @@ daemon_ctl(void)
 	g_assert_cmpint(health.status, ==, 0);
 	g_assert_nonnull(strstr(health.out, "\"status\": \"ok\""));
 
-	run_argv(&types, (const char *const[]){ctl, url, "node-types", NULL});
+	run_argv(&types, (const char *const[]){ctl, url, "--json", "node-types", NULL});
 	g_assert_cmpint(types.status, ==, 0);
-	g_assert_nonnull(strstr(types.out, "\"name\": \"passthrough\""));
+	g_assert_nonnull(strstr(types.out, "\"name\":\"passthrough\""));
 
 	run_argv(&dry,
 		 (const char *const[]){ctl, url, "--dry-run", "pipelines", "add", example, NULL});
@@ -164,9 +164,9 @@ daemon_ctl(void)
 	g_assert_nonnull(strstr(bad.err, cyclic));
 	g_assert_nonnull(strstr(bad.err, "\"code\": \"cycle\""));
 
-	run_argv(&list, (const char *const[]){ctl, url, "pipelines", "list", NULL});
+	run_argv(&list, (const char *const[]){ctl, url, "--json", "pipelines", "list", NULL});
 	g_assert_cmpint(list.status, ==, 0);
-	g_assert_nonnull(strstr(list.out, "\"pipeline_id\": \"passthrough_v1\""));
+	g_assert_nonnull(strstr(list.out, "\"pipeline_id\":\"passthrough_v1\""));
 	g_assert_null(strstr(list.out, "cyc"));
 
 	run_argv(&get, (const char *const[]){ctl, url, "pipelines", "get", "passthrough_v1", NULL});

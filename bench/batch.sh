@@ -58,18 +58,12 @@ bench_load
 
 # (a): the wall time of xargs -P N over bare decodes
 time_reference() {
-	python3 - "$1" "$DIR_ABS.list" <<'PY'
-import resource, subprocess, sys, time
-p = sys.argv[1]
-r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-t0 = time.monotonic()
+	bench_py "$1" "$DIR_ABS.list" <<'PY'
 with open(sys.argv[2]) as clips:
-    subprocess.run(["xargs", "-P", p, "-I{}", "gst-launch-1.0", "-q", "filesrc", "location={}",
-                    "!", "decodebin", "!", "fakesink", "sync=false"],
-                   stdin=clips, check=True, stdout=subprocess.DEVNULL)
-wall = time.monotonic() - t0
-r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
+    wall, cpu = timed_run(["xargs", "-P", sys.argv[1], "-I{}", "gst-launch-1.0", "-q", "filesrc",
+                           "location={}", "!", "decodebin", "!", "fakesink", "sync=false"],
+                          stdin=clips)
+print(f"{wall:.4f} {cpu:.4f}")
 PY
 }
 

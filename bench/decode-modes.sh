@@ -46,34 +46,24 @@ bench_start_daemon --plugin-dir "$BUILD/plugins/nodes" --media-root "$(dirname "
 bench_register_pipeline data/pipelines/passthrough_v1.json
 
 bench_py "$SD" "$CLIP_ABS" "$sd_pid" "$REPS" "$FRAMES" <<'PY'
-import os, resource, statistics, subprocess
+import statistics
 
 base, clip, pid, reps, frames = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-tick = os.sysconf("SC_CLK_TCK")
-
-def cpu_of(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / tick
 
 def reference():
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={clip}", "!", "decodebin",
-                    "!", "fakesink", "sync=false"], check=True)
-    wall = time.monotonic() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    wall, cpu = timed_run(["gst-launch-1.0", "-q", "filesrc", f"location={clip}", "!",
+                           "decodebin", "!", "fakesink", "sync=false"], stdout=None)
     return cpu, wall, frames, frames, 0
 
 def job(decode, stride):
     body = {"pipeline_id": "passthrough_v1", "video_url": pathlib.Path(clip).as_uri(),
             "options": {"stride": stride, "decode": decode}}
-    c0 = cpu_of(pid)
+    c0 = cpu_seconds(pid)
     t0 = time.monotonic()
     job_id = http(base, "POST", "/jobs", body)["job_id"]
     j = wait_job(base, job_id, 0.02)
     wall = time.monotonic() - t0
-    cpu = cpu_of(pid) - c0
+    cpu = cpu_seconds(pid) - c0
     if j["status"] != "completed":
         sys.exit(f"bench: job {job_id} {j['status']}: {j.get('error')}")
     return cpu, wall, j["frames_processed"], j["frames_decoded"], j["frames_skipped"]

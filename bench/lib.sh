@@ -28,7 +28,8 @@
 #                                          sync=false), on one line
 # Python:    bench_py ARGS... <<'PY'       python3 on the script on stdin, ARGS as sys.argv[1:],
 #                                          after BENCH_PY: http(), submit_job(), wait_job(),
-#                                          cpu_seconds(), run_job(), frame_pages()
+#                                          timed_run(), cpu_seconds(), run_job(),
+#                                          frame_pages()
 #
 # Scripts set BUILD (the build directory) before calling the daemon and RTSP helpers.
 
@@ -169,22 +170,27 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 bench_load() { echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
 bench_time_decode() {
-	python3 - "$1" <<'PY'
-import resource, subprocess, sys, time
-r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-t0 = time.monotonic()
-subprocess.run(["gst-launch-1.0", "-q", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
-                "!", "fakesink", "sync=false"], check=True, stdout=subprocess.DEVNULL)
-wall = time.monotonic() - t0
-r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
+	bench_py "$1" <<'PY'
+wall, cpu = timed_run(["gst-launch-1.0", "-q", "filesrc", "location=" + sys.argv[1], "!",
+                       "decodebin", "!", "fakesink", "sync=false"])
+print(f"{wall:.4f} {cpu:.4f}")
 PY
 }
 
 # Python helpers the bench_py scripts start with; the REST calls of the daemon's jobs.
 BENCH_PY=$(
 	cat <<'PY'
-import json, pathlib, sys, time, urllib.request
+import json, pathlib, resource, subprocess, sys, time, urllib.request
+
+def timed_run(argv, stdout=subprocess.DEVNULL, stdin=None):
+    """Runs argv to its end (an exception if it fails); (wall seconds, CPU seconds: user +
+    system of it and of the processes it waited for)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(argv, check=True, stdout=stdout, stdin=stdin)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 def http(base, method, path, body=None):
     """One JSON request to the daemon at base; its decoded answer."""

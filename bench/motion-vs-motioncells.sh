@@ -59,17 +59,12 @@ bench_register_pipeline data/pipelines/motion_tracking_v1.json
 : >"$tmp/c"
 for _ in $(seq "$REPS"); do
 	# (a) the reference; its bus messages kept for the recall
-	python3 - "$CLIP_ABS" "$tmp/messages" >>"$tmp/a" <<'PY'
-import resource, subprocess, sys, time
-r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-t0 = time.monotonic()
+	bench_py "$CLIP_ABS" "$tmp/messages" >>"$tmp/a" <<'PY'
 with open(sys.argv[2], "w") as out:
-    subprocess.run(["gst-launch-1.0", "-m", "filesrc", "location=" + sys.argv[1], "!", "decodebin",
-                    "!", "videoconvert", "!", "motioncells", "display=false", "postallmotion=true",
-                    "!", "fakesink", "sync=false"], check=True, stdout=out)
-wall = time.monotonic() - t0
-r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{wall:.4f} {r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime:.4f}")
+    wall, cpu = timed_run(["gst-launch-1.0", "-m", "filesrc", "location=" + sys.argv[1], "!",
+                           "decodebin", "!", "videoconvert", "!", "motioncells", "display=false",
+                           "postallmotion=true", "!", "fakesink", "sync=false"], stdout=out)
+print(f"{wall:.4f} {cpu:.4f}")
 PY
 	# (b) the same file as a streamdag job; its frame rows kept for the recall
 	bench_py "$SD" "$CLIP_ABS" "$tmp/rows.json" "$sd_pid" >>"$tmp/b" <<'PY'

@@ -12,6 +12,35 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+/* GStreamer 1.22's rtspsrc clears its seek seqnum on PAUSED to READY before its task has
+ * stopped (gstrtspsrc.c, gst_rtspsrc_change_state), so an EOS the task pushes at that instant
+ * logs this critical; the event keeps a valid seqnum of its own. A live job torn down right
+ * after its source failed meets it now and then on a loaded machine. It is not the daemon's,
+ * so it must not end a test run (tests make criticals fatal); every other critical still does. */
+#define SDAG_TEST_RTSPSRC_RACE "gst_event_set_seqnum: assertion 'seqnum != GST_SEQNUM_INVALID'"
+
+gboolean
+sdag_test_log_is_fatal(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+	return g_strcmp0(domain, "GStreamer") != 0 || message == NULL ||
+	       !g_str_has_prefix(message, SDAG_TEST_RTSPSRC_RACE);
+}
+
+static void
+sdag_test_tolerant_setup(gpointer fixture, gconstpointer data)
+{
+	g_test_log_set_fatal_handler(sdag_test_log_is_fatal, NULL);
+}
+
+/* GLib clears the fatal-log handler as each case starts, so it is set in the case's setup;
+ * every case of a binary that tears live sources down this way is added with it, since a
+ * teardown runs in a thread and may end in the next case. */
+void
+sdag_test_add_tolerant(const char *path, gconstpointer data, GTestFixtureFunc func)
+{
+	g_test_add_vtable(path, 0, data, sdag_test_tolerant_setup, func, NULL);
+}
+
 static gpointer
 test_init(JsonObject *params, GError **error)
 {

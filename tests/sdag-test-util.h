@@ -65,6 +65,13 @@ void sdag_test_daemon_kill(SdagTestDaemon *d);
 
 /* Runs this thread's default main context for @ms milliseconds, sleeping while idle. */
 void sdag_test_spin(guint ms);
+/* FALSE for the one upstream critical the tests tolerate (see sdag-test-util.c), TRUE for
+ * every other message: the fatal-log handler of the cases added with the function below. */
+gboolean sdag_test_log_is_fatal(const char *domain,
+				GLogLevelFlags level,
+				const char *message,
+				gpointer data);
+void sdag_test_add_tolerant(const char *path, gconstpointer data, GTestFixtureFunc func);
 void sdag_test_warnings_capture(const char *domain, GPtrArray *into);
 
 /* A daemon started on a config file of its own, its log kept in a file. */

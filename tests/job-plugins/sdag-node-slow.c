@@ -10,9 +10,11 @@
  * `digest`, one more, labelled "digest", says what the frame's first plane
  * holds: x the sum of its bytes modulo 2^20, y their FNV-1a hash modulo 2^20
  * (two frames with the same digest are, for a test, the same picture). With
- * `spin`, the time per frame is spent on the CPU instead of asleep.
+ * `spin`, the time per frame is spent on the CPU (by the thread's CPU clock) instead of asleep.
  */
 #include "sdag-node.h"
+
+#include <time.h>
 
 const SdagNodeDesc *sdag_node_describe(void);
 
@@ -35,6 +37,15 @@ slow_init(JsonObject *params, GError **error)
 	return self;
 }
 
+static gint64
+slow_thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static gboolean
 slow_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, GError **error)
 {
@@ -42,10 +53,12 @@ slow_process(gpointer instance, const SdagPacket *inputs, SdagPacket *outputs, G
 	guint64 f = inputs[0].frame->frame_id;
 
 	if (self->sleep_ms > 0 && self->spin) {
-		gint64 until = g_get_monotonic_time() + self->sleep_ms * 1000;
+		/* by the thread's own CPU clock, so that a loaded machine preempting it does
+		 * not make the time it spends on the CPU shorter */
+		gint64 until = slow_thread_cpu_us() + self->sleep_ms * 1000;
 		volatile guint64 sink = 0;
 
-		while (g_get_monotonic_time() < until)
+		while (slow_thread_cpu_us() < until)
 			sink++;
 	} else if (self->sleep_ms > 0) {
 		g_usleep((gulong)self->sleep_ms * 1000);

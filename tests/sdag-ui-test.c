@@ -261,6 +261,24 @@ ui_progress(void)
 	g_assert_cmpstr(status, ==, "completed");
 }
 
+/* A job submitted while the jobs page is open joins its table without a reload and reaches
+ * 100 % there; REST agrees on the job the page was given. */
+static void
+ui_arrivals(void)
+{
+	g_autofree char *signal = g_build_filename(ui.dir, "arrived", NULL);
+	g_autofree char *signal_env = g_strconcat("SDAG_UI_SIGNAL=", signal, NULL);
+	g_autofree char *source_env = g_strconcat("SDAG_UI_SOURCE=file://", ui.clip, NULL);
+	g_autofree char *id = NULL;
+	g_autofree char *status = NULL;
+
+	run_case("arrivals", (const char *const[]){signal_env, source_env, NULL}, NULL);
+	g_assert_true(g_file_get_contents(signal, &id, NULL, NULL));
+	g_strstrip(id);
+	status = job_status(id);
+	g_assert_cmpstr(status, ==, "completed");
+}
+
 /* The job page: the pipeline graph, one SVG node per node; the node-time chart with the
  * bottleneck named. */
 static void
@@ -501,6 +519,7 @@ main(int argc, char **argv)
 	gst_init(&argc, &argv);
 	g_test_add_func("/ui/cameras", ui_cameras);
 	g_test_add_func("/ui/progress", ui_progress);
+	g_test_add_func("/ui/arrivals", ui_arrivals);
 	g_test_add_func("/ui/job", ui_job);
 	g_test_add_func("/ui/cancel", ui_cancel);
 	g_test_add_func("/ui/bad-token", ui_bad_token);

@@ -187,7 +187,9 @@ async function jobsPage(scope) {
       tbody)),
     h("div", { class: "pager" }, prev, next));
   const cursors = [null];
-  let page = 0, sockets = [];
+  // newest: created_at of the newest job shown on the first page; gen: which load the
+  // table shows, so that an answer to an older query is dropped
+  let page = 0, sockets = [], newest = null, gen = 0;
 
   function row(job) {
     const tr = h("tr", { "data-job": job.job_id });
@@ -219,16 +221,23 @@ async function jobsPage(scope) {
     return tr;
   }
 
-  async function load() {
+  function query() {
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) {
       if (!v) continue;
       q.set(k, k === "since" || k === "until" ? new Date(v).toISOString() : v);
     }
+    return q;
+  }
+
+  async function load() {
+    const q = query();
+    const mine = ++gen;
     if (cursors[page]) q.set("cursor", cursors[page]);
     const r = await guard(() => api(`/jobs?${q}`));
-    if (!r || scope.dead) return;
+    if (!r || scope.dead || mine !== gen) return;
     showError(null);
+    newest = page === 0 && r.jobs.length ? r.jobs[0].created_at : newest;
     sockets.forEach((ws) => ws.close());
     sockets = [];
     tbody.replaceChildren(...r.jobs.map(row));
@@ -239,10 +248,25 @@ async function jobsPage(scope) {
     // how many answers the table has shown: what a test waits on after a click
     main.dataset.loads = String(Number(main.dataset.loads || 0) + 1);
   }
+  // Jobs submitted since the first page loaded join its top: no event announces a new
+  // job, so the page asks for the newest ones as the cameras page does for its cards.
+  async function arrivals() {
+    const mine = gen;
+    if (page !== 0) return;
+    const r = await guard(() => api(`/jobs?${query()}`));
+    if (!r || scope.dead || mine !== gen || page !== 0) return;
+    const fresh = r.jobs.filter((j) => (newest === null || j.created_at > newest) &&
+      !tbody.querySelector(`tr[data-job="${j.job_id}"]`));
+    if (!fresh.length) return;
+    if (newest === null) tbody.replaceChildren();
+    tbody.prepend(...fresh.map(row));
+    newest = fresh[0].created_at;
+  }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); page = 0; cursors.length = 1; load(); });
   next.addEventListener("click", () => { page++; load(); });
   prev.addEventListener("click", () => { page--; load(); });
   await load();
+  scope.every(REFRESH_MS, arrivals);
 }
 
 /* ---- One job ---- */

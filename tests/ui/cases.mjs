@@ -144,6 +144,30 @@ const cases = {
     await close(t);
   },
 
+  // A job submitted while the jobs page is open joins the top of its table without a
+  // reload, and its progress moves there to the end.
+  async arrivals() {
+    const t = await open();
+    const p = t.page;
+    await go(t, "#/jobs", "jobs");
+    await p.evaluate(() => { window.sdagNotReloaded = true; });
+    const r = await fetch(`${BASE}/jobs`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ pipeline_id: "slowp", source: env("SDAG_UI_SOURCE") }),
+    });
+    assert.equal(r.status, 202);
+    const id = (await r.json()).job_id;
+    writeFileSync(env("SDAG_UI_SIGNAL"), id);
+    await p.locator(`#jobs tbody tr[data-job="${id}"]`).waitFor({ timeout: 10000 });
+    assert.equal(await p.locator("#jobs tbody tr[data-job]").first().getAttribute("data-job"), id);
+    assert.equal(await p.locator(`#jobs tbody tr[data-job="${id}"]`).count(), 1);
+    await p.waitForSelector(`tr[data-job="${id}"] progress[data-value="100"]`, { timeout: 60000 });
+    assert.equal(await p.locator(`tr[data-job="${id}"]`).getAttribute("data-status"), "completed");
+    assert.equal(await p.evaluate(() => window.sdagNotReloaded), true);
+    await close(t);
+  },
+
   // The job page: one SVG node per pipeline node, the node-time chart with the bottleneck
   // named.
   async job() {

@@ -615,7 +615,7 @@ sdag_test_daemon_open(SdagConfig *cfg, char **base)
 
 	/* for the case that opens it; a daemon shared by a binary's cases needs
 	 * sdag_test_add_tolerant(), since GLib clears the handler as each case starts */
-	g_test_log_set_fatal_handler(sdag_test_log_is_fatal, NULL);
+	sdag_test_tolerant_setup(NULL, NULL);
 	g_assert_no_error(error);
 	g_assert_true(
 	    sdag_node_types_load_dir(daemon->types, g_getenv("SDAG_TEST_JOB_PLUGIN_DIR"), &error));

@@ -187,9 +187,8 @@ async function jobsPage(scope) {
       tbody)),
     h("div", { class: "pager" }, prev, next));
   const cursors = [null];
-  // newest: created_at of the newest job shown on the first page; gen: which load the
-  // table shows, so that an answer to an older query is dropped
-  let page = 0, sockets = [], newest = null, gen = 0;
+  // gen: which load the table shows, so that an answer to an older query is dropped
+  let page = 0, sockets = [], gen = 0;
 
   function row(job) {
     const tr = h("tr", { "data-job": job.job_id });
@@ -197,6 +196,7 @@ async function jobsPage(scope) {
       tr.dataset.status = j.status;
       tr.dataset.pipeline = j.pipeline_id;
       tr.dataset.camera = j.camera || "";
+      tr.dataset.created = j.created_at;
       tr.replaceChildren(
         h("td", null, h("a", { href: `#/jobs/${j.job_id}` }, j.job_id.slice(0, 8))),
         h("td", null, stateBadge(j.status)),
@@ -237,7 +237,6 @@ async function jobsPage(scope) {
     const r = await guard(() => api(`/jobs?${q}`));
     if (!r || scope.dead || mine !== gen) return;
     showError(null);
-    newest = page === 0 && r.jobs.length ? r.jobs[0].created_at : newest;
     sockets.forEach((ws) => ws.close());
     sockets = [];
     tbody.replaceChildren(...r.jobs.map(row));
@@ -255,12 +254,13 @@ async function jobsPage(scope) {
     if (page !== 0) return;
     const r = await guard(() => api(`/jobs?${query()}`));
     if (!r || scope.dead || mine !== gen || page !== 0) return;
-    const fresh = r.jobs.filter((j) => (newest === null || j.created_at > newest) &&
+    // the newest job the table shows is its first row's
+    const top = tbody.querySelector("tr[data-job]")?.dataset.created ?? null;
+    const fresh = r.jobs.filter((j) => (top === null || j.created_at > top) &&
       !tbody.querySelector(`tr[data-job="${j.job_id}"]`));
     if (!fresh.length) return;
-    if (newest === null) tbody.replaceChildren();
+    if (top === null) tbody.replaceChildren();
     tbody.prepend(...fresh.map(row));
-    newest = fresh[0].created_at;
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); page = 0; cursors.length = 1; load(); });
   next.addEventListener("click", () => { page++; load(); });
